@@ -1,0 +1,52 @@
+/*
+ * csv_columns.h -- the CSV schema, written once.
+ *
+ * Every row parscale writes has exactly these columns in this order.  The
+ * C writer, the Python scripts (which parse this file) and the README's
+ * table all follow this list; change it only together with PS_CSV_SCHEMA.
+ *
+ *   PS_COL(name, description)
+ */
+#define PS_CSV_SCHEMA "parscale-csv-1"
+
+#define PS_CSV_COLUMNS(PS_COL) \
+    PS_COL(run_id,        "id of one parscale invocation; links the row to its metadata") \
+    PS_COL(timestamp,     "UTC time the repetition ended, ISO 8601") \
+    PS_COL(host,          "host name of rank 0") \
+    PS_COL(kernel,        "kernel name") \
+    PS_COL(backend,       "seq, gil, omp, mpi, hybrid, cpython-threads, cpython-processes") \
+    PS_COL(workers,       "threads x ranks taking part") \
+    PS_COL(threads,       "threads per process") \
+    PS_COL(ranks,         "processes") \
+    PS_COL(scaling,       "strong (size fixed) or weak (size = order x workers)") \
+    PS_COL(order,         "the size named on the command line (per worker under weak scaling)") \
+    PS_COL(size,          "global index count the kernel ran over") \
+    PS_COL(steps,         "iterations per repetition") \
+    PS_COL(rep,           "repetition number, from 0; warm-ups are not written") \
+    PS_COL(seconds,       "time of the repetition: the slowest worker's, monotonic clock") \
+    PS_COL(rate,          "work per second in rate_unit") \
+    PS_COL(rate_unit,     "unit of rate") \
+    PS_COL(verified,      "true when the kernel's answer passed its check") \
+    PS_COL(error,         "why the repetition failed or did not verify; empty when fine") \
+    PS_COL(oversubscribed,"true when workers exceed the cores available to the run") \
+    PS_COL(cores,         "cores available to the run (rank 0's affinity mask x ranks' hosts)") \
+    PS_COL(schedule,      "OpenMP schedule (omp, hybrid), else empty") \
+    PS_COL(gil_model,     "new (CPython 3.2+) or old (before 3.2); gil backend only") \
+    PS_COL(switch_interval, "gil switch interval in seconds (new model)") \
+    PS_COL(check_interval,"gil check interval in ticks (old model)") \
+    PS_COL(tick,          "indices per gil tick") \
+    PS_COL(gil_release,   "fraction of each tick run with the gil released") \
+    PS_COL(gil_switches,  "times the lock changed holder") \
+    PS_COL(gil_forced_switches, "switches caused by a drop request") \
+    PS_COL(gil_drop_requests, "drop requests issued") \
+    PS_COL(gil_drops_discarded, "drop requests cleared because the lock changed hands first") \
+    PS_COL(gil_wait_seconds, "total time workers waited to take the lock") \
+    PS_COL(gil_wait_median, "median wait per acquire, seconds") \
+    PS_COL(gil_wait_p99,  "99th percentile wait per acquire, seconds") \
+    PS_COL(gil_hold_median, "median time the lock was held per acquire, seconds") \
+    PS_COL(gil_handoff_median, "median time from a release to the next holder's acquire, seconds") \
+    PS_COL(slurm_job_id,  "SLURM_JOB_ID when run inside a Slurm job, else empty")
+
+#define PS_COL_ENUM(name, doc) PS_COL_##name,
+enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };
+#undef PS_COL_ENUM

@@ -1,0 +1,116 @@
+/*
+ * kernel.h -- the contract between a kernel and the backends that run it.
+ *
+ * A kernel owns its data and its arithmetic; a backend owns everything else
+ * (how the index space is split, threads or processes, locking, timing).
+ * No kernel mentions OpenMP, MPI or the GIL, and no backend knows a kernel's
+ * math: both sides meet only through the table below.
+ *
+ * The life of one repetition, as every backend drives it:
+ *
+ *   create(&state, args)          once per process, for the indices
+ *                                 [args->lo, args->hi) this process owns
+ *   init(state, lo, hi)           by each worker, for its own sub-range,
+ *                                 so pages are first touched where used
+ *   repeat args->steps times:
+ *     run(state, lo, hi, acc)     by each worker on its sub-range, in one
+ *                                 block or in many small ticks; partial
+ *                                 results accumulate in the worker's acc
+ *     exchange(state, comm)       once per process after all its workers
+ *                                 finished the step (halo rows, all-gather,
+ *                                 buffer swap); may be NULL
+ *   reduce(total, acc)            partial results combined over workers and
+ *                                 processes (NULL: slot-wise sum)
+ *   verify(state, total, ...)     on every process: checks the answer
+ *                                 against a closed form or an invariant
+ *   destroy(state)
+ */
+#ifndef PS_KERNEL_H
+#define PS_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Partial results: a few accumulators a worker adds into.  Doubles hold
+ * integer counts exactly up to 2^53, far beyond any size we run. */
+#define PS_ACC_SLOTS 4
+typedef struct ps_acc {
+    double v[PS_ACC_SLOTS];
+} ps_acc;
+
+/* The process-level communication a kernel may need between steps, offered
+ * by the backend.  Under threads (one process) size is 1 and every call is a
+ * local copy; under MPI the calls go to the ranks of the run's communicator.
+ * Counts and displacements are in bytes.  Each returns 0 or an error code
+ * (the backend has already said which call failed). */
+typedef struct ps_comm ps_comm;
+struct ps_comm {
+    int rank;
+    int size;
+    void *impl;
+    int (*allgatherv)(const ps_comm *c, const void *send, size_t send_bytes,
+                      void *recv, const size_t *counts, const size_t *displs);
+    /* Send to dest and receive from src at once; -1 means "nobody". */
+    int (*sendrecv)(const ps_comm *c, const void *send, size_t send_bytes,
+                    int dest, void *recv, size_t recv_bytes, int src);
+    int (*alltoallv)(const ps_comm *c, const void *send,
+                     const size_t *send_counts, const size_t *send_displs,
+                     void *recv, const size_t *recv_counts,
+                     const size_t *recv_displs);
+};
+
+/* What a kernel is given to set itself up. */
+typedef struct ps_kernel_args {
+    uint64_t n;        /* global index count */
+    uint64_t order;    /* the size the user named (n = order * workers
+                          under weak scaling, n = order under strong) */
+    uint64_t lo, hi;   /* the indices this process owns */
+    uint32_t steps;    /* iterations of run + exchange */
+    const ps_comm *comm;
+} ps_kernel_args;
+
+enum {
+    /* run() waits (sleeps, blocks in I/O) rather than computes: under the
+     * gil backend it runs with the lock released, as blocking I/O does. */
+    PS_KERNEL_WAITS = 1u << 0,
+};
+
+enum ps_size_class { PS_SIZE_TEST, PS_SIZE_QUICK, PS_SIZE_FULL, PS_SIZE_CLASSES };
+
+typedef struct ps_kernel {
+    const char *name;
+    const char *summary;     /* one line: what it computes */
+    const char *exercises;   /* one line: what of the machine it stresses */
+    const char *rate_unit;   /* e.g. "GB/s", "GFLOP/s", "waits/s" */
+    double rate_per_index;   /* rate units per index per step */
+    double flops_per_index;  /* per index per step, for the roofline */
+    double bytes_per_index;  /* memory traffic per index per step */
+    uint64_t sizes[PS_SIZE_CLASSES];  /* index counts for test/quick/full */
+    uint32_t steps;          /* default iterations (1: one pass) */
+    uint64_t tick;           /* default gil tick: indices per ~1 us */
+    unsigned flags;
+
+    /* Returns 0, or -1 with errno set (ENOMEM, EINVAL...). */
+    int (*create)(void **state, const ps_kernel_args *args);
+    void (*init)(void *state, uint64_t lo, uint64_t hi);
+    void (*run)(void *state, uint64_t lo, uint64_t hi, ps_acc *acc);
+    int (*exchange)(void *state, const ps_comm *comm);
+    void (*reduce)(ps_acc *total, const ps_acc *part);
+    /* Returns 1 when the answer is right; otherwise 0 and a reason in msg. */
+    int (*verify)(void *state, const ps_acc *total, char *msg, size_t len);
+    void (*destroy)(void *state);
+} ps_kernel;
+
+/* The registry: NULL-terminated, in the order `parscale list` shows. */
+extern const ps_kernel *const ps_kernels[];
+const ps_kernel *ps_kernel_find(const char *name);
+
+/* Slot-wise sum, the default reduction. */
+void ps_acc_sum(ps_acc *total, const ps_acc *part);
+
+/* Splits [0, n) into parts as evenly as possible; part i gets [*lo, *hi).
+ * The first n % parts parts get one index more. */
+void ps_partition(uint64_t n, uint64_t parts, uint64_t i,
+                  uint64_t *lo, uint64_t *hi);
+
+#endif

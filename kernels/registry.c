@@ -1,0 +1,38 @@
+/* registry.c -- the one list of kernels, and helpers every kernel shares. */
+#include <string.h>
+
+#include "kernel.h"
+
+extern const ps_kernel ps_kernel_null, ps_kernel_count, ps_kernel_pi,
+    ps_kernel_stream, ps_kernel_io;
+
+const ps_kernel *const ps_kernels[] = {
+    &ps_kernel_count,
+    &ps_kernel_pi,
+    &ps_kernel_stream,
+    &ps_kernel_io,
+    &ps_kernel_null,
+    NULL,
+};
+
+const ps_kernel *ps_kernel_find(const char *name)
+{
+    for (const ps_kernel *const *k = ps_kernels; *k; k++)
+        if (strcmp((*k)->name, name) == 0)
+            return *k;
+    return NULL;
+}
+
+void ps_acc_sum(ps_acc *total, const ps_acc *part)
+{
+    for (int i = 0; i < PS_ACC_SLOTS; i++)
+        total->v[i] += part->v[i];
+}
+
+void ps_partition(uint64_t n, uint64_t parts, uint64_t i,
+                  uint64_t *lo, uint64_t *hi)
+{
+    uint64_t base = n / parts, extra = n % parts;
+    *lo = i * base + (i < extra ? i : extra);
+    *hi = *lo + base + (i < extra ? 1 : 0);
+}
