@@ -1,0 +1,394 @@
+"""Loading parscale's CSV and turning its rows into scaling points.
+
+A *configuration* is every column that says what ran (kernel, backend,
+workers, size, the GIL's settings, ...) but not when or how long; its rows
+are the repetitions.  A *point* summarises one configuration's verified
+repetitions; a *series* is one backend's points over worker counts, which is
+what a chart draws as one line.
+"""
+import csv
+import json
+import math
+from collections import OrderedDict, defaultdict
+from pathlib import Path
+
+from . import schema as schema_mod
+from . import stats
+
+
+class DataError(Exception):
+    """The CSV cannot be used: missing, foreign, malformed or empty."""
+
+
+# Columns the analysis cannot work without.
+REQUIRED = ("kernel", "backend", "workers", "scaling", "size", "seconds", "verified")
+# What ran: rows agreeing on all of these (present in the schema) pool.
+CONFIG = ("host", "kernel", "scaling", "order", "size", "steps", "backend",
+          "workers", "threads", "ranks", "schedule", "gil_model",
+          "switch_interval", "check_interval", "tick", "gil_release")
+# The same minus what varies along one line of a chart.
+SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
+                  "tick", "gil_release")
+INTEGER = {"workers", "threads", "ranks", "order", "size", "steps", "rep", "cores",
+           "check_interval", "tick", "gil_switches", "gil_forced_switches",
+           "gil_drop_requests", "gil_drops_discarded"}
+REAL = {"seconds", "rate", "switch_interval", "gil_release", "gil_wait_seconds",
+        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median"}
+BOOLEAN = {"verified", "oversubscribed"}
+SCALINGS = ("strong", "weak")
+BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "cpython-threads",
+                 "cpython-processes")
+
+
+def _number(text, integer):
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(text)
+    if integer:
+        if v != int(v):
+            raise ValueError(text)
+        return int(v)
+    return v
+
+
+def load_csv(path, schema=None):
+    """Reads a parscale CSV into a list of dicts with typed values.
+
+    Raises DataError naming the file, the line and what is wrong when the
+    file is not parscale's (another header) or a row cannot be read."""
+    path = Path(path)
+    sch = schema or schema_mod.load()
+    missing = [c for c in REQUIRED if c not in sch]
+    if missing:
+        raise DataError("%s lacks column(s) the analysis needs: %s"
+                        % (sch.path, ", ".join(missing)))
+    try:
+        fh = open(path, newline="", encoding="utf-8")
+    except OSError as e:
+        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+    rows = []
+    with fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None or header == []:
+                raise DataError("%s: empty file, expected the header line of a parscale "
+                                "CSV (%s)" % (path, sch.name))
+            if header != sch.columns:
+                raise DataError(_foreign(path, header, sch))
+            for row in reader:
+                line = reader.line_num
+                if not row:
+                    continue
+                if len(row) != len(sch.columns):
+                    raise DataError("%s:%d: malformed row: %d fields, expected %d (the "
+                                    "columns of %s)" % (path, line, len(row),
+                                                        len(sch.columns), sch.name))
+                rows.append(_typed(path, line, dict(zip(sch.columns, row))))
+        except csv.Error as e:
+            raise DataError("%s:%d: malformed CSV: %s" % (path, reader.line_num, e)) from None
+        except UnicodeDecodeError as e:
+            raise DataError("%s: not a text CSV (%s)" % (path, e.reason)) from None
+    if not rows:
+        raise DataError("%s: has the parscale header but no measurements" % path)
+    return rows
+
+
+def _foreign(path, header, sch):
+    if len(header) == 1 and len(sch.columns) > 1 and ";" in header[0]:
+        hint = "; it looks ';'-separated"
+    else:
+        hint = ""
+    for i, (got, want) in enumerate(zip(header, sch.columns)):
+        if got != want:
+            where = "column %d is '%s', expected '%s'" % (i + 1, got, want)
+            break
+    else:
+        where = "it has %d columns, expected %d" % (len(header), len(sch.columns))
+    return ("%s: not a parscale CSV (schema %s from %s): %s%s"
+            % (path, sch.name, sch.path, where, hint))
+
+
+def _typed(path, line, raw):
+    row = {}
+    for col, text in raw.items():
+        text = text.strip()
+        if col in BOOLEAN:
+            if text in ("true", "false"):
+                row[col] = text == "true"
+            elif text == "" and col not in REQUIRED:
+                row[col] = None
+            else:
+                raise DataError("%s:%d: malformed row: column '%s' is '%s', expected "
+                                "true or false" % (path, line, col, text))
+        elif col in INTEGER or col in REAL:
+            if text == "":
+                row[col] = None
+                continue
+            try:
+                row[col] = _number(text, col in INTEGER)
+            except ValueError:
+                raise DataError("%s:%d: malformed row: column '%s' is '%s', not %s"
+                                % (path, line, col, text,
+                                   "a whole number" if col in INTEGER else "a number")) from None
+        else:
+            row[col] = text
+    for col in ("kernel", "backend"):
+        if not row[col]:
+            raise DataError("%s:%d: malformed row: column '%s' is empty" % (path, line, col))
+    if row["scaling"] not in SCALINGS:
+        raise DataError("%s:%d: malformed row: scaling is '%s', expected strong or weak"
+                        % (path, line, row["scaling"]))
+    if row["workers"] is None or row["workers"] < 1:
+        raise DataError("%s:%d: malformed row: workers is '%s', expected 1 or more"
+                        % (path, line, raw["workers"]))
+    if row["size"] is None:
+        raise DataError("%s:%d: malformed row: size is empty" % (path, line))
+    row["ok"] = bool(row["verified"]) and not row.get("error")
+    if row["ok"] and (row["seconds"] is None or row["seconds"] <= 0):
+        raise DataError("%s:%d: malformed row: a verified repetition with seconds '%s'"
+                        % (path, line, raw["seconds"]))
+    row["_line"] = line
+    return row
+
+
+def load_meta(csv_path):
+    """The run metadata beside the CSV (FILE.meta.jsonl), by run_id.
+    Returns (runs, problems): unreadable lines are reported, not fatal."""
+    path = Path(str(csv_path) + ".meta.jsonl")
+    runs, problems = OrderedDict(), []
+    if not path.exists():
+        return runs, ["no metadata file %s" % path.name]
+    with open(path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                problems.append("%s:%d: not JSON (%s)" % (path.name, i, e))
+                continue
+            if not isinstance(obj, dict):
+                problems.append("%s:%d: not a JSON object" % (path.name, i))
+                continue
+            runs[str(obj.get("run_id", "line %d" % i))] = obj
+    return runs, problems
+
+
+def _key(row, cols):
+    return tuple(row.get(c) for c in cols)
+
+
+class Point:
+    """One configuration: its repetitions, summary and speedup."""
+
+    def __init__(self, config, rows):
+        self.config = config
+        self.rows = rows
+        self.kernel = config["kernel"]
+        self.backend = config["backend"]
+        self.workers = config["workers"]
+        self.scaling = config["scaling"]
+        self.size = config["size"]
+        ok = [r for r in rows if r["ok"]]
+        self.failed = [r for r in rows if not r["ok"]]
+        self.times = [r["seconds"] for r in ok]
+        self.summary = stats.Summary(self.times)
+        rates = [r["rate"] for r in ok if r.get("rate") is not None]
+        self.rate = stats.median(rates)
+        self.rate_unit = next((r.get("rate_unit") for r in rows if r.get("rate_unit")), "")
+        self.oversubscribed = any(r.get("oversubscribed") for r in rows)
+        cores = [r.get("cores") for r in rows if r.get("cores")]
+        self.cores = stats.median(cores) if cores else None
+        self.base = None            # the seq Point speedup is measured against
+        self.base_note = None       # how the base was found, when not exact
+        self.speedup = self.speedup_lo = self.speedup_hi = None
+        self.efficiency = self.karp_flatt = None
+
+    @property
+    def median(self):
+        return self.summary.median
+
+    def set_base(self, base, scale=1.0, note=None):
+        """Speedup against base (its times multiplied by scale)."""
+        self.base, self.base_note = base, note
+        if base is None or base.median is None or self.median is None:
+            return
+        b = base.summary
+        self.speedup = stats.speedup(b.median * scale, self.median)
+        lo, hi = stats.speedup_interval(b, self.summary)
+        self.speedup_lo = lo * scale if lo is not None else None
+        self.speedup_hi = hi * scale if hi is not None else None
+        self.efficiency = stats.efficiency(self.speedup, self.workers)
+        self.karp_flatt = stats.karp_flatt(self.speedup, self.workers)
+
+
+class Series:
+    """One line of a chart: one backend (and its settings) over workers."""
+
+    def __init__(self, key, points):
+        self.key = key
+        self.points = sorted(points, key=lambda p: (p.workers, p.config.get("threads") or 0))
+        first = self.points[0]
+        self.backend = first.backend
+        self.kernel = first.kernel
+        self.scaling = first.scaling
+        self.variant = OrderedDict((c, first.config.get(c)) for c in SERIES_VARIANT
+                                   if c in first.config)
+        self.label = self.backend
+        self.fit = None
+
+    def fit_points(self):
+        """(workers, speedup) of the points a fit may use: verified and not
+        oversubscribed (time-sharing a core is not the model's parallelism)."""
+        return [(p.workers, p.speedup) for p in self.points
+                if p.speedup is not None and not p.oversubscribed]
+
+    def do_fit(self):
+        pts = self.fit_points()
+        if self.backend == "seq":
+            self.fit = None
+        elif self.scaling == "strong":
+            self.fit = stats.fit_amdahl(pts)
+        else:
+            self.fit = stats.fit_gustafson(pts)
+        return self.fit
+
+
+class Chart:
+    """What one chart shows: one kernel, one scaling mode, one problem."""
+
+    def __init__(self, key, series):
+        self.key = key
+        self.host, self.kernel, self.scaling, self.order, self.steps = key
+        self.series = sorted(series, key=_series_sort)
+        self.slug = None
+
+
+def _series_sort(s):
+    b = s.backend
+    return (BACKEND_ORDER.index(b) if b in BACKEND_ORDER else len(BACKEND_ORDER), b,
+            str(list(s.variant.values())))
+
+
+class Analysis:
+    """All of a CSV's points, series and charts, with speedups computed."""
+
+    def __init__(self, rows, path=None):
+        self.path = path
+        self.rows = rows
+        present = [c for c in CONFIG if c in rows[0]]
+        groups = OrderedDict()
+        for r in rows:
+            groups.setdefault(_key(r, present), []).append(r)
+        self.points = [Point(dict(zip(present, k)), rs) for k, rs in groups.items()]
+        self._bases()
+        self._series()
+
+    # Speedup base: seq, same host, kernel, global size and steps; the same
+    # scaling mode's row first.  Weak scaling without a seq run at the global
+    # size falls back to seq at the per-worker size scaled by the size ratio
+    # (work assumed proportional to size), and says so.
+    def _bases(self):
+        seq = defaultdict(list)
+        for p in self.points:
+            if p.backend == "seq" and p.median is not None:
+                seq[(p.config.get("host"), p.kernel, p.size, p.config.get("steps"))].append(p)
+        for p in self.points:
+            cands = seq.get((p.config.get("host"), p.kernel, p.size, p.config.get("steps")), [])
+            cands = sorted(cands, key=lambda b: (b.scaling != p.scaling, b.workers))
+            if cands:
+                p.set_base(cands[0])
+                continue
+            if p.scaling == "weak":
+                order = p.config.get("order")
+                near = [b for bs in seq.values() for b in bs
+                        if b.kernel == p.kernel and b.config.get("host") == p.config.get("host")
+                        and b.config.get("steps") == p.config.get("steps")
+                        and order and b.size == order]
+                if near:
+                    b = near[0]
+                    p.set_base(b, scale=p.size / b.size,
+                               note="seq extrapolated from size %d" % b.size)
+
+    def _series(self):
+        by_series = OrderedDict()
+        for p in self.points:
+            key = (p.config.get("host"), p.kernel, p.scaling, p.config.get("order"),
+                   p.config.get("steps"), p.backend) + \
+                tuple(p.config.get(c) for c in SERIES_VARIANT)
+            by_series.setdefault(key, []).append(p)
+        self.series = [Series(k, ps) for k, ps in by_series.items()]
+        for s in self.series:
+            s.do_fit()
+        charts = OrderedDict()
+        for s in self.series:
+            charts.setdefault(s.key[:5], []).append(s)
+        self.charts = [Chart(k, ss) for k, ss in charts.items()]
+        self._labels()
+        self._slugs()
+
+    def _labels(self):
+        """A series is named by its backend, plus the settings that tell it
+        apart from another line of the same backend on the same chart."""
+        for c in self.charts:
+            by_backend = defaultdict(list)
+            for s in c.series:
+                by_backend[s.backend].append(s)
+            for b, ss in by_backend.items():
+                if len(ss) < 2:
+                    continue
+                varying = [col for col in SERIES_VARIANT
+                           if len({str(s.variant.get(col)) for s in ss}) > 1]
+                for s in ss:
+                    s.label = b + " " + " ".join("%s=%s" % (col, _fmt(s.variant.get(col)))
+                                                 for col in varying)
+
+    def _slugs(self):
+        count = defaultdict(int)
+        for c in self.charts:
+            count[(c.kernel, c.scaling)] += 1
+        hosts = {c.host for c in self.charts}
+        for c in self.charts:
+            parts = [c.kernel]
+            if len(hosts) > 1:
+                parts.insert(0, _safe(c.host or "host"))
+            if count[(c.kernel, c.scaling)] > 1:
+                parts.append("n%s" % c.order)
+                if c.steps not in (None, 1):
+                    parts.append("s%s" % c.steps)
+            c.slug = _safe("-".join(str(x) for x in parts))
+
+    # ---- what the charts and the report ask for ------------------------------
+
+    def hosts(self):
+        return sorted({r.get("host") or "" for r in self.rows})
+
+    def dates(self):
+        ds = sorted({(r.get("timestamp") or "")[:10] for r in self.rows} - {""})
+        if not ds:
+            return ""
+        return ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
+
+    def cores(self, host=None):
+        cs = [r.get("cores") for r in self.rows
+              if r.get("cores") and (host is None or r.get("host") == host)]
+        return int(stats.median(cs)) if cs else None
+
+    def kernels(self):
+        return list(OrderedDict((r["kernel"], 1) for r in self.rows))
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return "%g" % v
+    return "" if v is None else str(v)
+
+
+def _safe(text):
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
+
+
+def analyse(path, schema=None):
+    """load_csv + Analysis: the one call the scripts make."""
+    return Analysis(load_csv(path, schema), path)

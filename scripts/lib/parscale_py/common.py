@@ -1,0 +1,21 @@
+"""What every command-line entry point shares: errors become one line on
+stderr and exit status 2 (bad input) before anything is written."""
+import sys
+
+from .analysis import DataError
+from .schema import SchemaError
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(prog, msg, status=EXIT_BAD_INPUT):
+    print("%s: %s" % (prog, msg), file=sys.stderr)
+    sys.exit(status)
+
+
+def guarded(prog, fn, *args, **kw):
+    """Runs fn; a DataError or SchemaError ends the program with status 2."""
+    try:
+        return fn(*args, **kw)
+    except (DataError, SchemaError) as e:
+        fail(prog, str(e))

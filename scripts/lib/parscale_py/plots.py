@@ -1,0 +1,367 @@
+"""Charts from parscale's CSV: PNG for the README, SVG and PDF for papers.
+
+Per chart (one kernel, one scaling mode, one problem size): speedup with the
+ideal line, the Amdahl (strong) or Gustafson (weak) fit and 95% intervals;
+efficiency; time per repetition.  One roofline per host.  Each backend has
+its own marker and line style, so the charts read in grayscale; hollow
+markers and a shaded band mark oversubscribed points (workers > cores).
+
+    scripts/plot CSV --out DIR [--parscale BIN | --kernels-json FILE]
+"""
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
+
+from . import analysis, kerninfo  # noqa: E402
+from .common import guarded  # noqa: E402
+
+FORMATS = ("png", "svg", "pdf")
+FIGSIZE = (6.4, 4.4)        # inches
+DPI = 150                   # PNG: 960 x 660 pixels
+# Okabe-Ito colours (safe for colour-blind readers) and, so that grayscale
+# prints still tell backends apart, a marker and a dash pattern each.
+STYLE = {
+    "seq":               dict(color="#000000", marker="o", linestyle="-"),
+    "gil":               dict(color="#D55E00", marker="s", linestyle="--"),
+    "omp":               dict(color="#0072B2", marker="^", linestyle="-"),
+    "mpi":               dict(color="#009E73", marker="D", linestyle="-."),
+    "hybrid":            dict(color="#CC79A7", marker="v", linestyle=":"),
+    "cpython-threads":   dict(color="#E69F00", marker="X", linestyle=(0, (5, 1, 1, 1))),
+    "cpython-processes": dict(color="#56B4E9", marker="P", linestyle=(0, (1, 1))),
+}
+EXTRA = [dict(color="#999999", marker=m, linestyle=l)
+         for m, l in (("h", "--"), ("*", ":"), ("<", "-."), (">", "-"))]
+FIT_STYLE = dict(linewidth=1.0, alpha=0.8, linestyle=(0, (2, 2)))
+
+
+def style_for(series, index):
+    base = STYLE.get(series.backend) or EXTRA[index % len(EXTRA)]
+    st = dict(base)
+    if series.label != series.backend:          # a second line of one backend
+        st["linestyle"] = [":", "--", "-.", "-"][index % 4]
+    return st
+
+
+def _save(fig, out, name):
+    paths = []
+    for fmt in FORMATS:
+        p = Path(out) / ("%s.%s" % (name, fmt))
+        meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
+        fig.savefig(p, format=fmt, dpi=DPI, metadata=meta)
+        paths.append(p)
+    plt.close(fig)
+    return paths
+
+
+def _title(ax, what, chart, a):
+    size = "n=%s" % _si(chart.order) + ("" if chart.scaling == "strong" else " per worker")
+    if chart.steps not in (None, 1):
+        size += ", %s steps" % chart.steps
+    ax.set_title("%s: %s (%s scaling, %s)\n%s, %s" % (
+        chart.kernel, what, chart.scaling, size, chart.host or "unknown host",
+        a.dates() or "undated"), fontsize=10)
+
+
+def _si(v):
+    if v is None:
+        return "?"
+    v = float(v)
+    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return ("%.3g" % (v / div)) + suf
+    return "%g" % v
+
+
+def _xpos(point, chart):
+    """Where a point sits on the workers axis.  seq under weak scaling ran
+    at global size order*p: it sits at that p, as the reference it is."""
+    if point.backend == "seq" and chart.scaling == "weak" and chart.order:
+        return point.size / chart.order
+    return point.workers
+
+
+def _workers_axis(ax, xs, cores):
+    xs = sorted({x for x in xs if x})
+    if not xs:
+        return
+    ax.set_xscale("log", base=2)
+    lo, hi = xs[0] / 1.3, xs[-1] * 1.3
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(FixedLocator(xs))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.set_xlabel("workers (threads x ranks)")
+    if cores and xs[-1] > cores:
+        beyond = [x for x in xs if x > cores]
+        start = math.sqrt(cores * beyond[0])
+        ax.axvspan(start, hi, color="0.85", zorder=0, linewidth=0)
+        ax.text(start, 1.0, " > %d cores" % cores, transform=ax.get_xaxis_transform(),
+                ha="left", va="top", fontsize=8, color="0.3")
+
+
+def _draw(ax, series, idx, chart, ys, errs=True, fit=None):
+    """One series: a line through all points, error bars, markers filled
+    (hollow where oversubscribed).  ys(point) -> (y, lo, hi) or None."""
+    st = style_for(series, idx)
+    pts = []
+    for p in series.points:
+        v = ys(p)
+        if v and v[0] is not None:
+            pts.append((_xpos(p, chart), v, p.oversubscribed))
+    if not pts:
+        return None
+    pts.sort(key=lambda t: t[0])
+    x = [t[0] for t in pts]
+    y = [t[1][0] for t in pts]
+    ax.plot(x, y, color=st["color"], linestyle=st["linestyle"], linewidth=1.4, zorder=3)
+    if errs:
+        lo = [max(0.0, t[1][0] - t[1][1]) if t[1][1] is not None else 0 for t in pts]
+        hi = [max(0.0, t[1][2] - t[1][0]) if t[1][2] is not None else 0 for t in pts]
+        ax.errorbar(x, y, yerr=[lo, hi], fmt="none", ecolor=st["color"], elinewidth=1,
+                    capsize=3, zorder=3)
+    for xi, (yi, _, _), over in pts:
+        ax.plot([xi], [yi], marker=st["marker"], markersize=7, color=st["color"],
+                markerfacecolor="white" if over else st["color"],
+                markeredgewidth=1.4, linestyle="none", zorder=4)
+    label = series.label
+    if fit is not None:
+        xs = _grid(min(x), max(x))
+        ax.plot(xs, [fit(v) for v in xs], color=st["color"], zorder=2, **FIT_STYLE)
+        label += " (%s f=%.3g)" % ("Amdahl" if fit.model == "amdahl" else "Gustafson", fit.f)
+    return Line2D([], [], color=st["color"], marker=st["marker"], linestyle=st["linestyle"],
+                  label=label)
+
+
+def _grid(a, b, n=60):
+    if a <= 0 or b <= a:
+        return [a, b]
+    la, lb = math.log(a), math.log(b)
+    return [math.exp(la + (lb - la) * i / (n - 1)) for i in range(n)]
+
+
+def _legend(ax, handles, chart, fits=False, ideal=None):
+    hs = [h for h in handles if h is not None]
+    if ideal:
+        hs.append(Line2D([], [], color="0.4", linestyle=":", label=ideal))
+    if fits:
+        hs.append(Line2D([], [], color="0.3", label="fit (thin dashes)", **FIT_STYLE))
+    if any(p.oversubscribed for s in chart.series for p in s.points):
+        hs.append(Line2D([], [], marker="o", color="0.3", markerfacecolor="white",
+                         linestyle="none", label="oversubscribed (hollow)"))
+    ax.legend(handles=hs, fontsize=7.5, loc="best", framealpha=0.9)
+
+
+def _ci(p, lo, hi, med):
+    return (med, lo, hi)
+
+
+def speedup_chart(a, chart, out):
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    hs, xs = [], []
+    for i, s in enumerate(chart.series):
+        if s.backend == "seq":
+            continue
+        hs.append(_draw(ax, s, i, chart, lambda p: (p.speedup, p.speedup_lo, p.speedup_hi),
+                        fit=s.fit))
+        xs += [_xpos(p, chart) for p in s.points]
+    if not xs:
+        plt.close(fig)
+        return []
+    cores = a.cores(chart.host)
+    _workers_axis(ax, xs, cores)
+    ideal = sorted(set(xs))
+    ax.plot(ideal, ideal, color="0.4", linestyle=":", linewidth=1, zorder=1)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("speedup over seq (x)" if chart.scaling == "strong"
+                  else "scaled speedup T_seq(order*p) / T(p) (x)")
+    _title(ax, "speedup", chart, a)
+    _legend(ax, hs, chart, fits=True, ideal="ideal (S = p)")
+    ax.grid(True, which="major", color="0.9")
+    fig.tight_layout()
+    return _save(fig, out, "%s-speedup-%s" % (chart.slug, chart.scaling))
+
+
+def efficiency_chart(a, chart, out):
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    hs, xs = [], []
+    for i, s in enumerate(chart.series):
+        if s.backend == "seq":
+            continue
+        hs.append(_draw(ax, s, i, chart, lambda p: (
+            p.efficiency,
+            p.speedup_lo / p.workers if p.speedup_lo is not None else None,
+            p.speedup_hi / p.workers if p.speedup_hi is not None else None)))
+        xs += [_xpos(p, chart) for p in s.points]
+    if not xs:
+        plt.close(fig)
+        return []
+    _workers_axis(ax, xs, a.cores(chart.host))
+    ax.axhline(1.0, color="0.4", linestyle=":", linewidth=1, zorder=1)
+    ax.set_ylim(0, max(1.15, ax.get_ylim()[1]))
+    ax.set_ylabel("parallel efficiency, speedup / workers (1 = ideal)")
+    _title(ax, "efficiency", chart, a)
+    _legend(ax, hs, chart, ideal="ideal (E = 1)")
+    ax.grid(True, which="major", color="0.9")
+    fig.tight_layout()
+    return _save(fig, out, "%s-efficiency-%s" % (chart.slug, chart.scaling))
+
+
+def time_chart(a, chart, out):
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    hs, xs = [], []
+    for i, s in enumerate(chart.series):
+        hs.append(_draw(ax, s, i, chart, lambda p: (p.median, p.summary.lo, p.summary.hi)))
+        xs += [_xpos(p, chart) for p in s.points if p.median is not None]
+    if not xs:
+        plt.close(fig)
+        return []
+    _workers_axis(ax, xs, a.cores(chart.host))
+    seq1 = [p for s in chart.series if s.backend == "seq" for p in s.points
+            if p.median is not None]
+    ideal = None
+    if seq1:
+        t1 = min(seq1, key=lambda p: p.size).median
+        w = sorted(set(xs))
+        if chart.scaling == "strong":
+            ax.plot(w, [t1 / x for x in w], color="0.4", linestyle=":", linewidth=1, zorder=1)
+            ideal = "ideal (T_seq / p)"
+        else:
+            ax.plot(w, [t1 for _ in w], color="0.4", linestyle=":", linewidth=1, zorder=1)
+            ideal = "ideal (constant)"
+    if chart.scaling == "strong":
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_ylabel("time per repetition, median (s)")
+    _title(ax, "time", chart, a)
+    _legend(ax, hs, chart, ideal=ideal)
+    ax.grid(True, which="major", color="0.9")
+    fig.tight_layout()
+    return _save(fig, out, "%s-time-%s" % (chart.slug, chart.scaling))
+
+
+def roofline(a, kinfo, out, host):
+    """Each kernel's best achieved GFLOP/s against its arithmetic intensity,
+    under this host's measured ceilings: the best stream bandwidth and the
+    best floating-point rate (dgemm when present, else pi).  Returns
+    (paths, note)."""
+    achieved = {}     # kernel -> (GFLOP/s, GB/s, backend, workers)
+    for p in a.points:
+        if p.config.get("host") != host or p.median is None:
+            continue
+        k = kinfo.get(p.kernel)
+        if not k:
+            continue
+        work = p.size * (p.config.get("steps") or 1) / p.median
+        gf = work * float(k.get("flops_per_index") or 0) / 1e9
+        gb = work * float(k.get("bytes_per_index") or 0) / 1e9
+        best = achieved.get(p.kernel)
+        if best is None or gf > best[0] or (gf == best[0] and gb > best[1]):
+            achieved[p.kernel] = (gf, gb, p.backend, p.workers)
+    bw = achieved.get("stream", (0, 0))[1]
+    peak_kernel = "dgemm" if achieved.get("dgemm", (0,))[0] > 0 else "pi"
+    peak = achieved.get(peak_kernel, (0,))[0]
+    if not bw or not peak:
+        missing = [what for what, v in (("stream (bandwidth)", bw),
+                                        ("dgemm or pi (compute)", peak)) if not v]
+        return [], "roofline skipped for %s: no %s measurement with a known kernel table" % (
+            host, " or ".join(missing))
+    placed = {k: v for k, v in achieved.items() if v[0] > 0}
+    unplaced = sorted(k for k in achieved if k not in placed)
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ais = [placed[k][0] / placed[k][1] for k in placed if placed[k][1] > 0]
+    ridge = peak / bw
+    xmin = min(ais + [ridge]) / 8.0
+    xmax = max(ais + [ridge]) * 16.0
+    xs = _grid(xmin, xmax, 200)
+    ax.plot(xs, [min(peak, bw * x) for x in xs], color="black", linewidth=1.6)
+    ax.text(xmin * 1.2, bw * xmin * 1.6, "%.3g GB/s (best stream)" % bw, fontsize=8,
+            rotation=0)
+    ax.text(xmax / 1.2, peak * 1.08, "%.3g GFLOP/s (best %s)" % (peak, peak_kernel),
+            fontsize=8, ha="right")
+    markers = ["o", "s", "^", "D", "v", "P", "X", "h"]
+    hs = []
+    for i, (k, (gf, gb, b, w)) in enumerate(sorted(placed.items())):
+        ai = gf / gb if gb > 0 else xmax / 1.5
+        note = "" if gb > 0 else " (no memory traffic)"
+        m = markers[i % len(markers)]
+        ax.plot([ai], [gf], marker=m, markersize=8, color="0.25", linestyle="none",
+                markerfacecolor="white" if gb == 0 else "0.25")
+        ax.annotate(k, (ai, gf), textcoords="offset points", xytext=(6, -10), fontsize=8)
+        hs.append(Line2D([], [], marker=m, color="0.25", linestyle="none",
+                         markerfacecolor="white" if gb == 0 else "0.25",
+                         label="%s: %.3g GFLOP/s, %s x%d%s" % (k, gf, b, w, note)))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(min([v[0] for v in placed.values()] + [bw * xmin]) / 3.0, peak * 3.0)
+    ax.set_xlabel("arithmetic intensity (FLOP/byte)")
+    ax.set_ylabel("performance (GFLOP/s)")
+    ax.set_title("roofline: measured ceilings and kernels\n%s, %s" % (host or "unknown host",
+                                                                    a.dates() or "undated"),
+                 fontsize=10)
+    if unplaced:
+        hs.append(Patch(color="white", label="not placed (no FLOPs): " + ", ".join(unplaced)))
+    ax.legend(handles=hs, fontsize=7.5, loc="lower right", framealpha=0.9)
+    ax.grid(True, which="major", color="0.9")
+    fig.tight_layout()
+    name = "roofline" if len(a.hosts()) == 1 else "roofline-%s" % analysis._safe(host)
+    return _save(fig, out, name), None
+
+
+def make_all(a, out, kinfo=None, kinfo_note=None, log=print):
+    """Every chart for an Analysis into out; returns (list of (caption,
+    png path)), notes)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    made, notes = [], []
+    for chart in a.charts:
+        for fn, what in ((speedup_chart, "speedup"), (efficiency_chart, "efficiency"),
+                         (time_chart, "time")):
+            paths = fn(a, chart, out)
+            if paths:
+                made.append(("%s: %s, %s scaling" % (chart.kernel, what, chart.scaling),
+                             paths[0]))
+    if kinfo:
+        for host in a.hosts():
+            paths, note = roofline(a, kinfo, out, host)
+            if paths:
+                made.append(("roofline (%s)" % (host or "unknown host"), paths[0]))
+            if note:
+                notes.append(note)
+    else:
+        notes.append("roofline skipped: no kernel table (flops, bytes per index): %s. "
+                     "Pass --parscale BIN or --kernels-json FILE." % (kinfo_note or "none"))
+    for n in notes:
+        log("note: " + n)
+    return made, notes
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="plot", description="Charts (PNG, SVG, PDF) from a "
+                                 "parscale CSV.")
+    ap.add_argument("csv", help="results CSV written by parscale run")
+    ap.add_argument("--out", required=True, help="directory for the charts")
+    ap.add_argument("--parscale", help="the parscale binary, for the kernel table "
+                    "(default $PARSCALE)")
+    ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
+    args = ap.parse_args(argv)
+    a = guarded("plot", analysis.analyse, args.csv)
+    kinfo, src = kerninfo.find(args.csv, args.kernels_json, args.parscale)
+    made, _ = make_all(a, args.out, kinfo, src,
+                       log=lambda m: print(m, file=sys.stderr))
+    print("plot: %d charts (x %s) in %s" % (len(made), "/".join(FORMATS), args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
