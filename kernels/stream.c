@@ -1,0 +1,164 @@
+/* stream.c -- the STREAM triad a[i] = b[i] + s * c[i] on arrays far larger
+ * than the caches: the kernel that measures memory bandwidth.  Bytes are
+ * counted as STREAM counts them: 24 per element (two loads, one store). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+
+typedef struct stream_state {
+    uint64_t lo, hi;      /* the indices this process owns */
+    uint32_t step;        /* steps finished; only exchange changes it */
+    uint32_t steps;
+    double expected;      /* n * steps elements in all */
+    double *a, *b, *c;    /* element i lives at [i - lo] */
+} stream_state;
+
+/* The inputs as functions of the global index: small integers, so every
+ * a[i] = b[i] + s * c[i] is exact and known without running the kernel. */
+static double stream_b(uint64_t i)
+{
+    return (double)(i % 1021);
+}
+
+static double stream_c(uint64_t i)
+{
+    return (double)(i % 7 + 1);
+}
+
+/* STREAM's scalar is 3; here it alternates 3, 4, 3... by step, so that the
+ * answer records which step wrote it: a range left out of the last step
+ * still holds the previous step's (different) values and verify sees it. */
+static double stream_scalar(uint32_t step)
+{
+    return 3.0 + (double)(step & 1);
+}
+
+/* 64-byte aligned, so vector loads and stores never split a cache line. */
+static double *stream_alloc(uint64_t count)
+{
+    size_t bytes = (size_t)(count ? count : 1) * sizeof(double);
+    bytes = (bytes + 63) / 64 * 64;
+    return aligned_alloc(64, bytes);
+}
+
+static void stream_destroy(void *state)
+{
+    stream_state *s = state;
+    if (!s)
+        return;
+    free(s->a);
+    free(s->b);
+    free(s->c);
+    free(s);
+}
+
+/* Allocates only this process's part; pages stay untouched until init. */
+static int stream_create(void **state, const ps_kernel_args *args)
+{
+    stream_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->lo = args->lo;
+    s->hi = args->hi;
+    s->steps = args->steps;
+    s->expected = (double)args->n * (double)args->steps;
+    uint64_t count = args->hi - args->lo;
+    s->a = stream_alloc(count);
+    s->b = stream_alloc(count);
+    s->c = stream_alloc(count);
+    if (!s->a || !s->b || !s->c) {
+        stream_destroy(s);
+        errno = ENOMEM;
+        return -1;
+    }
+    *state = s;
+    return 0;
+}
+
+/* First touch by the worker that will stream through these pages.  a starts
+ * at 0, which no element of the answer equals (all are at least 3). */
+static void stream_init(void *state, uint64_t lo, uint64_t hi)
+{
+    stream_state *s = state;
+    for (uint64_t i = lo; i < hi; i++) {
+        s->a[i - s->lo] = 0.0;
+        s->b[i - s->lo] = stream_b(i);
+        s->c[i - s->lo] = stream_c(i);
+    }
+}
+
+/* The triad over [lo, hi).  restrict tells the compiler the arrays never
+ * overlap, so the loop becomes plain vector loads, FMAs and stores. */
+static void stream_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
+{
+    const stream_state *s = state;
+    size_t off = (size_t)(lo - s->lo), len = (size_t)(hi - lo);
+    double *restrict a = s->a + off;
+    const double *restrict b = s->b + off;
+    const double *restrict c = s->c + off;
+    const double q = stream_scalar(s->step);
+    for (size_t i = 0; i < len; i++)
+        a[i] = b[i] + q * c[i];
+    acc->v[0] += (double)len;
+}
+
+/* Nothing to send: only counts the step, which picks the next scalar. */
+static int stream_exchange(void *state, const ps_comm *comm)
+{
+    (void)comm;
+    stream_state *s = state;
+    s->step++;
+    return 0;
+}
+
+/* Every element this process owns against the closed form, and the element
+ * count over all processes (which catches an index run twice). */
+static int stream_verify(void *state, const ps_acc *total, char *msg, size_t len)
+{
+    const stream_state *s = state;
+    uint64_t wrong = 0, first = 0;
+    double q = stream_scalar(s->steps ? s->steps - 1 : 0);  /* the last step's */
+    if (s->step != s->steps) {
+        snprintf(msg, len, "exchange ran %u times for %u steps", s->step, s->steps);
+        return 0;
+    }
+    for (uint64_t i = s->lo; i < s->hi; i++) {
+        double want = stream_b(i) + q * stream_c(i);
+        if (s->a[i - s->lo] != want && wrong++ == 0)
+            first = i;
+    }
+    if (wrong) {
+        snprintf(msg, len, "%llu of %llu elements wrong, first a[%llu] = %.17g",
+                 (unsigned long long)wrong, (unsigned long long)(s->hi - s->lo),
+                 (unsigned long long)first, s->a[first - s->lo]);
+        return 0;
+    }
+    if (total->v[0] != s->expected) {
+        snprintf(msg, len, "updated %.0f elements, expected %.0f",
+                 total->v[0], s->expected);
+        return 0;
+    }
+    return 1;
+}
+
+const ps_kernel ps_kernel_stream = {
+    .name = "stream",
+    .summary = "STREAM triad a[i] = b[i] + s*c[i] on arrays beyond the caches",
+    .exercises = "memory bandwidth (24 bytes moved per element)",
+    .rate_unit = "GB/s",
+    .rate_per_index = 24e-9,
+    .flops_per_index = 2.0,
+    .bytes_per_index = 24.0,
+    .sizes = {4096, 8388608, 33554432},
+    .steps = 20,
+    .tick = 512,
+    .create = stream_create,
+    .init = stream_init,
+    .run = stream_run,
+    .exchange = stream_exchange,
+    .verify = stream_verify,
+    .destroy = stream_destroy,
+};
