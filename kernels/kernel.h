@@ -77,6 +77,13 @@ enum {
 
 enum ps_size_class { PS_SIZE_TEST, PS_SIZE_QUICK, PS_SIZE_FULL, PS_SIZE_CLASSES };
 
+/* Work per index per step, for one problem (see ps_kernel.cost). */
+typedef struct ps_kernel_cost {
+    double rate_per_index;
+    double flops_per_index;
+    double bytes_per_index;
+} ps_kernel_cost;
+
 typedef struct ps_kernel {
     const char *name;
     const char *summary;     /* one line: what it computes */
@@ -99,11 +106,24 @@ typedef struct ps_kernel {
     /* Returns 1 when the answer is right; otherwise 0 and a reason in msg. */
     int (*verify)(void *state, const ps_acc *total, char *msg, size_t len);
     void (*destroy)(void *state);
+
+    /* Optional, added after the first version: for kernels whose work per
+     * index grows with the problem (a dgemm row of m columns costs 2 m^2
+     * flops, an n-body body 20 n), the per-index figures for these args.
+     * NULL: the three constants above hold at every size; when set, the
+     * constants are the figures at the quick size, for `parscale list`.
+     * Backends ask through ps_kernel_cost_of(), which handles both. */
+    void (*cost)(const ps_kernel_args *args, ps_kernel_cost *out);
 } ps_kernel;
 
 /* The registry: NULL-terminated, in the order `parscale list` shows. */
 extern const ps_kernel *const ps_kernels[];
 const ps_kernel *ps_kernel_find(const char *name);
+
+/* The per-index rate, flops and bytes of kernel k for the problem in args:
+ * k->cost when the kernel has one, else its constant fields. */
+void ps_kernel_cost_of(const ps_kernel *k, const ps_kernel_args *args,
+                       ps_kernel_cost *out);
 
 /* Slot-wise sum, the default reduction. */
 void ps_acc_sum(ps_acc *total, const ps_acc *part);

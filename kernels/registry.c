@@ -23,6 +23,17 @@ const ps_kernel *ps_kernel_find(const char *name)
     return NULL;
 }
 
+/* One place that knows a kernel may scale its per-index figures. */
+void ps_kernel_cost_of(const ps_kernel *k, const ps_kernel_args *args,
+                       ps_kernel_cost *out)
+{
+    out->rate_per_index = k->rate_per_index;
+    out->flops_per_index = k->flops_per_index;
+    out->bytes_per_index = k->bytes_per_index;
+    if (k->cost)
+        k->cost(args, out);
+}
+
 void ps_acc_sum(ps_acc *total, const ps_acc *part)
 {
     for (int i = 0; i < PS_ACC_SLOTS; i++)
