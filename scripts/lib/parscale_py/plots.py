@@ -165,7 +165,7 @@ def _ci(p, lo, hi, med):
     return (med, lo, hi)
 
 
-def speedup_chart(a, chart, out):
+def speedup_chart(a, chart, out, name):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
@@ -188,10 +188,10 @@ def speedup_chart(a, chart, out):
     _legend(ax, hs, chart, fits=True, ideal="ideal (S = p)")
     ax.grid(True, which="major", color="0.9")
     fig.tight_layout()
-    return _save(fig, out, "%s-speedup-%s" % (chart.slug, chart.scaling))
+    return _save(fig, out, name)
 
 
-def efficiency_chart(a, chart, out):
+def efficiency_chart(a, chart, out, name):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
@@ -213,10 +213,10 @@ def efficiency_chart(a, chart, out):
     _legend(ax, hs, chart, ideal="ideal (E = 1)")
     ax.grid(True, which="major", color="0.9")
     fig.tight_layout()
-    return _save(fig, out, "%s-efficiency-%s" % (chart.slug, chart.scaling))
+    return _save(fig, out, name)
 
 
-def time_chart(a, chart, out):
+def time_chart(a, chart, out, name):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
@@ -247,10 +247,10 @@ def time_chart(a, chart, out):
     _legend(ax, hs, chart, ideal=ideal)
     ax.grid(True, which="major", color="0.9")
     fig.tight_layout()
-    return _save(fig, out, "%s-time-%s" % (chart.slug, chart.scaling))
+    return _save(fig, out, name)
 
 
-def roofline(a, kinfo, out, host):
+def roofline(a, kinfo, out, host, name):
     """Each kernel's best achieved GFLOP/s against its arithmetic intensity,
     under this host's measured ceilings: the best stream bandwidth and the
     best floating-point rate (dgemm when present, else pi).  Returns
@@ -314,26 +314,39 @@ def roofline(a, kinfo, out, host):
     ax.legend(handles=hs, fontsize=7.5, loc="lower right", framealpha=0.9)
     ax.grid(True, which="major", color="0.9")
     fig.tight_layout()
-    name = "roofline" if len(a.hosts()) == 1 else "roofline-%s" % analysis._safe(host)
     return _save(fig, out, name), None
 
 
-def make_all(a, out, kinfo=None, kinfo_note=None, log=print):
+def chart_name(chart, what):
+    return "%s-%s-%s" % (chart.slug, what, chart.scaling)
+
+
+def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
     """Every chart for an Analysis into out; returns (list of (caption,
-    png path)), notes)."""
+    png path)), notes).  reuse: keep charts already there (all formats)
+    instead of drawing them again, as the report does after scripts/plot."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     made, notes = [], []
+
+    def have(name):
+        return reuse and all((out / ("%s.%s" % (name, f))).exists() for f in FORMATS)
+
     for chart in a.charts:
         for fn, what in ((speedup_chart, "speedup"), (efficiency_chart, "efficiency"),
                          (time_chart, "time")):
-            paths = fn(a, chart, out)
+            name = chart_name(chart, what)
+            paths = [out / (name + ".png")] if have(name) else fn(a, chart, out, name)
             if paths:
                 made.append(("%s: %s, %s scaling" % (chart.kernel, what, chart.scaling),
                              paths[0]))
     if kinfo:
         for host in a.hosts():
-            paths, note = roofline(a, kinfo, out, host)
+            name = "roofline" if len(a.hosts()) == 1 else "roofline-%s" % analysis._safe(host)
+            if have(name):
+                paths, note = [out / (name + ".png")], None
+            else:
+                paths, note = roofline(a, kinfo, out, host, name)
             if paths:
                 made.append(("roofline (%s)" % (host or "unknown host"), paths[0]))
             if note:

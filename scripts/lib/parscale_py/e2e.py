@@ -1,0 +1,174 @@
+"""End-to-end timing: whole `parscale run` processes timed by hyperfine.
+
+The harness times repetitions inside a running process; this times the
+process, launch included.  The difference is the start-up cost (process
+start, MPI_Init, thread creation, allocation) that a user of processes pays
+and a user of threads mostly does not.
+
+    scripts/e2e-timing --out DIR [--parscale BIN] [--kernels null,pi]
+                       [--backends seq,gil,omp,mpi] [--workers 1,2]
+                       [--size quick] [--runs 10] [--warmup 2]
+
+Writes into DIR, adding to what is there: e2e.json (hyperfine's JSON
+export, results of every invocation), e2e.csv (hyperfine's CSV export) and
+e2e-kernel.csv (the in-kernel rows those same processes wrote).
+"""
+import argparse
+import csv
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+JSON = "e2e.json"
+CSV = "e2e.csv"
+KERNEL_CSV = "e2e-kernel.csv"
+
+
+def commands(parscale, kernels, backends, workers, size, kernel_csv, mpirun):
+    """(name, argv) for every process to time."""
+    out = []
+    for k in kernels:
+        for b in backends:
+            for w in workers:
+                run = [str(parscale), "run", "--kernel", k, "--backend", b, "--workers", str(w),
+                       "--reps", "1", "--warmup", "0", "--size", size, "--csv",
+                       str(kernel_csv), "--quiet"]
+                if b in ("mpi", "hybrid"):
+                    if not mpirun:
+                        continue
+                    run = [mpirun, "-np", str(w), "--oversubscribe", "--bind-to", "none"] + run
+                out.append(("%s/%s/%d" % (k, b, w), run))
+    return out
+
+
+def _merge_json(dest, new_results):
+    data = {"results": []}
+    if dest.exists():
+        try:
+            data = json.loads(dest.read_text(encoding="utf-8"))
+        except ValueError:
+            raise SystemExit("e2e-timing: %s exists but is not JSON; move it away" % dest)
+    data.setdefault("results", []).extend(new_results)
+    tmp = dest.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, dest)          # whole file or the old one, never half
+
+
+def _append_csv(dest, src):
+    with open(src, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return
+    new = not dest.exists() or dest.stat().st_size == 0
+    with open(dest, "a", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        for r in rows[0 if new else 1:]:
+            w.writerow(r)
+
+
+def run(args):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    hyperfine = shutil.which("hyperfine")
+    if not hyperfine:
+        print("e2e-timing: hyperfine not found; install it: sudo apt-get install hyperfine",
+              file=sys.stderr)
+        return 1
+    mpirun = shutil.which("mpirun")
+    backends = args.backends.split(",")
+    if not mpirun and any(b in ("mpi", "hybrid") for b in backends):
+        print("e2e-timing: mpirun not found: skipping the mpi backend", file=sys.stderr)
+    env = dict(os.environ)
+    if os.geteuid() == 0:                   # Open MPI refuses root unless told
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    cmds = commands(args.parscale, args.kernels.split(","), backends,
+                    [int(w) for w in args.workers.split(",")], args.size,
+                    (out / KERNEL_CSV).resolve(), mpirun)
+    failed = 0
+    for i, (name, argv) in enumerate(cmds, 1):
+        print("[e2e %d/%d] %s" % (i, len(cmds), name), file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            tj, tc = Path(tmp) / "e.json", Path(tmp) / "e.csv"
+            hf = [hyperfine, "-N", "--style", "basic" if sys.stderr.isatty() else "none",
+                  "--warmup", str(args.warmup), "--runs", str(args.runs),
+                  "--export-json", str(tj), "--export-csv", str(tc),
+                  "--command-name", name, " ".join(shlex.quote(x) for x in argv)]
+            r = subprocess.run(hf, env=env)
+            if r.returncode != 0 or not tj.exists():
+                print("e2e-timing: %s failed (hyperfine status %d)" % (name, r.returncode),
+                      file=sys.stderr)
+                failed += 1
+                continue
+            res = json.loads(tj.read_text(encoding="utf-8")).get("results", [])
+            for x in res:
+                x["parameters"] = dict(x.get("parameters") or {}, name=name)
+            _merge_json(out / JSON, res)
+            _append_csv(out / CSV, tc)
+    print("e2e-timing: %d of %d commands timed into %s" % (len(cmds) - failed, len(cmds),
+                                                           out / JSON), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def summary(d):
+    """Rows for the report: whole-process median against in-kernel median,
+    per command name; None when there is no e2e.json in d."""
+    from . import analysis, stats
+    d = Path(d)
+    try:
+        data = json.loads((d / JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    times = {}
+    for r in data.get("results", []):
+        name = (r.get("parameters") or {}).get("name") or r.get("command")
+        times.setdefault(name, []).extend(r.get("times") or [])
+    kernel = {}
+    kpath = d / KERNEL_CSV
+    if kpath.exists():
+        try:
+            for row in analysis.load_csv(kpath):
+                if row["ok"]:
+                    kernel.setdefault("%s/%s/%d" % (row["kernel"], row["backend"],
+                                                    row["workers"]), []).append(row["seconds"])
+        except analysis.DataError as e:
+            print("report: ignoring %s" % e, file=sys.stderr)
+    rows = []
+    for name, ts in times.items():
+        if not ts:
+            continue
+        whole = stats.median(ts)
+        k = stats.median(kernel.get(name, []))
+        rows.append({"name": name, "runs": len(ts), "whole": whole, "min": min(ts),
+                     "max": max(ts), "kernel": k,
+                     "startup": whole - k if k is not None else None})
+    return rows or None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="e2e-timing", description="Whole-process timing of "
+                                 "parscale runs with hyperfine.")
+    ap.add_argument("--out", required=True, help="directory for e2e.json, e2e.csv, "
+                    "e2e-kernel.csv (added to, never replaced)")
+    ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
+                    "build/parscale)")
+    ap.add_argument("--kernels", default="null,pi")
+    ap.add_argument("--backends", default="seq,gil,omp,mpi")
+    ap.add_argument("--workers", default=None, help="default 1 and the core count")
+    ap.add_argument("--size", default="quick")
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=2)
+    args = ap.parse_args(argv)
+    from .sweep import find_parscale, machine_cores
+    args.parscale = find_parscale(args.parscale, "e2e-timing")
+    if args.workers is None:
+        args.workers = ",".join(str(w) for w in sorted({1, machine_cores()}))
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
