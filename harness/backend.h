@@ -1,0 +1,90 @@
+/*
+ * backend.h -- the contract between the runner and an execution model.
+ *
+ * A backend runs one repetition of one configuration: it sets the kernel up
+ * (untimed), starts every worker together, times the kernel's steps (the
+ * slowest worker's time), combines the partial results and has the kernel
+ * verify them.  It knows nothing of a kernel's math.
+ */
+#ifndef PS_BACKEND_H
+#define PS_BACKEND_H
+
+#include <stdint.h>
+
+#include "gil.h"
+#include "kernel.h"
+#include "util.h"
+
+enum ps_scaling { PS_STRONG, PS_WEAK };
+enum ps_schedule { PS_SCHED_STATIC, PS_SCHED_DYNAMIC, PS_SCHED_GUIDED };
+
+typedef struct ps_mpi ps_mpi;  /* mpi_env.h; NULL when MPI is not running */
+
+/* The process's place in the run: one per process, passed everywhere
+ * instead of globals. */
+typedef struct ps_ctx {
+    int rank, nranks;   /* in MPI_COMM_WORLD; 0 and 1 without MPI */
+    ps_mpi *mpi;
+    int cores;          /* cores this process may run on */
+} ps_ctx;
+
+/* One point to measure. */
+typedef struct ps_config {
+    const ps_kernel *kernel;
+    const struct ps_backend *backend;
+    int workers, threads, ranks;
+    enum ps_scaling scaling;
+    uint64_t order, n;
+    uint32_t steps;
+    enum ps_schedule schedule;
+    uint64_t chunk;            /* omp dynamic/guided chunk; 0 = default */
+    ps_gil_params gil;
+    uint64_t tick;             /* gil: indices per tick */
+    double gil_release;        /* gil: fraction of a tick run unlocked */
+    int auto_baseline;         /* seq added by the runner as speedup base */
+} ps_config;
+
+/* What one repetition produced. */
+typedef struct ps_rep {
+    double seconds;
+    int verified;
+    char error[256];           /* why it failed or did not verify */
+    ps_acc total;
+    int has_gil;
+    ps_gil_report gil;
+} ps_rep;
+
+enum {
+    /* Every rank of the world takes part (the others idle); without the
+     * flag only rank 0 runs the configuration. */
+    PS_BACKEND_USES_MPI = 1u << 0,
+    /* workers means threads on one process */
+    PS_BACKEND_THREADS = 1u << 1,
+};
+
+typedef struct ps_backend {
+    const char *name;
+    const char *summary;
+    unsigned flags;
+    /* Rejects a configuration this backend cannot run here (e.g. more mpi
+     * workers than ranks), before anything is measured. NULL: all fine. */
+    int (*check)(const ps_ctx *ctx, const ps_config *cfg, ps_err *err);
+    /* Runs one repetition.  Returns 0 when it ran (verified or not), -1 when
+     * it could not run, with err saying which call failed. */
+    int (*run)(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep, ps_err *err);
+} ps_backend;
+
+extern const ps_backend *const ps_backends[];
+const ps_backend *ps_backend_find(const char *name);
+
+/* Shared by the backends: the local comm of a single process (size 1,
+ * copies only), and the final reduce + verify on one process. */
+void ps_comm_local(ps_comm *c);
+/* A threaded repetition's time: from the first worker's start to the last
+ * worker's end, so a thread that wakes late from the start barrier (tens
+ * of microseconds) cannot hide the time the others spent. */
+double ps_span(const double *start, const double *end, int n);
+void ps_finish_local(const ps_config *cfg, void *state, ps_acc *accs, int n,
+                     ps_rep *rep);
+
+#endif

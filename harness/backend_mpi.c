@@ -1,0 +1,64 @@
+/*
+ * backend_mpi.c -- processes: ranks of MPI_COMM_WORLD, each owning a part
+ * of the data, as Python's multiprocessing gives each process its own
+ * interpreter and lock.  One launch of N ranks measures every count up to
+ * N on the sub-communicator of the first w ranks (as IMB's -npmin does);
+ * the ranks outside it wait in the runner's idle barrier.
+ */
+#include <mpi.h>
+
+#include "backend.h"
+#include "mpi_env.h"
+#include "timer.h"
+
+static int mpi_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
+{
+    if (!ctx->mpi)
+        return ps_fail(err, "--backend mpi needs an MPI launch: run parscale "
+                       "under mpirun -np N (N >= the largest worker count)");
+    if (cfg->ranks > ctx->nranks)
+        return ps_fail(err, "--backend mpi with %d workers needs at least %d "
+                       "ranks, but mpirun started %d", cfg->ranks, cfg->ranks,
+                       ctx->nranks);
+    return 0;
+}
+
+static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
+                       ps_err *err)
+{
+    const ps_comm *comm = ps_mpi_comm(ctx, cfg->ranks);
+    if (!comm)
+        return ps_fail(err, "rank %d is not in the %d-rank communicator",
+                       ctx->rank, cfg->ranks);
+    const ps_kernel *k = cfg->kernel;
+    uint64_t lo, hi;
+    ps_partition(cfg->n, (uint64_t)comm->size, (uint64_t)comm->rank, &lo, &hi);
+    ps_kernel_args a = {.n = cfg->n, .order = cfg->order, .lo = lo, .hi = hi,
+                        .steps = cfg->steps, .comm = comm};
+    void *state;
+    if (k->create(&state, &a) != 0)
+        return PS_FAIL_SYS(err, "kernel create");
+    k->init(state, lo, hi);
+    ps_acc acc = {{0}};
+    int status = ps_mpi_barrier(comm, err);  /* all ranks start together */
+    double t0 = ps_now();
+    for (uint32_t s = 0; s < cfg->steps && status == 0; s++) {
+        k->run(state, lo, hi, &acc);
+        if (k->exchange && k->exchange(state, comm) != 0)
+            status = ps_fail(err, "%s: exchange between ranks failed "
+                             "(MPI call in the kernel's exchange)", k->name);
+    }
+    double elapsed = ps_now() - t0;
+    if (status == 0)
+        status = ps_mpi_finish(ctx, comm, cfg, state, &acc, elapsed, rep, err);
+    k->destroy(state);
+    return status;
+}
+
+const ps_backend ps_backend_mpi = {
+    .name = "mpi",
+    .summary = "MPI ranks, each owning a part of the data (processes, like multiprocessing)",
+    .flags = PS_BACKEND_USES_MPI,
+    .check = mpi_check,
+    .run = mpi_run_rep,
+};

@@ -1,0 +1,114 @@
+/* backend_registry.c -- the list of backends this build has, looked up by
+ * name, and the pieces every single-process backend shares. */
+#include <stdio.h>
+#include <string.h>
+
+#include "backend.h"
+
+extern const ps_backend ps_backend_seq, ps_backend_gil;
+#ifdef PARSCALE_HAVE_OPENMP
+extern const ps_backend ps_backend_omp;
+#endif
+#ifdef PARSCALE_HAVE_MPI
+extern const ps_backend ps_backend_mpi;
+#endif
+#if defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID)
+extern const ps_backend ps_backend_hybrid;
+#endif
+
+const ps_backend *const ps_backends[] = {
+    &ps_backend_seq,
+    &ps_backend_gil,
+#ifdef PARSCALE_HAVE_OPENMP
+    &ps_backend_omp,
+#endif
+#ifdef PARSCALE_HAVE_MPI
+    &ps_backend_mpi,
+#endif
+#if defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID)
+    &ps_backend_hybrid,
+#endif
+    NULL,
+};
+
+const ps_backend *ps_backend_find(const char *name)
+{
+    for (const ps_backend *const *b = ps_backends; *b; b++)
+        if (strcmp((*b)->name, name) == 0)
+            return *b;
+    return NULL;
+}
+
+static int local_allgatherv(const ps_comm *c, const void *send, size_t send_bytes,
+                            void *recv, const size_t *counts, const size_t *displs)
+{
+    (void)c, (void)counts;
+    if (send_bytes && (const char *)recv + displs[0] != send)
+        memmove((char *)recv + displs[0], send, send_bytes);
+    return 0;
+}
+
+/* With one process a neighbour is nobody (-1) or this process itself
+ * (a periodic domain): then the exchange is a copy. */
+static int local_sendrecv(const ps_comm *c, const void *send, size_t send_bytes,
+                          int dest, void *recv, size_t recv_bytes, int src)
+{
+    (void)c;
+    if (dest == 0 && src == 0 && send_bytes == recv_bytes) {
+        memmove(recv, send, send_bytes);
+        return 0;
+    }
+    return (dest < 0 && src < 0) ? 0 : -1;
+}
+
+static int local_alltoallv(const ps_comm *c, const void *send,
+                           const size_t *send_counts, const size_t *send_displs,
+                           void *recv, const size_t *recv_counts,
+                           const size_t *recv_displs)
+{
+    (void)c, (void)recv_counts;
+    memmove((char *)recv + recv_displs[0], (const char *)send + send_displs[0],
+            send_counts[0]);
+    return 0;
+}
+
+void ps_comm_local(ps_comm *c)
+{
+    *c = (ps_comm){
+        .rank = 0, .size = 1, .impl = NULL,
+        .allgatherv = local_allgatherv,
+        .sendrecv = local_sendrecv,
+        .alltoallv = local_alltoallv,
+    };
+}
+
+/* Combines worker results in worker order (so the floating-point sum does
+ * not depend on which thread finished first) and verifies. */
+void ps_finish_local(const ps_config *cfg, void *state, ps_acc *accs, int n,
+                     ps_rep *rep)
+{
+    const ps_kernel *k = cfg->kernel;
+    ps_acc total = {{0}};
+    for (int i = 0; i < n; i++) {
+        if (k->reduce)
+            k->reduce(&total, &accs[i]);
+        else
+            ps_acc_sum(&total, &accs[i]);
+    }
+    rep->total = total;
+    rep->verified = k->verify(state, &total, rep->error, sizeof rep->error);
+    if (!rep->verified && rep->error[0] == '\0')
+        snprintf(rep->error, sizeof rep->error, "%s: verification failed", k->name);
+}
+
+double ps_span(const double *start, const double *end, int n)
+{
+    double first = start[0], last = end[0];
+    for (int i = 1; i < n; i++) {
+        if (start[i] < first)
+            first = start[i];
+        if (end[i] > last)
+            last = end[i];
+    }
+    return last - first;
+}

@@ -1,0 +1,41 @@
+/* backend_seq.c -- one core, the kernel called once over the whole range:
+ * the base every speedup is measured against. */
+#include <errno.h>
+
+#include "backend.h"
+#include "timer.h"
+
+static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
+                   ps_err *err)
+{
+    (void)ctx;
+    const ps_kernel *k = cfg->kernel;
+    ps_comm comm;
+    ps_comm_local(&comm);
+    ps_kernel_args a = {.n = cfg->n, .order = cfg->order, .lo = 0, .hi = cfg->n,
+                        .steps = cfg->steps, .comm = &comm};
+    void *state;
+    if (k->create(&state, &a) != 0)
+        return PS_FAIL_SYS(err, "kernel create");
+    k->init(state, 0, cfg->n);
+    ps_acc acc = {{0}};
+    double t0 = ps_now();
+    for (uint32_t s = 0; s < cfg->steps; s++) {
+        k->run(state, 0, cfg->n, &acc);
+        if (k->exchange && k->exchange(state, &comm) != 0) {
+            k->destroy(state);
+            return ps_fail(err, "%s: exchange failed", k->name);
+        }
+    }
+    rep->seconds = ps_now() - t0;
+    ps_finish_local(cfg, state, &acc, 1, rep);
+    k->destroy(state);
+    return 0;
+}
+
+const ps_backend ps_backend_seq = {
+    .name = "seq",
+    .summary = "one core, the kernel called once over the whole range (the speedup base)",
+    .flags = 0,
+    .run = seq_run,
+};

@@ -1,0 +1,232 @@
+/* cli.c -- see cli.h.  Subcommands: list, info, run. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "mpi_env.h"
+#include "options.h"
+#include "runner.h"
+#include "sysinfo.h"
+
+#ifndef PARSCALE_VERSION
+#define PARSCALE_VERSION "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: parscale <command> [options]\n"
+"\n"
+"Runs the same compute kernels sequentially, as threads under an emulated\n"
+"global interpreter lock, as OpenMP threads and as MPI processes, and writes\n"
+"every measurement to CSV.\n"
+"\n"
+"commands\n"
+"  list     kernels and backends, one line each (--json for scripts)\n"
+"  info     this machine and build (--json for scripts)\n"
+"  run      measure kernels x backends x workers (parscale run --help)\n"
+"\n"
+"  parscale --version, parscale <command> --help\n");
+}
+
+/* `list` and `info` take only --json and --help. */
+static int simple_args(int argc, char **argv, int *json, const char *help)
+{
+    *json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            *json = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(help, stdout);
+            return 1;
+        } else {
+            ps_die(2, "%s: unknown argument '%s' (parscale %s --help)", argv[0],
+                   argv[i], argv[0]);
+        }
+    }
+    return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    int json;
+    if (simple_args(argc, argv, &json,
+                    "usage: parscale list [--json]\n\nKernels and backends in this "
+                    "build, each with one line on what it is.\n"))
+        return 0;
+    if (json) {
+        ps_buf b = {0};
+        ps_buf_put(&b, "{\"kernels\":[", 12);
+        int first = 1;
+        for (const ps_kernel *const *k = ps_kernels; *k; k++, first = 0) {
+            ps_buf_printf(&b, "%s{\"name\":", first ? "" : ",");
+            ps_buf_json_str(&b, (*k)->name);
+            ps_buf_put(&b, ",\"summary\":", 11);
+            ps_buf_json_str(&b, (*k)->summary);
+            ps_buf_put(&b, ",\"exercises\":", 13);
+            ps_buf_json_str(&b, (*k)->exercises);
+            ps_buf_put(&b, ",\"rate_unit\":", 13);
+            ps_buf_json_str(&b, (*k)->rate_unit);
+            ps_buf_printf(&b, ",\"rate_per_index\":%.9g,\"flops_per_index\":%.9g,"
+                          "\"bytes_per_index\":%.9g,\"steps\":%u,\"tick\":%llu,"
+                          "\"waits\":%s,\"sizes\":{\"test\":%llu,\"quick\":%llu,\"full\":%llu}}",
+                          (*k)->rate_per_index, (*k)->flops_per_index,
+                          (*k)->bytes_per_index, (*k)->steps,
+                          (unsigned long long)(*k)->tick,
+                          ((*k)->flags & PS_KERNEL_WAITS) ? "true" : "false",
+                          (unsigned long long)(*k)->sizes[PS_SIZE_TEST],
+                          (unsigned long long)(*k)->sizes[PS_SIZE_QUICK],
+                          (unsigned long long)(*k)->sizes[PS_SIZE_FULL]);
+        }
+        ps_buf_put(&b, "],\"backends\":[", 14);
+        first = 1;
+        for (const ps_backend *const *be = ps_backends; *be; be++, first = 0) {
+            ps_buf_printf(&b, "%s{\"name\":", first ? "" : ",");
+            ps_buf_json_str(&b, (*be)->name);
+            ps_buf_put(&b, ",\"summary\":", 11);
+            ps_buf_json_str(&b, (*be)->summary);
+            ps_buf_put(&b, "}", 1);
+        }
+        ps_buf_put(&b, "]}\n", 3);
+        fputs(b.data, stdout);
+        ps_buf_free(&b);
+        return 0;
+    }
+    printf("kernels\n");
+    for (const ps_kernel *const *k = ps_kernels; *k; k++)
+        printf("  %-11s %s [%s]\n", (*k)->name, (*k)->summary, (*k)->rate_unit);
+    printf("\nbackends\n");
+    for (const ps_backend *const *b = ps_backends; *b; b++)
+        printf("  %-11s %s\n", (*b)->name, (*b)->summary);
+#ifndef PARSCALE_HAVE_OPENMP
+    printf("  (omp: not in this build; OpenMP was not found)\n");
+#endif
+#ifndef PARSCALE_HAVE_MPI
+    printf("  (mpi: not in this build; MPI was not found)\n");
+#endif
+    return 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    int json;
+    if (simple_args(argc, argv, &json,
+                    "usage: parscale info [--json]\n\nThe machine and build that "
+                    "measurements are made on.\n"))
+        return 0;
+    ps_sysinfo s;
+    ps_sysinfo_collect(&s);
+    if (json) {
+        ps_buf b = {0};
+        ps_sysinfo_json(&s, NULL, &b);
+        printf("%s\n", b.data);
+        ps_buf_free(&b);
+        return 0;
+    }
+    printf("parscale    %s (%s)\n", s.version, s.git);
+    printf("host        %s (%s)\n", s.host, s.os);
+    printf("cpu         %s\n", s.cpu_model);
+    printf("cores       %d online, %d usable by this process\n", s.cores_online,
+           s.cores_allowed);
+    printf("caches      %s\n", s.caches[0] ? s.caches : "(unknown)");
+    printf("governor    %s\n", s.governor[0] ? s.governor : "(not exposed)");
+    printf("compiler    %s\n", s.compiler);
+    printf("flags       %s (%s)\n", s.flags, s.build_type);
+    printf("openmp      %s\n", s.openmp[0] ? s.openmp : "(not in this build)");
+    printf("mpi         %s\n", s.mpi[0] ? s.mpi : "(not in this build)");
+    printf("placement   %s\n", s.omp_env);
+    printf("timer       CLOCK_MONOTONIC, resolution %.3g s, smallest step seen %.3g s\n",
+           s.timer_resolution, s.timer_tick);
+    if (s.slurm_job_id[0])
+        printf("slurm job   %s\n", s.slurm_job_id);
+    return 0;
+}
+
+/* Parses and checks everything before MPI starts or any file is touched;
+ * every rank does the same, only rank 0 speaks. */
+static int cmd_run(int argc, char **argv)
+{
+    ps_run_opts o;
+    ps_err err = {""};
+    int rc = ps_run_opts_parse(&o, argc, argv, &err);
+    if (rc == 1)
+        return 0;
+    int launched = 0;
+#ifdef PARSCALE_HAVE_MPI
+    launched = ps_mpi_launched_size();
+#endif
+    ps_ctx ctx = {.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
+    if (rc != 0) {
+        if (launched <= 1 || !getenv("OMPI_COMM_WORLD_RANK") ||
+            atoi(getenv("OMPI_COMM_WORLD_RANK")) == 0)
+            ps_die(2, "%s", err.msg);
+        exit(2);
+    }
+#ifdef PARSCALE_HAVE_MPI
+    if (launched > 0 && ps_mpi_start(&ctx, &argc, &argv, &err) != 0)
+        ps_die(1, "%s", err.msg);
+#endif
+    ctx.cores = ps_sysinfo_cores_online();
+    ps_plan plan;
+    int ok = ps_plan_build(&plan, &o, &ctx, &err) == 0;
+    /* every rank found the same problem, or rank 0 alone the CSV one */
+    if (!ps_mpi_all_ok(&ctx, ok)) {
+        int rank = ctx.rank;
+#ifdef PARSCALE_HAVE_MPI
+        ps_mpi_stop(&ctx);
+#endif
+        if (rank == 0)
+            ps_die(2, "%s", ok ? "another rank rejected the run" : err.msg);
+        exit(2);
+    }
+#ifdef PARSCALE_HAVE_MPI
+    if (ctx.mpi) {
+        int counts[PS_MAX_LIST], n = 0;
+        for (int i = 0; i < o.nworkers; i++)
+            counts[n++] = o.workers[i];
+        if (ps_mpi_prepare(&ctx, counts, n, &err) != 0) {
+            fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
+            ps_mpi_abort(&ctx, 1);
+        }
+    }
+#endif
+    rc = ps_run(&plan, &o, &ctx, &err);
+    if (rc < 0)
+        fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
+    ps_plan_free(&plan);
+#ifdef PARSCALE_HAVE_MPI
+    ps_mpi_stop(&ctx);
+#endif
+    if (rc < 0)
+        return 1;
+    return rc;
+}
+
+int ps_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("parscale %s\n", PARSCALE_VERSION);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"list", cmd_list}, {"info", cmd_info}, {"run", cmd_run}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(cmd, cmds[i].name) == 0)
+            return cmds[i].fn(argc - 1, argv + 1);
+    ps_die(2, "unknown command '%s' (parscale --help lists them)", cmd);
+}

@@ -1,0 +1,44 @@
+/*
+ * csv.h -- results appended safely to a CSV file.
+ *
+ * A row is written whole or not at all; concurrent writers (several jobs,
+ * several processes) never interleave, because each append takes an
+ * exclusive lock and writes its rows with one write(); a file whose header
+ * is not parscale's is refused, never mixed into.
+ */
+#ifndef PS_CSV_H
+#define PS_CSV_H
+
+#include <stddef.h>
+
+#include "csv_columns.h"
+#include "util.h"
+
+/* The header line, with its newline. */
+const char *ps_csv_header(void);
+
+/* Checks, without creating or touching anything, that rows can later be
+ * appended to path: an existing file must carry our header (or be empty),
+ * a new one needs a writable folder. */
+int ps_csv_check(const char *path, ps_err *err);
+
+/* Appends the bytes of whole rows (each ending in a newline), writing the
+ * header first when the file is new or empty.  On a short write the file
+ * is cut back to its old length, so no half row remains. */
+int ps_csv_append(const char *path, const char *rows, size_t len, ps_err *err);
+
+/* Appends one field to b, quoted per RFC 4180 when it needs to be, preceded
+ * by a comma unless first. */
+void ps_csv_field(ps_buf *b, const char *value, int first);
+
+/* A row under construction: one string per column. */
+typedef struct ps_csv_row {
+    char v[PS_COL_COUNT][288];  /* error messages are the longest */
+} ps_csv_row;
+void ps_csv_set(ps_csv_row *r, enum ps_csv_column c, const char *fmt, ...) PS_PRINTF(3, 4);
+void ps_csv_row_format(const ps_csv_row *r, ps_buf *out);
+
+/* Appends text to path under the same lock discipline (the metadata file). */
+int ps_append_locked(const char *path, const char *text, size_t len, ps_err *err);
+
+#endif

@@ -1,0 +1,245 @@
+/* gil.c -- see gil.h.  The algorithm follows ../shared/DESIGN.md, section
+ * "The emulated GIL"; the comments name its steps. */
+#define _POSIX_C_SOURCE 200809L
+#include "gil.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "timer.h"
+
+int ps_gil_init(ps_gil *g, const ps_gil_params *p)
+{
+    memset(g, 0, sizeof *g);
+    g->p = *p;
+    if (g->p.check_interval == 0)
+        g->p.check_interval = 1;
+    int rc;
+    pthread_condattr_t ca;
+    if ((rc = pthread_condattr_init(&ca)) != 0)
+        return rc;
+    /* timed waits must use the same monotonic clock as every measurement */
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if ((rc = pthread_mutex_init(&g->mutex, NULL)) != 0 ||
+        (rc = pthread_cond_init(&g->cond, &ca)) != 0 ||
+        (rc = pthread_mutex_init(&g->switch_mutex, NULL)) != 0 ||
+        (rc = pthread_cond_init(&g->switch_cond, &ca)) != 0) {
+        pthread_condattr_destroy(&ca);
+        return rc;
+    }
+    pthread_condattr_destroy(&ca);
+    if (sem_init(&g->plain, 0, 1) != 0)
+        return errno;
+    atomic_init(&g->last_holder, NULL);
+    atomic_init(&g->holders, 0);
+    atomic_init(&g->violations, 0);
+    return 0;
+}
+
+void ps_gil_destroy(ps_gil *g)
+{
+    pthread_mutex_destroy(&g->mutex);
+    pthread_cond_destroy(&g->cond);
+    pthread_mutex_destroy(&g->switch_mutex);
+    pthread_cond_destroy(&g->switch_cond);
+    sem_destroy(&g->plain);
+}
+
+void ps_gil_thread_init(ps_gil_thread *t)
+{
+    memset(t, 0, sizeof *t);
+    atomic_init(&t->drop_request, 0);
+}
+
+/* Marks this thread as the holder and checks that it is the only one: the
+ * invariant the tests hammer. */
+static void enter_critical(ps_gil *g)
+{
+    if (atomic_fetch_add(&g->holders, 1) != 0)
+        atomic_fetch_add(&g->violations, 1);
+}
+
+static void leave_critical(ps_gil *g)
+{
+    atomic_fetch_sub(&g->holders, 1);
+}
+
+static void deadline_after(struct timespec *ts, uint64_t ns)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    uint64_t t = (uint64_t)ts->tv_nsec + ns;
+    ts->tv_sec += (time_t)(t / 1000000000u);
+    ts->tv_nsec = (long)(t % 1000000000u);
+}
+
+/* ---- new model (CPython 3.2+) ---------------------------------------- */
+
+static void take_new(ps_gil *g, ps_gil_thread *t, uint64_t start)
+{
+    pthread_mutex_lock(&g->mutex);
+    /* Step 1: wait, at most one interval at a time; after a whole interval
+     * with no switch, ask the holder to drop.  The clock starts again after
+     * every switch because switch_number moved. */
+    while (g->locked) {
+        uint64_t saved = g->switch_number;
+        struct timespec dl;
+        deadline_after(&dl, g->p.interval_ns);
+        int rc = pthread_cond_timedwait(&g->cond, &g->mutex, &dl);
+        if (rc == ETIMEDOUT && g->locked && g->switch_number == saved &&
+            g->holder) {
+            atomic_store_explicit(&g->holder->drop_request, 1,
+                                  memory_order_relaxed);
+            t->drop_requests++;
+        }
+    }
+    /* Step 2: take it; count a switch when the holder changes. */
+    g->locked = 1;
+    g->holder = t;
+    uint64_t now = g->p.stats ? ps_now_ns() : 0;
+    if (atomic_load(&g->last_holder) != t) {
+        atomic_store(&g->last_holder, t);
+        g->switch_number++;
+        if (g->last_drop_forced)
+            g->forced_switches++;
+        else
+            g->voluntary_switches++;
+        if (g->p.stats && g->released_ns)
+            ps_hist_add(&t->handoff, now - g->released_ns);
+    }
+    /* Tell a thread waiting in forced switching that the lock has moved. */
+    pthread_mutex_lock(&g->switch_mutex);
+    pthread_cond_signal(&g->switch_cond);
+    pthread_mutex_unlock(&g->switch_mutex);
+    /* A request aimed at us before we got here is void now. */
+    if (atomic_exchange_explicit(&t->drop_request, 0, memory_order_relaxed))
+        t->discarded++;
+    pthread_mutex_unlock(&g->mutex);
+    if (g->p.stats) {
+        ps_hist_add(&t->wait, now - start);
+        t->taken_ns = now;
+    }
+}
+
+static void drop_new(ps_gil *g, ps_gil_thread *t, int forced)
+{
+    /* Step 1: record the last holder, unlock, wake one waiter (which one is
+     * the OS's choice, as in CPython). */
+    atomic_store(&g->last_holder, t);
+    pthread_mutex_lock(&g->mutex);
+    g->locked = 0;
+    g->holder = NULL;
+    g->last_drop_forced = forced;
+    if (g->p.stats)
+        g->released_ns = ps_now_ns();
+    pthread_cond_signal(&g->cond);
+    pthread_mutex_unlock(&g->mutex);
+    /* Step 2: forced switching: asked to drop, we may not take the lock
+     * back until somebody else has had it. */
+    if (forced) {
+        pthread_mutex_lock(&g->switch_mutex);
+        while (atomic_load(&g->last_holder) == t)
+            pthread_cond_wait(&g->switch_cond, &g->switch_mutex);
+        pthread_mutex_unlock(&g->switch_mutex);
+    }
+}
+
+/* ---- old model (before 3.2) -------------------------------------------- */
+
+static void take_old(ps_gil *g, ps_gil_thread *t, uint64_t start)
+{
+    while (sem_wait(&g->plain) != 0 && errno == EINTR)
+        ;
+    uint64_t now = g->p.stats ? ps_now_ns() : 0;
+    if (atomic_load(&g->last_holder) != t) {
+        atomic_store(&g->last_holder, t);
+        g->switch_number++;   /* only the holder writes these */
+        g->voluntary_switches++;
+        if (g->p.stats && g->released_ns)
+            ps_hist_add(&t->handoff, now - g->released_ns);
+    }
+    if (g->p.stats) {
+        ps_hist_add(&t->wait, now - start);
+        t->taken_ns = now;
+    }
+}
+
+static void drop_old(ps_gil *g, ps_gil_thread *t)
+{
+    (void)t;
+    if (g->p.stats)
+        g->released_ns = ps_now_ns();
+    sem_post(&g->plain);
+}
+
+/* ---- both ----------------------------------------------------------------- */
+
+void ps_gil_take(ps_gil *g, ps_gil_thread *t)
+{
+    uint64_t start = g->p.stats ? ps_now_ns() : 0;
+    if (g->p.model == PS_GIL_NEW)
+        take_new(g, t, start);
+    else
+        take_old(g, t, start);
+    t->acquires++;
+    t->ticks = 0;
+    enter_critical(g);
+}
+
+static void drop(ps_gil *g, ps_gil_thread *t, int forced)
+{
+    leave_critical(g);
+    if (g->p.stats)
+        ps_hist_add(&t->hold, ps_now_ns() - t->taken_ns);
+    if (g->p.model == PS_GIL_NEW)
+        drop_new(g, t, forced);
+    else
+        drop_old(g, t);
+}
+
+void ps_gil_drop(ps_gil *g, ps_gil_thread *t)
+{
+    drop(g, t, 0);
+}
+
+/* Called between ticks when the cheap check fired: under the new model the
+ * holder was asked to drop; under the old one the check interval ran out
+ * and the lock is released and retaken at once, with no handoff. */
+void ps_gil_yield_slow(ps_gil *g, ps_gil_thread *t)
+{
+    if (g->p.model == PS_GIL_NEW) {
+        t->forced_drops++;
+        drop(g, t, 1);
+    } else {
+        drop(g, t, 0);
+    }
+    ps_gil_take(g, t);
+}
+
+void ps_gil_report_collect(const ps_gil *g, ps_gil_thread *const *threads,
+                           int n, ps_gil_report *out)
+{
+    memset(out, 0, sizeof *out);
+    ps_hist wait, hold, handoff;
+    memset(&wait, 0, sizeof wait);
+    memset(&hold, 0, sizeof hold);
+    memset(&handoff, 0, sizeof handoff);
+    for (int i = 0; i < n; i++) {
+        out->drop_requests += threads[i]->drop_requests;
+        out->discarded += threads[i]->discarded;
+        out->acquires += threads[i]->acquires;
+        ps_hist_merge(&wait, &threads[i]->wait);
+        ps_hist_merge(&hold, &threads[i]->hold);
+        ps_hist_merge(&handoff, &threads[i]->handoff);
+    }
+    /* The first acquire of the run is not a switch between threads. */
+    out->switches = g->switch_number ? g->switch_number - 1 : 0;
+    out->forced_switches = g->forced_switches;
+    out->voluntary_switches = out->switches - out->forced_switches;
+    out->wait_seconds = wait.sum * 1e-9;
+    out->wait_median = ps_hist_quantile(&wait, 0.5) * 1e-9;
+    out->wait_p99 = ps_hist_quantile(&wait, 0.99) * 1e-9;
+    out->hold_median = ps_hist_quantile(&hold, 0.5) * 1e-9;
+    out->handoff_median = ps_hist_quantile(&handoff, 0.5) * 1e-9;
+    out->violations = atomic_load(&g->violations);
+}

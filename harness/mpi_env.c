@@ -1,0 +1,298 @@
+/* mpi_env.c -- see mpi_env.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "mpi_env.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timer.h"
+
+#define PS_MAX_COUNTS 64
+
+typedef struct mpi_comm_impl {
+    MPI_Comm comm;
+    int *counts, *displs, *counts2, *displs2;  /* int copies for MPI */
+} mpi_comm_impl;
+
+struct ps_mpi {
+    int nsub;
+    int sizes[PS_MAX_COUNTS];
+    ps_comm comms[PS_MAX_COUNTS];
+    mpi_comm_impl impls[PS_MAX_COUNTS];
+};
+
+/* Turns an MPI return code into a message naming the call and the place. */
+static int mpi_fail(ps_err *err, int rc, const char *call, const char *file, int line)
+{
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS)
+        snprintf(text, sizeof text, "error code %d", rc);
+    return ps_fail(err, "%s failed: %s (%s:%d)", call, text, file, line);
+}
+#define MPI_TRY(err, call, args)                                          \
+    do {                                                                  \
+        int rc_ = call args;                                              \
+        if (rc_ != MPI_SUCCESS)                                           \
+            return mpi_fail((err), rc_, #call, __FILE__, __LINE__);       \
+    } while (0)
+
+int ps_mpi_launched_size(void)
+{
+    static const char *const vars[] = {
+        "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS",
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 0)
+            return atoi(v);
+    }
+    return getenv("PMIX_RANK") ? 1 : 0;
+}
+
+int ps_mpi_start(ps_ctx *ctx, int *argc, char ***argv, ps_err *err)
+{
+    MPI_TRY(err, MPI_Init, (argc, argv));
+    /* report errors as codes, so that every failure can name its call */
+    MPI_TRY(err, MPI_Comm_set_errhandler, (MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+    MPI_TRY(err, MPI_Comm_rank, (MPI_COMM_WORLD, &ctx->rank));
+    MPI_TRY(err, MPI_Comm_size, (MPI_COMM_WORLD, &ctx->nranks));
+    ctx->mpi = calloc(1, sizeof *ctx->mpi);
+    if (!ctx->mpi)
+        return ps_fail(err, "out of memory");
+    return 0;
+}
+
+void ps_mpi_stop(ps_ctx *ctx)
+{
+    if (!ctx->mpi)
+        return;
+    for (int i = 0; i < ctx->mpi->nsub; i++) {
+        mpi_comm_impl *im = &ctx->mpi->impls[i];
+        if (im->comm != MPI_COMM_NULL)
+            MPI_Comm_free(&im->comm);
+        free(im->counts);
+        free(im->displs);
+        free(im->counts2);
+        free(im->displs2);
+    }
+    free(ctx->mpi);
+    ctx->mpi = NULL;
+    MPI_Finalize();
+}
+
+void ps_mpi_abort(const ps_ctx *ctx, int code)
+{
+    (void)ctx;
+    MPI_Abort(MPI_COMM_WORLD, code);
+}
+
+void ps_mpi_library_version(char *buf, size_t len)
+{
+    char v[MPI_MAX_LIBRARY_VERSION_STRING];
+    int n = 0;
+    if (MPI_Get_library_version(v, &n) != MPI_SUCCESS) {
+        snprintf(buf, len, "unknown");
+        return;
+    }
+    char *nl = strpbrk(v, "\r\n,");  /* the first line is enough */
+    if (nl)
+        *nl = '\0';
+    snprintf(buf, len, "%s", v);
+}
+
+/* ---- the kernels' comm over MPI ----------------------------------------- */
+
+static int to_int_array(int *dst, const size_t *src, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (src[i] > (size_t)0x7fffffff)
+            return -1;
+        dst[i] = (int)src[i];
+    }
+    return 0;
+}
+
+static int comm_allgatherv(const ps_comm *c, const void *send, size_t send_bytes,
+                           void *recv, const size_t *counts, const size_t *displs)
+{
+    mpi_comm_impl *im = c->impl;
+    if (to_int_array(im->counts, counts, c->size) || to_int_array(im->displs, displs, c->size))
+        return -1;
+    return MPI_Allgatherv(send, (int)send_bytes, MPI_BYTE, recv, im->counts,
+                          im->displs, MPI_BYTE, im->comm) == MPI_SUCCESS ? 0 : -1;
+}
+
+static int comm_sendrecv(const ps_comm *c, const void *send, size_t send_bytes,
+                         int dest, void *recv, size_t recv_bytes, int src)
+{
+    mpi_comm_impl *im = c->impl;
+    return MPI_Sendrecv(send, (int)send_bytes, MPI_BYTE,
+                        dest < 0 ? MPI_PROC_NULL : dest, 0,
+                        recv, (int)recv_bytes, MPI_BYTE,
+                        src < 0 ? MPI_PROC_NULL : src, 0,
+                        im->comm, MPI_STATUS_IGNORE) == MPI_SUCCESS ? 0 : -1;
+}
+
+static int comm_alltoallv(const ps_comm *c, const void *send,
+                          const size_t *send_counts, const size_t *send_displs,
+                          void *recv, const size_t *recv_counts,
+                          const size_t *recv_displs)
+{
+    mpi_comm_impl *im = c->impl;
+    if (to_int_array(im->counts, send_counts, c->size) ||
+        to_int_array(im->displs, send_displs, c->size) ||
+        to_int_array(im->counts2, recv_counts, c->size) ||
+        to_int_array(im->displs2, recv_displs, c->size))
+        return -1;
+    return MPI_Alltoallv(send, im->counts, im->displs, MPI_BYTE, recv,
+                         im->counts2, im->displs2, MPI_BYTE,
+                         im->comm) == MPI_SUCCESS ? 0 : -1;
+}
+
+int ps_mpi_prepare(ps_ctx *ctx, const int *counts, int n, ps_err *err)
+{
+    ps_mpi *m = ctx->mpi;
+    for (int i = 0; i < n; i++) {
+        int w = counts[i], known = 0;
+        for (int j = 0; j < m->nsub; j++)
+            known |= m->sizes[j] == w;
+        if (known)
+            continue;
+        if (m->nsub == PS_MAX_COUNTS)
+            return ps_fail(err, "more than %d different rank counts", PS_MAX_COUNTS);
+        mpi_comm_impl *im = &m->impls[m->nsub];
+        im->comm = MPI_COMM_NULL;
+        MPI_TRY(err, MPI_Comm_split, (MPI_COMM_WORLD, ctx->rank < w ? 0 : MPI_UNDEFINED,
+                                      ctx->rank, &im->comm));
+        ps_comm *c = &m->comms[m->nsub];
+        memset(c, 0, sizeof *c);
+        if (im->comm != MPI_COMM_NULL) {
+            MPI_TRY(err, MPI_Comm_set_errhandler, (im->comm, MPI_ERRORS_RETURN));
+            MPI_TRY(err, MPI_Comm_rank, (im->comm, &c->rank));
+            MPI_TRY(err, MPI_Comm_size, (im->comm, &c->size));
+            im->counts = calloc((size_t)w, sizeof(int));
+            im->displs = calloc((size_t)w, sizeof(int));
+            im->counts2 = calloc((size_t)w, sizeof(int));
+            im->displs2 = calloc((size_t)w, sizeof(int));
+            if (!im->counts || !im->displs || !im->counts2 || !im->displs2)
+                return ps_fail(err, "out of memory");
+            c->impl = im;
+            c->allgatherv = comm_allgatherv;
+            c->sendrecv = comm_sendrecv;
+            c->alltoallv = comm_alltoallv;
+        }
+        m->sizes[m->nsub++] = w;
+    }
+    return 0;
+}
+
+const ps_comm *ps_mpi_comm(const ps_ctx *ctx, int ranks)
+{
+    const ps_mpi *m = ctx->mpi;
+    if (!m)
+        return NULL;
+    for (int i = 0; i < m->nsub; i++)
+        if (m->sizes[i] == ranks)
+            return m->impls[i].comm != MPI_COMM_NULL ? &m->comms[i] : NULL;
+    return NULL;
+}
+
+int ps_mpi_barrier(const ps_comm *comm, ps_err *err)
+{
+    const mpi_comm_impl *im = comm->impl;
+    MPI_TRY(err, MPI_Barrier, (im->comm));
+    return 0;
+}
+
+int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
+{
+    if (!ctx->mpi || ctx->nranks == 1)
+        return 0;
+    MPI_Request req;
+    MPI_TRY(err, MPI_Ibarrier, (MPI_COMM_WORLD, &req));
+    for (;;) {
+        int done = 0;
+        MPI_TRY(err, MPI_Test, (&req, &done, MPI_STATUS_IGNORE));
+        if (done)
+            return 0;
+        ps_sleep_ns(200000);  /* 0.2 ms: cheap to wake, and leaves the core */
+    }
+}
+
+int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)
+{
+    if (!ctx->mpi)
+        return 0;
+    MPI_TRY(err, MPI_Bcast, (buf, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD));
+    return 0;
+}
+
+int ps_mpi_all_ok(const ps_ctx *ctx, int ok)
+{
+    if (!ctx->mpi)
+        return ok;
+    int all = 0;
+    if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return 0;
+    return all;
+}
+
+typedef struct verdict {
+    int verified;
+    char error[200];
+} verdict;
+
+int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
+                  void *state, const ps_acc *acc, double elapsed, ps_rep *rep,
+                  ps_err *err)
+{
+    (void)ctx;
+    const ps_kernel *k = cfg->kernel;
+    const mpi_comm_impl *im = comm->impl;
+    const int n = comm->size, me = comm->rank;
+    double slowest = 0.0;
+    MPI_TRY(err, MPI_Reduce, (&elapsed, &slowest, 1, MPI_DOUBLE, MPI_MAX, 0, im->comm));
+
+    /* gather partials and reduce them in rank order, the same on every run */
+    ps_acc *all = me == 0 ? calloc((size_t)n, sizeof *all) : NULL;
+    if (me == 0 && !all)
+        return ps_fail(err, "out of memory");
+    MPI_TRY(err, MPI_Gather, (acc->v, PS_ACC_SLOTS, MPI_DOUBLE,
+                              all ? all[0].v : NULL, PS_ACC_SLOTS, MPI_DOUBLE, 0, im->comm));
+    ps_acc total = {{0}};
+    if (me == 0) {
+        for (int i = 0; i < n; i++) {
+            if (k->reduce)
+                k->reduce(&total, &all[i]);
+            else
+                ps_acc_sum(&total, &all[i]);
+        }
+        free(all);
+    }
+    MPI_TRY(err, MPI_Bcast, (total.v, PS_ACC_SLOTS, MPI_DOUBLE, 0, im->comm));
+
+    verdict mine = {0, ""};
+    mine.verified = k->verify(state, &total, mine.error, sizeof mine.error);
+    verdict *v = me == 0 ? calloc((size_t)n, sizeof *v) : NULL;
+    if (me == 0 && !v)
+        return ps_fail(err, "out of memory");
+    MPI_TRY(err, MPI_Gather, (&mine, (int)sizeof mine, MPI_BYTE, v,
+                              (int)sizeof mine, MPI_BYTE, 0, im->comm));
+    if (me == 0) {
+        rep->seconds = slowest;
+        rep->total = total;
+        rep->verified = 1;
+        for (int i = 0; i < n && rep->verified; i++) {
+            if (!v[i].verified) {
+                rep->verified = 0;
+                snprintf(rep->error, sizeof rep->error, "rank %d: %s", i,
+                         v[i].error[0] ? v[i].error : "verification failed");
+            }
+        }
+        free(v);
+    }
+    return 0;
+}

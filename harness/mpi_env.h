@@ -1,0 +1,71 @@
+/*
+ * mpi_env.h -- MPI as the harness sees it: start and stop, the world, one
+ * sub-communicator per measured rank count, an idle wait that leaves the
+ * cores to the ranks that work, and the kernels' ps_comm over MPI.
+ *
+ * Code that is not MPI's includes only this header; without MPI in the
+ * build every call is a stub for a world of one process.
+ */
+#ifndef PS_MPI_ENV_H
+#define PS_MPI_ENV_H
+
+#include <stddef.h>
+
+#include "backend.h"
+
+/* Ranks in the launch as the launcher's environment tells (mpirun, srun
+ * with PMI/PMIx), or 0 when not started by an MPI launcher. */
+int ps_mpi_launched_size(void);
+
+#ifdef PARSCALE_HAVE_MPI
+/* MPI_Init; fills ctx->rank, nranks, mpi.  Errors name the MPI call. */
+int ps_mpi_start(ps_ctx *ctx, int *argc, char ***argv, ps_err *err);
+void ps_mpi_stop(ps_ctx *ctx);
+/* Creates the sub-communicators of the first w ranks for each w (a
+ * collective call on every rank, in the same order). */
+int ps_mpi_prepare(ps_ctx *ctx, const int *counts, int n, ps_err *err);
+/* A barrier over the world in which waiting ranks sleep instead of spinning,
+ * so idle ranks do not steal the cores of the ranks being measured. */
+int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err);
+/* Rank 0's bytes to every rank. */
+int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err);
+/* Logical AND of ok over the world (so every rank agrees to stop). */
+int ps_mpi_all_ok(const ps_ctx *ctx, int ok);
+void ps_mpi_abort(const ps_ctx *ctx, int code);
+/* The library's own version string, e.g. "Open MPI v4.1.4 ...". */
+void ps_mpi_library_version(char *buf, size_t len);
+
+/* For the mpi (and hybrid) backend: the kernel comm of the first `ranks`
+ * ranks (NULL on ranks outside), and the cross-rank end of a repetition:
+ * slowest rank's time, results combined in rank order, verified on every
+ * rank, the first failure's reason reported by rank 0. */
+const ps_comm *ps_mpi_comm(const ps_ctx *ctx, int ranks);
+int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
+                  void *state, const ps_acc *acc, double elapsed, ps_rep *rep,
+                  ps_err *err);
+/* MPI_Barrier on a kernel comm, naming the call on failure. */
+int ps_mpi_barrier(const ps_comm *comm, ps_err *err);
+#else
+static inline int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
+{
+    (void)ctx, (void)err;
+    return 0;
+}
+static inline int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)
+{
+    (void)ctx, (void)buf, (void)len, (void)err;
+    return 0;
+}
+static inline int ps_mpi_all_ok(const ps_ctx *ctx, int ok)
+{
+    (void)ctx;
+    return ok;
+}
+static inline void ps_mpi_library_version(char *buf, size_t len)
+{
+    if (len)
+        buf[0] = '\0';
+}
+#endif
+
+#endif

@@ -1,0 +1,44 @@
+/* options.h -- what `parscale run` was asked to measure, parsed and
+ * checked before anything runs or any file is touched. */
+#ifndef PS_OPTIONS_H
+#define PS_OPTIONS_H
+
+#include <stdint.h>
+
+#include "backend.h"
+#include "util.h"
+
+#define PS_MAX_LIST 64
+
+typedef struct ps_run_opts {
+    const ps_kernel *kernels[PS_MAX_LIST];
+    int nkernels;
+    const ps_backend *backends[PS_MAX_LIST];
+    int nbackends;
+    int workers[PS_MAX_LIST];
+    int nworkers;
+    int size_class;          /* enum ps_size_class, or -1 when size is given */
+    uint64_t size;
+    enum ps_scaling scalings[2];
+    int nscalings;
+    int reps, warmup;
+    uint32_t steps;          /* 0: the kernel's default */
+    enum ps_schedule schedule;
+    uint64_t chunk;
+    ps_gil_params gil;
+    uint64_t tick;           /* 0: the kernel's default */
+    double gil_release;
+    int baseline;            /* add seq as the speedup base (default on) */
+    const char *csv;
+    int quiet;
+    int have_seed;
+    uint64_t seed;
+    char command[1024];      /* the command line, for the metadata */
+} ps_run_opts;
+
+/* Parses `parscale run` arguments (argv[0] is "run").  Returns 0; 1 when
+ * --help was printed; -1 with err naming the bad input. */
+int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
+void ps_run_usage(void);
+
+#endif

@@ -1,0 +1,38 @@
+/* sysinfo.h -- the machine and build a measurement was made on, recorded
+ * with every run (DESIGN.md, "Measuring"). */
+#ifndef PS_SYSINFO_H
+#define PS_SYSINFO_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+typedef struct ps_sysinfo {
+    char host[128];
+    char os[256];
+    char cpu_model[128];
+    int cores_online;      /* sysconf(_SC_NPROCESSORS_ONLN) */
+    int cores_allowed;     /* this process's affinity mask */
+    char caches[256];      /* "L1d 48K, L1i 32K, L2 1024K, L3 32768K" */
+    char governor[32];     /* cpufreq scaling governor, or "" */
+    char compiler[128];
+    char flags[256];
+    char build_type[32];
+    char openmp[64];       /* "4.5 (201511)" or "" */
+    char mpi[160];         /* MPI library version or "" */
+    char version[32];
+    char git[64];
+    char omp_env[160];     /* OMP_PROC_BIND, OMP_PLACES, OMP_NUM_THREADS */
+    char slurm_job_id[32];
+    double timer_resolution, timer_tick;
+} ps_sysinfo;
+
+void ps_sysinfo_collect(ps_sysinfo *s);
+/* A JSON object (no newline) with every field above plus extra pairs
+ * already formatted as "\"key\":value" (may be NULL). */
+void ps_sysinfo_json(const ps_sysinfo *s, const char *extra, ps_buf *out);
+/* Cores this process may run on, and cores online on this host. */
+int ps_cores_allowed(void);
+int ps_sysinfo_cores_online(void);
+
+#endif
