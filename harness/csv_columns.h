@@ -26,6 +26,8 @@
     PS_COL(seconds,       "time of the repetition: the slowest worker's, monotonic clock") \
     PS_COL(rate,          "work per second in rate_unit") \
     PS_COL(rate_unit,     "unit of rate") \
+    PS_COL(flops,         "floating-point operations in the repetition (for the roofline)") \
+    PS_COL(bytes,         "bytes moved to and from memory in the repetition (for the roofline)") \
     PS_COL(verified,      "true when the kernel's answer passed its check") \
     PS_COL(error,         "why the repetition failed or did not verify; empty when fine") \
     PS_COL(oversubscribed,"true when workers exceed the cores available to the run") \

@@ -218,7 +218,7 @@ int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
         MPI_TRY(err, MPI_Test, (&req, &done, MPI_STATUS_IGNORE));
         if (done)
             return 0;
-        ps_sleep_ns(200000);  /* 0.2 ms: cheap to wake, and leaves the core */
+        ps_sleep_ns(1000000);  /* 1 ms: untimed, and leaves the core to others */
     }
 }
 

@@ -153,6 +153,19 @@ static void iso_time(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Work of one repetition: rate units, flops and bytes. */
+static void work_of(const ps_config *c, double *units, double *flops, double *bytes)
+{
+    ps_kernel_args a = {.n = c->n, .order = c->order, .lo = 0, .hi = c->n,
+                        .steps = c->steps, .comm = NULL};
+    ps_kernel_cost k;
+    ps_kernel_cost_of(c->kernel, &a, &k);
+    double idx = (double)c->n * c->steps;
+    *units = idx * k.rate_per_index;
+    *flops = idx * k.flops_per_index;
+    *bytes = idx * k.bytes_per_index;
+}
+
 static void fill_row(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int ran,
                      int repno, const run_info *ri)
 {
@@ -174,12 +187,15 @@ static void fill_row(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int r
     ps_csv_set(r, PS_COL_size, "%llu", (unsigned long long)c->n);
     ps_csv_set(r, PS_COL_steps, "%u", c->steps);
     ps_csv_set(r, PS_COL_rep, "%d", repno);
+    double units, flops, bytes;
+    work_of(c, &units, &flops, &bytes);
     if (ran) {
         ps_csv_set(r, PS_COL_seconds, "%.9g", rep->seconds);
-        double work = (double)c->n * c->steps * k->rate_per_index;
-        ps_csv_set(r, PS_COL_rate, "%.6g", rep->seconds > 0 ? work / rep->seconds : 0.0);
+        ps_csv_set(r, PS_COL_rate, "%.6g", rep->seconds > 0 ? units / rep->seconds : 0.0);
     }
     ps_csv_set(r, PS_COL_rate_unit, "%s", k->rate_unit);
+    ps_csv_set(r, PS_COL_flops, "%.6g", flops);
+    ps_csv_set(r, PS_COL_bytes, "%.6g", bytes);
     ps_csv_set(r, PS_COL_verified, "%s", ran && rep->verified ? "true" : "false");
     ps_csv_set(r, PS_COL_error, "%s", rep->error);
     ps_csv_set(r, PS_COL_oversubscribed, "%s", c->workers > cores ? "true" : "false");
@@ -535,7 +551,8 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
         double speedup = NAN;
         if (base && base->nsamples > 0)
             speedup = median_of(base->seconds, base->nsamples) / s.median;
-        double work = (double)c->n * c->steps * c->kernel->rate_per_index;
+        double work, flops, bytes;
+        work_of(c, &work, &flops, &bytes);
         printf("  %-7s %4d %14s  %-25s %8.2f %6.2f  %.4g %s%s\n", label, c->workers, med, ci,
                speedup, speedup / c->workers, work / s.median, c->kernel->rate_unit,
                p->failures ? "  (some reps FAILED)" : "");
