@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Bad input: one line naming the problem, exit status 2, and no CSV created
+# or touched -- neither a new one nor an existing results file.
+. "$(dirname "$0")/lib.sh"
+
+good="$WORK/good.csv"
+"$PARSCALE" run -k null -b seq -s test -r 1 --warmup 0 -q --csv "$good" >/dev/null 2>&1 \
+  || fail "the reference run failed"
+before=$(md5sum "$good" "$good.meta.jsonl" 2>/dev/null)
+touch -d '2000-01-01' "$good" "$good.meta.jsonl"
+stamp=$(stat -c %Y "$good")
+
+# expect_bad WORD ARGS...: status 2, one stderr line containing WORD, and
+# neither new.csv nor the existing good.csv touched.
+expect_bad() {
+  local word=$1; shift
+  local new="$WORK/new.csv"
+  rm -f "$new" "$new.meta.jsonl"
+  for target in "$new" "$good"; do
+    local out rc
+    out=$("$@" --csv "$target" 2>&1 >/dev/null)
+    rc=$?
+    local what="parscale ${*:2} --csv $(basename "$target")"
+    [ "$rc" -eq 2 ] && pass || fail "$what: exit $rc, expected 2"
+    [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && pass || fail "$what: not one line: $out"
+    printf '%s' "$out" | grep -qi -- "$word" && pass || fail "$what: message lacks '$word': $out"
+  done
+  [ ! -e "$new" ] && [ ! -e "$new.meta.jsonl" ] && pass || fail "$*: created a CSV"
+}
+
+P="$PARSCALE"
+expect_bad "unknown kernel 'nope'"   "$P" run -k nope -b seq
+expect_bad "unknown kernel 'nope'"   "$P" run -k pi,nope -b seq
+expect_bad "unknown backend 'cuda'"  "$P" run -k pi -b cuda
+expect_bad "--size"                  "$P" run -k pi -b seq -s 0
+expect_bad "--size"                  "$P" run -k pi -b seq -s -5
+expect_bad "--size"                  "$P" run -k pi -b seq -s abc
+expect_bad "--size"                  "$P" run -k pi -b seq -s 1.5
+expect_bad "--workers"               "$P" run -k pi -b gil -w 0
+expect_bad "--workers"               "$P" run -k pi -b gil -w -2
+expect_bad "--workers"               "$P" run -k pi -b gil -w two
+expect_bad "--workers"               "$P" run -k pi -b gil -w 1,,2
+expect_bad "--reps"                  "$P" run -k pi -b seq -r 0
+expect_bad "--switch-interval"       "$P" run -k pi -b gil --switch-interval 0ms
+expect_bad "--switch-interval"       "$P" run -k pi -b gil --switch-interval fast
+expect_bad "--gil-release"           "$P" run -k pi -b gil --gil-release 1
+expect_bad "--schedule"              "$P" run -k pi -b seq --schedule sometimes
+expect_bad "unknown option"          "$P" run -k pi -b seq --frobnicate
+expect_bad "--kernel is required"    "$P" run -b seq
+expect_bad "needs an MPI launch"     "$P" run -k pi -b mpi -w 1
+
+# more mpi workers than ranks, under mpirun
+rm -f "$WORK/new.csv"
+out=$($MPIRUN -np 2 "$P" run -k pi -b mpi -w 1,3 -s test --csv "$WORK/new.csv" 2>&1 >/dev/null)
+rc=$?
+[ "$rc" -eq 2 ] && pass || fail "mpi -w 3 on 2 ranks: exit $rc, expected 2 ($out)"
+printf '%s' "$out" | grep -q "needs at least 3 ranks" && pass || fail "mpi -w 3 on 2 ranks: message: $out"
+[ ! -e "$WORK/new.csv" ] && pass || fail "mpi -w 3 on 2 ranks: created a CSV"
+
+# CSV paths that cannot be written
+for bad in "$WORK/no/such/dir/x.csv" "$WORK"; do
+  out=$("$P" run -k pi -b seq -s test --csv "$bad" 2>&1 >/dev/null); rc=$?
+  [ "$rc" -eq 2 ] && pass || fail "--csv $bad: exit $rc"
+  printf '%s' "$out" | grep -q -- "--csv" && pass || fail "--csv $bad: message: $out"
+done
+[ ! -e "$WORK/no" ] && pass || fail "created the missing folder"
+
+# a file with another schema is refused and left as it was
+printf 'name,value\nx,1\n' >"$WORK/foreign.csv"
+out=$("$P" run -k pi -b seq -s test --csv "$WORK/foreign.csv" 2>&1 >/dev/null); rc=$?
+[ "$rc" -eq 2 ] && pass || fail "foreign CSV: exit $rc"
+printf '%s' "$out" | grep -q "another header" && pass || fail "foreign CSV: message: $out"
+[ "$(cat "$WORK/foreign.csv")" = "$(printf 'name,value\nx,1')" ] && pass || fail "foreign CSV was changed"
+[ ! -e "$WORK/foreign.csv.meta.jsonl" ] && pass || fail "foreign CSV got a metadata file"
+
+# unknown subcommand, and --help everywhere
+"$P" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] && pass || fail "unknown command: not exit 2"
+for sub in list info run; do
+  "$P" "$sub" --help | grep -q "usage: parscale $sub" && pass || fail "$sub --help"
+done
+
+# the existing results file was never touched
+[ "$(stat -c %Y "$good")" = "$stamp" ] && pass || fail "good.csv was touched"
+after=$(md5sum "$good" "$good.meta.jsonl" 2>/dev/null)
+[ "$before" = "$after" ] && pass || fail "good.csv or its metadata changed"
+finish

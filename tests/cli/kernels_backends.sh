@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every kernel under every backend at size test gives the verified answer.
+#   kernels_backends.sh PARSCALE threads   -- seq, gil, omp at 1, 2, 3 workers
+#   kernels_backends.sh PARSCALE mpi NP    -- mpi under mpirun -np NP, 1..NP
+# Odd worker counts are there to catch partition bugs.
+. "$(dirname "$0")/lib.sh"
+mode=${2:?mode}
+csv="$WORK/out.csv"
+kernels=$("$PARSCALE" list --json | sed 's/"backends".*//' | grep -o '"name":"[^"]*"' | cut -d'"' -f4)
+nk=$(printf '%s\n' $kernels | wc -l)
+[ "$nk" -ge 5 ] && pass || fail "parscale list --json shows only $nk kernels"
+
+case "$mode" in
+  threads)
+    backends=seq,gil
+    "$PARSCALE" list | grep -q '^  omp ' && backends=$backends,omp
+    "$PARSCALE" run -k all -b "$backends" -w 1,2,3 -s test -r 1 --warmup 0 -q --csv "$csv" >"$WORK/log" 2>&1
+    rc=$?
+    nb=$(printf '%s\n' "$backends" | tr ',' '\n' | wc -l)
+    # seq once, every other backend at 3 worker counts
+    expect=$((nk * (1 + (nb - 1) * 3)))
+    ;;
+  mpi)
+    np=${3:?np}
+    workers=$(seq -s, 1 "$np")
+    $MPIRUN -np "$np" "$PARSCALE" run -k all -b mpi -w "$workers" -s test -r 1 --warmup 0 -q --csv "$csv" >"$WORK/log" 2>&1
+    rc=$?
+    expect=$((nk * (np + 1)))   # np rank counts + the seq baseline
+    ;;
+  *) echo "unknown mode $mode"; exit 2 ;;
+esac
+
+[ "$rc" -eq 0 ] && pass || { fail "parscale exited $rc"; cat "$WORK/log"; }
+if [ -f "$csv" ]; then
+  rows=$(($(wc -l <"$csv") - 1))
+  [ "$rows" -eq "$expect" ] && pass || fail "expected $expect rows, got $rows"
+  v=$(col "$csv" verified)
+  bad=$(awk -F, -v c="$v" 'NR > 1 && $c != "true"' "$csv")
+  [ -z "$bad" ] && pass || { fail "rows that did not verify:"; printf '%s\n' "$bad"; }
+  for k in $kernels; do
+    grep -q "^[^,]*,[^,]*,[^,]*,$k," "$csv" && pass || fail "no row for kernel $k"
+  done
+else
+  fail "no CSV written"
+fi
+finish
