@@ -171,6 +171,14 @@ static int cmd_run(int argc, char **argv)
         ps_die(1, "%s", err.msg);
 #endif
     ctx.cores = ps_sysinfo_cores_online();
+#ifdef PARSCALE_HAVE_MPI
+    if (ctx.mpi) {
+        int total = ps_mpi_total_cores(&ctx, ctx.cores, &err);
+        if (total < 0)
+            ps_die(1, "rank %d: %s", ctx.rank, err.msg);
+        ctx.cores = total;
+    }
+#endif
     ps_plan plan;
     int ok = ps_plan_build(&plan, &o, &ctx, &err) == 0;
     /* every rank found the same problem, or rank 0 alone the CSV one */

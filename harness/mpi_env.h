@@ -27,6 +27,9 @@ int ps_mpi_prepare(ps_ctx *ctx, const int *counts, int n, ps_err *err);
 /* A barrier over the world in which waiting ranks sleep instead of spinning,
  * so idle ranks do not steal the cores of the ranks being measured. */
 int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err);
+/* Cores of all the hosts in the launch: each distinct host counted once,
+ * with the cores it has online (a collective call). */
+int ps_mpi_total_cores(const ps_ctx *ctx, int my_cores, ps_err *err);
 /* Rank 0's bytes to every rank. */
 int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err);
 /* Logical AND of ok over the world (so every rank agrees to stop). */
