@@ -1,0 +1,107 @@
+"""harness-targets: the four execution models side by side, in one run,
+checked against the targets of the harness (issue 2) as ratios of medians.
+
+Runs, interleaved by the harness itself:
+  1. mpirun -np 2 parscale run -k pi -b seq,gil,omp,mpi -w 1,2   (pi at a
+     size where one repetition takes >= 0.2 s)
+  2. parscale run -k io -b seq,gil -w 4
+  3. mpirun -np 4 parscale run -k null -b seq,gil,omp,mpi -w 1,2,4 (the
+     harness's own cost per repetition and per worker)
+and prints PASS/FAIL per target.  Exit status 1 when a target is missed.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import analysis, stats
+
+TARGETS = [
+    # (label, kernel, backend, workers, low, high)
+    ("omp at 2 workers on pi: speedup >= 1.8", "pi", "omp", 2, 1.8, None),
+    ("mpi at 2 workers on pi: speedup >= 1.8", "pi", "mpi", 2, 1.8, None),
+    ("gil at 2 workers on pi: speedup in [0.85, 1.05]", "pi", "gil", 2, 0.85, 1.05),
+    ("io under gil at 4 workers: speedup >= 3.5", "io", "gil", 4, 3.5, None),
+]
+
+
+def mpi_env():
+    env = dict(os.environ)
+    if os.geteuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    return env
+
+
+def run(cmd, env):
+    print("$ " + " ".join(cmd), flush=True)
+    done = subprocess.run(cmd, env=env)
+    if done.returncode != 0:
+        sys.exit("harness-targets: command failed with status %d" % done.returncode)
+
+
+def medians(rows):
+    out = {}
+    for r in rows:
+        if r["ok"]:
+            out.setdefault((r["kernel"], r["backend"], r["workers"]), []).append(r["seconds"])
+    return {k: stats.median(v) for k, v in out.items()}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="harness-targets", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--parscale", default=os.environ.get("PARSCALE"),
+                    help="the parscale binary (default: build/parscale)")
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--csv", help="keep the rows here (default: a temporary file)")
+    a = ap.parse_args(argv)
+    root = Path(__file__).resolve().parents[3]
+    exe = a.parscale or str(root / "build" / "parscale")
+    if not os.access(exe, os.X_OK):
+        sys.exit("harness-targets: no parscale binary at %s (run scripts/setup)" % exe)
+    tmp = tempfile.mkdtemp(prefix="parscale-targets-")
+    csv = a.csv or os.path.join(tmp, "targets.csv")
+    if a.csv and os.path.exists(a.csv):
+        sys.exit("harness-targets: %s exists; choose a new file" % a.csv)
+    env = mpi_env()
+    mpirun = ["mpirun", "--oversubscribe", "--bind-to", "none"]
+    reps = ["-r", str(a.reps), "--warmup", "1", "-q", "--csv", csv]
+    run(mpirun + ["-np", "2", exe, "run", "-k", "pi", "-b", "seq,gil,omp,mpi",
+                  "-w", "1,2", "-s", "quick"] + reps, env)
+    run([exe, "run", "-k", "io", "-b", "seq,gil", "-w", "4", "-s", "quick"] + reps, env)
+    run(mpirun + ["-np", "4", exe, "run", "-k", "null", "-b", "seq,gil,omp,mpi",
+                  "-w", "1,2,4", "-s", "test"] + ["-r", "21"] + reps[2:], env)
+
+    med = medians(analysis.load_csv(csv))
+    print("\n%-50s %9s  %s" % ("target", "measured", "verdict"))
+    missed = 0
+    for label, k, b, w, lo, hi in TARGETS:
+        base, par = med.get((k, "seq", 1)), med.get((k, b, w))
+        if not base or not par:
+            print("%-50s %9s  FAIL (no verified rows)" % (label, "-"))
+            missed += 1
+            continue
+        s = base / par
+        ok = (lo is None or s >= lo) and (hi is None or s <= hi)
+        missed += not ok
+        print("%-50s %9.3f  %s" % (label, s, "PASS" if ok else "FAIL"))
+    t_pi = med.get(("pi", "seq", 1))
+    if t_pi:
+        print("(pi: one seq repetition took %.3f s; the targets need >= 0.2 s)" % t_pi)
+
+    print("\nharness cost per repetition, null kernel (median of 21):")
+    print("%-8s %12s %12s %12s" % ("backend", "1 worker", "2 workers", "4 workers"))
+    for b in ("seq", "gil", "omp", "mpi"):
+        cells = []
+        for w in (1, 2, 4):
+            t = med.get(("null", b, w))
+            cells.append("%10.2f us" % (t * 1e6) if t else "%12s" % "-")
+        print("%-8s %s" % (b, " ".join(cells)))
+    print("\nrows: %s" % csv)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
