@@ -23,7 +23,7 @@
     PS_COL(size,          "global index count the kernel ran over") \
     PS_COL(steps,         "iterations per repetition") \
     PS_COL(rep,           "repetition number, from 0; warm-ups are not written") \
-    PS_COL(seconds,       "time of the repetition: the slowest worker's, monotonic clock") \
+    PS_COL(seconds,       "time of the repetition, monotonic clock: threads from the first start to the last end, ranks the slowest rank's") \
     PS_COL(rate,          "work per second in rate_unit") \
     PS_COL(rate_unit,     "unit of rate") \
     PS_COL(flops,         "floating-point operations in the repetition (for the roofline)") \
@@ -31,7 +31,7 @@
     PS_COL(verified,      "true when the kernel's answer passed its check") \
     PS_COL(error,         "why the repetition failed or did not verify; empty when fine") \
     PS_COL(oversubscribed,"true when workers exceed the cores available to the run") \
-    PS_COL(cores,         "cores available to the run (rank 0's affinity mask x ranks' hosts)") \
+    PS_COL(cores,         "cores the workers may use: rank 0's affinity mask for threads, every host's cores for ranks") \
     PS_COL(schedule,      "OpenMP schedule (omp, hybrid), else empty") \
     PS_COL(gil_model,     "new (CPython 3.2+) or old (before 3.2); gil backend only") \
     PS_COL(switch_interval, "gil switch interval in seconds (new model)") \
