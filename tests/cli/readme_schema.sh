@@ -3,7 +3,7 @@
 # binary writes exactly that header.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cols=$(grep -o 'PS_COL([a-z_0-9]*,' "$top/harness/csv_columns.h" | sed 's/PS_COL(//; s/,//')
+cols=$(grep -o 'PS_COL([a-z_0-9]*, *"' "$top/harness/csv_columns.h" | sed 's/PS_COL(//; s/,.*//')
 [ "$(printf '%s\n' $cols | wc -l)" -ge 14 ] && pass || fail "could not read the columns"
 for c in $cols; do
   grep -q "^| \`$c\` |" "$top/README.md" && pass || fail "README does not document column $c"
