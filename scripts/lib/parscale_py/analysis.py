@@ -32,7 +32,7 @@ SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
 INTEGER = {"workers", "threads", "ranks", "order", "size", "steps", "rep", "cores",
            "check_interval", "tick", "gil_switches", "gil_forced_switches",
            "gil_drop_requests", "gil_drops_discarded"}
-REAL = {"seconds", "rate", "switch_interval", "gil_release", "gil_wait_seconds",
+REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "gil_wait_seconds",
         "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median"}
 BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
@@ -197,6 +197,11 @@ class Point:
         rates = [r["rate"] for r in ok if r.get("rate") is not None]
         self.rate = stats.median(rates)
         self.rate_unit = next((r.get("rate_unit") for r in rows if r.get("rate_unit")), "")
+        # Work per repetition for the roofline, when the rows carry it.
+        fl = [r["flops"] / r["seconds"] for r in ok if r.get("flops") is not None]
+        by = [r["bytes"] / r["seconds"] for r in ok if r.get("bytes") is not None]
+        self.flop_rate = stats.median(fl) if fl else None
+        self.byte_rate = stats.median(by) if by else None
         self.oversubscribed = any(r.get("oversubscribed") for r in rows)
         cores = [r.get("cores") for r in rows if r.get("cores")]
         self.cores = stats.median(cores) if cores else None

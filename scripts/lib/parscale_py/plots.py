@@ -259,12 +259,15 @@ def roofline(a, kinfo, out, host, name):
     for p in a.points:
         if p.config.get("host") != host or p.median is None:
             continue
-        k = kinfo.get(p.kernel)
-        if not k:
+        if p.flop_rate is not None and p.byte_rate is not None:
+            gf, gb = p.flop_rate / 1e9, p.byte_rate / 1e9       # the CSV's own counts
+        elif p.kernel in kinfo:
+            k = kinfo[p.kernel]
+            work = p.size * (p.config.get("steps") or 1) / p.median
+            gf = work * float(k.get("flops_per_index") or 0) / 1e9
+            gb = work * float(k.get("bytes_per_index") or 0) / 1e9
+        else:
             continue
-        work = p.size * (p.config.get("steps") or 1) / p.median
-        gf = work * float(k.get("flops_per_index") or 0) / 1e9
-        gb = work * float(k.get("bytes_per_index") or 0) / 1e9
         best = achieved.get(p.kernel)
         if best is None or gf > best[0] or (gf == best[0] and gb > best[1]):
             achieved[p.kernel] = (gf, gb, p.backend, p.workers)
@@ -274,7 +277,7 @@ def roofline(a, kinfo, out, host, name):
     if not bw or not peak:
         missing = [what for what, v in (("stream (bandwidth)", bw),
                                         ("dgemm or pi (compute)", peak)) if not v]
-        return [], "roofline skipped for %s: no %s measurement with a known kernel table" % (
+        return [], "roofline skipped for %s: no %s measurement with flop and byte counts" % (
             host, " or ".join(missing))
     placed = {k: v for k, v in achieved.items() if v[0] > 0}
     unplaced = sorted(k for k in achieved if k not in placed)
@@ -340,20 +343,21 @@ def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
             if paths:
                 made.append(("%s: %s, %s scaling" % (chart.kernel, what, chart.scaling),
                              paths[0]))
-    if kinfo:
+    if kinfo or any(p.flop_rate is not None for p in a.points):
         for host in a.hosts():
             name = "roofline" if len(a.hosts()) == 1 else "roofline-%s" % analysis._safe(host)
             if have(name):
                 paths, note = [out / (name + ".png")], None
             else:
-                paths, note = roofline(a, kinfo, out, host, name)
+                paths, note = roofline(a, kinfo or {}, out, host, name)
             if paths:
                 made.append(("roofline (%s)" % (host or "unknown host"), paths[0]))
             if note:
                 notes.append(note)
     else:
-        notes.append("roofline skipped: no kernel table (flops, bytes per index): %s. "
-                     "Pass --parscale BIN or --kernels-json FILE." % (kinfo_note or "none"))
+        notes.append("roofline skipped: the CSV has no flops/bytes counts and there is no "
+                     "kernel table: %s. Pass --parscale BIN or --kernels-json FILE."
+                     % (kinfo_note or "none"))
     for n in notes:
         log("note: " + n)
     return made, notes

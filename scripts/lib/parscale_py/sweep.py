@@ -214,6 +214,8 @@ def main(argv=None):
     ap.add_argument("--out", help="directory for everything (default results/<host>-<date>/); "
                     "an existing CSV there is added to")
     ap.add_argument("--parscale", help="the binary (default $PARSCALE, then build/parscale)")
+    ap.add_argument("--mpirun", default="mpirun", help="the MPI launcher (default mpirun on "
+                    "PATH; 'none' runs without MPI)")
     ap.add_argument("--no-e2e", action="store_true", help="skip whole-process timing")
     ap.add_argument("--no-charts", action="store_true", help="measure only")
     ap.add_argument("--dry-run", action="store_true", help="print the launches, run nothing")
@@ -249,10 +251,11 @@ def main(argv=None):
         if unknown:
             fail("sweep", "unknown %s(s): %s (this parscale has: %s)"
                  % (what, ", ".join(unknown), ", ".join(known)))
-    mpirun = shutil.which("mpirun")
+    mpirun = shutil.which(args.mpirun) if args.mpirun != "none" else None
     if not mpirun and any(b in MPI_BACKENDS for b in backends):
-        print("sweep: mpirun not found: skipping the %s backend(s) (install openmpi-bin)"
-              % "/".join(b for b in backends if b in MPI_BACKENDS), file=sys.stderr)
+        print("sweep: %s not found: skipping the %s backend(s) (install openmpi-bin)"
+              % (args.mpirun, "/".join(b for b in backends if b in MPI_BACKENDS)),
+              file=sys.stderr)
         backends = [b for b in backends if b not in MPI_BACKENDS]
     if not backends:
         fail("sweep", "no backend left to run")
@@ -262,6 +265,7 @@ def main(argv=None):
         REPO / "results" / ("%s-%s" % (host, datetime.date.today().isoformat()))
     args.csv = (out / CSV_NAME).resolve()
     launches = plan(args, cores, kernels, backends, mpirun)
+    check_csv(args.csv)
     if args.dry_run:
         for scaling, argv_, expected in launches:
             print(" ".join(shlex.quote(a) for a in argv_))
@@ -271,7 +275,6 @@ def main(argv=None):
     except schema_mod.SchemaError as e:
         fail("sweep", str(e))
     out.mkdir(parents=True, exist_ok=True)
-    check_csv(args.csv)
     if list_json:
         (out / kerninfo.KERNELS_JSON).write_text(list_json, encoding="utf-8")
 

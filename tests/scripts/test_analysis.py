@@ -1,0 +1,168 @@
+"""The analysis of the fixture against hand-computed values, and the loader
+refusing foreign and malformed CSVs with a message naming file and fault."""
+import csv
+import unittest
+
+from helpers import TempDirCase, fixture_module, make_fixture
+from parscale_py import analysis, schema
+
+FX = fixture_module()
+
+
+def point(a, kernel, backend, workers, scaling="strong", size=None):
+    for p in a.points:
+        if (p.kernel, p.backend, p.workers, p.scaling) == (kernel, backend, workers, scaling) \
+                and (size is None or p.size == size):
+            return p
+    raise AssertionError("no point %s %s %s %s" % (kernel, backend, workers, scaling))
+
+
+def series(a, kernel, backend, scaling):
+    return next(s for s in a.series
+                if (s.kernel, s.backend, s.scaling) == (kernel, backend, scaling))
+
+
+class FixtureAnalysis(TempDirCase):
+    def setUp(self):
+        super().setUp()
+        self.csv = make_fixture(self.tmp)
+        self.a = analysis.analyse(self.csv)
+
+    def test_rows_and_quoted_error(self):
+        with open(self.csv, newline="") as fh:
+            self.assertEqual(len(self.a.rows), sum(1 for _ in csv.reader(fh)) - 1)
+        bad = [r for r in self.a.rows if not r["ok"]]
+        self.assertEqual(len(bad), 1)
+        self.assertEqual(bad[0]["error"], FX.BAD_ERROR)     # commas and quotes survive
+
+    def test_median_and_interval(self):
+        p = point(self.a, "pi", "omp", 2)
+        # Amdahl f=0.05 at p=2: 0.4 * (0.05 + 0.95/2) = 0.21 s; JITTER's median is 1;
+        # n = 7 gives ranks (1, 7): min and max, 0.98 and 1.02 of the median.
+        self.assertEqual(p.summary.n, 7)              # the failed repetition left out
+        self.assertEqual(len(p.failed), 1)
+        self.assertAlmostEqual(p.median, 0.21, places=9)
+        self.assertEqual(p.summary.ci_ranks, (1, 7))
+        self.assertAlmostEqual(p.summary.lo, 0.21 * 0.98, places=8)
+        self.assertAlmostEqual(p.summary.hi, 0.21 * 1.02, places=8)
+
+    def test_speedup_efficiency_karp_flatt(self):
+        p = point(self.a, "pi", "omp", 2)
+        self.assertAlmostEqual(p.speedup, 0.4 / 0.21, places=6)
+        self.assertAlmostEqual(p.efficiency, 0.4 / 0.21 / 2, places=6)
+        self.assertAlmostEqual(p.karp_flatt, 0.05, places=6)
+        self.assertAlmostEqual(p.speedup_lo, 0.4 * 0.98 / (0.21 * 1.02), places=6)
+        self.assertAlmostEqual(p.speedup_hi, 0.4 * 1.02 / (0.21 * 0.98), places=6)
+        self.assertIsNone(point(self.a, "pi", "omp", 1).karp_flatt)
+
+    def test_oversubscribed_points(self):
+        self.assertTrue(point(self.a, "pi", "mpi", 4).oversubscribed)
+        self.assertFalse(point(self.a, "pi", "mpi", 2).oversubscribed)
+        self.assertEqual(self.a.cores("fixturehost"), 2)
+
+    def test_amdahl_fit_leaves_out_oversubscribed(self):
+        self.assertAlmostEqual(series(self.a, "pi", "omp", "strong").fit.f, 0.05, places=6)
+        self.assertAlmostEqual(series(self.a, "pi", "mpi", "strong").fit.f, 0.08, places=6)
+        self.assertEqual([p for p, _ in series(self.a, "pi", "omp", "strong").fit.points],
+                         [1.0, 2.0])
+
+    def test_weak_scaling_against_seq_at_the_global_size(self):
+        p = point(self.a, "pi", "omp", 2, "weak")
+        self.assertEqual(p.base.size, 200000000)
+        self.assertIsNone(p.base_note)
+        # T_seq(2 n) = 0.8 s; T_omp = 0.8 / (2 - 0.1) -> scaled speedup 1.9
+        self.assertAlmostEqual(p.speedup, 1.9, places=6)
+        self.assertAlmostEqual(p.efficiency, 0.95, places=6)
+        self.assertEqual(series(self.a, "pi", "omp", "weak").fit.model, "gustafson")
+        self.assertAlmostEqual(series(self.a, "pi", "omp", "weak").fit.f, 0.1, places=6)
+
+    def test_weak_base_extrapolated_when_seq_only_at_order(self):
+        # seq at 2e8 exists under strong scaling too: either mode is a base
+        self.assertEqual(point(self.a, "pi", "omp", 2, "weak").base.scaling, "weak")
+        rows = [r for r in analysis.load_csv(self.csv)
+                if not (r["backend"] == "seq" and r["size"] > 1e8)]
+        a = analysis.Analysis(rows)
+        p = point(a, "pi", "omp", 2, "weak")
+        self.assertIn("extrapolated", p.base_note)
+        self.assertAlmostEqual(p.speedup, 2 * 0.4 / (0.8 / 1.9), places=6)
+
+    def test_few_repetitions(self):
+        p = point(self.a, "io", "gil", 2)
+        self.assertEqual(p.summary.n, 3)
+        self.assertFalse(p.summary.ci_available)
+        self.assertEqual((p.summary.lo, p.summary.hi), (min(p.times), max(p.times)))
+
+    def test_metadata(self):
+        runs, problems = analysis.load_meta(self.csv)
+        self.assertEqual(list(runs), ["r-strong", "r-weak"])
+        self.assertEqual(problems, [])
+
+
+class BadInput(TempDirCase):
+    def write(self, text):
+        p = self.tmp / "x.csv"
+        p.write_text(text)
+        return p
+
+    def header(self):
+        return ",".join(schema.load().columns)
+
+    def good_row(self):
+        with open(make_fixture(self.tmp / "fx"), newline="") as fh:
+            return fh.read().splitlines()[1]
+
+    def assertRefused(self, path, *needles):
+        with self.assertRaises(analysis.DataError) as cm:
+            analysis.load_csv(path)
+        msg = str(cm.exception)
+        self.assertIn(str(path), msg)
+        for n in needles:
+            self.assertIn(n, msg)
+
+    def test_foreign_header(self):
+        p = self.write("name,value\nx,1\n")
+        self.assertRefused(p, "not a parscale CSV", "column 1 is 'name', expected 'run_id'")
+
+    def test_semicolon_separated(self):
+        p = self.write(self.header().replace(",", ";") + "\n")
+        self.assertRefused(p, "not a parscale CSV", "';'-separated")
+
+    def test_missing_column(self):
+        cols = schema.load().columns
+        p = self.write(",".join(cols[:-1]) + "\n")
+        self.assertRefused(p, "has %d columns, expected %d" % (len(cols) - 1, len(cols)))
+
+    def test_short_row(self):
+        p = self.write(self.header() + "\n" + self.good_row() + "\n" + "a,b,c\n")
+        self.assertRefused(p, ":3:", "3 fields")
+
+    def test_not_a_number(self):
+        cols = schema.load().columns
+        row = self.good_row().split(",")
+        row[cols.index("seconds")] = "fast"
+        p = self.write(self.header() + "\n" + ",".join(row) + "\n")
+        self.assertRefused(p, ":2:", "'seconds' is 'fast'")
+
+    def test_bad_boolean(self):
+        cols = schema.load().columns
+        row = self.good_row().split(",")
+        row[cols.index("verified")] = "yes"
+        p = self.write(self.header() + "\n" + ",".join(row) + "\n")
+        self.assertRefused(p, "'verified' is 'yes'")
+
+    def test_unterminated_quote(self):
+        p = self.write(self.header() + "\n" + self.good_row() + ',"oops\n')
+        with self.assertRaises(analysis.DataError) as cm:
+            analysis.load_csv(p)
+        self.assertIn(str(p), str(cm.exception))
+
+    def test_empty_and_header_only(self):
+        self.assertRefused(self.write(""), "empty file")
+        self.assertRefused(self.write(self.header() + "\n"), "no measurements")
+
+    def test_missing_file(self):
+        self.assertRefused(self.tmp / "nope.csv", "cannot read")
+
+
+if __name__ == "__main__":
+    unittest.main()

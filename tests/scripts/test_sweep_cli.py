@@ -1,0 +1,101 @@
+"""scripts/sweep's plan and its refusals, without measuring anything: a
+stand-in binary answers `list --json`, and --dry-run prints the launches."""
+import json
+import shlex
+import stat
+import unittest
+
+from helpers import TempDirCase, run_script
+from parscale_py import sweep
+
+LIST = {"kernels": [{"name": n, "flops_per_index": 1, "bytes_per_index": 0}
+                    for n in ("pi", "null", "stream")],
+        "backends": [{"name": n} for n in ("seq", "gil", "omp", "mpi")]}
+
+
+class Plan(TempDirCase):
+    def setUp(self):
+        super().setUp()
+        self.bin = self.tmp / "fake-parscale"
+        self.bin.write_text("#!/bin/sh\nif [ \"$1 $2\" = 'list --json' ]; then\n"
+                            "cat <<'E'\n%s\nE\nexit 0; fi\necho 'fake: run' >&2; exit 3\n"
+                            % json.dumps(LIST))
+        self.bin.chmod(self.bin.stat().st_mode | stat.S_IXUSR)
+        self.out = self.tmp / "out"
+
+    def dry(self, *args, env=None):
+        r = run_script("sweep", "--parscale", self.bin, "--out", self.out, "--dry-run", *args,
+                       env=env)
+        return r, [shlex.split(line) for line in r.stdout.splitlines()]
+
+    def test_defaults_one_mpirun_per_scaling_mode(self):
+        r, launches = self.dry()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(launches), 2)
+        ws = sweep.default_workers(sweep.machine_cores())
+        self.assertEqual(ws[-1], 2 * sweep.machine_cores())
+        for argv, scaling in zip(launches, ("strong", "weak")):
+            self.assertTrue(argv[0].endswith("mpirun"), argv)
+            self.assertEqual(argv[1:6], ["-np", str(ws[-1]), "--oversubscribe", "--bind-to",
+                                         "none"])
+            opt = dict(zip(argv[7::1], argv[8::1]))
+            self.assertEqual(opt["--kernel"], "pi,null,stream")
+            self.assertEqual(opt["--backend"], "seq,gil,omp,mpi")
+            self.assertEqual(opt["--workers"], ",".join(map(str, ws)))
+            self.assertEqual(opt["--scaling"], scaling)
+            self.assertEqual(opt["--size"], "full" if scaling == "strong" else "quick")
+            self.assertEqual(opt["--csv"], str((self.out / "results.csv").resolve()))
+        self.assertFalse(self.out.exists())          # a dry run writes nothing
+
+    def test_default_workers_reach_twice_the_cores(self):
+        self.assertEqual(sweep.default_workers(2), [1, 2, 4])
+        self.assertEqual(sweep.default_workers(6), [1, 2, 4, 6, 8, 12])
+        self.assertEqual(sweep.default_workers(1), [1, 2])
+
+    def test_narrowed_quick_without_mpi(self):
+        r, launches = self.dry("--quick", "--kernels", "pi", "--backends", "seq,omp",
+                               "--workers", "2,1", "--scaling", "strong", "--", "--seed", "7")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(launches), 1)
+        argv = launches[0]
+        self.assertEqual(argv[0], str(self.bin))      # no mpirun without mpi
+        opt = dict(zip(argv[2::1], argv[3::1]))
+        self.assertEqual((opt["--kernel"], opt["--backend"], opt["--workers"], opt["--size"],
+                          opt["--reps"]), ("pi", "seq,omp", "1,2", "quick",
+                                           str(sweep.MODES["quick"]["reps"])))
+        self.assertEqual(argv[-2:], ["--seed", "7"])
+
+    def test_mpi_skipped_without_mpirun(self):
+        r, launches = self.dry("--backends", "seq,mpi", "--mpirun", "none")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("none not found: skipping the mpi backend", r.stderr)
+        for argv in launches:
+            self.assertEqual(argv[0], str(self.bin))
+            self.assertEqual(argv[argv.index("--backend") + 1], "seq")
+
+    def test_bad_input_exits_2(self):
+        for args, why in ((["--workers", "0"], "counts must be 1 or more"),
+                          (["--workers", "two"], "expected whole numbers"),
+                          (["--kernels", "pi,nope"], "unknown kernel(s): nope"),
+                          (["--backends", "gpu"], "unknown backend(s): gpu"),
+                          (["--scaling", "both"], "expected strong, weak"),
+                          (["--reps", "0"], "must be at least 1")):
+            r, _ = self.dry(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn(why, r.stderr)
+        r = run_script("sweep", "--parscale", self.tmp / "missing", "--dry-run")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not an executable file", r.stderr)
+
+    def test_refuses_to_add_to_a_foreign_csv(self):
+        self.out.mkdir()
+        csv = self.out / "results.csv"
+        csv.write_text("a,b\n1,2\n")
+        r, _ = self.dry()
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not a parscale CSV", r.stderr)
+        self.assertEqual(csv.read_text(), "a,b\n1,2\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
