@@ -8,9 +8,15 @@
  * request, or check interval).  Kernels that wait (PS_KERNEL_WAITS) wait
  * with the lock released, as blocking I/O does; --gil-release F runs that
  * fraction of each tick unlocked, as C extensions do.
+ *
+ * --gil-cpu-threads N adds N threads that run `count` under the same lock
+ * for as long as the measured threads run (a CPU-bound thread beside an
+ * I/O-bound one: the convoy effect).  They start at the same barrier, are
+ * not timed, and stop when the last measured thread has finished.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +30,13 @@ typedef struct gil_run {
     void *state;
     ps_comm comm;
     ps_gil gil;
-    pthread_barrier_t barrier;
-    ps_gil_thread *threads;    /* one per worker */
+    pthread_barrier_t go;      /* measured and extra CPU threads */
+    pthread_barrier_t barrier; /* measured threads, between steps */
+    int measured;              /* threads timed: cfg->workers */
+    atomic_int running;        /* measured threads not yet finished */
+    const ps_kernel *hog;      /* what the extra CPU threads run */
+    void *hog_state;
+    ps_gil_thread *threads;    /* measured ones first, then extra ones */
     ps_acc *accs;
     double *start, *end;       /* per worker, monotonic clock */
     int exchange_failed;
@@ -63,17 +74,38 @@ static void gil_step(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
     ps_gil_drop(&r->gil, me);
 }
 
+/* An extra CPU-bound thread: pure interpreter work in ticks, checking its
+ * drop request like any holder, until every measured thread is done. */
+static void gil_hog(gil_run *r, ps_gil_thread *me)
+{
+    const uint64_t tick = r->cfg->tick;
+    ps_acc acc = {{0}};
+    pthread_barrier_wait(&r->go);
+    ps_gil_take(&r->gil, me);
+    for (uint64_t i = 0; atomic_load_explicit(&r->running, memory_order_relaxed) > 0;
+         i += tick) {
+        r->hog->run(r->hog_state, i, i + tick, &acc);
+        ps_gil_tick(&r->gil, me);
+    }
+    ps_gil_drop(&r->gil, me);
+}
+
+/* One thread of the team: a measured worker, or an extra CPU thread. */
 static void gil_worker(void *arg, int tid)
 {
     gil_run *r = arg;
     const ps_config *cfg = r->cfg;
     const ps_kernel *k = cfg->kernel;
     ps_gil_thread *me = &r->threads[tid];
+    if (tid >= r->measured) {
+        gil_hog(r, me);
+        return;
+    }
     uint64_t lo, hi;
-    ps_partition(cfg->n, (uint64_t)cfg->threads, (uint64_t)tid, &lo, &hi);
+    ps_partition(cfg->n, (uint64_t)r->measured, (uint64_t)tid, &lo, &hi);
     k->init(r->state, lo, hi);  /* first touch by the thread that uses it */
 
-    pthread_barrier_wait(&r->barrier);
+    pthread_barrier_wait(&r->go);
     r->start[tid] = ps_now();
     for (uint32_t s = 0; s < cfg->steps; s++) {
         gil_step(r, me, lo, hi, &r->accs[tid]);
@@ -91,6 +123,7 @@ static void gil_worker(void *arg, int tid)
         }
     }
     r->end[tid] = ps_now();
+    atomic_fetch_sub(&r->running, 1);
 }
 
 static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
@@ -98,10 +131,12 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
 {
     (void)ctx;
     const ps_kernel *k = cfg->kernel;
-    const int n = cfg->threads;
+    const int n = cfg->workers, extra = cfg->gil.cpu_threads, all = n + extra;
     gil_run r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
+    r.measured = n;
+    atomic_init(&r.running, n);
     ps_comm_local(&r.comm);
     ps_kernel_args a = {.n = cfg->n, .order = cfg->order, .lo = 0, .hi = cfg->n,
                         .steps = cfg->steps, .comm = &r.comm};
@@ -112,7 +147,17 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         k->destroy(r.state);
         return ps_fail(err, "pthread/sem init for the gil failed: %s", strerror(rc));
     }
-    r.threads = calloc((size_t)n, sizeof *r.threads);
+    if (extra > 0) {
+        r.hog = ps_kernel_find("count");
+        ps_kernel_args ha = {.n = 1, .order = 1, .lo = 0, .hi = 1, .steps = 1,
+                             .comm = &r.comm};
+        if (!r.hog || r.hog->create(&r.hog_state, &ha) != 0) {
+            ps_gil_destroy(&r.gil);
+            k->destroy(r.state);
+            return ps_fail(err, "--gil-cpu-threads: cannot set up the count kernel");
+        }
+    }
+    r.threads = calloc((size_t)all, sizeof *r.threads);
     r.accs = calloc((size_t)n, sizeof *r.accs);
     r.start = calloc((size_t)n, sizeof *r.start);
     r.end = calloc((size_t)n, sizeof *r.end);
@@ -121,14 +166,20 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         status = ps_fail(err, "out of memory for %d gil threads", n);
         goto out;
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < all; i++)
         ps_gil_thread_init(&r.threads[i]);
-    if ((rc = pthread_barrier_init(&r.barrier, NULL, (unsigned)n)) != 0) {
+    if ((rc = pthread_barrier_init(&r.go, NULL, (unsigned)all)) != 0) {
         status = ps_fail(err, "pthread_barrier_init failed: %s", strerror(rc));
         goto out;
     }
-    status = ps_team_run(n, gil_worker, &r, err);
+    if ((rc = pthread_barrier_init(&r.barrier, NULL, (unsigned)n)) != 0) {
+        pthread_barrier_destroy(&r.go);
+        status = ps_fail(err, "pthread_barrier_init failed: %s", strerror(rc));
+        goto out;
+    }
+    status = ps_team_run(all, gil_worker, &r, err);
     pthread_barrier_destroy(&r.barrier);
+    pthread_barrier_destroy(&r.go);
     if (status != 0)
         goto out;
     if (r.exchange_failed) {
@@ -138,11 +189,12 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     rep->seconds = ps_span(r.start, r.end, n);
     ps_finish_local(cfg, r.state, r.accs, n, rep);
 
-    ps_gil_thread **tp = malloc((size_t)n * sizeof *tp);
+    /* the lock's figures cover every thread that used it */
+    ps_gil_thread **tp = malloc((size_t)all * sizeof *tp);
     if (tp) {
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < all; i++)
             tp[i] = &r.threads[i];
-        ps_gil_report_collect(&r.gil, tp, n, &rep->gil);
+        ps_gil_report_collect(&r.gil, tp, all, &rep->gil);
         rep->has_gil = 1;
         free(tp);
     }
@@ -158,6 +210,8 @@ out:
     free(r.start);
     free(r.end);
     ps_gil_destroy(&r.gil);
+    if (r.hog_state)
+        r.hog->destroy(r.hog_state);
     k->destroy(r.state);
     return status;
 }
@@ -167,6 +221,8 @@ static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
     (void)ctx;
     if (cfg->tick == 0)
         return ps_fail(err, "--tick must be at least 1");
+    if (cfg->gil.cpu_threads < 0 || cfg->gil.cpu_threads > 4096)
+        return ps_fail(err, "--gil-cpu-threads must be from 0 to 4096");
     return 0;
 }
 

@@ -37,6 +37,16 @@ int ps_gil_init(ps_gil *g, const ps_gil_params *p)
     return 0;
 }
 
+uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick)
+{
+    if (kernel_tick == 0)
+        kernel_tick = 1;
+    if (p->model != PS_GIL_OLD)
+        return kernel_tick;
+    uint64_t t = kernel_tick / PS_GIL_OLD_TICK_DIVISOR;
+    return t ? t : 1;
+}
+
 void ps_gil_destroy(ps_gil *g)
 {
     pthread_mutex_destroy(&g->mutex);
@@ -88,9 +98,11 @@ static void take_new(ps_gil *g, ps_gil_thread *t, uint64_t start)
         int rc = pthread_cond_timedwait(&g->cond, &g->mutex, &dl);
         if (rc == ETIMEDOUT && g->locked && g->switch_number == saved &&
             g->holder) {
-            atomic_store_explicit(&g->holder->drop_request, 1,
-                                  memory_order_relaxed);
             t->drop_requests++;
+            /* a second waiter's request merges with a pending one */
+            if (atomic_exchange_explicit(&g->holder->drop_request, 1,
+                                         memory_order_relaxed))
+                t->discarded++;
         }
     }
     /* Step 2: take it; count a switch when the holder changes. */
@@ -121,27 +133,35 @@ static void take_new(ps_gil *g, ps_gil_thread *t, uint64_t start)
     }
 }
 
-static void drop_new(ps_gil *g, ps_gil_thread *t, int forced)
+/* Returns whether a drop request was pending: then, as CPython's drop_gil
+ * does whatever the reason for dropping, the lock is handed off. */
+static int drop_new(ps_gil *g, ps_gil_thread *t, int at_check)
 {
     /* Step 1: record the last holder, unlock, wake one waiter (which one is
-     * the OS's choice, as in CPython). */
+     * the OS's choice, as in CPython).  The request is read and cleared
+     * under the mutex: waiters set it only there, while we hold the lock. */
     atomic_store(&g->last_holder, t);
     pthread_mutex_lock(&g->mutex);
+    int requested = atomic_exchange_explicit(&t->drop_request, 0,
+                                             memory_order_relaxed);
+    if (requested && !at_check)
+        t->discarded++;   /* overtaken by a release for I/O or C code */
     g->locked = 0;
     g->holder = NULL;
-    g->last_drop_forced = forced;
+    g->last_drop_forced = requested;
     if (g->p.stats)
         g->released_ns = ps_now_ns();
     pthread_cond_signal(&g->cond);
     pthread_mutex_unlock(&g->mutex);
     /* Step 2: forced switching: asked to drop, we may not take the lock
      * back until somebody else has had it. */
-    if (forced) {
+    if (requested) {
         pthread_mutex_lock(&g->switch_mutex);
         while (atomic_load(&g->last_holder) == t)
             pthread_cond_wait(&g->switch_cond, &g->switch_mutex);
         pthread_mutex_unlock(&g->switch_mutex);
     }
+    return requested;
 }
 
 /* ---- old model (before 3.2) -------------------------------------------- */
@@ -186,15 +206,20 @@ void ps_gil_take(ps_gil *g, ps_gil_thread *t)
     enter_critical(g);
 }
 
-static void drop(ps_gil *g, ps_gil_thread *t, int forced)
+/* at_check: the holder drops because its check between ticks fired (a
+ * drop request, or the old model's check interval), not to wait or to run
+ * code that releases the lock. */
+static void drop(ps_gil *g, ps_gil_thread *t, int at_check)
 {
     leave_critical(g);
     if (g->p.stats)
         ps_hist_add(&t->hold, ps_now_ns() - t->taken_ns);
-    if (g->p.model == PS_GIL_NEW)
-        drop_new(g, t, forced);
-    else
+    if (g->p.model == PS_GIL_NEW) {
+        if (drop_new(g, t, at_check) && at_check)
+            t->forced_drops++;
+    } else {
         drop_old(g, t);
+    }
 }
 
 void ps_gil_drop(ps_gil *g, ps_gil_thread *t)
@@ -207,12 +232,7 @@ void ps_gil_drop(ps_gil *g, ps_gil_thread *t)
  * and the lock is released and retaken at once, with no handoff. */
 void ps_gil_yield_slow(ps_gil *g, ps_gil_thread *t)
 {
-    if (g->p.model == PS_GIL_NEW) {
-        t->forced_drops++;
-        drop(g, t, 1);
-    } else {
-        drop(g, t, 0);
-    }
+    drop(g, t, 1);
     ps_gil_take(g, t);
 }
 
@@ -227,6 +247,7 @@ void ps_gil_report_collect(const ps_gil *g, ps_gil_thread *const *threads,
     for (int i = 0; i < n; i++) {
         out->drop_requests += threads[i]->drop_requests;
         out->discarded += threads[i]->discarded;
+        out->forced_drops += threads[i]->forced_drops;
         out->acquires += threads[i]->acquires;
         ps_hist_merge(&wait, &threads[i]->wait);
         ps_hist_merge(&hold, &threads[i]->hold);

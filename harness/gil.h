@@ -31,7 +31,18 @@ typedef struct ps_gil_params {
     uint64_t interval_ns;     /* new model: switch interval (5 ms) */
     uint32_t check_interval;  /* old model: ticks between releases (100) */
     int stats;                /* time every acquire, hold and handoff */
+    /* Not the lock's: the gil backend runs this many extra CPU-bound
+     * threads beside the measured ones (convoy experiments). */
+    int cpu_threads;
 } ps_gil_params;
+
+/* Default ticks per model.  New model: the kernel's own tick (about 1 us
+ * of work), so the per-tick drop-request check (one relaxed load) costs
+ * well under 1%.  Old model: a twentieth of it (about 50 ns, a few
+ * bytecodes' worth), so that the default check interval of 100 ticks spans
+ * about 5 us -- what 100 bytecodes took in Python 2 -- and not 100 us. */
+#define PS_GIL_OLD_TICK_DIVISOR 20
+uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick);
 
 /* Per-thread state; owned by its thread, read by others only through the
  * atomic drop request. */
@@ -42,7 +53,9 @@ typedef struct ps_gil_thread {
     /* counters, summed over threads after the run */
     uint64_t acquires;
     uint64_t drop_requests;   /* requests this thread issued as a waiter */
-    uint64_t discarded;       /* requests to it cleared without a forced drop */
+    uint64_t discarded;       /* requests that made no forced drop: issued
+                                 while one was pending, or overtaken by a
+                                 release for I/O (issued = forced + these) */
     uint64_t forced_drops;
     ps_hist wait, hold, handoff;
 } ps_gil_thread;
@@ -68,7 +81,7 @@ typedef struct ps_gil {
 /* What a run of the lock reports, summed over its threads. */
 typedef struct ps_gil_report {
     uint64_t switches, forced_switches, voluntary_switches;
-    uint64_t drop_requests, discarded, acquires;
+    uint64_t drop_requests, discarded, forced_drops, acquires;
     double wait_seconds;       /* total over all acquires and threads */
     double wait_median, wait_p99, hold_median, handoff_median;  /* seconds */
     int violations;            /* times two threads held it at once */

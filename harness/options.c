@@ -41,10 +41,15 @@ void ps_run_usage(void)
 "      --gil-model new|old   new: CPython 3.2+ (default); old: before 3.2\n"
 "      --switch-interval T   new model's interval, e.g. 5ms, 100us (default 5ms)\n"
 "      --check-interval N    old model's ticks between releases (default 100)\n"
-"      --tick N              indices per tick (default: the kernel's ~1 us)\n"
+"      --tick N              indices per tick (default: the kernel's ~1 us;\n"
+"                            old model: a twentieth, so 100 ticks ~ 5 us)\n"
 "      --gil-release F       fraction 0 <= F < 1 of each tick run with the\n"
 "                            lock released, as C extensions do (default 0)\n"
 "      --no-gil-stats        do not time acquires, holds and handoffs\n"
+"      --gil-cpu-threads N   run N extra CPU-bound count threads under the\n"
+"                            same lock while the measured ones run (convoy\n"
+"                            effect); rows report the measured kernel's rate\n"
+"                            and threads = workers + N (default 0)\n"
 "\n"
 "output\n"
 "  -o, --csv FILE            append raw rows to FILE (metadata: FILE.meta.jsonl)\n"
@@ -55,7 +60,7 @@ void ps_run_usage(void)
 enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
     OPT_SCHEDULE, OPT_CHUNK, OPT_GIL_MODEL, OPT_SWITCH, OPT_CHECK, OPT_TICK,
-    OPT_RELEASE, OPT_NO_GIL_STATS,
+    OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +82,7 @@ static const struct option long_opts[] = {
     {"tick", required_argument, NULL, OPT_TICK},
     {"gil-release", required_argument, NULL, OPT_RELEASE},
     {"no-gil-stats", no_argument, NULL, OPT_NO_GIL_STATS},
+    {"gil-cpu-threads", required_argument, NULL, OPT_GIL_CPU},
     {"csv", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -232,6 +238,10 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
             return ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
         return 0;
     case OPT_NO_GIL_STATS: o->gil.stats = 0; return 0;
+    case OPT_GIL_CPU:
+        if (parse_int("--gil-cpu-threads", arg, 0, 4096, &v, err)) return -1;
+        o->gil.cpu_threads = (int)v;
+        return 0;
     case 'o':
         if (!*arg)
             return ps_fail(err, "--csv needs a file name");
