@@ -35,9 +35,13 @@ def commands(parscale, kernels, backends, workers, size, kernel_csv, mpirun):
     for k in kernels:
         for b in backends:
             for w in workers:
+                if b == "seq" and w != 1:
+                    continue                # seq is one worker whatever is asked
+                # --no-baseline: time only this backend, not the seq run the
+                # harness would add as the speedup base
                 run = [str(parscale), "run", "--kernel", k, "--backend", b, "--workers", str(w),
-                       "--reps", "1", "--warmup", "0", "--size", size, "--csv",
-                       str(kernel_csv), "--quiet"]
+                       "--reps", "1", "--warmup", "0", "--size", size, "--no-baseline",
+                       "--csv", str(kernel_csv), "--quiet"]
                 if b in ("mpi", "hybrid"):
                     if not mpirun:
                         continue

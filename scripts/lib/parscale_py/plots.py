@@ -256,8 +256,17 @@ def roofline(a, kinfo, out, host, name):
     best floating-point rate (dgemm when present, else pi).  Returns
     (paths, note)."""
     achieved = {}     # kernel -> (GFLOP/s, GB/s, backend, workers)
+    # Only each kernel's largest problems: a small stream fits in the caches
+    # and would put the bandwidth ceiling at cache speed, and tiny runs are
+    # dominated by timer and start-up noise.
+    largest = {}
+    for p in a.points:
+        if p.config.get("host") == host:
+            largest[p.kernel] = max(largest.get(p.kernel, 0), p.size or 0)
     for p in a.points:
         if p.config.get("host") != host or p.median is None:
+            continue
+        if (p.size or 0) < largest[p.kernel] / 2:
             continue
         if p.flop_rate is not None and p.byte_rate is not None:
             gf, gb = p.flop_rate / 1e9, p.byte_rate / 1e9       # the CSV's own counts
