@@ -52,13 +52,16 @@ typedef struct ps_rep {
     ps_acc total;
     int has_gil;
     ps_gil_report gil;
+    char cpus[256];            /* CPU of each worker at its end (placement.h) */
+    int cpu_shared;            /* workers seen on a CPU another one was on */
 } ps_rep;
 
 enum {
     /* Every rank of the world takes part (the others idle); without the
      * flag only rank 0 runs the configuration. */
     PS_BACKEND_USES_MPI = 1u << 0,
-    /* workers means threads on one process */
+    /* workers means threads on one process; with PS_BACKEND_USES_MPI
+     * too (hybrid), workers = ranks x threads per rank */
     PS_BACKEND_THREADS = 1u << 1,
 };
 
@@ -86,5 +89,8 @@ void ps_comm_local(ps_comm *c);
 double ps_span(const double *start, const double *end, int n);
 void ps_finish_local(const ps_config *cfg, void *state, ps_acc *accs, int n,
                      ps_rep *rep);
+/* The kernel's reduction (or the slot-wise sum) of n partial results, in
+ * order, into *total. */
+void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n);
 
 #endif

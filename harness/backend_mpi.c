@@ -5,7 +5,9 @@
  * N on the sub-communicator of the first w ranks (as IMB's -npmin does);
  * the ranks outside it wait in the runner's idle barrier.
  */
+#define _GNU_SOURCE  /* sched_getcpu */
 #include <mpi.h>
+#include <sched.h>
 
 #include "backend.h"
 #include "mpi_env.h"
@@ -49,8 +51,11 @@ static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
                              "(MPI call in the kernel's exchange)", k->name);
     }
     double elapsed = ps_now() - t0;
+    int cpu = sched_getcpu();  /* placement, after the clock stopped */
     if (status == 0)
         status = ps_mpi_finish(ctx, comm, cfg, state, &acc, elapsed, rep, err);
+    if (status == 0)
+        status = ps_mpi_gather_cpus(comm, &cpu, 1, rep, err);
     k->destroy(state);
     return status;
 }

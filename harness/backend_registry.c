@@ -88,17 +88,24 @@ void ps_finish_local(const ps_config *cfg, void *state, ps_acc *accs, int n,
                      ps_rep *rep)
 {
     const ps_kernel *k = cfg->kernel;
-    ps_acc total = {{0}};
-    for (int i = 0; i < n; i++) {
-        if (k->reduce)
-            k->reduce(&total, &accs[i]);
-        else
-            ps_acc_sum(&total, &accs[i]);
-    }
+    ps_acc total;
+    ps_acc_reduce(k, &total, accs, n);
     rep->total = total;
     rep->verified = k->verify(state, &total, rep->error, sizeof rep->error);
     if (!rep->verified && rep->error[0] == '\0')
         snprintf(rep->error, sizeof rep->error, "%s: verification failed", k->name);
+}
+
+/* Shared by ps_finish_local and the hybrid backend's per-rank sum. */
+void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n)
+{
+    *total = (ps_acc){{0}};
+    for (int i = 0; i < n; i++) {
+        if (k->reduce)
+            k->reduce(total, &parts[i]);
+        else
+            ps_acc_sum(total, &parts[i]);
+    }
 }
 
 double ps_span(const double *start, const double *end, int n)

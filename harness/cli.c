@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "mpi_env.h"
 #include "options.h"
+#include "placement.h"
 #include "runner.h"
 #include "sysinfo.h"
 
@@ -166,6 +167,10 @@ static int cmd_run(int argc, char **argv)
             ps_die(2, "%s", err.msg);
         exit(2);
     }
+    /* --bind: OpenMP reads its environment once, so this may start parscale
+     * again (argv - 1: ps_main's argv, whose [0] is the program) */
+    if (ps_bind_apply(o.bind, o.places, argv - 1, &err) != 0)
+        ps_die(1, "%s", err.msg);
 #ifdef PARSCALE_HAVE_MPI
     if (launched > 0 && ps_mpi_start(&ctx, &argc, &argv, &err) != 0)
         ps_die(1, "%s", err.msg);
@@ -193,10 +198,19 @@ static int cmd_run(int argc, char **argv)
     }
 #ifdef PARSCALE_HAVE_MPI
     if (ctx.mpi) {
-        int counts[PS_MAX_LIST], n = 0;
-        for (int i = 0; i < o.nworkers; i++)
-            counts[n++] = o.workers[i];
-        if (ps_mpi_prepare(&ctx, counts, n, &err) != 0) {
+        /* one sub-communicator per rank count the plan uses (hybrid: W/T) */
+        int counts[PS_MAX_LIST], n = 0, rc_counts = 0;
+        for (int i = 0; i < plan.npoints; i++) {
+            const ps_config *c = &plan.points[i].cfg;
+            int known = !(c->backend->flags & PS_BACKEND_USES_MPI);
+            for (int j = 0; j < n && !known; j++)
+                known = counts[j] == c->ranks;
+            if (!known && n == PS_MAX_LIST)
+                rc_counts = ps_fail(&err, "more than %d different rank counts", n);
+            else if (!known)
+                counts[n++] = c->ranks;
+        }
+        if (rc_counts != 0 || ps_mpi_prepare(&ctx, counts, n, &err) != 0) {
             fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
             ps_mpi_abort(&ctx, 1);
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "placement.h"
 #include "timer.h"
 
 #define PS_MAX_COUNTS 64
@@ -18,6 +19,7 @@ typedef struct mpi_comm_impl {
 } mpi_comm_impl;
 
 struct ps_mpi {
+    int thread_level;  /* what MPI_Init_thread granted */
     int nsub;
     int sizes[PS_MAX_COUNTS];
     ps_comm comms[PS_MAX_COUNTS];
@@ -55,7 +57,10 @@ int ps_mpi_launched_size(void)
 
 int ps_mpi_start(ps_ctx *ctx, int *argc, char ***argv, ps_err *err)
 {
-    MPI_TRY(err, MPI_Init, (argc, argv));
+    /* funneled: the hybrid backend's OpenMP threads compute while the
+     * primary thread alone calls MPI */
+    int level = MPI_THREAD_SINGLE;
+    MPI_TRY(err, MPI_Init_thread, (argc, argv, MPI_THREAD_FUNNELED, &level));
     /* report errors as codes, so that every failure can name its call */
     MPI_TRY(err, MPI_Comm_set_errhandler, (MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     MPI_TRY(err, MPI_Comm_rank, (MPI_COMM_WORLD, &ctx->rank));
@@ -63,6 +68,7 @@ int ps_mpi_start(ps_ctx *ctx, int *argc, char ***argv, ps_err *err)
     ctx->mpi = calloc(1, sizeof *ctx->mpi);
     if (!ctx->mpi)
         return ps_fail(err, "out of memory");
+    ctx->mpi->thread_level = level;
     return 0;
 }
 
@@ -328,5 +334,76 @@ int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
         }
         free(v);
     }
+    return 0;
+}
+
+int ps_mpi_all_ok_comm(const ps_comm *comm, int ok)
+{
+    const mpi_comm_impl *im = comm->impl;
+    int all = 0;
+    if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, im->comm) != MPI_SUCCESS)
+        return 0;
+    return all;
+}
+
+int ps_mpi_funneled(const ps_ctx *ctx)
+{
+    return ctx->mpi && ctx->mpi->thread_level >= MPI_THREAD_FUNNELED;
+}
+
+#define PS_PLACE_MAX 64  /* threads per rank whose CPU is recorded */
+
+/* One rank's placement as gathered: fixed size, so one MPI_Gather. */
+typedef struct rank_place {
+    char host[64];
+    int n;
+    int cpu[PS_PLACE_MAX];
+} rank_place;
+
+int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
+                       ps_err *err)
+{
+    const mpi_comm_impl *im = comm->impl;
+    rank_place mine;
+    memset(&mine, 0, sizeof mine);
+    if (gethostname(mine.host, sizeof mine.host - 1) != 0)
+        snprintf(mine.host, sizeof mine.host, "?");
+    mine.n = n < PS_PLACE_MAX ? n : PS_PLACE_MAX;
+    memcpy(mine.cpu, cpus, (size_t)mine.n * sizeof *cpus);
+    const int size = comm->size;
+    rank_place *all = comm->rank == 0 ? calloc((size_t)size, sizeof *all) : NULL;
+    if (comm->rank == 0 && !all)
+        return ps_fail(err, "out of memory");
+    MPI_TRY(err, MPI_Gather, (&mine, (int)sizeof mine, MPI_BYTE, all,
+                              (int)sizeof mine, MPI_BYTE, 0, im->comm));
+    if (comm->rank != 0)
+        return 0;
+    /* flatten: worker i of rank r at r * per + i; a host is its first rank */
+    const int per = all[0].n;
+    int *flat = calloc((size_t)size * (size_t)(per ? per : 1), sizeof *flat);
+    int *host = calloc((size_t)size * (size_t)(per ? per : 1), sizeof *host);
+    if (!flat || !host) {
+        free(flat);
+        free(host);
+        free(all);
+        return ps_fail(err, "out of memory");
+    }
+    for (int r = 0; r < size; r++) {
+        int h = r;
+        for (int q = 0; q < r; q++)
+            if (strcmp(all[q].host, all[r].host) == 0) {
+                h = q;
+                break;
+            }
+        for (int i = 0; i < per; i++) {
+            flat[r * per + i] = i < all[r].n ? all[r].cpu[i] : -1;
+            host[r * per + i] = h;
+        }
+    }
+    ps_cpus_format(rep->cpus, sizeof rep->cpus, flat, size * per, per);
+    rep->cpu_shared = ps_cpus_shared(flat, host, size * per);
+    free(flat);
+    free(host);
+    free(all);
     return 0;
 }

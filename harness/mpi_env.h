@@ -48,6 +48,18 @@ int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
                   ps_err *err);
 /* MPI_Barrier on a kernel comm, naming the call on failure. */
 int ps_mpi_barrier(const ps_comm *comm, ps_err *err);
+/* Logical AND of ok over the ranks of a kernel comm (0 if the call fails),
+ * so that no rank enters a collective the others skip. */
+int ps_mpi_all_ok_comm(const ps_comm *comm, int ok);
+/* Whether threads may work inside a rank while its primary thread alone
+ * calls MPI (MPI_THREAD_FUNNELED or better was granted at start). */
+int ps_mpi_funneled(const ps_ctx *ctx);
+/* Placement across the ranks of comm: each rank gives the CPUs its n
+ * threads were on; rank 0 gets rep->cpus (ranks in order, ';' between
+ * them) and rep->cpu_shared (workers on a CPU another worker of the same
+ * host was on).  A collective call, outside any timing. */
+int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
+                       ps_err *err);
 #else
 static inline int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
 {

@@ -19,7 +19,7 @@ void ps_run_usage(void)
 "\n"
 "what to run\n"
 "  -k, --kernel LIST         kernels (parscale list); 'all' for every one\n"
-"  -b, --backend LIST        seq, gil, omp, mpi (parscale list); 'all'\n"
+"  -b, --backend LIST        seq, gil, omp, mpi, hybrid (parscale list); 'all'\n"
 "  -w, --workers LIST        worker counts, e.g. 1,2,4 (default 1)\n"
 "  -s, --size N|test|quick|full   problem size: an index count, or the\n"
 "                            kernel's own test/quick/full size (default quick)\n"
@@ -36,6 +36,23 @@ void ps_run_usage(void)
 "omp backend\n"
 "      --schedule static|dynamic|guided   (default static)\n"
 "      --chunk N             indices per chunk for dynamic/guided\n"
+"\n"
+"hybrid backend (MPI ranks x OpenMP threads; run under mpirun)\n"
+"      --threads-per-rank T[,T...]   threads in each rank (default 1).  Each\n"
+"                            worker count W runs as W/T ranks of T threads\n"
+"                            for every T: W must be a multiple of every T,\n"
+"                            and mpirun must start at least W/T ranks.\n"
+"                            Rows record workers = ranks x threads.\n"
+"\n"
+"placement (omp, hybrid; the CPU each worker ended on is the cpus column)\n"
+"      --bind close|spread|primary|true|false   OMP_PROC_BIND for this run.\n"
+"                            OpenMP reads it only at start-up, so parscale\n"
+"                            sets it and executes itself again; setting\n"
+"                            OMP_PROC_BIND/OMP_PLACES in the environment\n"
+"                            does the same.  Both are recorded.  Ranks are\n"
+"                            bound by mpirun (--bind-to, --map-by), not here.\n"
+"      --places cores|threads|sockets|LIST   OMP_PLACES with --bind\n"
+"                            (default cores)\n"
 "\n"
 "gil backend (an emulated CPython global interpreter lock)\n"
 "      --gil-model new|old   new: CPython 3.2+ (default); old: before 3.2\n"
@@ -60,7 +77,7 @@ void ps_run_usage(void)
 enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
     OPT_SCHEDULE, OPT_CHUNK, OPT_GIL_MODEL, OPT_SWITCH, OPT_CHECK, OPT_TICK,
-    OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU,
+    OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU, OPT_TPR, OPT_BIND, OPT_PLACES,
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +100,9 @@ static const struct option long_opts[] = {
     {"gil-release", required_argument, NULL, OPT_RELEASE},
     {"no-gil-stats", no_argument, NULL, OPT_NO_GIL_STATS},
     {"gil-cpu-threads", required_argument, NULL, OPT_GIL_CPU},
+    {"threads-per-rank", required_argument, NULL, OPT_TPR},
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"places", required_argument, NULL, OPT_PLACES},
     {"csv", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -135,6 +155,24 @@ static int parse_backends(ps_run_opts *o, char *arg, ps_err *err)
     return 0;
 }
 
+/* A list of counts from 1 to 4096 (--threads-per-rank). */
+static int parse_counts(const char *opt, char *arg, int *out, int *nout, ps_err *err)
+{
+    char *items[PS_MAX_LIST];
+    int n = ps_split_list(arg, items, PS_MAX_LIST);
+    if (n < 0)
+        return ps_fail(err, "%s: empty item in the list", opt);
+    for (int i = 0; i < n; i++) {
+        uint64_t w;
+        if (ps_parse_count(items[i], &w) != 0 || w > 4096)
+            return ps_fail(err, "%s: '%s' is not a count from 1 to 4096", opt,
+                           items[i]);
+        out[i] = (int)w;
+    }
+    *nout = n;
+    return 0;
+}
+
 static int parse_workers(ps_run_opts *o, char *arg, ps_err *err)
 {
     char *items[PS_MAX_LIST];
@@ -149,6 +187,48 @@ static int parse_workers(ps_run_opts *o, char *arg, ps_err *err)
         o->workers[i] = (int)w;
     }
     o->nworkers = n;
+    return 0;
+}
+
+/* --bind takes OpenMP's own OMP_PROC_BIND words; 'none' reads as false. */
+static int parse_bind(ps_run_opts *o, const char *arg, ps_err *err)
+{
+    static const char *const policies[] = {"close", "spread", "primary", "master",
+                                           "true", "false"};
+    if (strcmp(arg, "none") == 0) {
+        o->bind = "false";
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof policies / sizeof *policies; i++)
+        if (strcmp(arg, policies[i]) == 0) {
+            o->bind = policies[i];
+            return 0;
+        }
+    return ps_fail(err, "--bind: '%s' is not close, spread, primary, true or false", arg);
+}
+
+/* The rules that join options: --threads-per-rank belongs to hybrid, and
+ * every hybrid worker count must split into whole ranks of T threads. */
+static int check_hybrid(const ps_run_opts *o, int tpr_given, ps_err *err)
+{
+    int hybrid = 0;
+    for (int i = 0; i < o->nbackends; i++)
+        hybrid |= (o->backends[i]->flags & PS_BACKEND_USES_MPI) &&
+                  (o->backends[i]->flags & PS_BACKEND_THREADS);
+    if (tpr_given && !hybrid)
+        return ps_fail(err, "--threads-per-rank applies to --backend hybrid only");
+    if (o->places && !o->bind)
+        return ps_fail(err, "--places needs --bind (OMP_PLACES without OMP_PROC_BIND "
+                       "binds nothing)");
+    if (!hybrid)
+        return 0;
+    for (int i = 0; i < o->nworkers; i++)
+        for (int j = 0; j < o->ntpr; j++)
+            if (o->workers[i] % o->tpr[j] != 0)
+                return ps_fail(err, "--backend hybrid: %d workers is not a whole number "
+                               "of ranks of %d threads (--threads-per-rank); use "
+                               "worker counts that are multiples of %d",
+                               o->workers[i], o->tpr[j], o->tpr[j]);
     return 0;
 }
 
@@ -238,6 +318,13 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
             return ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
         return 0;
     case OPT_NO_GIL_STATS: o->gil.stats = 0; return 0;
+    case OPT_TPR: return parse_counts("--threads-per-rank", arg, o->tpr, &o->ntpr, err);
+    case OPT_BIND: return parse_bind(o, arg, err);
+    case OPT_PLACES:
+        if (!*arg)
+            return ps_fail(err, "--places needs a value such as cores or threads");
+        o->places = arg;
+        return 0;
     case OPT_GIL_CPU:
         if (parse_int("--gil-cpu-threads", arg, 0, 4096, &v, err)) return -1;
         o->gil.cpu_threads = (int)v;
@@ -258,6 +345,8 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     o->size_class = PS_SIZE_QUICK;
     o->workers[0] = 1;
     o->nworkers = 1;
+    o->tpr[0] = 1;
+    o->ntpr = 1;
     o->scalings[0] = PS_STRONG;
     o->nscalings = 1;
     o->reps = 5;
@@ -276,7 +365,7 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
 
     optind = 1;
     opterr = 0;  /* we say what was wrong ourselves, in one line */
-    int c;
+    int c, tpr_given = 0;
     while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", long_opts, NULL)) != -1) {
         if (c == 'h') {
             ps_run_usage();
@@ -290,6 +379,7 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
         }
         if (c == ':')
             return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
+        tpr_given |= c == OPT_TPR;
         if (parse_one(o, c, optarg, err) != 0)
             return -1;
     }
@@ -298,6 +388,6 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     if (o->nkernels == 0)
         return ps_fail(err, "run: --kernel is required (parscale list shows the kernels)");
     if (o->nbackends == 0)
-        return ps_fail(err, "run: --backend is required (seq, gil, omp, mpi)");
-    return 0;
+        return ps_fail(err, "run: --backend is required (seq, gil, omp, mpi, hybrid)");
+    return check_hybrid(o, tpr_given, err);
 }

@@ -17,6 +17,10 @@ typedef struct ps_run_opts {
     int nbackends;
     int workers[PS_MAX_LIST];
     int nworkers;
+    int tpr[PS_MAX_LIST];    /* hybrid: threads per rank (default 1) */
+    int ntpr;
+    const char *bind;        /* --bind: OMP_PROC_BIND to run under, or NULL */
+    const char *places;      /* --places: OMP_PLACES (default cores) */
     int size_class;          /* enum ps_size_class, or -1 when size is given */
     uint64_t size;
     enum ps_scaling scalings[2];

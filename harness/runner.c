@@ -32,7 +32,8 @@ static int plan_add(ps_plan *plan, const ps_config *cfg, ps_err *err)
     for (int i = 0; i < plan->npoints; i++) {
         const ps_config *c = &plan->points[i].cfg;
         if (c->kernel == cfg->kernel && c->backend == cfg->backend &&
-            c->workers == cfg->workers && c->n == cfg->n && c->scaling == cfg->scaling)
+            c->workers == cfg->workers && c->threads == cfg->threads &&
+            c->n == cfg->n && c->scaling == cfg->scaling)
             return 0;
     }
     ps_point *p = realloc(plan->points, (size_t)(plan->npoints + 1) * sizeof *p);
@@ -44,8 +45,15 @@ static int plan_add(ps_plan *plan, const ps_config *cfg, ps_err *err)
     return 0;
 }
 
+/* Whether workers are ranks x threads per rank (the hybrid backend). */
+static int is_hybrid(const ps_backend *b)
+{
+    return (b->flags & PS_BACKEND_USES_MPI) && (b->flags & PS_BACKEND_THREADS);
+}
+
+/* tpr: threads per rank, used by hybrid only (options checked w % tpr). */
 static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
-                             const ps_backend *b, int w, enum ps_scaling sc)
+                             const ps_backend *b, int w, int tpr, enum ps_scaling sc)
 {
     ps_config c;
     memset(&c, 0, sizeof c);
@@ -54,6 +62,10 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     c.workers = w;
     c.threads = (b->flags & PS_BACKEND_USES_MPI) ? 1 : w;
     c.ranks = (b->flags & PS_BACKEND_USES_MPI) ? w : 1;
+    if (is_hybrid(b)) {
+        c.threads = tpr;
+        c.ranks = w / tpr;
+    }
     c.scaling = sc;
     c.order = o->size_class >= 0 ? k->sizes[o->size_class] : o->size;
     c.n = sc == PS_WEAK ? c.order * (uint64_t)w : c.order;
@@ -78,19 +90,22 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                 int w = o->workers[wi];
                 for (int bi = 0; bi < o->nbackends; bi++) {
                     const ps_backend *b = o->backends[bi];
-                    /* seq is one worker by definition: under weak scaling
-                     * it runs at each size, under strong scaling once */
-                    ps_config c = make_config(o, o->kernels[ki], b, b == seq ? 1 : w,
-                                              o->scalings[si]);
-                    if (b == seq)
-                        c.n = o->scalings[si] == PS_WEAK ? c.order * (uint64_t)w : c.order;
-                    if (b->check && b->check(ctx, &c, err) != 0)
-                        return -1;
-                    if (plan_add(plan, &c, err) != 0)
-                        return -1;
+                    /* hybrid runs w as w/T ranks of T threads for each T */
+                    for (int ti = 0; ti < (is_hybrid(b) ? o->ntpr : 1); ti++) {
+                        /* seq is one worker by definition: under weak scaling
+                         * it runs at each size, under strong scaling once */
+                        ps_config c = make_config(o, o->kernels[ki], b, b == seq ? 1 : w,
+                                                  o->tpr[ti], o->scalings[si]);
+                        if (b == seq)
+                            c.n = o->scalings[si] == PS_WEAK ? c.order * (uint64_t)w : c.order;
+                        if (b->check && b->check(ctx, &c, err) != 0)
+                            return -1;
+                        if (plan_add(plan, &c, err) != 0)
+                            return -1;
+                    }
                 }
                 if (o->baseline && seq) {
-                    ps_config c = make_config(o, o->kernels[ki], seq, 1, o->scalings[si]);
+                    ps_config c = make_config(o, o->kernels[ki], seq, 1, 1, o->scalings[si]);
                     c.n = o->scalings[si] == PS_WEAK ? c.order * (uint64_t)w : c.order;
                     c.auto_baseline = 1;
                     if (plan_add(plan, &c, err) != 0)
@@ -229,6 +244,8 @@ static void fill_row(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int r
         }
     }
     ps_csv_set(r, PS_COL_slurm_job_id, "%s", ri->sys.slurm_job_id);
+    if (ran)
+        ps_csv_set(r, PS_COL_cpus, "%s", rep->cpus);
 }
 
 static int write_meta(const ps_run_opts *o, const ps_ctx *ctx, run_info *ri, ps_err *err)
@@ -323,11 +340,34 @@ static int record(ps_point *p, const ps_rep *rep, int ran, int repno)
         p->gil[p->nsamples] = rep->gil;
     }
     p->seconds[p->nsamples++] = rep->seconds;
+    p->cpu_shared_reps += rep->cpu_shared > 0;
     return 0;
 }
 
 static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_info *ri);
 static void print_warnings(const ps_plan *plan, const ps_run_opts *o, const run_info *ri);
+
+/* Workers seen on one CPU in most repetitions while there were cores for
+ * each of them: the binding (mpirun's default --bind-to core, a taskset, an
+ * OMP_PLACES list) put them there, and the time measures sharing, not
+ * scaling.  Said on stderr, once per configuration, with the fix. */
+static void warn_placement(const ps_plan *plan, const run_info *ri)
+{
+    for (int i = 0; i < plan->npoints; i++) {
+        const ps_point *p = &plan->points[i];
+        const ps_config *c = &p->cfg;
+        if (p->nsamples == 0 || 2 * p->cpu_shared_reps <= p->nsamples ||
+            c->workers > cores_for(c, ri))
+            continue;
+        fprintf(stderr, "parscale: warning: %s %s with %d worker%s (%d rank%s x %d "
+                "thread%s): workers shared a CPU in %d of %d repetitions although "
+                "%d cores were available (cpus column); check the binding: mpirun "
+                "--bind-to none or --map-by slot:PE=%d, --bind close, OMP_PLACES\n",
+                c->kernel->name, c->backend->name, c->workers, c->workers == 1 ? "" : "s",
+                c->ranks, c->ranks == 1 ? "" : "s", c->threads, c->threads == 1 ? "" : "s",
+                p->cpu_shared_reps, p->nsamples, cores_for(c, ri), c->threads);
+    }
+}
 
 static void make_run_id(run_info *ri)
 {
@@ -421,8 +461,10 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
         fprintf(stderr, "\r\033[K");
     if (status != 0)
         return -1;
-    if (ctx->rank == 0)
+    if (ctx->rank == 0) {
+        warn_placement(plan, &ri);
         print_summary(plan, o, &ri);
+    }
     return any_failed ? 1 : 0;
 }
 
@@ -466,6 +508,8 @@ static int cmp_points(const void *a, const void *b)
         return br;
     if (p->cfg.workers != q->cfg.workers)
         return p->cfg.workers - q->cfg.workers;
+    if (p->cfg.threads != q->cfg.threads)
+        return p->cfg.threads - q->cfg.threads;
     return (p->cfg.n > q->cfg.n) - (p->cfg.n < q->cfg.n);
 }
 
@@ -530,16 +574,20 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
                    scaling_name(c->scaling), (unsigned long long)c->order,
                    c->scaling == PS_WEAK ? " per worker" : "", c->steps,
                    c->steps == 1 ? "" : "s", c->kernel->summary);
-            printf("  %-7s %4s %14s  %-25s %8s %6s  %s\n", "backend", "w", "median",
+            printf("  %-11s %4s %14s  %-25s %8s %6s  %s\n", "backend", "w", "median",
                    "95% CI of median", "speedup", "eff", "rate");
             last_k = c->kernel;
             last_sc = (int)c->scaling;
         }
-        char label[16];
-        snprintf(label, sizeof label, "%s%s", c->backend->name,
-                 c->workers > cores_for(c, ri) ? "*" : "");
+        char label[32];
+        if (is_hybrid(c->backend))  /* ranks x threads */
+            snprintf(label, sizeof label, "%s %dx%d%s", c->backend->name, c->ranks,
+                     c->threads, c->workers > cores_for(c, ri) ? "*" : "");
+        else
+            snprintf(label, sizeof label, "%s%s", c->backend->name,
+                     c->workers > cores_for(c, ri) ? "*" : "");
         if (p->nsamples == 0) {
-            printf("  %-7s %4d  FAILED: %s\n", label, c->workers, p->first_error);
+            printf("  %-11s %4d  FAILED: %s\n", label, c->workers, p->first_error);
             continue;
         }
         ps_summary s;
@@ -555,7 +603,7 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
             speedup = median_of(base->seconds, base->nsamples) / s.median;
         double work, flops, bytes;
         work_of(c, &work, &flops, &bytes);
-        printf("  %-7s %4d %14s  %-25s %8.2f %6.2f  %.4g %s%s\n", label, c->workers, med, ci,
+        printf("  %-11s %4d %14s  %-25s %8.2f %6.2f  %.4g %s%s\n", label, c->workers, med, ci,
                speedup, speedup / c->workers, work / s.median, c->kernel->rate_unit,
                p->failures ? "  (some reps FAILED)" : "");
         if (p->gil && is_gil(c))

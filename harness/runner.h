@@ -14,6 +14,7 @@ typedef struct ps_point {
     int failures;        /* repetitions that did not run or did not verify */
     char first_error[256];
     ps_gil_report *gil;  /* one per timed repetition (gil backend) */
+    int cpu_shared_reps; /* timed repetitions with workers sharing a CPU */
 } ps_point;
 
 typedef struct ps_plan {

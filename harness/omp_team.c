@@ -1,0 +1,111 @@
+/* omp_team.c -- see omp_team.h. */
+#define _GNU_SOURCE  /* sched_getcpu */
+#include "omp_team.h"
+
+#include <omp.h>
+#include <sched.h>
+#include <stdlib.h>
+
+#include "timer.h"
+
+/* The chunk size the schedule hands out over m indices: with static, one
+ * contiguous block per thread; with dynamic or guided, --chunk, or by
+ * default about 64 chunks per thread. */
+static uint64_t chunk_of(const ps_config *cfg, uint64_t m)
+{
+    const uint64_t nt = (uint64_t)cfg->threads;
+    if (cfg->schedule == PS_SCHED_STATIC)
+        return m ? (m + nt - 1) / nt : 1;
+    if (cfg->chunk)
+        return cfg->chunk;
+    return m / (64u * nt) ? m / (64u * nt) : 1;
+}
+
+void ps_omp_team_free(ps_omp_team *t)
+{
+    free(t->accs);
+    free(t->cpus);
+    t->accs = NULL;
+    t->cpus = NULL;
+}
+
+int ps_omp_team_run(ps_omp_team *t, ps_err *err)
+{
+    const ps_config *cfg = t->cfg;
+    const ps_kernel *k = cfg->kernel;
+    void *state = t->state;
+    const int nt = cfg->threads;
+    const uint64_t lo = t->lo, m = t->hi - t->lo;
+    const uint64_t chunk = chunk_of(cfg, m);
+    const long nchunks = (long)((m + chunk - 1) / chunk);
+    omp_sched_t kind = cfg->schedule == PS_SCHED_DYNAMIC ? omp_sched_dynamic
+                     : cfg->schedule == PS_SCHED_GUIDED  ? omp_sched_guided
+                                                         : omp_sched_static;
+    omp_set_schedule(kind, 1);  /* our chunks already have the right size */
+
+    t->accs = calloc((size_t)nt, sizeof *t->accs);
+    t->cpus = calloc((size_t)nt, sizeof *t->cpus);
+    double *start = calloc((size_t)nt, sizeof *start);
+    double *end = calloc((size_t)nt, sizeof *end);
+    if (!t->accs || !t->cpus || !start || !end) {
+        free(start);
+        free(end);
+        ps_omp_team_free(t);
+        return ps_fail(err, "out of memory for %d omp threads", nt);
+    }
+    int sync_failed = 0, exchange_failed = 0, got_threads = nt;
+    ps_err sync_err = {""};
+
+#pragma omp parallel num_threads(nt)
+    {
+        const int tid = omp_get_thread_num();
+#pragma omp single
+        got_threads = omp_get_num_threads();
+        uint64_t tlo, thi;
+        ps_partition(m, (uint64_t)nt, (uint64_t)tid, &tlo, &thi);
+        k->init(state, lo + tlo, lo + thi);  /* first touch */
+        ps_acc acc = {{0}};
+#pragma omp barrier
+        if (t->start_sync) {
+#pragma omp master
+            sync_failed = t->start_sync(t->comm, &sync_err) != 0;
+#pragma omp barrier
+        }
+        start[tid] = ps_now();
+        for (uint32_t s = 0; s < cfg->steps && !sync_failed && !exchange_failed; s++) {
+#pragma omp for schedule(runtime)
+            for (long c = 0; c < nchunks; c++) {
+                uint64_t clo = (uint64_t)c * chunk;
+                uint64_t chi = clo + chunk < m ? clo + chunk : m;
+                k->run(state, lo + clo, lo + chi, &acc);
+            }
+            /* the implied barrier above ends the step for every thread;
+             * the primary thread exchanges, the others wait for it, and
+             * all read exchange_failed after the same barrier */
+            if (k->exchange) {
+#pragma omp master
+                exchange_failed = k->exchange(state, t->comm) != 0;
+#pragma omp barrier
+            }
+        }
+        end[tid] = ps_now();
+        t->cpus[tid] = sched_getcpu();  /* placement, after the clock stopped */
+        t->accs[tid] = acc;
+    }
+
+    int status = 0;
+    if (got_threads != nt)
+        status = ps_fail(err, "OpenMP gave %d threads instead of %d "
+                         "(OMP_THREAD_LIMIT or OMP_DYNAMIC?)", got_threads, nt);
+    else if (sync_failed)
+        status = ps_fail(err, "%s", sync_err.msg);
+    else if (exchange_failed)
+        status = ps_fail(err, "%s: exchange failed", k->name);
+    else
+        t->seconds = ps_span(start, end, nt);
+    free(start);
+    free(end);
+    if (status != 0)
+        ps_omp_team_free(t);
+    return status;
+}

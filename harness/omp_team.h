@@ -1,0 +1,36 @@
+/*
+ * omp_team.h -- one OpenMP team working a process's range, step by step:
+ * the part the omp backend (the whole range, one process) and the hybrid
+ * backend (one rank's share, a team per rank) have in common.
+ *
+ * Each thread first-touches its block (init), the team starts together,
+ * the chosen schedule hands out chunks of [lo, hi) every step, and the
+ * primary thread alone runs the kernel's exchange between steps (so a
+ * library initialised with MPI_THREAD_FUNNELED may be called from it).
+ */
+#ifndef PS_OMP_TEAM_H
+#define PS_OMP_TEAM_H
+
+#include "backend.h"
+
+typedef struct ps_omp_team {
+    /* in */
+    const ps_config *cfg;      /* kernel, threads, steps, schedule, chunk */
+    void *state;               /* the kernel's, created for [lo, hi) */
+    uint64_t lo, hi;           /* this process's indices */
+    const ps_comm *comm;       /* given to the kernel's exchange */
+    /* Called by the primary thread once every thread has run init and
+     * before any clock starts (hybrid: a barrier across ranks). NULL: none. */
+    int (*start_sync)(const ps_comm *comm, ps_err *err);
+    /* out: cfg->threads entries each, valid until ps_omp_team_free */
+    ps_acc *accs;              /* per-thread partial results */
+    int *cpus;                 /* CPU each thread was on when it finished */
+    double seconds;            /* first thread's start to last thread's end */
+} ps_omp_team;
+
+/* Runs cfg->steps steps on cfg->threads threads.  Returns 0, or -1 with err
+ * saying what failed (too few threads, the start sync, an exchange). */
+int ps_omp_team_run(ps_omp_team *t, ps_err *err);
+void ps_omp_team_free(ps_omp_team *t);
+
+#endif
