@@ -86,6 +86,21 @@ class FixtureAnalysis(TempDirCase):
         self.assertIn("extrapolated", p.base_note)
         self.assertAlmostEqual(p.speedup, 2 * 0.4 / (0.8 / 1.9), places=6)
 
+    def test_backend_settings_make_separate_lines(self):
+        # the GIL experiments put several switch intervals in one CSV
+        rows = analysis.load_csv(self.csv)
+        extra = []
+        for r in rows:
+            if r["backend"] == "gil" and r["kernel"] == "pi" and r["scaling"] == "strong":
+                d = dict(r, switch_interval=0.0001, seconds=r["seconds"] * 1.5)
+                extra.append(d)
+        a = analysis.Analysis(rows + extra)
+        chart = next(c for c in a.charts if (c.kernel, c.scaling) == ("pi", "strong"))
+        labels = sorted(s.label for s in chart.series if s.backend == "gil")
+        self.assertEqual(labels, ["gil switch_interval=0.0001", "gil switch_interval=0.005"])
+        slow = next(s for s in chart.series if s.label.endswith("0.0001"))
+        self.assertAlmostEqual(slow.points[1].speedup, 0.4 / (0.408 * 1.5), places=6)
+
     def test_few_repetitions(self):
         p = point(self.a, "io", "gil", 2)
         self.assertEqual(p.summary.n, 3)

@@ -240,6 +240,8 @@ class Series:
         self.scaling = first.scaling
         self.variant = OrderedDict((c, first.config.get(c)) for c in SERIES_VARIANT
                                    if c in first.config)
+        if self.backend == "hybrid":        # one line per threads-per-rank
+            self.variant["threads"] = first.config.get("threads")
         self.label = self.backend
         self.fit = None
 
@@ -321,7 +323,8 @@ class Analysis:
         for p in self.points:
             key = (p.config.get("host"), p.kernel, p.scaling, p.config.get("order"),
                    p.config.get("steps"), p.backend) + \
-                tuple(p.config.get(c) for c in SERIES_VARIANT)
+                tuple(p.config.get(c) for c in SERIES_VARIANT) + \
+                (p.config.get("threads") if p.backend == "hybrid" else None,)
             by_series.setdefault(key, []).append(p)
         self.series = [Series(k, ps) for k, ps in by_series.items()]
         for s in self.series:
@@ -343,7 +346,7 @@ class Analysis:
             for b, ss in by_backend.items():
                 if len(ss) < 2:
                     continue
-                varying = [col for col in SERIES_VARIANT
+                varying = [col for col in SERIES_VARIANT + ("threads",)
                            if len({str(s.variant.get(col)) for s in ss}) > 1]
                 for s in ss:
                     s.label = b + " " + " ".join("%s=%s" % (col, _fmt(s.variant.get(col)))
