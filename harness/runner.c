@@ -608,6 +608,14 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
                p->failures ? "  (some reps FAILED)" : "");
         if (p->gil && is_gil(c))
             print_gil_line(p);
+        if (is_gil(c) && c->gil_release > 0) {
+            /* F of the work runs unlocked: serial fraction 1 - F */
+            double sf = 1.0 - c->gil_release;
+            printf("      amdahl: serial fraction %.2f predicts %.2f at %d workers; "
+                   "measured %.2f (%.0f%%)\n", sf, 1.0 / (sf + (1.0 - sf) / c->workers),
+                   c->workers, speedup,
+                   100.0 * speedup * (sf + (1.0 - sf) / c->workers));
+        }
     }
     printf("\n  * oversubscribed: more workers than the %d core%s available. "
            "~ CI: fewer than 6 reps, min..max shown.\n", ri->rank0_cores,
