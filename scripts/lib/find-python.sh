@@ -11,8 +11,8 @@
 parscale_find_python() {
     local need='import matplotlib' what='matplotlib' c path tried=()
     if [ "${1:-}" = "--bare" ]; then
-        need='import sys; sys.exit(sys.version_info < (3, 7))'
-        what='Python 3.7 or later'
+        need='import sys; sys.exit(sys.version_info < (3, 8))'
+        what='Python 3.8 or later'
     fi
     for c in "${PARSCALE_PYTHON:-}" python3 /usr/bin/python3; do
         [ -n "$c" ] || continue

@@ -173,7 +173,7 @@ def speedup_chart(a, chart, out, name):
             continue
         hs.append(_draw(ax, s, i, chart, lambda p: (p.speedup, p.speedup_lo, p.speedup_hi),
                         fit=s.fit))
-        xs += [_xpos(p, chart) for p in s.points]
+        xs += [_xpos(p, chart) for p in s.points if p.speedup is not None]
     if not xs:
         plt.close(fig)
         return []
@@ -201,7 +201,7 @@ def efficiency_chart(a, chart, out, name):
             p.efficiency,
             p.speedup_lo / p.workers if p.speedup_lo is not None else None,
             p.speedup_hi / p.workers if p.speedup_hi is not None else None)))
-        xs += [_xpos(p, chart) for p in s.points]
+        xs += [_xpos(p, chart) for p in s.points if p.speedup is not None]
     if not xs:
         plt.close(fig)
         return []
