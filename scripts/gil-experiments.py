@@ -1,0 +1,296 @@
+"""gil-experiments -- the emulated GIL beside real CPython, one command each.
+
+    scripts/gil-experiments EXPERIMENT --out DIR [--quick] [--rounds R] [--bin PATH]
+
+EXPERIMENT is one of
+  intervals  threads 1,2,4,8 x switch interval 5ms..1us on count: time over
+             sequential time (published: ~1x at 5 ms, growing as the interval
+             shrinks and threads are added)
+  models     old (before 3.2) vs new lock, 1 and 2 threads on pi
+  convoy     one thread doing 100 us io waits beside 0,1,2,4 CPU-bound count
+             threads (--gil-cpu-threads), at three switch intervals: its
+             waits/s collapse under the new lock
+  release    --gil-release 0..0.9 at 2 workers on pi against Amdahl's curve,
+             at the default tick and at a 100x tick
+  all        every one of them
+
+Each writes DIR/gil-EXPERIMENT.csv (parscale's schema, real CPython rows from
+scripts/cpython-bench in the same file, metadata in .meta.jsonl) and
+DIR/gil-EXPERIMENT.png.  Configurations that differ in a global option
+(interval, model, release) are separate invocations, so the interleaving is
+done here: every round runs each invocation once (-r 1) in a fresh shuffled
+order; the first round is a warm-up and is not kept.  Figures are medians.
+"""
+import argparse
+import csv
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+INTERVALS = [("5ms", 5e-3), ("1ms", 1e-3), ("100us", 1e-4), ("10us", 1e-5), ("1us", 1e-6)]
+
+
+def find_bin(arg):
+    for c in [arg, os.environ.get("PARSCALE_BIN"), ROOT / "build" / "parscale",
+              shutil.which("parscale")]:
+        if c and Path(c).is_file() and os.access(str(c), os.X_OK):
+            return str(c)
+    sys.exit("gil-experiments: no parscale binary; build it or pass --bin")
+
+
+class Plan:
+    """Invocations to interleave, each given without --csv/-r/--warmup."""
+
+    def __init__(self, bin_, csvp, rounds):
+        self.bin, self.csv, self.rounds, self.jobs = bin_, str(csvp), rounds, []
+        self.py = os.environ.get("PARSCALE_CPYTHON") or sys.executable
+
+    def parscale(self, *args):
+        self.jobs.append([self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
+
+    def cpython(self, *args):
+        self.jobs.append([self.py, str(HERE / "cpython-bench"), "-q", "-r", "1",
+                          "--warmup", "0"] + list(args))
+
+    def run(self, name):
+        for p in (Path(self.csv), Path(self.csv + ".meta.jsonl")):
+            if p.exists():
+                p.unlink()
+        rng = random.Random(2024)
+        total = self.rounds + 1
+        for rnd in range(total):
+            order = self.jobs[:]
+            rng.shuffle(order)
+            for cmd in order:
+                full = cmd + (["--csv", self.csv] if rnd > 0 else [])
+                r = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                if r.returncode != 0:
+                    sys.stderr.write("gil-experiments: %s failed (%d): %s\n"
+                                     % (" ".join(full), r.returncode, r.stderr.strip()[-500:]))
+            print("  %s: round %d/%d%s" % (name, rnd + 1, total, " (warm-up)" if rnd == 0 else ""),
+                  flush=True)
+        return load(self.csv)
+
+
+def load(path):
+    if not Path(path).exists():
+        return []
+    return [r for r in csv.DictReader(open(path)) if r["verified"] == "true"]
+
+
+def med(rows, **kw):
+    """Median seconds of the rows whose columns equal kw (floats compared
+    loosely); NaN when none."""
+    xs = []
+    for r in rows:
+        ok = True
+        for k, v in kw.items():
+            c = r.get(k, "")
+            if isinstance(v, float):
+                ok = c != "" and abs(float(c) - v) <= 1e-9 * max(1.0, abs(v))
+            else:
+                ok = c == str(v)
+            if not ok:
+                break
+        if ok:
+            xs.append(float(r["seconds"]))
+    return statistics.median(xs) if xs else float("nan")
+
+
+def plt_setup():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+# ---- the experiments ---------------------------------------------------------
+
+def exp_intervals(a, out):
+    size, pysize = ("20000000", "300000") if a.quick else ("200000000", "3000000")
+    threads = [1, 2, 4] if a.quick else [1, 2, 4, 8]
+    ws = ",".join(map(str, threads))
+    p = Plan(a.bin, out / "gil-intervals.csv", a.rounds)
+    p.parscale("-k", "count", "-b", "seq", "-s", size)
+    for lab, sec in INTERVALS:
+        p.parscale("-k", "count", "-b", "gil", "-w", ws, "-s", size, "--no-baseline",
+                   "--switch-interval", lab)
+        p.cpython("-k", "count", "-b", "threads", "-w", ws, "-s", pysize,
+                  "--switch-interval", repr(sec))
+    rows = p.run("intervals")
+    seq = med(rows, backend="seq")
+    table, plt = [], plt_setup()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, t in enumerate(threads):
+        em = [med(rows, backend="gil", workers=t, switch_interval=sec) / seq for _, sec in INTERVALS]
+        py = [med(rows, backend="cpython-threads", workers=t, switch_interval=sec) /
+              med(rows, backend="cpython-threads", workers=1, switch_interval=sec)
+              for _, sec in INTERVALS]
+        xs = [sec for _, sec in INTERVALS]
+        ax.plot(xs, em, "o-", color="C%d" % i, label="emulated, %d thread%s" % (t, "s" * (t > 1)))
+        ax.plot(xs, py, "s--", color="C%d" % i, alpha=0.6, label="CPython, %d" % t)
+        for (lab, _), e, q in zip(INTERVALS, em, py):
+            table.append((t, lab, e, q))
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.axhline(1, color="grey", lw=0.8)
+    ax.set_xlabel("switch interval (s)")
+    ax.set_ylabel("time / sequential time")
+    ax.set_title("count: CPU-bound threads under the GIL")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(out / "gil-intervals.png", dpi=110)
+    print("threads interval  emulated  cpython   (time / sequential)")
+    for t, lab, e, q in table:
+        print("%7d %8s  %8.2f  %7.2f" % (t, lab, e, q))
+
+
+def exp_models(a, out):
+    size, pysize = ("50000000", "400000") if a.quick else ("400000000", "4000000")
+    p = Plan(a.bin, out / "gil-models.csv", a.rounds)
+    p.parscale("-k", "pi", "-b", "seq", "-s", size)
+    p.parscale("-k", "pi", "-b", "gil", "-w", "1,2", "-s", size, "--no-baseline")
+    p.parscale("-k", "pi", "-b", "gil", "-w", "1,2", "-s", size, "--no-baseline", "--gil-model", "old")
+    p.cpython("-k", "pi", "-b", "threads", "-w", "1,2", "-s", pysize)
+    rows = p.run("models")
+    seq = med(rows, backend="seq")
+    bars = [("new, 1", seq / med(rows, backend="gil", gil_model="new", workers=1)),
+            ("new, 2", seq / med(rows, backend="gil", gil_model="new", workers=2)),
+            ("old, 1", seq / med(rows, backend="gil", gil_model="old", workers=1)),
+            ("old, 2", seq / med(rows, backend="gil", gil_model="old", workers=2)),
+            ("CPython %s, 2" % pyver(out / "gil-models.csv"),
+             med(rows, backend="cpython-threads", workers=1) /
+             med(rows, backend="cpython-threads", workers=2))]
+    plt = plt_setup()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.bar([b[0] for b in bars], [b[1] for b in bars], color=["C0", "C0", "C3", "C3", "C2"])
+    ax.axhline(1, color="grey", lw=0.8)
+    ax.axhline(1 / 1.85, color="C3", ls=":", lw=1, label="published old lock, 2 cores (1/1.85)")
+    ax.set_ylabel("speedup over sequential")
+    ax.set_title("pi: old (pre-3.2) vs new GIL")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "gil-models.png", dpi=110)
+    for lab, v in bars:
+        print("%-22s speedup %.2f" % (lab, v))
+
+
+def pyver(csvp):
+    import json
+    try:
+        for line in open(str(csvp) + ".meta.jsonl"):
+            m = json.loads(line)
+            if "python" in m:
+                return m["python"]
+    except OSError:
+        pass
+    return "?"
+
+
+def exp_convoy(a, out):
+    n = "40" if a.quick else "200"
+    hogs = [0, 1, 2, 4]
+    ivs = INTERVALS[:1] + INTERVALS[2:3] + INTERVALS[4:5] if not a.quick else INTERVALS[:1] + INTERVALS[2:3]
+    p = Plan(a.bin, out / "gil-convoy.csv", a.rounds)
+    for h in hogs:
+        for lab, sec in ivs:
+            p.parscale("-k", "io", "-b", "gil", "-w", "1", "-s", n, "--no-baseline",
+                       "--switch-interval", lab, "--gil-cpu-threads", str(h))
+            p.cpython("-k", "io", "-b", "threads", "-w", "1", "-s", n, "--cpu-threads", str(h),
+                      "--switch-interval", repr(sec))
+    rows = p.run("convoy")
+    plt = plt_setup()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    print("cpu threads interval  emulated waits/s  cpython waits/s")
+    for i, (lab, sec) in enumerate(ivs):
+        em = [float(n) / med(rows, backend="gil", threads=1 + h, switch_interval=sec) for h in hogs]
+        py = [float(n) / med(rows, backend="cpython-threads", threads=1 + h, switch_interval=sec)
+              for h in hogs]
+        ax.plot(hogs, em, "o-", color="C%d" % i, label="emulated, interval %s" % lab)
+        ax.plot(hogs, py, "s--", color="C%d" % i, alpha=0.6, label="CPython, %s" % lab)
+        for h, e, q in zip(hogs, em, py):
+            print("%11d %8s  %16.0f  %15.0f" % (h, lab, e, q))
+    ax.set_yscale("log")
+    ax.set_xticks(hogs)
+    ax.set_xlabel("CPU-bound threads beside the I/O thread")
+    ax.set_ylabel("I/O thread's waits per second (100 us each)")
+    ax.set_title("the convoy effect")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "gil-convoy.png", dpi=110)
+
+
+def exp_release(a, out):
+    size = "50000000" if a.quick else "200000000"
+    fs = [0.0, 0.5, 0.9] if a.quick else [round(0.1 * i, 1) for i in range(10)]
+    ticks = [("default tick (~1 us)", None), ("100x tick (~100 us)", "100000")]
+    p = Plan(a.bin, out / "gil-release.csv", a.rounds)
+    p.parscale("-k", "pi", "-b", "seq", "-s", size)
+    for f in fs:
+        for _, t in ticks:
+            p.parscale("-k", "pi", "-b", "gil", "-w", "2", "-s", size, "--no-baseline",
+                       "--gil-release", repr(f), *(["--tick", t] if t else []))
+    rows = p.run("release")
+    seq = med(rows, backend="seq")
+    plt = plt_setup()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fine = [i / 100 for i in range(0, 91)]
+    ax.plot(fine, [1 / ((1 - f) + f / 2) for f in fine], "k-", lw=1,
+            label="Amdahl, serial fraction 1-F")
+    ax.plot(fine, [min(2.0, 1 / (1 - f)) for f in fine], "k:", lw=1,
+            label="lock bound min(2, 1/(1-F))")
+    print("F     Amdahl  " + "  ".join(lab for lab, _ in ticks))
+    series = []
+    for i, (lab, t) in enumerate(ticks):
+        sp = []
+        for f in fs:
+            kw = dict(backend="gil", workers=2, gil_release=f)
+            sub = [r for r in rows if (r["tick"] == t) or (t is None and r["tick"] != "100000")]
+            sp.append(seq / med(sub, **kw))
+        series.append(sp)
+        ax.plot(fs, sp, "o-", color="C%d" % i, label="emulated, %s" % lab)
+    for j, f in enumerate(fs):
+        print("%.1f   %5.2f   " % (f, 1 / ((1 - f) + f / 2)) +
+              "  ".join("%18.2f" % s[j] for s in series))
+    ax.set_xlabel("F: fraction of each tick run with the lock released")
+    ax.set_ylabel("speedup at 2 workers")
+    ax.set_title("pi: --gil-release against Amdahl's law")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "gil-release.png", dpi=110)
+
+
+EXPERIMENTS = {"intervals": exp_intervals, "models": exp_models, "convoy": exp_convoy,
+               "release": exp_release}
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="gil-experiments", description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n", 2)[2],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("experiment", choices=sorted(EXPERIMENTS) + ["all"])
+    ap.add_argument("--out", required=True, help="folder for CSV and PNG")
+    ap.add_argument("--quick", action="store_true", help="small sizes, fewer points, 2 rounds")
+    ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; quick 2)")
+    ap.add_argument("--bin", help="parscale binary (default $PARSCALE_BIN, build/parscale)")
+    a = ap.parse_args()
+    a.bin = find_bin(a.bin)
+    a.rounds = a.rounds or (2 if a.quick else 5)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    names = sorted(EXPERIMENTS) if a.experiment == "all" else [a.experiment]
+    for n in names:
+        print("== %s" % n, flush=True)
+        EXPERIMENTS[n](a, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
