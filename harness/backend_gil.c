@@ -126,6 +126,8 @@ static void gil_worker(void *arg, int tid)
     atomic_fetch_sub(&r->running, 1);
 }
 
+/* One repetition: a fresh lock and team each time, so no counter or
+ * holder carries over from the previous configuration. */
 static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
                        ps_err *err)
 {
@@ -216,6 +218,7 @@ out:
     return status;
 }
 
+/* Rejects settings the team cannot run, before anything is measured. */
 static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
 {
     (void)ctx;

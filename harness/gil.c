@@ -9,6 +9,7 @@
 
 #include "timer.h"
 
+/* Sets up both models' primitives, so one struct serves either. */
 int ps_gil_init(ps_gil *g, const ps_gil_params *p)
 {
     memset(g, 0, sizeof *g);
@@ -37,6 +38,7 @@ int ps_gil_init(ps_gil *g, const ps_gil_params *p)
     return 0;
 }
 
+/* See gil.h: one place decides what a tick is worth under each model. */
 uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick)
 {
     if (kernel_tick == 0)
@@ -47,6 +49,7 @@ uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick)
     return t ? t : 1;
 }
 
+/* Only after every thread has dropped the lock for good. */
 void ps_gil_destroy(ps_gil *g)
 {
     pthread_mutex_destroy(&g->mutex);
@@ -56,6 +59,7 @@ void ps_gil_destroy(ps_gil *g)
     sem_destroy(&g->plain);
 }
 
+/* Zeroed counters and no pending request, before the thread first takes. */
 void ps_gil_thread_init(ps_gil_thread *t)
 {
     memset(t, 0, sizeof *t);
@@ -70,11 +74,13 @@ static void enter_critical(ps_gil *g)
         atomic_fetch_add(&g->violations, 1);
 }
 
+/* The holder's mark goes before the lock is released. */
 static void leave_critical(ps_gil *g)
 {
     atomic_fetch_sub(&g->holders, 1);
 }
 
+/* An absolute CLOCK_MONOTONIC deadline ns from now, for timed waits. */
 static void deadline_after(struct timespec *ts, uint64_t ns)
 {
     clock_gettime(CLOCK_MONOTONIC, ts);
@@ -85,6 +91,8 @@ static void deadline_after(struct timespec *ts, uint64_t ns)
 
 /* ---- new model (CPython 3.2+) ---------------------------------------- */
 
+/* CPython 3.2+'s take_gil: wait in slices of one interval, asking the
+ * holder to drop after a slice with no switch. */
 static void take_new(ps_gil *g, ps_gil_thread *t, uint64_t start)
 {
     pthread_mutex_lock(&g->mutex);
@@ -166,6 +174,8 @@ static int drop_new(ps_gil *g, ps_gil_thread *t, int at_check)
 
 /* ---- old model (before 3.2) -------------------------------------------- */
 
+/* Python 2's acquire: a plain semaphore wait, no request, no fairness;
+ * whoever reaches sem_wait first after a post wins. */
 static void take_old(ps_gil *g, ps_gil_thread *t, uint64_t start)
 {
     while (sem_wait(&g->plain) != 0 && errno == EINTR)
@@ -184,6 +194,8 @@ static void take_old(ps_gil *g, ps_gil_thread *t, uint64_t start)
     }
 }
 
+/* Python 2's release: post and return; the caller may take it straight
+ * back before the woken waiter runs (no handoff). */
 static void drop_old(ps_gil *g, ps_gil_thread *t)
 {
     (void)t;
@@ -194,6 +206,8 @@ static void drop_old(ps_gil *g, ps_gil_thread *t)
 
 /* ---- both ----------------------------------------------------------------- */
 
+/* The one entry point for taking, whatever the model: counts the acquire
+ * and checks the invariant. */
 void ps_gil_take(ps_gil *g, ps_gil_thread *t)
 {
     uint64_t start = g->p.stats ? ps_now_ns() : 0;
@@ -222,6 +236,7 @@ static void drop(ps_gil *g, ps_gil_thread *t, int at_check)
     }
 }
 
+/* A release for I/O or C code (Py_BEGIN_ALLOW_THREADS): not at a check. */
 void ps_gil_drop(ps_gil *g, ps_gil_thread *t)
 {
     drop(g, t, 0);
@@ -236,6 +251,8 @@ void ps_gil_yield_slow(ps_gil *g, ps_gil_thread *t)
     ps_gil_take(g, t);
 }
 
+/* Sums the threads' counters and merges their histograms once, after the
+ * run, so the hot path never touches shared statistics. */
 void ps_gil_report_collect(const ps_gil *g, ps_gil_thread *const *threads,
                            int n, ps_gil_report *out)
 {
