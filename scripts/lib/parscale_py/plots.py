@@ -220,7 +220,10 @@ def time_chart(a, chart, out, name):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
-        hs.append(_draw(ax, s, i, chart, lambda p: (p.median, p.summary.lo, p.summary.hi)))
+        h = _draw(ax, s, i, chart, lambda p: (p.median, p.summary.lo, p.summary.hi))
+        if h is not None and s.backend == "seq" and chart.scaling == "weak":
+            h.set_label("seq at size order x p")     # the base each p is compared with
+        hs.append(h)
         xs += [_xpos(p, chart) for p in s.points if p.median is not None]
     if not xs:
         plt.close(fig)
