@@ -5,14 +5,17 @@
 
 extern const ps_kernel ps_kernel_null, ps_kernel_count, ps_kernel_pi,
     ps_kernel_stream, ps_kernel_io, ps_kernel_primes, ps_kernel_montecarlo,
-    ps_kernel_mandelbrot, ps_kernel_stencil;
+    ps_kernel_mandelbrot, ps_kernel_stencil, ps_kernel_nbody,
+    ps_kernel_dgemm;
 
 const ps_kernel *const ps_kernels[] = {
     &ps_kernel_count,
     &ps_kernel_pi,
     &ps_kernel_stream,
     &ps_kernel_io,
+    &ps_kernel_dgemm,
     &ps_kernel_stencil,
+    &ps_kernel_nbody,
     &ps_kernel_mandelbrot,
     &ps_kernel_primes,
     &ps_kernel_montecarlo,
