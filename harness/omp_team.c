@@ -109,3 +109,8 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
         ps_omp_team_free(t);
     return status;
 }
+
+int ps_omp_procs(void)
+{
+    return omp_get_num_procs();
+}

@@ -32,5 +32,8 @@ typedef struct ps_omp_team {
  * saying what failed (too few threads, the start sync, an exchange). */
 int ps_omp_team_run(ps_omp_team *t, ps_err *err);
 void ps_omp_team_free(ps_omp_team *t);
+/* Processors OpenMP may use: the process's mask when the program started
+ * (omp_get_num_procs), before OMP_PROC_BIND pinned the initial thread. */
+int ps_omp_procs(void);
 
 #endif

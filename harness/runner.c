@@ -23,6 +23,9 @@
 #include "stats.h"
 #include "sysinfo.h"
 #include "timer.h"
+#ifdef PARSCALE_HAVE_OPENMP
+#include "omp_team.h"
+#endif
 
 /* ---- building the plan ---------------------------------------------------- */
 
@@ -391,6 +394,12 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
         ps_mpi_bcast(ctx, &ri.seed, sizeof ri.seed, err))
         return -1;
     ri.rank0_cores = ri.sys.cores_allowed;
+#ifdef PARSCALE_HAVE_OPENMP
+    /* OMP_PROC_BIND pins the initial thread to its first place at start-up,
+     * so its own mask understates the cores its team may use */
+    if (ps_omp_procs() > ri.rank0_cores)
+        ri.rank0_cores = ps_omp_procs();
+#endif
     ri.total_cores = ctx->cores > 0 ? ctx->cores : ri.sys.cores_online;
 
     if (ctx->rank == 0 && !o->quiet) {
