@@ -6,7 +6,7 @@
 extern const ps_kernel ps_kernel_null, ps_kernel_count, ps_kernel_pi,
     ps_kernel_stream, ps_kernel_io, ps_kernel_primes, ps_kernel_montecarlo,
     ps_kernel_mandelbrot, ps_kernel_stencil, ps_kernel_nbody,
-    ps_kernel_dgemm;
+    ps_kernel_dgemm, ps_kernel_transpose;
 
 const ps_kernel *const ps_kernels[] = {
     &ps_kernel_count,
@@ -19,6 +19,7 @@ const ps_kernel *const ps_kernels[] = {
     &ps_kernel_mandelbrot,
     &ps_kernel_primes,
     &ps_kernel_montecarlo,
+    &ps_kernel_transpose,
     &ps_kernel_null,
     NULL,
 };
