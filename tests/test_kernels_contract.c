@@ -176,7 +176,7 @@ enum breakage { INTACT, SKIP, SKIP_AND_REDO };
 
 typedef struct job {
     const ps_kernel *k;
-    uint64_t n;
+    uint64_t n, order;            /* order < n: weak scaling's shapes */
     uint32_t steps;
     int threads;               /* per rank; only with one rank */
     enum breakage broken;
@@ -247,7 +247,7 @@ static void *rank_main(void *arg)
     world *w = j->w;
     uint64_t lo, hi, seed = j->seed * 7919 + (uint64_t)r->rank + 1;
     ps_partition(j->n, (uint64_t)w->size, (uint64_t)r->rank, &lo, &hi);
-    ps_kernel_args a = {.n = j->n, .order = j->n, .lo = lo, .hi = hi,
+    ps_kernel_args a = {.n = j->n, .order = j->order, .lo = lo, .hi = hi,
                         .steps = j->steps, .comm = &r->comm};
     void *state = NULL;
     if (k->create(&state, &a) != 0) {
@@ -357,11 +357,12 @@ static int values_checked(const ps_kernel *k)
 int main(void)
 {
     int failures = 0;
-    char why[256];
+    char why[512];
     for (const ps_kernel *const *kp = ps_kernels; *kp; kp++) {
         const ps_kernel *k = *kp;
         job j = {.k = k, .n = k->sizes[PS_SIZE_TEST], .steps = k->steps,
                  .threads = 1, .seed = 12345};
+        j.order = j.n;
         ps_acc total, first;
         int have_first = 0, same = 1;
 
@@ -383,8 +384,17 @@ int main(void)
                    same ? "yes" : "NO");
             failures += !same;
         }
+        /* weak scaling: n = order x 3 workers, rectangular shapes */
+        job weak = j;
+        weak.order = j.n / 3 ? j.n / 3 : 1;
+        weak.n = weak.order * 3;
+        int ok = run_job(&weak, 3, &total, why, sizeof why);
+        printf("%-11s 3 ranks, weak (order %llu, n %llu): %s%s\n", k->name,
+               (unsigned long long)weak.order, (unsigned long long)weak.n,
+               ok ? "verified" : "NOT verified: ", ok ? "" : why);
+        failures += !ok;
         j.broken = SKIP;
-        int ok = run_job(&j, 1, &total, why, sizeof why);
+        ok = run_job(&j, 1, &total, why, sizeof why);
         printf("%-11s one chunk skipped: %s%s\n", k->name,
                ok ? "VERIFIED (verify cannot fail)" : "rejected: ", ok ? "" : why);
         failures += ok;
