@@ -39,10 +39,13 @@ int ps_gil_init(ps_gil *g, const ps_gil_params *p)
 }
 
 /* See gil.h: one place decides what a tick is worth under each model. */
-uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick)
+uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick,
+                             double release)
 {
     if (kernel_tick == 0)
         kernel_tick = 1;
+    if (release > 0)
+        return kernel_tick * PS_GIL_RELEASE_TICK_FACTOR;
     if (p->model != PS_GIL_OLD)
         return kernel_tick;
     uint64_t t = kernel_tick / PS_GIL_OLD_TICK_DIVISOR;

@@ -42,7 +42,15 @@ typedef struct ps_gil_params {
  * bytecodes' worth), so that the default check interval of 100 ticks spans
  * about 5 us -- what 100 bytecodes took in Python 2 -- and not 100 us. */
 #define PS_GIL_OLD_TICK_DIVISOR 20
-uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick);
+/* With --gil-release F > 0 every tick releases and retakes the lock, as C
+ * code under Py_BEGIN_ALLOW_THREADS does, and that C code is worth
+ * releasing for only around substantial work (hashlib: buffers over 2 KiB;
+ * NumPy: whole array operations).  The default tick is then 1000 times the
+ * kernel's (about 1 ms), so the release and retake (a few hundred ns) and
+ * the waiter's wake-up (tens of us on a VM) stay a few percent of it. */
+#define PS_GIL_RELEASE_TICK_FACTOR 1000
+uint64_t ps_gil_default_tick(const ps_gil_params *p, uint64_t kernel_tick,
+                             double release);
 
 /* Per-thread state; owned by its thread, read by others only through the
  * atomic drop request. */

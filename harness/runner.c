@@ -76,7 +76,7 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     c.schedule = o->schedule;
     c.chunk = o->chunk;
     c.gil = o->gil;
-    c.tick = o->tick ? o->tick : ps_gil_default_tick(&o->gil, k->tick);
+    c.tick = o->tick ? o->tick : ps_gil_default_tick(&o->gil, k->tick, o->gil_release);
     if (strcmp(b->name, "gil") == 0)  /* extra CPU threads share the process */
         c.threads = w + o->gil.cpu_threads;
     c.gil_release = o->gil_release;

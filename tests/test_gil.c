@@ -379,10 +379,12 @@ static void test_known_counts(check_ctx *c, enum ps_gil_model m)
 static void test_default_tick(check_ctx *c)
 {
     ps_gil_params n = params(PS_GIL_NEW, 5000000, 100), o = params(PS_GIL_OLD, 0, 100);
-    CHECK(c, ps_gil_default_tick(&n, 1000) == 1000, "new model keeps the kernel's tick");
-    CHECK(c, ps_gil_default_tick(&o, 1000) == 1000 / PS_GIL_OLD_TICK_DIVISOR,
+    CHECK(c, ps_gil_default_tick(&n, 1000, 0) == 1000, "new model keeps the kernel's tick");
+    CHECK(c, ps_gil_default_tick(&o, 1000, 0) == 1000 / PS_GIL_OLD_TICK_DIVISOR,
           "old model divides it");
-    CHECK(c, ps_gil_default_tick(&o, 1) == 1, "never 0");
+    CHECK(c, ps_gil_default_tick(&o, 1, 0) == 1, "never 0");
+    CHECK(c, ps_gil_default_tick(&n, 1000, 0.5) == 1000 * PS_GIL_RELEASE_TICK_FACTOR,
+          "releasing ticks are long");
 }
 
 int main(void)
