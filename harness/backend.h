@@ -42,6 +42,7 @@ typedef struct ps_config {
     uint64_t tick;             /* gil: indices per tick */
     double gil_release;        /* gil: fraction of a tick run unlocked */
     int auto_baseline;         /* seq added by the runner as speedup base */
+    double param[PS_MAX_PARAMS];  /* the kernel's parameters */
 } ps_config;
 
 /* What one repetition produced. */
@@ -79,6 +80,10 @@ typedef struct ps_backend {
 
 extern const ps_backend *const ps_backends[];
 const ps_backend *ps_backend_find(const char *name);
+
+/* The kernel's set-up arguments for the indices [lo, hi) one process owns. */
+ps_kernel_args ps_config_args(const ps_config *cfg, uint64_t lo, uint64_t hi,
+                              const ps_comm *comm);
 
 /* Shared by the backends: the local comm of a single process (size 1,
  * copies only), and the final reduce + verify on one process. */

@@ -140,8 +140,7 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     r.measured = n;
     atomic_init(&r.running, n);
     ps_comm_local(&r.comm);
-    ps_kernel_args a = {.n = cfg->n, .order = cfg->order, .lo = 0, .hi = cfg->n,
-                        .steps = cfg->steps, .comm = &r.comm};
+    ps_kernel_args a = ps_config_args(cfg, 0, cfg->n, &r.comm);
     if (k->create(&r.state, &a) != 0)
         return PS_FAIL_SYS(err, "kernel create");
     int rc = ps_gil_init(&r.gil, &cfg->gil);

@@ -35,8 +35,7 @@ static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     const ps_kernel *k = cfg->kernel;
     uint64_t lo, hi;
     ps_partition(cfg->n, (uint64_t)comm->size, (uint64_t)comm->rank, &lo, &hi);
-    ps_kernel_args a = {.n = cfg->n, .order = cfg->order, .lo = lo, .hi = hi,
-                        .steps = cfg->steps, .comm = comm};
+    ps_kernel_args a = ps_config_args(cfg, lo, hi, comm);
     void *state;
     if (k->create(&state, &a) != 0)
         return PS_FAIL_SYS(err, "kernel create");

@@ -18,8 +18,7 @@ static int omp_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     const uint64_t n = cfg->n;
     ps_comm comm;
     ps_comm_local(&comm);
-    ps_kernel_args a = {.n = n, .order = cfg->order, .lo = 0, .hi = n,
-                        .steps = cfg->steps, .comm = &comm};
+    ps_kernel_args a = ps_config_args(cfg, 0, n, &comm);
     void *state;
     if (k->create(&state, &a) != 0)
         return PS_FAIL_SYS(err, "kernel create");

@@ -119,3 +119,13 @@ double ps_span(const double *start, const double *end, int n)
     }
     return last - first;
 }
+
+ps_kernel_args ps_config_args(const ps_config *cfg, uint64_t lo, uint64_t hi,
+                              const ps_comm *comm)
+{
+    ps_kernel_args a = {.n = cfg->n, .order = cfg->order, .lo = lo, .hi = hi,
+                        .steps = cfg->steps, .comm = comm};
+    for (int i = 0; i < PS_MAX_PARAMS; i++)
+        a.param[i] = cfg->param[i];
+    return a;
+}

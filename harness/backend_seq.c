@@ -12,8 +12,7 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     const ps_kernel *k = cfg->kernel;
     ps_comm comm;
     ps_comm_local(&comm);
-    ps_kernel_args a = {.n = cfg->n, .order = cfg->order, .lo = 0, .hi = cfg->n,
-                        .steps = cfg->steps, .comm = &comm};
+    ps_kernel_args a = ps_config_args(cfg, 0, cfg->n, &comm);
     void *state;
     if (k->create(&state, &a) != 0)
         return PS_FAIL_SYS(err, "kernel create");

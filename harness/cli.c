@@ -34,13 +34,15 @@ static void usage(FILE *f)
 "  parscale --version, parscale <command> --help\n");
 }
 
-/* `list` and `info` take only --json and --help. */
-static int simple_args(int argc, char **argv, int *json, const char *help)
+/* `list` and `info` take only --json (and list --params) and --help. */
+static int simple_args(int argc, char **argv, int *json, int *params, const char *help)
 {
     *json = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             *json = 1;
+        } else if (params && strcmp(argv[i], "--params") == 0) {
+            *params = 1;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(help, stdout);
             return 1;
@@ -54,10 +56,11 @@ static int simple_args(int argc, char **argv, int *json, const char *help)
 
 static int cmd_list(int argc, char **argv)
 {
-    int json;
-    if (simple_args(argc, argv, &json,
-                    "usage: parscale list [--json]\n\nKernels and backends in this "
-                    "build, each with one line on what it is.\n"))
+    int json, params = 0;
+    if (simple_args(argc, argv, &json, &params,
+                    "usage: parscale list [--json] [--params]\n\nKernels and backends in "
+                    "this build, each with one line on what it is;\n--params adds each "
+                    "kernel's parameters (run --param KERNEL.NAME=VALUE).\n"))
         return 0;
     if (json) {
         ps_buf b = {0};
@@ -74,7 +77,7 @@ static int cmd_list(int argc, char **argv)
             ps_buf_json_str(&b, (*k)->rate_unit);
             ps_buf_printf(&b, ",\"rate_per_index\":%.9g,\"flops_per_index\":%.9g,"
                           "\"bytes_per_index\":%.9g,\"steps\":%u,\"tick\":%llu,"
-                          "\"waits\":%s,\"sizes\":{\"test\":%llu,\"quick\":%llu,\"full\":%llu}}",
+                          "\"waits\":%s,\"sizes\":{\"test\":%llu,\"quick\":%llu,\"full\":%llu}",
                           (*k)->rate_per_index, (*k)->flops_per_index,
                           (*k)->bytes_per_index, (*k)->steps,
                           (unsigned long long)(*k)->tick,
@@ -82,6 +85,17 @@ static int cmd_list(int argc, char **argv)
                           (unsigned long long)(*k)->sizes[PS_SIZE_TEST],
                           (unsigned long long)(*k)->sizes[PS_SIZE_QUICK],
                           (unsigned long long)(*k)->sizes[PS_SIZE_FULL]);
+            ps_buf_put(&b, ",\"params\":[", 11);
+            for (int i = 0; (*k)->params && i < PS_MAX_PARAMS && (*k)->params[i].name; i++) {
+                const ps_kernel_param *pm = &(*k)->params[i];
+                ps_buf_printf(&b, "%s{\"name\":", i ? "," : "");
+                ps_buf_json_str(&b, pm->name);
+                ps_buf_put(&b, ",\"doc\":", 7);
+                ps_buf_json_str(&b, pm->doc);
+                ps_buf_printf(&b, ",\"default\":%.9g,\"min\":%.9g,\"max\":%.9g}",
+                              pm->def, pm->min, pm->max);
+            }
+            ps_buf_put(&b, "]}", 2);
         }
         ps_buf_put(&b, "],\"backends\":[", 14);
         first = 1;
@@ -98,8 +112,14 @@ static int cmd_list(int argc, char **argv)
         return 0;
     }
     printf("kernels\n");
-    for (const ps_kernel *const *k = ps_kernels; *k; k++)
+    for (const ps_kernel *const *k = ps_kernels; *k; k++) {
         printf("  %-11s %s [%s]\n", (*k)->name, (*k)->summary, (*k)->rate_unit);
+        for (int i = 0; params && (*k)->params && i < PS_MAX_PARAMS && (*k)->params[i].name; i++) {
+            const ps_kernel_param *pm = &(*k)->params[i];
+            printf("  %11s   --param %s.%s=V  %s (default %g, %g..%g)\n", "", (*k)->name,
+                   pm->name, pm->doc, pm->def, pm->min, pm->max);
+        }
+    }
     printf("\nbackends\n");
     for (const ps_backend *const *b = ps_backends; *b; b++)
         printf("  %-11s %s\n", (*b)->name, (*b)->summary);
@@ -115,7 +135,7 @@ static int cmd_list(int argc, char **argv)
 static int cmd_info(int argc, char **argv)
 {
     int json;
-    if (simple_args(argc, argv, &json,
+    if (simple_args(argc, argv, &json, NULL,
                     "usage: parscale info [--json]\n\nThe machine and build that "
                     "measurements are made on.\n"))
         return 0;

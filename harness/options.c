@@ -27,6 +27,8 @@ void ps_run_usage(void)
 "                            weak: size = N x workers (default strong)\n"
 "      --steps S             iterations of iterative kernels (default: kernel's)\n"
 "      --no-baseline         do not add seq as the speedup base\n"
+"      --param K.NAME=V      set a kernel parameter, e.g. io.wait_us=100\n"
+"                            (parscale list --params shows them)\n"
 "\n"
 "how to measure\n"
 "  -r, --reps R              timed repetitions per configuration (default 5)\n"
@@ -79,7 +81,7 @@ void ps_run_usage(void)
 enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
     OPT_SCHEDULE, OPT_CHUNK, OPT_GIL_MODEL, OPT_SWITCH, OPT_CHECK, OPT_TICK,
-    OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU, OPT_TPR, OPT_BIND, OPT_PLACES,
+    OPT_PARAM, OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU, OPT_TPR, OPT_BIND, OPT_PLACES,
 };
 
 static const struct option long_opts[] = {
@@ -101,6 +103,7 @@ static const struct option long_opts[] = {
     {"tick", required_argument, NULL, OPT_TICK},
     {"gil-release", required_argument, NULL, OPT_RELEASE},
     {"no-gil-stats", no_argument, NULL, OPT_NO_GIL_STATS},
+    {"param", required_argument, NULL, OPT_PARAM},
     {"gil-cpu-threads", required_argument, NULL, OPT_GIL_CPU},
     {"threads-per-rank", required_argument, NULL, OPT_TPR},
     {"bind", required_argument, NULL, OPT_BIND},
@@ -249,6 +252,50 @@ static int parse_int(const char *opt, const char *arg, uint64_t min, uint64_t ma
     return 0;
 }
 
+/* --param KERNEL.NAME=VALUE: the kernel and the name must exist and the
+ * value lie in the kernel's declared range. */
+static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
+{
+    char kname[64];
+    const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
+    if (!dot || !eq || dot > eq || (size_t)(dot - arg) >= sizeof kname || eq == dot + 1)
+        return ps_fail(err, "--param: '%s' is not KERNEL.NAME=VALUE (e.g. io.wait_us=100)", arg);
+    memcpy(kname, arg, (size_t)(dot - arg));
+    kname[dot - arg] = '\0';
+    const ps_kernel *k = ps_kernel_find(kname);
+    if (!k)
+        return ps_fail(err, "--param: unknown kernel '%s'", kname);
+    int idx = -1;
+    for (int i = 0; k->params && i < PS_MAX_PARAMS && k->params[i].name; i++)
+        if (strlen(k->params[i].name) == (size_t)(eq - dot - 1) &&
+            strncmp(k->params[i].name, dot + 1, (size_t)(eq - dot - 1)) == 0)
+            idx = i;
+    if (idx < 0)
+        return ps_fail(err, "--param: kernel %s has no parameter '%.*s' (parscale list "
+                       "--params shows them)", kname, (int)(eq - dot - 1), dot + 1);
+    const ps_kernel_param *p = &k->params[idx];
+    char *end;
+    double v = strtod(eq + 1, &end);
+    if (end == eq + 1 || *end != '\0' || !(v >= p->min && v <= p->max))
+        return ps_fail(err, "--param %s.%s: '%s' is not a number from %g to %g", kname,
+                       p->name, eq + 1, p->min, p->max);
+    if (o->nparams == (int)(sizeof o->params / sizeof o->params[0]))
+        return ps_fail(err, "--param: too many");
+    o->params[o->nparams].kernel = k;
+    o->params[o->nparams].index = idx;
+    o->params[o->nparams++].value = v;
+    return 0;
+}
+
+void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
+                        double out[PS_MAX_PARAMS])
+{
+    ps_kernel_default_params(k, out);
+    for (int i = 0; i < o->nparams; i++)
+        if (o->params[i].kernel == k)
+            out[o->params[i].index] = o->params[i].value;
+}
+
 static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
 {
     uint64_t v = 0;
@@ -320,6 +367,7 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
             return ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
         return 0;
     case OPT_NO_GIL_STATS: o->gil.stats = 0; return 0;
+    case OPT_PARAM: return parse_param(o, arg, err);
     case OPT_TPR: return parse_counts("--threads-per-rank", arg, o->tpr, &o->ntpr, err);
     case OPT_BIND: return parse_bind(o, arg, err);
     case OPT_PLACES:

@@ -37,6 +37,12 @@ typedef struct ps_run_opts {
     int quiet;
     int have_seed;
     uint64_t seed;
+    struct {                 /* --param KERNEL.NAME=VALUE, in order given */
+        const ps_kernel *kernel;
+        int index;
+        double value;
+    } params[16];
+    int nparams;
     char command[1024];      /* the command line, for the metadata */
 } ps_run_opts;
 
@@ -44,5 +50,9 @@ typedef struct ps_run_opts {
  * --help was printed; -1 with err naming the bad input. */
 int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
 void ps_run_usage(void);
+/* The values of kernel k's parameters under these options: its defaults,
+ * overridden by --param. */
+void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
+                        double out[PS_MAX_PARAMS]);
 
 #endif

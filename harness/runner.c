@@ -80,6 +80,7 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     if (strcmp(b->name, "gil") == 0)  /* extra CPU threads share the process */
         c.threads = w + o->gil.cpu_threads;
     c.gil_release = o->gil_release;
+    ps_run_opts_params(o, k, c.param);
     return c;
 }
 
@@ -176,8 +177,7 @@ static void iso_time(char *buf, size_t len)
 /* Work of one repetition: rate units, flops and bytes. */
 static void work_of(const ps_config *c, double *units, double *flops, double *bytes)
 {
-    ps_kernel_args a = {.n = c->n, .order = c->order, .lo = 0, .hi = c->n,
-                        .steps = c->steps, .comm = NULL};
+    ps_kernel_args a = ps_config_args(c, 0, c->n, NULL);
     ps_kernel_cost k;
     ps_kernel_cost_of(c->kernel, &a, &k);
     double idx = (double)c->n * c->steps;
@@ -244,6 +244,16 @@ static void fill_row(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int r
                 ps_csv_set(r, PS_COL_gil_hold_median, "%.9g", s->hold_median);
                 ps_csv_set(r, PS_COL_gil_handoff_median, "%.9g", s->handoff_median);
             }
+        }
+    }
+    if (k->params) {
+        size_t used = 0;
+        for (int i = 0; i < PS_MAX_PARAMS && k->params[i].name; i++) {
+            int w = snprintf(r->v[PS_COL_params] + used, sizeof r->v[PS_COL_params] - used,
+                             "%s%s=%g", i ? ";" : "", k->params[i].name, c->param[i]);
+            if (w < 0 || (size_t)w >= sizeof r->v[PS_COL_params] - used)
+                break;
+            used += (size_t)w;
         }
     }
     ps_csv_set(r, PS_COL_slurm_job_id, "%s", ri->sys.slurm_job_id);

@@ -59,6 +59,8 @@ struct ps_comm {
                      const size_t *recv_displs);
 };
 
+#define PS_MAX_PARAMS 4
+
 /* What a kernel is given to set itself up. */
 typedef struct ps_kernel_args {
     uint64_t n;        /* global index count */
@@ -67,7 +69,17 @@ typedef struct ps_kernel_args {
     uint64_t lo, hi;   /* the indices this process owns */
     uint32_t steps;    /* iterations of run + exchange */
     const ps_comm *comm;
+    double param[PS_MAX_PARAMS];  /* the kernel's parameters (ps_kernel.params), in
+                          table order: defaults unless --param set one */
 } ps_kernel_args;
+
+/* A named knob of one kernel (`--param io.wait_us=100`), with its default
+ * and the range the harness accepts before anything runs. */
+typedef struct ps_kernel_param {
+    const char *name;  /* NULL ends the list */
+    const char *doc;
+    double def, min, max;
+} ps_kernel_param;
 
 enum {
     /* run() waits (sleeps, blocks in I/O) rather than computes: under the
@@ -114,6 +126,10 @@ typedef struct ps_kernel {
      * constants are the figures at the quick size, for `parscale list`.
      * Backends ask through ps_kernel_cost_of(), which handles both. */
     void (*cost)(const ps_kernel_args *args, ps_kernel_cost *out);
+
+    /* Optional: the kernel's parameters, at most PS_MAX_PARAMS, ended by a
+     * NULL name; their values arrive in args->param. */
+    const ps_kernel_param *params;
 } ps_kernel;
 
 /* The registry: NULL-terminated, in the order `parscale list` shows. */
@@ -124,6 +140,9 @@ const ps_kernel *ps_kernel_find(const char *name);
  * k->cost when the kernel has one, else its constant fields. */
 void ps_kernel_cost_of(const ps_kernel *k, const ps_kernel_args *args,
                        ps_kernel_cost *out);
+
+/* Kernel k's parameter defaults, in table order (0 where it has none). */
+void ps_kernel_default_params(const ps_kernel *k, double out[PS_MAX_PARAMS]);
 
 /* Slot-wise sum, the default reduction. */
 void ps_acc_sum(ps_acc *total, const ps_acc *part);

@@ -56,3 +56,12 @@ void ps_partition(uint64_t n, uint64_t parts, uint64_t i,
     *lo = i * base + (i < extra ? i : extra);
     *hi = *lo + base + (i < extra ? 1 : 0);
 }
+
+void ps_kernel_default_params(const ps_kernel *k, double out[PS_MAX_PARAMS])
+{
+    int named = 1;
+    for (int i = 0; i < PS_MAX_PARAMS; i++) {
+        named = named && k->params && k->params[i].name;
+        out[i] = named ? k->params[i].def : 0.0;
+    }
+}

@@ -202,9 +202,10 @@ def exp_convoy(a, out):
     for h in hogs:
         for lab, sec in ivs:
             p.parscale("-k", "io", "-b", "gil", "-w", "1", "-s", n, "--no-baseline",
+                       "--param", "io.wait_us=100",
                        "--switch-interval", lab, "--gil-cpu-threads", str(h))
             p.cpython("-k", "io", "-b", "threads", "-w", "1", "-s", n, "--cpu-threads", str(h),
-                      "--switch-interval", repr(sec))
+                      "--io-wait-us", "100", "--switch-interval", repr(sec))
     rows = p.run("convoy")
     plt = plt_setup()
     fig, ax = plt.subplots(figsize=(7, 4.5))

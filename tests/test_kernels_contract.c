@@ -249,6 +249,7 @@ static void *rank_main(void *arg)
     ps_partition(j->n, (uint64_t)w->size, (uint64_t)r->rank, &lo, &hi);
     ps_kernel_args a = {.n = j->n, .order = j->order, .lo = lo, .hi = hi,
                         .steps = j->steps, .comm = &r->comm};
+    ps_kernel_default_params(k, a.param);
     void *state = NULL;
     if (k->create(&state, &a) != 0) {
         snprintf(r->msg, sizeof r->msg, "create failed");

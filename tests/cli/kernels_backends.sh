@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 mode=${2:?mode}
 csv="$WORK/out.csv"
-kernels=$("$PARSCALE" list --json | sed 's/"backends".*//' | grep -o '"name":"[^"]*"' | cut -d'"' -f4)
+kernels=$("$PARSCALE" list --json | sed 's/"backends".*//' | grep -o '"name":"[^"]*","summary"' | cut -d'"' -f4)
 nk=$(printf '%s\n' $kernels | wc -l)
 [ "$nk" -ge 5 ] && pass || fail "parscale list --json shows only $nk kernels"
 

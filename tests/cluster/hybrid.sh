@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../cli/lib.sh"
 np=${2:?np}
 csv="$WORK/out.csv"
-kernels=$("$PARSCALE" list --json | sed 's/"backends".*//' | grep -o '"name":"[^"]*"' | cut -d'"' -f4)
+kernels=$("$PARSCALE" list --json | sed 's/"backends".*//' | grep -o '"name":"[^"]*","summary"' | cut -d'"' -f4)
 nk=$(printf '%s\n' $kernels | wc -l)
 # passive waiting: 2 x NP threads on a 2-core machine must not spin
 # against each other in the barriers (the test checks answers, not speed)
