@@ -584,7 +584,7 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
     qsort(sorted, (size_t)plan->npoints, sizeof *sorted, cmp_points);
 
     const ps_kernel *last_k = NULL;
-    int last_sc = -1;
+    int last_sc = -1, any_over = 0, any_approx = 0;
     for (int i = 0; i < plan->npoints; i++) {
         const ps_point *p = sorted[i];
         const ps_config *c = &p->cfg;
@@ -622,9 +622,16 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
             speedup = median_of(base->seconds, base->nsamples) / s.median;
         double work, flops, bytes;
         work_of(c, &work, &flops, &bytes);
-        printf("  %-11s %4d %14s  %-25s %8.2f %6.2f  %.4g %s%s\n", label, c->workers, med, ci,
-               speedup, speedup / c->workers, work / s.median, c->kernel->rate_unit,
+        char sp[16] = "-", eff[16] = "-";
+        if (!isnan(speedup)) {
+            snprintf(sp, sizeof sp, "%.2f", speedup);
+            snprintf(eff, sizeof eff, "%.2f", speedup / c->workers);
+        }
+        printf("  %-11s %4d %14s  %-25s %8s %6s  %.4g %s%s\n", label, c->workers, med, ci,
+               sp, eff, work / s.median, c->kernel->rate_unit,
                p->failures ? "  (some reps FAILED)" : "");
+        any_over |= strchr(label, '*') != NULL;
+        any_approx |= !s.ci_exact;
         if (p->gil && is_gil(c))
             print_gil_line(p);
         if (is_gil(c) && c->gil_release > 0) {
@@ -636,9 +643,13 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
                    100.0 * speedup * (sf + (1.0 - sf) / c->workers));
         }
     }
-    printf("\n  * oversubscribed: more workers than the %d core%s available. "
-           "~ CI: fewer than 6 reps, min..max shown.\n", ri->rank0_cores,
-           ri->rank0_cores == 1 ? "" : "s");
+    if (any_over || any_approx)
+        printf("\n");
+    if (any_over)
+        printf("  * oversubscribed: more workers than the %d core%s available\n",
+               ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s");
+    if (any_approx)
+        printf("  ~ fewer than 6 repetitions: no 95%% CI of the median exists; min..max shown\n");
     free(sorted);
 }
 
