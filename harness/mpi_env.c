@@ -220,12 +220,18 @@ int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
         return 0;
     MPI_Request req;
     MPI_TRY(err, MPI_Ibarrier, (MPI_COMM_WORLD, &req));
+    /* Back off from 50 us to 20 ms: short waits end soon, and a rank idle
+     * through a long measurement wakes about 50 times a second instead of
+     * preempting a measured worker a thousand times. */
+    uint64_t nap = 50000;
     for (;;) {
         int done = 0;
         MPI_TRY(err, MPI_Test, (&req, &done, MPI_STATUS_IGNORE));
         if (done)
             return 0;
-        ps_sleep_ns(1000000);  /* 1 ms: untimed, and leaves the core to others */
+        ps_sleep_ns(nap);
+        if (nap < 20000000)
+            nap *= 2;
     }
 }
 
