@@ -426,6 +426,8 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     int *order = malloc((size_t)plan->npoints * sizeof *order);
     if (!order)
         return ps_fail(err, "out of memory");
+    unsigned long long ticks0 = 0, steal0 = 0, ticks1 = 0, steal1 = 0;
+    int have_ticks = ps_cpu_ticks(&ticks0, &steal0) == 0;
     uint64_t rs = ri.seed | 1;
     int rounds = o->warmup + o->reps, status = 0, any_failed = 0, done = 0;
     const int total = rounds * plan->npoints;
@@ -483,6 +485,17 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     if (ctx->rank == 0) {
         warn_placement(plan, &ri);
         print_summary(plan, o, &ri);
+    }
+    /* On a virtual machine the host may run other guests on our cores:
+     * that time (steal) is invisible to every timer here but slows the
+     * slowest worker, so say how much of it there was. */
+    if (ctx->rank == 0 && have_ticks && ps_cpu_ticks(&ticks1, &steal1) == 0 &&
+        ticks1 > ticks0) {
+        double share = (double)(steal1 - steal0) / (double)(ticks1 - ticks0);
+        if (share > 0.02)
+            printf("  warning: the hypervisor took %.0f%% of this machine's CPU time during "
+                   "the run (steal); parallel timings are perturbed: rerun with more --reps "
+                   "or on a quieter host\n", 100.0 * share);
     }
     return any_failed ? 1 : 0;
 }

@@ -178,3 +178,21 @@ void ps_sysinfo_json(const ps_sysinfo *s, const char *extra, ps_buf *out)
         ps_buf_printf(out, ",%s", extra);
     ps_buf_put(out, "}", 1);
 }
+
+int ps_cpu_ticks(unsigned long long *total, unsigned long long *steal)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n < 8)
+        return -1;
+    *total = 0;
+    for (int i = 0; i < 8; i++)
+        *total += v[i];
+    *steal = v[7];
+    return 0;
+}

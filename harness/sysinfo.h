@@ -31,6 +31,11 @@ void ps_sysinfo_collect(ps_sysinfo *s);
 /* A JSON object (no newline) with every field above plus extra pairs
  * already formatted as "\"key\":value" (may be NULL). */
 void ps_sysinfo_json(const ps_sysinfo *s, const char *extra, ps_buf *out);
+/* CPU time of the whole host since boot from /proc/stat, in clock ticks:
+ * all of it, and the part a hypervisor gave to other guests (steal).
+ * Returns -1 where /proc/stat is not there. */
+int ps_cpu_ticks(unsigned long long *total, unsigned long long *steal);
+
 /* Cores this process may run on, and cores online on this host. */
 int ps_cores_allowed(void);
 int ps_sysinfo_cores_online(void);
