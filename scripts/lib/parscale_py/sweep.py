@@ -309,7 +309,9 @@ def main(argv=None):
                 print("\n== end-to-end timing (hyperfine)", file=sys.stderr)
                 ns = argparse.Namespace(
                     out=str(out), parscale=args.parscale,
-                    kernels=",".join(k for k in ("null", "pi") if k in kernels) or kernels[0],
+                    # quick: start-up cost only (null); the full study adds pi
+                    kernels=",".join(k for k in (("null",) if args.quick else ("null", "pi"))
+                                     if k in kernels) or kernels[0],
                     backends=",".join(backends),
                     workers=",".join(str(w) for w in sorted({1, min(cores, max(args.workers_list))})),
                     size="quick",
