@@ -1,6 +1,6 @@
 """Every statistic parscale's scripts report, defined once.
 
-scripts/README-scripts.md (the README's methodology section) states the same
+README.md (its methodology section) states the same
 definitions in words; change both together.
 
   median             the middle order statistic (mean of the two middle ones
