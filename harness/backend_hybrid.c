@@ -34,17 +34,12 @@ static int hybrid_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
 static int hybrid_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
                           ps_err *err)
 {
-    const ps_comm *comm = ps_mpi_comm(ctx, cfg->ranks);
-    if (!comm)
-        return ps_fail(err, "rank %d is not in the %d-rank communicator",
-                       ctx->rank, cfg->ranks);
     const ps_kernel *k = cfg->kernel;
+    const ps_comm *comm;
     uint64_t lo, hi;
-    ps_partition(cfg->n, (uint64_t)comm->size, (uint64_t)comm->rank, &lo, &hi);
-    ps_kernel_args a = ps_config_args(cfg, lo, hi, comm);
     void *state;
-    if (k->create(&state, &a) != 0)
-        return PS_FAIL_SYS(err, "kernel create");
+    if (ps_mpi_rank_setup(ctx, cfg, &comm, &lo, &hi, &state, err) != 0)
+        return -1;
     /* all ranks start together: the barrier runs after every thread's
      * first touch and before any thread's clock starts */
     ps_omp_team t = {.cfg = cfg, .state = state, .lo = lo, .hi = hi, .comm = comm,

@@ -413,3 +413,17 @@ int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
     free(all);
     return 0;
 }
+
+int ps_mpi_rank_setup(const ps_ctx *ctx, const ps_config *cfg, const ps_comm **comm,
+                      uint64_t *lo, uint64_t *hi, void **state, ps_err *err)
+{
+    *comm = ps_mpi_comm(ctx, cfg->ranks);
+    if (!*comm)
+        return ps_fail(err, "rank %d is not in the %d-rank communicator",
+                       ctx->rank, cfg->ranks);
+    ps_partition(cfg->n, (uint64_t)(*comm)->size, (uint64_t)(*comm)->rank, lo, hi);
+    ps_kernel_args a = ps_config_args(cfg, *lo, *hi, *comm);
+    if (cfg->kernel->create(state, &a) != 0)
+        return PS_FAIL_SYS(err, "kernel create");
+    return 0;
+}

@@ -46,6 +46,10 @@ const ps_comm *ps_mpi_comm(const ps_ctx *ctx, int ranks);
 int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
                   void *state, const ps_acc *acc, double elapsed, ps_rep *rep,
                   ps_err *err);
+/* The start of a repetition on one rank of the first cfg->ranks: its comm,
+ * its share [lo, hi) of the indices, and the kernel created for it. */
+int ps_mpi_rank_setup(const ps_ctx *ctx, const ps_config *cfg, const ps_comm **comm,
+                      uint64_t *lo, uint64_t *hi, void **state, ps_err *err);
 /* MPI_Barrier on a kernel comm, naming the call on failure. */
 int ps_mpi_barrier(const ps_comm *comm, ps_err *err);
 /* Logical AND of ok over the ranks of a kernel comm (0 if the call fails),
