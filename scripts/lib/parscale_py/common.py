@@ -19,3 +19,12 @@ def guarded(prog, fn, *args, **kw):
         return fn(*args, **kw)
     except (DataError, SchemaError) as e:
         fail(prog, str(e))
+
+
+def split_at_dashdash(argv=None):
+    """(own arguments, arguments after `--` that go to parscale run)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut + 1:]
+    return argv, []

@@ -32,8 +32,9 @@ import subprocess
 import sys
 import threading
 
+from .common import EXIT_BAD_INPUT, split_at_dashdash
+
 PROG = "submit"
-EXIT_BAD_INPUT = 2
 # What may appear on an #SBATCH line: Slurm names, times, counts.
 SAFE = re.compile(r"^[A-Za-z0-9_.:,@+=/-]+$")
 # parscale run options that submit sets itself, per point.
@@ -248,11 +249,7 @@ def submit_all(jobs, wait):
 
 
 def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    run_args = []
-    if "--" in argv:
-        cut = argv.index("--")
-        argv, run_args = argv[:cut], argv[cut + 1:]
+    argv, run_args = split_at_dashdash(argv)
     opts = parser().parse_args(argv)
     try:
         check_run_args(run_args)

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from . import analysis, kerninfo, schema as schema_mod
-from .common import EXIT_BAD_INPUT, fail
+from .common import EXIT_BAD_INPUT, fail, split_at_dashdash
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_KERNELS = ["count", "pi", "stream", "io", "null"]
@@ -193,11 +193,7 @@ def run_launch(scaling, argv, expected, csv_path, env, i, n):
 
 
 def main(argv=None):
-    argv = list(sys.argv[1:] if argv is None else argv)
-    harness_args = []
-    if "--" in argv:
-        i = argv.index("--")
-        argv, harness_args = argv[:i], argv[i + 1:]
+    argv, harness_args = split_at_dashdash(argv)
     ap = argparse.ArgumentParser(prog="sweep", description="A whole scaling study: every "
                                  "kernel x backend x worker count, strong and weak, then "
                                  "charts and a report. Arguments after -- go to parscale run.")
