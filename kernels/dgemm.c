@@ -276,7 +276,9 @@ const ps_kernel ps_kernel_dgemm = {
     .bytes_per_index = 24.0 * 1024,
     .sizes = {64, 1024, 2048},
     .steps = 5,
-    .tick = 1,
+    /* one register sliver of rows per tick (about 250 us at n = 1024): a
+     * smaller range pads the micro-kernel's tile and wastes most of it */
+    .tick = 8,
     .create = dgemm_create,
     .init = dgemm_init,
     .run = dgemm_run,
