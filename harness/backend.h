@@ -52,6 +52,7 @@ typedef struct ps_rep {
     char error[256];           /* why it failed or did not verify */
     ps_acc total;
     int has_gil;
+    double steal;              /* hypervisor's share of the host's CPU time; <0 unknown */
     ps_gil_report gil;
     char cpus[256];            /* CPU of each worker at its end (placement.h) */
     int cpu_shared;            /* workers seen on a CPU another one was on */

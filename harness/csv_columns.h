@@ -49,7 +49,8 @@
     PS_COL(gil_handoff_median, "median time from a release to the next holder's acquire, seconds") \
     PS_COL(slurm_job_id,  "SLURM_JOB_ID when run inside a Slurm job, else empty") \
     PS_COL(cpus,          "CPU each worker was on when its work ended (sched_getcpu, untimed): ',' between a rank's threads, ';' between ranks; empty where not recorded") \
-    PS_COL(params,        "the kernel's parameters as name=value;... (--param), empty when it has none")
+    PS_COL(params,        "the kernel's parameters as name=value;... (--param), empty when it has none") \
+    PS_COL(steal,         "share of the host's CPU time the hypervisor gave to other guests during the repetition (/proc/stat, 10 ms ticks); empty where unknown")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,
 enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };

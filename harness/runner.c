@@ -256,6 +256,8 @@ static void fill_row(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int r
             used += (size_t)w;
         }
     }
+    if (ran && rep->steal >= 0)
+        ps_csv_set(r, PS_COL_steal, "%.4g", rep->steal);
     ps_csv_set(r, PS_COL_slurm_job_id, "%s", ri->sys.slurm_job_id);
     if (ran)
         ps_csv_set(r, PS_COL_cpus, "%s", rep->cpus);
@@ -444,10 +446,14 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
             progress(o, ctx, ++done, total, c, round);
             if (participates(ctx, c)) {
                 ps_err rerr = {""};
+                unsigned long long a0, s0, a1, s1;
+                int ticks = ps_cpu_ticks(&a0, &s0) == 0;
                 if (c->backend->run(ctx, c, &rep, &rerr) == 0)
                     ran = 1;
                 else
                     snprintf(rep.error, sizeof rep.error, "%s", rerr.msg);
+                rep.steal = ticks && ps_cpu_ticks(&a1, &s1) == 0 && a1 > a0
+                                ? (double)(s1 - s0) / (double)(a1 - a0) : -1.0;
             }
             if (ps_mpi_idle_sync(ctx, err) != 0) {
                 status = -1;
