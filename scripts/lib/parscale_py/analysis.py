@@ -33,7 +33,7 @@ INTEGER = {"workers", "threads", "ranks", "order", "size", "steps", "rep", "core
            "check_interval", "tick", "gil_switches", "gil_forced_switches",
            "gil_drop_requests", "gil_drops_discarded"}
 REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "gil_wait_seconds",
-        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median"}
+        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal"}
 BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
 BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "cpython-threads",
