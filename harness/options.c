@@ -41,10 +41,11 @@ void ps_run_usage(void)
 "\n"
 "hybrid backend (MPI ranks x OpenMP threads; run under mpirun)\n"
 "      --threads-per-rank T[,T...]   threads in each rank (default 1).  Each\n"
-"                            worker count W runs as W/T ranks of T threads\n"
-"                            for every T: W must be a multiple of every T,\n"
-"                            and mpirun must start at least W/T ranks.\n"
-"                            Rows record workers = ranks x threads.\n"
+"                            worker count W runs as W/t ranks of t threads,\n"
+"                            t = min(T, W), for every T: W must be a multiple\n"
+"                            of each t, and mpirun must start at least W/t\n"
+"                            ranks (so -w 1,2,4 --threads-per-rank 2 runs\n"
+"                            1x1, 1x2, 2x2).  Rows record ranks and threads.\n"
 "\n"
 "placement (omp, hybrid; the CPU each worker ended on is the cpus column)\n"
 "      --bind close|spread|primary|true|false   OMP_PROC_BIND for this run.\n"
@@ -213,7 +214,8 @@ static int parse_bind(ps_run_opts *o, const char *arg, ps_err *err)
 }
 
 /* The rules that join options: --threads-per-rank belongs to hybrid, and
- * every hybrid worker count must split into whole ranks of T threads. */
+ * every hybrid worker count W must split into whole ranks of min(T, W)
+ * threads (a rank never has more threads than there are workers). */
 static int check_hybrid(const ps_run_opts *o, int tpr_given, ps_err *err)
 {
     int hybrid = 0;
@@ -228,12 +230,14 @@ static int check_hybrid(const ps_run_opts *o, int tpr_given, ps_err *err)
     if (!hybrid)
         return 0;
     for (int i = 0; i < o->nworkers; i++)
-        for (int j = 0; j < o->ntpr; j++)
-            if (o->workers[i] % o->tpr[j] != 0)
+        for (int j = 0; j < o->ntpr; j++) {
+            int t = ps_threads_per_rank(o->tpr[j], o->workers[i]);
+            if (o->workers[i] % t != 0)
                 return ps_fail(err, "--backend hybrid: %d workers is not a whole number "
                                "of ranks of %d threads (--threads-per-rank); use "
                                "worker counts that are multiples of %d",
-                               o->workers[i], o->tpr[j], o->tpr[j]);
+                               o->workers[i], t, t);
+        }
     return 0;
 }
 

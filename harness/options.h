@@ -50,6 +50,11 @@ typedef struct ps_run_opts {
  * --help was printed; -1 with err naming the bad input. */
 int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
 void ps_run_usage(void);
+/* The threads of each hybrid rank for --threads-per-rank T at W workers. */
+static inline int ps_threads_per_rank(int tpr, int workers)
+{
+    return tpr < workers ? tpr : workers;
+}
 /* The values of kernel k's parameters under these options: its defaults,
  * overridden by --param. */
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,

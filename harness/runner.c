@@ -66,8 +66,8 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     c.threads = (b->flags & PS_BACKEND_USES_MPI) ? 1 : w;
     c.ranks = (b->flags & PS_BACKEND_USES_MPI) ? w : 1;
     if (is_hybrid(b)) {
-        c.threads = tpr;
-        c.ranks = w / tpr;
+        c.threads = ps_threads_per_rank(tpr, w);
+        c.ranks = w / c.threads;
     }
     c.scaling = sc;
     c.order = o->size_class >= 0 ? k->sizes[o->size_class] : o->size;

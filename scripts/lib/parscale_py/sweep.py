@@ -152,6 +152,10 @@ def plan(args, cores, kernels, backends, mpirun):
                "--reps", str(args.reps or mode["reps"]),
                "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
                "--csv", str(args.csv)] + args.harness_args
+        if "hybrid" in backends and "--threads-per-rank" not in args.harness_args:
+            # ranks of up to 2 threads (1x1, 1x2, 2x2, ...): with 1 thread per
+            # rank hybrid would only repeat mpi
+            run += ["--threads-per-rank", "2"]
         if any(b in MPI_BACKENDS for b in backends):
             run = [mpirun, "-np", str(maxw), "--oversubscribe", "--bind-to", "none"] + run
         reps = args.reps or mode["reps"]
