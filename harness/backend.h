@@ -41,7 +41,6 @@ typedef struct ps_config {
     ps_gil_params gil;
     uint64_t tick;             /* gil: indices per tick */
     double gil_release;        /* gil: fraction of a tick run unlocked */
-    int auto_baseline;         /* seq added by the runner as speedup base */
     double param[PS_MAX_PARAMS];  /* the kernel's parameters */
 } ps_config;
 

@@ -54,12 +54,17 @@ static int is_hybrid(const ps_backend *b)
     return (b->flags & PS_BACKEND_USES_MPI) && (b->flags & PS_BACKEND_THREADS);
 }
 
-/* tpr: threads per rank, used by hybrid only (options checked w % tpr). */
+/* The point for w workers; tpr: threads per rank, used by hybrid only
+ * (options checked w % tpr).  seq is one worker by definition, but under
+ * weak scaling it runs at the size of the w-worker point it is the base of. */
 static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
                              const ps_backend *b, int w, int tpr, enum ps_scaling sc)
 {
     ps_config c;
     memset(&c, 0, sizeof c);
+    const int size_w = w;
+    if (strcmp(b->name, "seq") == 0)
+        w = 1;
     c.kernel = k;
     c.backend = b;
     c.workers = w;
@@ -71,7 +76,7 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     }
     c.scaling = sc;
     c.order = o->size_class >= 0 ? k->sizes[o->size_class] : o->size;
-    c.n = sc == PS_WEAK ? c.order * (uint64_t)w : c.order;
+    c.n = sc == PS_WEAK ? c.order * (uint64_t)size_w : c.order;
     c.steps = o->steps ? o->steps : k->steps;
     c.schedule = o->schedule;
     c.chunk = o->chunk;
@@ -96,12 +101,8 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                     const ps_backend *b = o->backends[bi];
                     /* hybrid runs w as w/T ranks of T threads for each T */
                     for (int ti = 0; ti < (is_hybrid(b) ? o->ntpr : 1); ti++) {
-                        /* seq is one worker by definition: under weak scaling
-                         * it runs at each size, under strong scaling once */
-                        ps_config c = make_config(o, o->kernels[ki], b, b == seq ? 1 : w,
-                                                  o->tpr[ti], o->scalings[si]);
-                        if (b == seq)
-                            c.n = o->scalings[si] == PS_WEAK ? c.order * (uint64_t)w : c.order;
+                        ps_config c = make_config(o, o->kernels[ki], b, w, o->tpr[ti],
+                                                  o->scalings[si]);
                         if (b->check && b->check(ctx, &c, err) != 0)
                             return -1;
                         if (plan_add(plan, &c, err) != 0)
@@ -109,9 +110,7 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                     }
                 }
                 if (o->baseline && seq) {
-                    ps_config c = make_config(o, o->kernels[ki], seq, 1, 1, o->scalings[si]);
-                    c.n = o->scalings[si] == PS_WEAK ? c.order * (uint64_t)w : c.order;
-                    c.auto_baseline = 1;
+                    ps_config c = make_config(o, o->kernels[ki], seq, w, 1, o->scalings[si]);
                     if (plan_add(plan, &c, err) != 0)
                         return -1;
                 }
@@ -327,9 +326,12 @@ static void progress(const ps_run_opts *o, const ps_ctx *ctx, int done, int tota
 {
     if (o->quiet || ctx->rank != 0 || !isatty(STDERR_FILENO))
         return;
-    fprintf(stderr, "\r\033[K  [%d/%d] %s %s w=%d %s%s", done, total, c->kernel->name,
-            c->backend->name, c->workers, round < o->warmup ? "warm-up " : "rep ",
-            "");
+    if (round < o->warmup)
+        fprintf(stderr, "\r\033[K  [%d/%d] %s %s w=%d warm-up %d", done, total,
+                c->kernel->name, c->backend->name, c->workers, round + 1);
+    else
+        fprintf(stderr, "\r\033[K  [%d/%d] %s %s w=%d rep %d", done, total,
+                c->kernel->name, c->backend->name, c->workers, round - o->warmup + 1);
     fflush(stderr);
 }
 
