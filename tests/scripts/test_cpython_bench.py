@@ -1,0 +1,218 @@
+"""scripts/cpython-bench, the real-CPython side of the GIL's experiments:
+rows in parscale's schema that verify, the interpreter recorded, hashlib
+really releasing the GIL in hashmix, wrong answers caught, and bad input
+refused with status 2 and nothing written."""
+import csv
+import importlib.machinery
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import threading
+import unittest
+
+from helpers import SCRIPTS, TempDirCase
+from parscale_py import schema
+
+BENCH = SCRIPTS / "cpython-bench"
+
+
+def load_bench():
+    """cpython-bench as a module (its file has no .py suffix)."""
+    loader = importlib.machinery.SourceFileLoader("cpython_bench", str(BENCH))
+    spec = importlib.util.spec_from_loader("cpython_bench", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def bench(*args, python=None):
+    return subprocess.run([python or sys.executable, str(BENCH)] + [str(a) for a in args],
+                          capture_output=True, text=True, timeout=300)
+
+
+class Rows(TempDirCase):
+    """One run of every kernel, both backends, 1 and 2 workers."""
+
+    def setUp(self):
+        super().setUp()
+        self.csv = self.tmp / "py.csv"
+        self.r = bench("-k", "count,pi,io,hashmix", "-b", "threads,processes", "-w", "1,2",
+                       "-s", "test", "-r", "2", "--warmup", "0", "--gil-release", "0.8",
+                       "--tick-us", "1000", "--io-wait-us", "200", "--csv", self.csv)
+        self.assertEqual(self.r.returncode, 0, self.r.stderr)
+        with open(self.csv, newline="") as f:
+            self.header = next(csv.reader(f))
+        with open(self.csv, newline="") as f:
+            self.rows = list(csv.DictReader(f))
+
+    def test_schema_and_every_row_verified(self):
+        self.assertEqual(self.header, schema.load().columns)
+        # 4 kernels x 2 backends x 2 worker counts x 2 repetitions
+        self.assertEqual(len(self.rows), 32)
+        for r in self.rows:
+            self.assertEqual(r["verified"], "true", r)
+            self.assertIn(r["backend"], ("cpython-threads", "cpython-processes"))
+            self.assertGreater(float(r["seconds"]), 0)
+        self.assertEqual({r["kernel"] for r in self.rows}, {"count", "pi", "io", "hashmix"})
+
+    def test_hashmix_records_its_calibration(self):
+        mix = [r for r in self.rows if r["kernel"] == "hashmix"]
+        self.assertTrue(mix)
+        for r in mix:
+            self.assertEqual(float(r["gil_release"]), 0.8)
+            p = dict(kv.split("=") for kv in r["params"].split(";"))
+            self.assertEqual(p["tick_us"], "1000")
+            self.assertGreaterEqual(int(p["hash_bytes"]), 2048)
+            # the measured share of hashing is near what was asked, not 1-F
+            self.assertGreater(float(p["measured_release"]), 0.55)
+            self.assertLess(float(p["measured_release"]), 0.97)
+        io = [r for r in self.rows if r["kernel"] == "io"]
+        self.assertTrue(all(r["params"] == "wait_us=200" for r in io))
+
+    def test_metadata_names_the_interpreter(self):
+        with open(str(self.csv) + ".meta.jsonl") as f:
+            metas = [json.loads(line) for line in f]
+        self.assertEqual(len(metas), 1)
+        m = metas[0]
+        self.assertEqual(m["python"], sys.version.split()[0])
+        self.assertEqual(m["free_threaded_build"], bool(sysconfig.get_config_var("Py_GIL_DISABLED")))
+        self.assertAlmostEqual(m["switch_interval"], sys.getswitchinterval())
+        self.assertEqual({r["run_id"] for r in self.rows}, {m["run_id"]})
+
+
+class SwitchInterval(TempDirCase):
+    def test_interval_is_set_and_recorded(self):
+        out = self.tmp / "si.csv"
+        r = bench("-k", "count", "-b", "threads", "-w", "2", "-s", "test", "-r", "1",
+                  "--switch-interval", "1e-4", "--csv", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([float(x["switch_interval"]) for x in rows], [1e-4])
+
+
+class Kernels(unittest.TestCase):
+    """The pure-Python kernels and their checks, in this process."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.b = load_bench()
+
+    def test_verify_rejects_wrong_answers(self):
+        b = self.b
+        n = 100000
+        self.assertEqual(b.verify("pi", n, b.k_pi(n, 0, n)), "")
+        self.assertIn("off by", b.verify("pi", n, b.k_pi(n, 0, n) + 1e-6))
+        self.assertEqual(b.verify("count", n, b.k_count(n, 0, n)), "")
+        self.assertIn("expected", b.verify("count", n, n - 1))
+
+    def test_hashmix_counts_a_corrupted_digest(self):
+        b = self.b
+        opt = {"loop": 100, "hash_bytes": 4096}
+        self.assertEqual(b.k_hashmix(5, 0, 5, opt), 5)
+        buf, _ = b.hash_buffer(4096)
+        b._HASH_BUF[4096] = (buf, b"\0" * 32)  # what a wrong hash would give
+        try:
+            good = b.k_hashmix(5, 0, 5, opt)
+        finally:
+            del b._HASH_BUF[4096]
+        self.assertEqual(good, 0)
+        self.assertIn("5 of 5 ticks", b.verify("hashmix", 5, good))
+
+    def test_hash_part_releases_the_gil(self):
+        """While one thread hashes a large buffer, another runs Python code.
+        The switch interval is made 100 s long, so no drop request can
+        interrupt a holder: were the GIL held through the hash, the main
+        thread could not take a single step of its loop until the hasher
+        ended.  (sum(range(...)), C code that keeps the GIL, gives 0.)"""
+        self.assertEqual(self.spins_beside(self.b.hash_part), 10000)
+
+    def test_spins_beside_sees_a_held_gil(self):
+        self.assertEqual(self.spins_beside(lambda buf: sum(range(20000000))), 0)
+
+    def spins_beside(self, work):
+        """Steps the main thread takes, up to 10000, while work(buffer) runs
+        in another thread."""
+        b = self.b
+        buf, _ = b.hash_buffer(64 << 20)
+        old = sys.getswitchinterval()
+        sys.setswitchinterval(100.0)
+        try:
+            started, spins = threading.Event(), 0
+            t = threading.Thread(target=lambda: (started.set(), work(buf)))
+            t.start()
+            started.wait()
+            while t.is_alive() and spins < 10000:
+                spins += 1
+            t.join()  # a blocking wait: releases the GIL whatever happened
+        finally:
+            sys.setswitchinterval(old)
+            b._HASH_BUF.pop(64 << 20, None)
+        return spins
+
+    def test_partition_covers_the_range(self):
+        for n, parts in ((10, 3), (7, 7), (5, 8)):
+            got = [self.b.partition(n, parts, i) for i in range(parts)]
+            self.assertEqual(got[0][0], 0)
+            self.assertEqual(got[-1][1], n)
+            for (_, hi), (lo, _) in zip(got, got[1:]):
+                self.assertEqual(hi, lo)
+
+
+class BadInput(TempDirCase):
+    """Status 2, one line naming the problem, no file written."""
+
+    def refused(self, *args, says):
+        out = self.tmp / "bad.csv"
+        r = bench(*args, "--csv", out)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(says, r.stderr)
+        self.assertFalse(out.exists())
+        self.assertFalse(os.path.exists(str(out) + ".meta.jsonl"))
+
+    def test_release_on_pure_python(self):
+        self.refused("-k", "pi", "--gil-release", "0.5", says="hashmix kernel only")
+
+    def test_release_out_of_range(self):
+        self.refused("-k", "hashmix", "--gil-release", "1", says="--gil-release must be")
+
+    def test_tick_too_short_for_hashlib(self):
+        self.refused("-k", "hashmix", "-s", "test", "--gil-release", "0.1", "--tick-us", "10",
+                     says="hashlib keeps the GIL")
+
+    def test_unknown_kernel_and_workers(self):
+        self.refused("-k", "fib", says="unknown kernel 'fib'")
+        self.refused("-w", "1,x", says="--workers")
+
+    def test_foreign_header_left_untouched(self):
+        out = self.tmp / "other.csv"
+        out.write_text("a,b\n1,2\n")
+        r = bench("-k", "count", "-s", "test", "-r", "1", "--csv", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("another header", r.stderr)
+        self.assertEqual(out.read_text(), "a,b\n1,2\n")
+
+
+class OtherInterpreter(TempDirCase):
+    """cpython-bench runs on whichever python3 is installed: the first on
+    PATH too, when it is another interpreter than the one running this."""
+
+    def test_default_python3(self):
+        py = shutil.which("python3")
+        if not py or os.path.realpath(py) == os.path.realpath(sys.executable):
+            self.skipTest("python3 on PATH is this interpreter, tested above")
+        out = self.tmp / "other.csv"
+        r = bench("-k", "count,hashmix", "-b", "threads", "-w", "1", "-s", "test", "-r", "1",
+                  "--gil-release", "0.5", "--csv", out, python=py)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual([x["verified"] for x in rows], ["true", "true"])
+
+
+if __name__ == "__main__":
+    unittest.main()
