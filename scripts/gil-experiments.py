@@ -11,7 +11,9 @@ EXPERIMENT is one of
              threads (--gil-cpu-threads), at three switch intervals: its
              waits/s collapse under the new lock
   release    --gil-release 0..0.9 at 2 workers on pi against Amdahl's curve,
-             with ticks of about 1 us, 100 us and 1 ms
+             with ticks of pi's own (under 1 us), 100 us and 1 ms; beside
+             it real CPython releasing the GIL in hashlib for the same
+             fraction of 100 us and 1 ms ticks (cpython-bench -k hashmix)
   all        every one of them
 
 Each writes DIR/gil-EXPERIMENT.csv (parscale's schema, real CPython rows from
@@ -22,86 +24,14 @@ done here: every round runs each invocation once (-r 1) in a fresh shuffled
 order; the first round is a warm-up and is not kept.  Figures are medians.
 """
 import argparse
-import csv
-import os
-import random
-import shutil
-import statistics
-import subprocess
 import sys
-from collections import defaultdict
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from parscale_py.interleave import Plan, find_bin, med, seconds_per_index  # noqa: E402
+
 INTERVALS = [("5ms", 5e-3), ("1ms", 1e-3), ("100us", 1e-4), ("10us", 1e-5), ("1us", 1e-6)]
-
-
-def find_bin(arg):
-    for c in [arg, os.environ.get("PARSCALE_BIN"), ROOT / "build" / "parscale",
-              shutil.which("parscale")]:
-        if c and Path(c).is_file() and os.access(str(c), os.X_OK):
-            return str(c)
-    sys.exit("gil-experiments: no parscale binary; build it or pass --bin")
-
-
-class Plan:
-    """Invocations to interleave, each given without --csv/-r/--warmup."""
-
-    def __init__(self, bin_, csvp, rounds):
-        self.bin, self.csv, self.rounds, self.jobs = bin_, str(csvp), rounds, []
-        self.py = os.environ.get("PARSCALE_CPYTHON") or sys.executable
-
-    def parscale(self, *args):
-        self.jobs.append([self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
-
-    def cpython(self, *args):
-        self.jobs.append([self.py, str(HERE / "cpython-bench"), "-q", "-r", "1",
-                          "--warmup", "0"] + list(args))
-
-    def run(self, name):
-        for p in (Path(self.csv), Path(self.csv + ".meta.jsonl")):
-            if p.exists():
-                p.unlink()
-        rng = random.Random(2024)
-        total = self.rounds + 1
-        for rnd in range(total):
-            order = self.jobs[:]
-            rng.shuffle(order)
-            for cmd in order:
-                full = cmd + (["--csv", self.csv] if rnd > 0 else [])
-                r = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                if r.returncode != 0:
-                    sys.stderr.write("gil-experiments: %s failed (%d): %s\n"
-                                     % (" ".join(full), r.returncode, r.stderr.strip()[-500:]))
-            print("  %s: round %d/%d%s" % (name, rnd + 1, total, " (warm-up)" if rnd == 0 else ""),
-                  flush=True)
-        return load(self.csv)
-
-
-def load(path):
-    if not Path(path).exists():
-        return []
-    return [r for r in csv.DictReader(open(path)) if r["verified"] == "true"]
-
-
-def med(rows, **kw):
-    """Median seconds of the rows whose columns equal kw (floats compared
-    loosely); NaN when none."""
-    xs = []
-    for r in rows:
-        ok = True
-        for k, v in kw.items():
-            c = r.get(k, "")
-            if isinstance(v, float):
-                ok = c != "" and abs(float(c) - v) <= 1e-9 * max(1.0, abs(v))
-            else:
-                ok = c == str(v)
-            if not ok:
-                break
-        if ok:
-            xs.append(float(r["seconds"]))
-    return statistics.median(xs) if xs else float("nan")
+PROG = "gil-experiments"
 
 
 def plt_setup():
@@ -117,7 +47,7 @@ def exp_intervals(a, out):
     size, pysize = ("20000000", "300000") if a.quick else ("200000000", "3000000")
     threads = [1, 2, 4] if a.quick else [1, 2, 4, 8]
     ws = ",".join(map(str, threads))
-    p = Plan(a.bin, out / "gil-intervals.csv", a.rounds)
+    p = Plan(PROG, a.bin, out / "gil-intervals.csv", a.rounds)
     p.parscale("-k", "count", "-b", "seq", "-s", size)
     for lab, sec in INTERVALS:
         p.parscale("-k", "count", "-b", "gil", "-w", ws, "-s", size, "--no-baseline",
@@ -154,7 +84,7 @@ def exp_intervals(a, out):
 
 def exp_models(a, out):
     size, pysize = ("50000000", "400000") if a.quick else ("400000000", "4000000")
-    p = Plan(a.bin, out / "gil-models.csv", a.rounds)
+    p = Plan(PROG, a.bin, out / "gil-models.csv", a.rounds)
     p.parscale("-k", "pi", "-b", "seq", "-s", size)
     p.parscale("-k", "pi", "-b", "gil", "-w", "1,2", "-s", size, "--no-baseline")
     p.parscale("-k", "pi", "-b", "gil", "-w", "1,2", "-s", size, "--no-baseline", "--gil-model", "old")
@@ -198,7 +128,7 @@ def exp_convoy(a, out):
     n = "40" if a.quick else "200"
     hogs = [0, 1, 2, 4]
     ivs = INTERVALS[:1] + INTERVALS[2:3] + INTERVALS[4:5] if not a.quick else INTERVALS[:1] + INTERVALS[2:3]
-    p = Plan(a.bin, out / "gil-convoy.csv", a.rounds)
+    p = Plan(PROG, a.bin, out / "gil-convoy.csv", a.rounds)
     for h in hogs:
         for lab, sec in ivs:
             p.parscale("-k", "io", "-b", "gil", "-w", "1", "-s", n, "--no-baseline",
@@ -228,44 +158,68 @@ def exp_convoy(a, out):
     fig.savefig(out / "gil-convoy.png", dpi=110)
 
 
+def fmt_time(sec):
+    return "%.3g ms" % (sec * 1e3) if sec >= 1e-3 else "%.3g us" % (sec * 1e6)
+
+
 def exp_release(a, out):
     size = "50000000" if a.quick else "400000000"
     fs = [0.0, 0.5, 0.9] if a.quick else [round(0.1 * i, 1) for i in range(10)]
-    # pi's tick is 1000 indices (~0.6 us); the default under --gil-release
-    # is 1000 of those (gil.h), shown with two shorter ones
-    ticks = [("1 us ticks", "1000"), ("100 us ticks", "100000"),
-             ("1 ms ticks (default with release)", "1000000")]
-    p = Plan(a.bin, out / "gil-release.csv", a.rounds)
+    # Ticks given in time, turned into pi's indices here: pi's own tick
+    # (1000 indices, under a microsecond), 100 us and 1 ms.  The default
+    # under --gil-release (1000 of pi's ticks, gil.h) lies near the last.
+    per_index = seconds_per_index(a.bin, "pi")
+    ticks = [(1000 * per_index, "1000"),
+             (1e-4, str(max(1, round(1e-4 / per_index)))),
+             (1e-3, str(max(1, round(1e-3 / per_index))))]
+    # Real CPython: the count loop for 1-F of a tick, hashlib (GIL released)
+    # for F; ticks shorter than 100 us hash too little for hashlib to release
+    py_ticks = [1e-4, 1e-3]
+    p = Plan(PROG, a.bin, out / "gil-release.csv", a.rounds)
     p.parscale("-k", "pi", "-b", "seq", "-s", size)
     for f in fs:
         for _, t in ticks:
             p.parscale("-k", "pi", "-b", "gil", "-w", "2", "-s", size, "--no-baseline",
                        "--gil-release", repr(f), "--tick", t)
+        for sec in py_ticks:
+            p.cpython("-k", "hashmix", "-b", "threads", "-w", "1,2", "-s",
+                      "test" if a.quick else "quick", "--gil-release", repr(f),
+                      "--tick-us", "%g" % (sec * 1e6))
     rows = p.run("release")
     seq = med(rows, backend="seq")
     plt = plt_setup()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
     fine = [i / 100 for i in range(0, 91)]
     ax.plot(fine, [1 / ((1 - f) + f / 2) for f in fine], "k-", lw=1,
             label="Amdahl, serial fraction 1-F")
     ax.plot(fine, [min(2.0, 1 / (1 - f)) for f in fine], "k:", lw=1,
             label="lock bound min(2, 1/(1-F))")
-    print("F     Amdahl  " + "  ".join(lab for lab, _ in ticks))
-    series = []
-    for i, (lab, t) in enumerate(ticks):
-        sp = []
-        for f in fs:
-            kw = dict(backend="gil", workers=2, gil_release=f)
-            sp.append(seq / med(rows, tick=t, **kw))
+    cols, series = [], []
+    for i, (sec, t) in enumerate(ticks):
+        sp = [seq / med(rows, backend="gil", workers=2, gil_release=f, tick=t) for f in fs]
+        lab = "emulated, %s ticks" % fmt_time(sec)
+        cols.append(lab)
         series.append(sp)
-        ax.plot(fs, sp, "o-", color="C%d" % i, label="emulated, %s" % lab)
+        ax.plot(fs, sp, "o-", color="C%d" % i, label=lab)
+    for i, sec in enumerate(py_ticks):
+        tag = "tick_us=%g;" % (sec * 1e6)
+        sub = [r for r in rows if r["params"].startswith(tag)]
+        sp = [med(sub, backend="cpython-threads", workers=1, gil_release=f) /
+              med(sub, backend="cpython-threads", workers=2, gil_release=f) for f in fs]
+        lab = "CPython %s, %s ticks" % (pyver(out / "gil-release.csv"), fmt_time(sec))
+        cols.append(lab)
+        series.append(sp)
+        ax.plot(fs, sp, "s--", color="C%d" % (i + 1), alpha=0.7, label=lab)
+    print("speedup at 2 workers; columns: " + "; ".join(
+        "%d = %s" % (j + 1, c) for j, c in enumerate(cols)))
+    print("F     Amdahl  bound  " + "".join("%7d" % (j + 1) for j in range(len(cols))))
     for j, f in enumerate(fs):
-        print("%.1f   %5.2f   " % (f, 1 / ((1 - f) + f / 2)) +
-              "  ".join("%18.2f" % s[j] for s in series))
+        print("%.1f   %5.2f  %5.2f  " % (f, 1 / ((1 - f) + f / 2), min(2.0, 1 / (1 - f))) +
+              "".join("%7.2f" % s[j] for s in series))
     ax.set_xlabel("F: fraction of each tick run with the lock released")
     ax.set_ylabel("speedup at 2 workers")
-    ax.set_title("pi: --gil-release against Amdahl's law")
-    ax.legend(fontsize=8)
+    ax.set_title("--gil-release (pi) and hashlib in real CPython, against Amdahl's law")
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "gil-release.png", dpi=110)
 
@@ -284,7 +238,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; quick 2)")
     ap.add_argument("--bin", help="parscale binary (default $PARSCALE_BIN, build/parscale)")
     a = ap.parse_args()
-    a.bin = find_bin(a.bin)
+    a.bin = find_bin(PROG, a.bin)
     a.rounds = a.rounds or (2 if a.quick else 5)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,127 @@
+"""Whole invocations measured interleaved, for the GIL's experiments and
+targets (scripts/gil-experiments, scripts/gil-targets).
+
+Configurations that differ in a process-wide option (switch interval, lock
+model, --gil-release, the interpreter's own switch interval) cannot share one
+`parscale run`, so the harness cannot interleave them.  A Plan does it one
+level up: each round runs every invocation once (-r 1) in a new shuffled
+order, and the first round is a warm-up whose rows are not kept.
+"""
+import csv
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[2]
+ROOT = SCRIPTS.parent
+
+
+def find_bin(prog, arg=None):
+    """The parscale binary: arg, $PARSCALE_BIN, build/parscale, or PATH."""
+    for c in [arg, os.environ.get("PARSCALE_BIN"), ROOT / "build" / "parscale",
+              shutil.which("parscale")]:
+        if c and Path(c).is_file() and os.access(str(c), os.X_OK):
+            return str(c)
+    sys.exit("%s: no parscale binary; build it (cmake --build build) or pass --bin" % prog)
+
+
+def mpi_env():
+    """The environment for mpirun: Open MPI refuses root unless told."""
+    env = dict(os.environ)
+    if os.geteuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    return env
+
+
+def mpirun_prefix(np_):
+    """mpirun -np N (oversubscribing, unbound), or None without Open MPI."""
+    exe = shutil.which("mpirun")
+    return [exe, "-np", str(np_), "--oversubscribe", "--bind-to", "none"] if exe else None
+
+
+class Plan:
+    """Invocations to interleave, each given without --csv, -r or --warmup."""
+
+    def __init__(self, prog, bin_, csvp, rounds, seed=2024):
+        self.prog, self.bin, self.csv, self.rounds, self.seed = prog, bin_, str(csvp), rounds, seed
+        self.jobs = []
+        self.py = os.environ.get("PARSCALE_CPYTHON") or sys.executable
+
+    def add(self, cmd):
+        self.jobs.append(list(cmd))
+
+    def parscale(self, *args, prefix=None):
+        self.add((prefix or []) + [self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
+
+    def cpython(self, *args):
+        self.add([self.py, str(SCRIPTS / "cpython-bench"), "-q", "-r", "1", "--warmup", "0"]
+                 + list(args))
+
+    def run(self, name):
+        """Runs the rounds into a fresh CSV (the old one and its metadata are
+        replaced); returns the verified rows.  A failed invocation is
+        reported and the others go on: its points come out missing."""
+        for p in (Path(self.csv), Path(self.csv + ".meta.jsonl")):
+            if p.exists():
+                p.unlink()
+        rng = random.Random(self.seed)
+        env = mpi_env()
+        total = self.rounds + 1
+        for rnd in range(total):
+            order = self.jobs[:]
+            rng.shuffle(order)
+            for cmd in order:
+                full = cmd + (["--csv", self.csv] if rnd > 0 else [])
+                r = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, env=env)
+                if r.returncode != 0:
+                    sys.stderr.write("%s: %s failed (%d): %s\n" % (
+                        self.prog, " ".join(full), r.returncode, r.stderr.strip()[-500:]))
+            print("  %s: round %d/%d%s" % (name, rnd + 1, total, " (warm-up)" if rnd == 0 else ""),
+                  flush=True)
+        return load(self.csv)
+
+
+def load(path):
+    """The verified rows of a CSV (none when it does not exist)."""
+    if not Path(path).exists():
+        return []
+    with open(path, newline="") as f:
+        return [r for r in csv.DictReader(f) if r["verified"] == "true"]
+
+
+def matches(r, kw):
+    """Whether row r has every column of kw; floats compare loosely."""
+    for k, v in kw.items():
+        c = r.get(k, "")
+        if isinstance(v, float):
+            if c == "" or abs(float(c) - v) > 1e-9 * max(1.0, abs(v)):
+                return False
+        elif c != str(v):
+            return False
+    return True
+
+
+def med(rows, **kw):
+    """Median seconds of the rows matching kw; NaN when none."""
+    xs = [float(r["seconds"]) for r in rows if matches(r, kw)]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def seconds_per_index(bin_, kernel, size="quick"):
+    """How long one index of kernel takes on one core (seq backend, median
+    of 3 after a warm-up): turns a tick given in time into indices."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "cal.csv")
+        r = subprocess.run([bin_, "run", "-q", "-k", kernel, "-b", "seq", "-s", size, "-r", "3",
+                            "--warmup", "1", "--csv", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        rows = load(out) if r.returncode == 0 else []
+        if not rows:
+            sys.exit("calibration of %s failed: %s" % (kernel, r.stderr.strip()[-500:]))
+        return statistics.median(float(x["seconds"]) / float(x["size"]) for x in rows)
