@@ -146,10 +146,20 @@ void ps_sysinfo_collect(ps_sysinfo *s)
 #endif
     snprintf(s->version, sizeof s->version, "%s", PARSCALE_VERSION);
     snprintf(s->git, sizeof s->git, "%s", PARSCALE_GIT);
-    const char *bind = getenv("OMP_PROC_BIND"), *places = getenv("OMP_PLACES"),
-               *nt = getenv("OMP_NUM_THREADS");
-    snprintf(s->omp_env, sizeof s->omp_env, "OMP_PROC_BIND=%s OMP_PLACES=%s OMP_NUM_THREADS=%s",
-             bind ? bind : "", places ? places : "", nt ? nt : "");
+    /* what decides where OpenMP threads run and how they wait at barriers
+     * (spinning or sleeping: it decides oversubscribed points' times) */
+    static const char *const omp_vars[] = {"OMP_PROC_BIND", "OMP_PLACES", "OMP_NUM_THREADS",
+                                           "OMP_WAIT_POLICY", "GOMP_SPINCOUNT"};
+    size_t used = 0;
+    s->omp_env[0] = '\0';
+    for (size_t i = 0; i < sizeof omp_vars / sizeof omp_vars[0]; i++) {
+        const char *v = getenv(omp_vars[i]);
+        int w = snprintf(s->omp_env + used, sizeof s->omp_env - used, "%s%s=%s",
+                         i ? " " : "", omp_vars[i], v ? v : "");
+        if (w < 0 || (size_t)w >= sizeof s->omp_env - used)
+            break;  /* truncated: what fits is kept */
+        used += (size_t)w;
+    }
     const char *job = getenv("SLURM_JOB_ID");
     snprintf(s->slurm_job_id, sizeof s->slurm_job_id, "%s", job ? job : "");
     s->timer_resolution = ps_timer_resolution();

@@ -22,7 +22,8 @@ typedef struct ps_sysinfo {
     char mpi[160];         /* MPI library version or "" */
     char version[32];
     char git[64];
-    char omp_env[160];     /* OMP_PROC_BIND, OMP_PLACES, OMP_NUM_THREADS */
+    char omp_env[320];     /* OMP_PROC_BIND, OMP_PLACES, OMP_NUM_THREADS,
+                              OMP_WAIT_POLICY, GOMP_SPINCOUNT */
     char slurm_job_id[32];
     double timer_resolution, timer_tick;
 } ps_sysinfo;
