@@ -113,15 +113,30 @@ def med(rows, **kw):
     return statistics.median(xs) if xs else float("nan")
 
 
-def seconds_per_index(bin_, kernel, size="quick"):
-    """How long one index of kernel takes on one core (seq backend, median
-    of 3 after a warm-up): turns a tick given in time into indices."""
+def _one_run(bin_, args, what):
+    """The verified rows of one `parscale run ARGS` into a scratch CSV."""
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "cal.csv")
-        r = subprocess.run([bin_, "run", "-q", "-k", kernel, "-b", "seq", "-s", size, "-r", "3",
-                            "--warmup", "1", "--csv", out],
+        r = subprocess.run([bin_, "run", "-q"] + list(args) + ["--csv", out],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         rows = load(out) if r.returncode == 0 else []
         if not rows:
-            sys.exit("calibration of %s failed: %s" % (kernel, r.stderr.strip()[-500:]))
-        return statistics.median(float(x["seconds"]) / float(x["size"]) for x in rows)
+            sys.exit("%s failed: %s" % (what, r.stderr.strip()[-500:]))
+        return rows
+
+
+def seconds_per_index(bin_, kernel, size="quick"):
+    """How long one index of kernel takes on one core (seq backend, median
+    of 3 after a warm-up): turns a tick given in time into indices."""
+    rows = _one_run(bin_, ["-k", kernel, "-b", "seq", "-s", size, "-r", "3", "--warmup", "1"],
+                    "timing one index of %s" % kernel)
+    return statistics.median(float(x["seconds"]) / float(x["size"]) for x in rows)
+
+
+def gil_tick(bin_, kernel, *gil_args):
+    """The tick, in indices, that the gil backend picks for kernel under
+    gil_args (e.g. --gil-release 0.5): read from a row, so that the
+    defaults live in one place (gil.h)."""
+    rows = _one_run(bin_, ["-k", kernel, "-b", "gil", "-s", "test", "-r", "1", "--warmup", "0",
+                           "--no-baseline"] + list(gil_args), "finding the gil tick of %s" % kernel)
+    return int(next(r["tick"] for r in rows if r["backend"] == "gil"))
