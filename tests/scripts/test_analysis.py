@@ -101,6 +101,34 @@ class FixtureAnalysis(TempDirCase):
         slow = next(s for s in chart.series if s.label.endswith("0.0001"))
         self.assertAlmostEqual(slow.points[1].speedup, 0.4 / (0.408 * 1.5), places=6)
 
+    def test_hybrid_lines_by_threads_per_rank(self):
+        # --threads-per-rank 1,2 at 1,2,4 workers: T=1 gives 1x1, 2x1, 4x1 and
+        # T=2 gives 1x1, 1x2, 2x2 (ranks x threads); the rows record t, not T
+        rows = analysis.load_csv(self.csv)
+        mpi = [r for r in rows if r["backend"] == "mpi" and r["kernel"] == "pi"
+               and r["scaling"] == "strong" and r["ok"]]
+        shapes = {(1, 1), (2, 1), (4, 1), (1, 2), (2, 2)}  # (ranks, threads)
+        extra = []
+        for r in mpi:
+            for ranks, threads in shapes:
+                if ranks * threads == r["workers"]:
+                    extra.append(dict(r, backend="hybrid", ranks=ranks, threads=threads))
+        a = analysis.Analysis(rows + extra)
+        chart = next(c for c in a.charts if (c.kernel, c.scaling) == ("pi", "strong"))
+        lines = {s.label: [(p.config["ranks"], p.config["threads"]) for p in s.points]
+                 for s in chart.series if s.backend == "hybrid"}
+        self.assertEqual(lines, {"hybrid threads=1": [(1, 1), (2, 1), (4, 1)],
+                                 "hybrid threads=2": [(1, 1), (1, 2), (2, 2)]})
+        # one setting alone is one line that starts at 1x1
+        only2 = [r for r in extra if (r["ranks"], r["threads"]) != (2, 1) and
+                 (r["ranks"], r["threads"]) != (4, 1)]
+        a = analysis.Analysis(rows + only2)
+        hy = [s for s in a.series if s.backend == "hybrid" and s.kernel == "pi"
+              and s.scaling == "strong"]
+        self.assertEqual(len(hy), 1)
+        self.assertEqual([p.workers for p in hy[0].points], [1, 2, 4])
+        self.assertEqual(hy[0].variant["threads"], 2)
+
     def test_few_repetitions(self):
         p = point(self.a, "io", "gil", 2)
         self.assertEqual(p.summary.n, 3)

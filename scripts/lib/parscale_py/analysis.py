@@ -240,9 +240,10 @@ class Series:
         self.scaling = first.scaling
         self.variant = OrderedDict((c, first.config.get(c)) for c in SERIES_VARIANT
                                    if c in first.config)
-        if self.backend == "hybrid":        # one line per threads-per-rank
-            self.variant["threads"] = first.config.get("threads")
         self.label = self.backend
+        if self.backend == "hybrid":        # one line per threads-per-rank
+            self.variant["threads"] = key[-1]
+            self.label = "hybrid threads=%s" % key[-1]  # up to T threads a rank
         self.fit = None
 
     def fit_points(self):
@@ -319,13 +320,19 @@ class Analysis:
                                note="seq extrapolated from size %d" % b.size)
 
     def _series(self):
-        by_series = OrderedDict()
+        lines = OrderedDict()
         for p in self.points:
             key = (p.config.get("host"), p.kernel, p.scaling, p.config.get("order"),
                    p.config.get("steps"), p.backend) + \
-                tuple(p.config.get(c) for c in SERIES_VARIANT) + \
-                (p.config.get("threads") if p.backend == "hybrid" else None,)
-            by_series.setdefault(key, []).append(p)
+                tuple(p.config.get(c) for c in SERIES_VARIANT)
+            lines.setdefault(key, []).append(p)
+        by_series = OrderedDict()
+        for key, ps in lines.items():
+            if ps[0].backend != "hybrid":
+                by_series[key + (None,)] = ps
+                continue
+            for t, members in _threads_per_rank(ps):
+                by_series[key + (t,)] = members
         self.series = [Series(k, ps) for k, ps in by_series.items()]
         for s in self.series:
             s.do_fit()
@@ -385,6 +392,27 @@ class Analysis:
 
     def kernels(self):
         return list(OrderedDict((r["kernel"], 1) for r in self.rows))
+
+
+def _threads_per_rank(points):
+    """The hybrid lines among points: [(T, points)], one per threads-per-rank
+    setting T.  A worker count W runs as W/t ranks of t = min(T, W) threads,
+    and the rows record t, not T.  A point of several ranks shows T; a
+    one-rank point of t threads is the start of every line with T >= t (at
+    T = 2, 1x1 and 1x2 lead to 2x2; they are not lines of their own)."""
+    def ranks(p):
+        return p.config.get("ranks") or 1
+
+    def threads(p):
+        return p.config.get("threads") or 1
+
+    ts = {threads(p) for p in points if ranks(p) > 1}
+    alone = [threads(p) for p in points if ranks(p) <= 1]
+    if alone and not any(t >= max(alone) for t in ts):
+        ts.add(max(alone))
+    return [(t, [p for p in points
+                 if (threads(p) == t if ranks(p) > 1 else threads(p) <= t)])
+            for t in sorted(ts)]
 
 
 def _fmt(v):
