@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .common import fail
+
 SCRIPTS = Path(__file__).resolve().parents[2]
 ROOT = SCRIPTS.parent
 
@@ -44,6 +46,17 @@ def mpirun_prefix(np_):
     return [exe, "-np", str(np_), "--oversubscribe", "--bind-to", "none"] if exe else None
 
 
+def claim(prog, paths, replace, where="--out"):
+    """Refuses (status 2, before anything runs) to overwrite results that
+    exist unless replace: an experiment's figures come from its own rows
+    only, so its CSV is made new, never appended to."""
+    there = [str(p) for p in paths if Path(p).exists()]
+    if there and not replace:
+        fail(prog, "%s exist%s; pass --replace to make %s again, or choose another %s"
+             % (", ".join(there), "s" if len(there) == 1 else "", "it" if len(there) == 1
+                else "them", where))
+
+
 class Plan:
     """Invocations to interleave, each given without --csv, -r or --warmup."""
 
@@ -63,8 +76,8 @@ class Plan:
                  + list(args))
 
     def run(self, name):
-        """Runs the rounds into a fresh CSV (the old one and its metadata are
-        replaced); returns the verified rows.  A failed invocation is
+        """Runs the rounds into a fresh CSV (an old one and its metadata,
+        which claim() let through, are replaced); returns the verified rows.  A failed invocation is
         reported and the others go on: its points come out missing."""
         for p in (Path(self.csv), Path(self.csv + ".meta.jsonl")):
             if p.exists():
