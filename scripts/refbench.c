@@ -8,87 +8,62 @@
  *                         driven as the omp backend drives it (each
  *                         thread its static block, first-touched by it).
  *
- * Prints the medians and the ratios.  A benchmark, not a test: the numbers
- * depend on the machine.  Usage: parscale_refbench [reps]
+ * Prints the medians and the ratios, after each kernel's own verify has
+ * accepted what it computed (exit status 1 if not).  A benchmark, not a
+ * test: the numbers depend on the machine.  Usage: parscale_refbench [reps]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
+#include "backend.h"
 #include "kernel.h"
+#include "stats.h"
+#include "timer.h"
 
 /* OpenBLAS extensions, declared here so any cblas.h will do. */
 void openblas_set_num_threads(int n);
 char *openblas_get_corename(void);
 
-static double now(void)
+/* Median of n samples, through the harness's own summary. */
+static double median(const double *v, int n)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+    ps_summary s;
+    return ps_summarize(v, (size_t)n, &s) == 0 ? s.median : 0.0;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The kernel's own check of what it computed; 0 when it holds. */
+static int check(const ps_kernel *k, void *state, const ps_acc *total)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    char msg[256] = "";
+    if (k->verify(state, total, msg, sizeof msg))
+        return 0;
+    fprintf(stderr, "refbench: the %s kernel computed a wrong answer: %s\n", k->name, msg);
+    return 1;
 }
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/* A one-process comm: copies only (the kernels here never call it). */
-static int local_allgatherv(const ps_comm *c, const void *send, size_t send_bytes,
-                            void *recv, const size_t *counts, const size_t *displs)
-{
-    (void)c, (void)counts;
-    memcpy((char *)recv + displs[0], send, send_bytes);
-    return 0;
-}
-
-static int local_sendrecv(const ps_comm *c, const void *send, size_t send_bytes,
-                          int dest, void *recv, size_t recv_bytes, int src)
-{
-    (void)c, (void)send, (void)send_bytes, (void)dest, (void)recv, (void)recv_bytes, (void)src;
-    return 0;
-}
-
-static int local_alltoallv(const ps_comm *c, const void *send, const size_t *sc,
-                           const size_t *sd, void *recv, const size_t *rc,
-                           const size_t *rd)
-{
-    (void)c, (void)rc;
-    memcpy((char *)recv + rd[0], (const char *)send + sd[0], sc[0]);
-    return 0;
-}
-
-static const ps_comm local_comm = {0, 1, NULL, local_allgatherv, local_sendrecv,
-                                   local_alltoallv};
 
 /* ---- dgemm against cblas_dgemm ---------------------------------------- */
 
-/* Our kernel, one thread, one pass over all rows: seconds. */
-static double time_kernel_dgemm(const ps_kernel *k, void *state, uint64_t n)
+/* Our kernel, one thread, one pass over all rows (C += A B): seconds. */
+static double time_kernel_dgemm(const ps_kernel *k, void *state, uint64_t n, ps_acc *acc)
 {
-    ps_acc acc = {{0}};
-    double t0 = now();
-    k->run(state, 0, n, &acc);
-    return now() - t0;
+    double t0 = ps_now();
+    k->run(state, 0, n, acc);
+    return ps_now() - t0;
 }
 
 static int bench_dgemm(int reps)
 {
     const uint64_t n = 1024;
     const ps_kernel *k = ps_kernel_find("dgemm");
-    ps_kernel_args args = {.n = n, .order = n, .lo = 0, .hi = n, .steps = 1,
-                           .comm = &local_comm};
+    ps_comm comm;
+    ps_comm_local(&comm);
+    /* every pass adds A B to C again: warm-up + reps passes are the steps
+     * the kernel's check expects */
+    ps_kernel_args args = {.n = n, .order = n, .lo = 0, .hi = n, .steps = (uint32_t)reps + 1,
+                           .comm = &comm};
     void *state;
     if (!k || k->create(&state, &args) != 0)
         return fprintf(stderr, "refbench: cannot set up the dgemm kernel\n"), 1;
@@ -106,16 +81,20 @@ static int bench_dgemm(int reps)
     openblas_set_num_threads(1);
 
     double *ours = malloc((size_t)reps * sizeof *ours), *ref = malloc((size_t)reps * sizeof *ref);
-    time_kernel_dgemm(k, state, n);  /* warm-up, not recorded */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n,
-                1.0, a, (int)n, b, (int)n, 1.0, c, (int)n);
-    for (int r = 0; r < reps; r++) {
-        ours[r] = time_kernel_dgemm(k, state, n);
-        double t0 = now();
+    if (!ours || !ref)
+        return fprintf(stderr, "refbench: out of memory\n"), 1;
+    ps_acc acc = {{0}};
+    for (int r = -1; r < reps; r++) {  /* r = -1: warm-up, not recorded */
+        double t_ours = time_kernel_dgemm(k, state, n, &acc);
+        double t0 = ps_now();
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n,
                     1.0, a, (int)n, b, (int)n, 1.0, c, (int)n);
-        ref[r] = now() - t0;
+        double t_ref = ps_now() - t0;
+        if (r >= 0)
+            ours[r] = t_ours, ref[r] = t_ref;
     }
+    if (check(k, state, &acc) != 0)
+        return 1;
     double flops = 2.0 * (double)n * (double)n * (double)n;
     double g_ours = flops / median(ours, reps) * 1e-9, g_ref = flops / median(ref, reps) * 1e-9;
     printf("dgemm   n=%llu, 1 thread, %d reps, median:\n",
@@ -132,9 +111,12 @@ static int bench_dgemm(int reps)
 /* ---- stream under OpenMP against a plain triad loop --------------------- */
 
 /* The kernel as the omp backend drives it: each thread its static block,
- * init (first touch) by the same thread, one exchange per step. */
+ * init (first touch) by the same thread, one exchange per step.  The
+ * threads' partial results (accs, one per thread) are combined into total
+ * after the timing. */
 static double time_kernel_stream(const ps_kernel *k, void *state, uint64_t n,
-                                 uint32_t steps, int threads)
+                                 uint32_t steps, int threads, const ps_comm *comm,
+                                 ps_acc *accs, ps_acc *total)
 {
     double t = 0.0;
 #pragma omp parallel num_threads(threads)
@@ -145,17 +127,19 @@ static double time_kernel_stream(const ps_kernel *k, void *state, uint64_t n,
         ps_acc acc = {{0}};
 #pragma omp barrier
 #pragma omp master
-        t = now();
+        t = ps_now();
         for (uint32_t s = 0; s < steps; s++) {
             k->run(state, lo, hi, &acc);
 #pragma omp barrier
 #pragma omp master
-            k->exchange(state, &local_comm);
+            k->exchange(state, comm);
 #pragma omp barrier
         }
 #pragma omp master
-        t = now() - t;
+        t = ps_now() - t;
+        accs[omp_get_thread_num()] = acc;
     }
+    ps_acc_reduce(k, total, accs, threads);  /* in thread order, as the harness does */
     return t;
 }
 
@@ -164,14 +148,14 @@ static double time_plain_triad(double *restrict a, const double *restrict b,
                                const double *restrict c, long n, uint32_t steps,
                                int threads)
 {
-    double t0 = now();
+    double t0 = ps_now();
     for (uint32_t s = 0; s < steps; s++) {
         const double q = 3.0;
 #pragma omp parallel for schedule(static) num_threads(threads)
         for (long i = 0; i < n; i++)
             a[i] = b[i] + q * c[i];
     }
-    return now() - t0;
+    return ps_now() - t0;
 }
 
 static int bench_stream(int reps)
@@ -180,11 +164,14 @@ static int bench_stream(int reps)
     const uint64_t n = k ? k->sizes[PS_SIZE_QUICK] : 0;
     const uint32_t steps = 20;
     const int threads = 2;
+    ps_comm comm;
+    ps_comm_local(&comm);
     ps_kernel_args args = {.n = n, .order = n, .lo = 0, .hi = n, .steps = steps,
-                           .comm = &local_comm};
+                           .comm = &comm};
     double *ours = malloc((size_t)reps * sizeof *ours), *ref = malloc((size_t)reps * sizeof *ref);
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
-    if (!k || !ours || !ref || !a || !b || !c)
+    ps_acc *accs = malloc((size_t)threads * sizeof *accs);
+    if (!k || !ours || !ref || !a || !b || !c || !accs)
         return fprintf(stderr, "refbench: cannot set up stream\n"), 1;
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (long i = 0; i < (long)n; i++) {
@@ -203,8 +190,12 @@ static int bench_stream(int reps)
                          (uint64_t)omp_get_thread_num(), &lo, &hi);
             k->init(state, lo, hi);
         }
-        double t_ours = time_kernel_stream(k, state, n, steps, threads);
+        ps_acc total = {{0}};
+        double t_ours = time_kernel_stream(k, state, n, steps, threads, &comm, accs, &total);
+        int wrong = check(k, state, &total);
         k->destroy(state);
+        if (wrong)
+            return 1;
         double t_ref = time_plain_triad(a, b, c, (long)n, steps, threads);
         if (r >= 0)
             ours[r] = t_ours, ref[r] = t_ref;
@@ -216,7 +207,7 @@ static int bench_stream(int reps)
     printf("  parscale stream kernel  %8.2f GB/s\n", g_ours);
     printf("  plain OpenMP triad      %8.2f GB/s\n", g_ref);
     printf("  ratio                   %8.3f   (issue 5 asks >= 0.90)\n", g_ours / g_ref);
-    free(a), free(b), free(c), free(ours), free(ref);
+    free(a), free(b), free(c), free(ours), free(ref), free(accs);
     return 0;
 }
 
