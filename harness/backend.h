@@ -78,6 +78,12 @@ typedef struct ps_backend {
     int (*run)(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep, ps_err *err);
 } ps_backend;
 
+/* Whether workers are ranks x threads per rank (the hybrid backend). */
+static inline int ps_backend_is_hybrid(const ps_backend *b)
+{
+    return (b->flags & PS_BACKEND_USES_MPI) && (b->flags & PS_BACKEND_THREADS);
+}
+
 extern const ps_backend *const ps_backends[];
 const ps_backend *ps_backend_find(const char *name);
 
@@ -92,7 +98,7 @@ void ps_comm_local(ps_comm *c);
  * worker's end, so a thread that wakes late from the start barrier (tens
  * of microseconds) cannot hide the time the others spent. */
 double ps_span(const double *start, const double *end, int n);
-void ps_finish_local(const ps_config *cfg, void *state, ps_acc *accs, int n,
+void ps_finish_local(const ps_config *cfg, void *state, const ps_acc *accs, int n,
                      ps_rep *rep);
 /* The kernel's reduction (or the slot-wise sum) of n partial results, in
  * order, into *total. */

@@ -32,7 +32,6 @@ typedef struct gil_run {
     ps_gil gil;
     pthread_barrier_t go;      /* measured and extra CPU threads */
     pthread_barrier_t barrier; /* measured threads, between steps */
-    int measured;              /* threads timed: cfg->workers */
     atomic_int running;        /* measured threads not yet finished */
     const ps_kernel *hog;      /* what the extra CPU threads run */
     void *hog_state;
@@ -97,18 +96,19 @@ static void gil_worker(void *arg, int tid)
     const ps_config *cfg = r->cfg;
     const ps_kernel *k = cfg->kernel;
     ps_gil_thread *me = &r->threads[tid];
-    if (tid >= r->measured) {
+    if (tid >= cfg->workers) {
         gil_hog(r, me);
         return;
     }
     uint64_t lo, hi;
-    ps_partition(cfg->n, (uint64_t)r->measured, (uint64_t)tid, &lo, &hi);
+    ps_partition(cfg->n, (uint64_t)cfg->workers, (uint64_t)tid, &lo, &hi);
     k->init(r->state, lo, hi);  /* first touch by the thread that uses it */
+    ps_acc acc = {{0}};  /* here, not in r->accs: neighbours share a cache line */
 
     pthread_barrier_wait(&r->go);
     r->start[tid] = ps_now();
     for (uint32_t s = 0; s < cfg->steps; s++) {
-        gil_step(r, me, lo, hi, &r->accs[tid]);
+        gil_step(r, me, lo, hi, &acc);
         if (k->exchange) {
             /* As threading.Barrier: waiting releases the lock; the exchange
              * is interpreter code, so thread 0 runs it holding the lock. */
@@ -124,6 +124,7 @@ static void gil_worker(void *arg, int tid)
     }
     r->end[tid] = ps_now();
     atomic_fetch_sub(&r->running, 1);
+    r->accs[tid] = acc;
 }
 
 /* One repetition: a fresh lock and team each time, so no counter or
@@ -137,7 +138,6 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     gil_run r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
-    r.measured = n;
     atomic_init(&r.running, n);
     ps_comm_local(&r.comm);
     ps_kernel_args a = ps_config_args(cfg, 0, cfg->n, &r.comm);

@@ -47,7 +47,7 @@ static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     double elapsed = ps_now() - t0;
     int cpu = sched_getcpu();  /* placement, after the clock stopped */
     if (status == 0)
-        status = ps_mpi_finish(ctx, comm, cfg, state, &acc, elapsed, rep, err);
+        status = ps_mpi_finish(comm, cfg, state, &acc, elapsed, rep, err);
     if (status == 0)
         status = ps_mpi_gather_cpus(comm, &cpu, 1, rep, err);
     k->destroy(state);

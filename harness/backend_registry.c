@@ -84,19 +84,18 @@ void ps_comm_local(ps_comm *c)
 
 /* Combines worker results in worker order (so the floating-point sum does
  * not depend on which thread finished first) and verifies. */
-void ps_finish_local(const ps_config *cfg, void *state, ps_acc *accs, int n,
+void ps_finish_local(const ps_config *cfg, void *state, const ps_acc *accs, int n,
                      ps_rep *rep)
 {
     const ps_kernel *k = cfg->kernel;
-    ps_acc total;
-    ps_acc_reduce(k, &total, accs, n);
-    rep->total = total;
-    rep->verified = k->verify(state, &total, rep->error, sizeof rep->error);
+    ps_acc_reduce(k, &rep->total, accs, n);
+    rep->verified = k->verify(state, &rep->total, rep->error, sizeof rep->error);
     if (!rep->verified && rep->error[0] == '\0')
         snprintf(rep->error, sizeof rep->error, "%s: verification failed", k->name);
 }
 
-/* Shared by ps_finish_local and the hybrid backend's per-rank sum. */
+/* Shared by ps_finish_local, the hybrid backend's per-rank sum and
+ * ps_mpi_finish's sum over ranks. */
 void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n)
 {
     *total = (ps_acc){{0}};

@@ -217,20 +217,11 @@ static int cmd_run(int argc, char **argv)
         exit(2);
     }
 #ifdef PARSCALE_HAVE_MPI
-    if (ctx.mpi) {
-        /* one sub-communicator per rank count the plan uses (hybrid: W/T) */
-        int counts[PS_MAX_LIST], n = 0, rc_counts = 0;
-        for (int i = 0; i < plan.npoints; i++) {
-            const ps_config *c = &plan.points[i].cfg;
-            int known = !(c->backend->flags & PS_BACKEND_USES_MPI);
-            for (int j = 0; j < n && !known; j++)
-                known = counts[j] == c->ranks;
-            if (!known && n == PS_MAX_LIST)
-                rc_counts = ps_fail(&err, "more than %d different rank counts", n);
-            else if (!known)
-                counts[n++] = c->ranks;
-        }
-        if (rc_counts != 0 || ps_mpi_prepare(&ctx, counts, n, &err) != 0) {
+    /* one sub-communicator per rank count the plan uses (hybrid: W/T) */
+    for (int i = 0; ctx.mpi && i < plan.npoints; i++) {
+        const ps_config *c = &plan.points[i].cfg;
+        if ((c->backend->flags & PS_BACKEND_USES_MPI) &&
+            ps_mpi_prepare(&ctx, c->ranks, &err) != 0) {
             fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
             ps_mpi_abort(&ctx, 1);
         }

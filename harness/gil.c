@@ -125,8 +125,6 @@ static void take_new(ps_gil *g, ps_gil_thread *t, uint64_t start)
         g->switch_number++;
         if (g->last_drop_forced)
             g->forced_switches++;
-        else
-            g->voluntary_switches++;
         if (g->p.stats && g->released_ns)
             ps_hist_add(&t->handoff, now - g->released_ns);
     }
@@ -186,8 +184,7 @@ static void take_old(ps_gil *g, ps_gil_thread *t, uint64_t start)
     uint64_t now = g->p.stats ? ps_now_ns() : 0;
     if (atomic_load(&g->last_holder) != t) {
         atomic_store(&g->last_holder, t);
-        g->switch_number++;   /* only the holder writes these */
-        g->voluntary_switches++;
+        g->switch_number++;   /* only the holder writes it */
         if (g->p.stats && g->released_ns)
             ps_hist_add(&t->handoff, now - g->released_ns);
     }

@@ -79,7 +79,7 @@ typedef struct ps_gil {
     ps_gil_thread *holder;
     _Atomic(ps_gil_thread *) last_holder;
     uint64_t switch_number;
-    uint64_t forced_switches, voluntary_switches;
+    uint64_t forced_switches;
     int last_drop_forced;
     uint64_t released_ns;      /* when the lock was last released */
     atomic_int holders;        /* invariant check: never more than one */

@@ -159,40 +159,36 @@ static int comm_alltoallv(const ps_comm *c, const void *send,
                          im->comm) == MPI_SUCCESS ? 0 : -1;
 }
 
-int ps_mpi_prepare(ps_ctx *ctx, const int *counts, int n, ps_err *err)
+int ps_mpi_prepare(ps_ctx *ctx, int w, ps_err *err)
 {
     ps_mpi *m = ctx->mpi;
-    for (int i = 0; i < n; i++) {
-        int w = counts[i], known = 0;
-        for (int j = 0; j < m->nsub; j++)
-            known |= m->sizes[j] == w;
-        if (known)
-            continue;
-        if (m->nsub == PS_MAX_COUNTS)
-            return ps_fail(err, "more than %d different rank counts", PS_MAX_COUNTS);
-        mpi_comm_impl *im = &m->impls[m->nsub];
-        im->comm = MPI_COMM_NULL;
-        MPI_TRY(err, MPI_Comm_split, (MPI_COMM_WORLD, ctx->rank < w ? 0 : MPI_UNDEFINED,
-                                      ctx->rank, &im->comm));
-        ps_comm *c = &m->comms[m->nsub];
-        memset(c, 0, sizeof *c);
-        if (im->comm != MPI_COMM_NULL) {
-            MPI_TRY(err, MPI_Comm_set_errhandler, (im->comm, MPI_ERRORS_RETURN));
-            MPI_TRY(err, MPI_Comm_rank, (im->comm, &c->rank));
-            MPI_TRY(err, MPI_Comm_size, (im->comm, &c->size));
-            im->counts = calloc((size_t)w, sizeof(int));
-            im->displs = calloc((size_t)w, sizeof(int));
-            im->counts2 = calloc((size_t)w, sizeof(int));
-            im->displs2 = calloc((size_t)w, sizeof(int));
-            if (!im->counts || !im->displs || !im->counts2 || !im->displs2)
-                return ps_fail(err, "out of memory");
-            c->impl = im;
-            c->allgatherv = comm_allgatherv;
-            c->sendrecv = comm_sendrecv;
-            c->alltoallv = comm_alltoallv;
-        }
-        m->sizes[m->nsub++] = w;
+    for (int j = 0; j < m->nsub; j++)
+        if (m->sizes[j] == w)
+            return 0;
+    if (m->nsub == PS_MAX_COUNTS)
+        return ps_fail(err, "more than %d different rank counts", PS_MAX_COUNTS);
+    mpi_comm_impl *im = &m->impls[m->nsub];
+    im->comm = MPI_COMM_NULL;
+    MPI_TRY(err, MPI_Comm_split, (MPI_COMM_WORLD, ctx->rank < w ? 0 : MPI_UNDEFINED,
+                                  ctx->rank, &im->comm));
+    ps_comm *c = &m->comms[m->nsub];
+    memset(c, 0, sizeof *c);
+    if (im->comm != MPI_COMM_NULL) {
+        MPI_TRY(err, MPI_Comm_set_errhandler, (im->comm, MPI_ERRORS_RETURN));
+        MPI_TRY(err, MPI_Comm_rank, (im->comm, &c->rank));
+        MPI_TRY(err, MPI_Comm_size, (im->comm, &c->size));
+        im->counts = calloc((size_t)w, sizeof(int));
+        im->displs = calloc((size_t)w, sizeof(int));
+        im->counts2 = calloc((size_t)w, sizeof(int));
+        im->displs2 = calloc((size_t)w, sizeof(int));
+        if (!im->counts || !im->displs || !im->counts2 || !im->displs2)
+            return ps_fail(err, "out of memory");
+        c->impl = im;
+        c->allgatherv = comm_allgatherv;
+        c->sendrecv = comm_sendrecv;
+        c->alltoallv = comm_alltoallv;
     }
+    m->sizes[m->nsub++] = w;
     return 0;
 }
 
@@ -276,14 +272,18 @@ int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)
     return 0;
 }
 
-int ps_mpi_all_ok(const ps_ctx *ctx, int ok)
+/* Logical AND of ok over comm; 0 when the call itself fails. */
+static int all_ok(MPI_Comm comm, int ok)
 {
-    if (!ctx->mpi)
-        return ok;
     int all = 0;
-    if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD) != MPI_SUCCESS)
+    if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, comm) != MPI_SUCCESS)
         return 0;
     return all;
+}
+
+int ps_mpi_all_ok(const ps_ctx *ctx, int ok)
+{
+    return ctx->mpi ? all_ok(MPI_COMM_WORLD, ok) : ok;
 }
 
 typedef struct verdict {
@@ -291,11 +291,9 @@ typedef struct verdict {
     char error[200];
 } verdict;
 
-int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
-                  void *state, const ps_acc *acc, double elapsed, ps_rep *rep,
-                  ps_err *err)
+int ps_mpi_finish(const ps_comm *comm, const ps_config *cfg, void *state,
+                  const ps_acc *acc, double elapsed, ps_rep *rep, ps_err *err)
 {
-    (void)ctx;
     const ps_kernel *k = cfg->kernel;
     const mpi_comm_impl *im = comm->impl;
     const int n = comm->size, me = comm->rank;
@@ -310,12 +308,7 @@ int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
                               all ? all[0].v : NULL, PS_ACC_SLOTS, MPI_DOUBLE, 0, im->comm));
     ps_acc total = {{0}};
     if (me == 0) {
-        for (int i = 0; i < n; i++) {
-            if (k->reduce)
-                k->reduce(&total, &all[i]);
-            else
-                ps_acc_sum(&total, &all[i]);
-        }
+        ps_acc_reduce(k, &total, all, n);
         free(all);
     }
     MPI_TRY(err, MPI_Bcast, (total.v, PS_ACC_SLOTS, MPI_DOUBLE, 0, im->comm));
@@ -346,10 +339,7 @@ int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
 int ps_mpi_all_ok_comm(const ps_comm *comm, int ok)
 {
     const mpi_comm_impl *im = comm->impl;
-    int all = 0;
-    if (MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, im->comm) != MPI_SUCCESS)
-        return 0;
-    return all;
+    return all_ok(im->comm, ok);
 }
 
 int ps_mpi_funneled(const ps_ctx *ctx)

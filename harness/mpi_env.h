@@ -21,9 +21,9 @@ int ps_mpi_launched_size(void);
 /* MPI_Init; fills ctx->rank, nranks, mpi.  Errors name the MPI call. */
 int ps_mpi_start(ps_ctx *ctx, int *argc, char ***argv, ps_err *err);
 void ps_mpi_stop(ps_ctx *ctx);
-/* Creates the sub-communicators of the first w ranks for each w (a
+/* Creates the sub-communicator of the first w ranks, unless it exists (a
  * collective call on every rank, in the same order). */
-int ps_mpi_prepare(ps_ctx *ctx, const int *counts, int n, ps_err *err);
+int ps_mpi_prepare(ps_ctx *ctx, int w, ps_err *err);
 /* A barrier over the world in which waiting ranks sleep instead of spinning,
  * so idle ranks do not steal the cores of the ranks being measured. */
 int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err);
@@ -43,9 +43,8 @@ void ps_mpi_library_version(char *buf, size_t len);
  * slowest rank's time, results combined in rank order, verified on every
  * rank, the first failure's reason reported by rank 0. */
 const ps_comm *ps_mpi_comm(const ps_ctx *ctx, int ranks);
-int ps_mpi_finish(const ps_ctx *ctx, const ps_comm *comm, const ps_config *cfg,
-                  void *state, const ps_acc *acc, double elapsed, ps_rep *rep,
-                  ps_err *err);
+int ps_mpi_finish(const ps_comm *comm, const ps_config *cfg, void *state,
+                  const ps_acc *acc, double elapsed, ps_rep *rep, ps_err *err);
 /* The start of a repetition on one rank of the first cfg->ranks: its comm,
  * its share [lo, hi) of the indices, and the kernel created for it. */
 int ps_mpi_rank_setup(const ps_ctx *ctx, const ps_config *cfg, const ps_comm **comm,

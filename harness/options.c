@@ -161,7 +161,7 @@ static int parse_backends(ps_run_opts *o, char *arg, ps_err *err)
     return 0;
 }
 
-/* A list of counts from 1 to 4096 (--threads-per-rank). */
+/* A list of counts from 1 to 4096 (--workers, --threads-per-rank). */
 static int parse_counts(const char *opt, char *arg, int *out, int *nout, ps_err *err)
 {
     char *items[PS_MAX_LIST];
@@ -176,23 +176,6 @@ static int parse_counts(const char *opt, char *arg, int *out, int *nout, ps_err 
         out[i] = (int)w;
     }
     *nout = n;
-    return 0;
-}
-
-static int parse_workers(ps_run_opts *o, char *arg, ps_err *err)
-{
-    char *items[PS_MAX_LIST];
-    int n = ps_split_list(arg, items, PS_MAX_LIST);
-    if (n < 0)
-        return ps_fail(err, "--workers: empty item in the list");
-    for (int i = 0; i < n; i++) {
-        uint64_t w;
-        if (ps_parse_count(items[i], &w) != 0 || w > 4096)
-            return ps_fail(err, "--workers: '%s' is not a worker count from 1 to 4096",
-                           items[i]);
-        o->workers[i] = (int)w;
-    }
-    o->nworkers = n;
     return 0;
 }
 
@@ -220,8 +203,7 @@ static int check_hybrid(const ps_run_opts *o, int tpr_given, ps_err *err)
 {
     int hybrid = 0;
     for (int i = 0; i < o->nbackends; i++)
-        hybrid |= (o->backends[i]->flags & PS_BACKEND_USES_MPI) &&
-                  (o->backends[i]->flags & PS_BACKEND_THREADS);
+        hybrid |= ps_backend_is_hybrid(o->backends[i]);
     if (tpr_given && !hybrid)
         return ps_fail(err, "--threads-per-rank applies to --backend hybrid only");
     if (o->places && !o->bind)
@@ -306,7 +288,7 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
     switch (c) {
     case 'k': return parse_kernels(o, arg, err);
     case 'b': return parse_backends(o, arg, err);
-    case 'w': return parse_workers(o, arg, err);
+    case 'w': return parse_counts("--workers", arg, o->workers, &o->nworkers, err);
     case 's':
         if (strcmp(arg, "test") == 0) o->size_class = PS_SIZE_TEST;
         else if (strcmp(arg, "quick") == 0) o->size_class = PS_SIZE_QUICK;

@@ -48,10 +48,9 @@ static int plan_add(ps_plan *plan, const ps_config *cfg, ps_err *err)
     return 0;
 }
 
-/* Whether workers are ranks x threads per rank (the hybrid backend). */
-static int is_hybrid(const ps_backend *b)
+static int is_gil(const ps_config *c)
 {
-    return (b->flags & PS_BACKEND_USES_MPI) && (b->flags & PS_BACKEND_THREADS);
+    return strcmp(c->backend->name, "gil") == 0;
 }
 
 /* The point for w workers; tpr: threads per rank, used by hybrid only
@@ -70,7 +69,7 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     c.workers = w;
     c.threads = (b->flags & PS_BACKEND_USES_MPI) ? 1 : w;
     c.ranks = (b->flags & PS_BACKEND_USES_MPI) ? w : 1;
-    if (is_hybrid(b)) {
+    if (ps_backend_is_hybrid(b)) {
         c.threads = ps_threads_per_rank(tpr, w);
         c.ranks = w / c.threads;
     }
@@ -82,7 +81,7 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     c.chunk = o->chunk;
     c.gil = o->gil;
     c.tick = o->tick ? o->tick : ps_gil_default_tick(&o->gil, k->tick, o->gil_release);
-    if (strcmp(b->name, "gil") == 0)  /* extra CPU threads share the process */
+    if (is_gil(&c))  /* extra CPU threads share the process */
         c.threads = w + o->gil.cpu_threads;
     c.gil_release = o->gil_release;
     ps_run_opts_params(o, k, c.param);
@@ -100,7 +99,7 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                 for (int bi = 0; bi < o->nbackends; bi++) {
                     const ps_backend *b = o->backends[bi];
                     /* hybrid runs w as w/T ranks of T threads for each T */
-                    for (int ti = 0; ti < (is_hybrid(b) ? o->ntpr : 1); ti++) {
+                    for (int ti = 0; ti < (ps_backend_is_hybrid(b) ? o->ntpr : 1); ti++) {
                         ps_config c = make_config(o, o->kernels[ki], b, w, o->tpr[ti],
                                                   o->scalings[si]);
                         if (b->check && b->check(ctx, &c, err) != 0)
@@ -151,11 +150,6 @@ static const char *scaling_name(enum ps_scaling s)
 static const char *schedule_name(enum ps_schedule s)
 {
     return s == PS_SCHED_DYNAMIC ? "dynamic" : s == PS_SCHED_GUIDED ? "guided" : "static";
-}
-
-static int is_gil(const ps_config *c)
-{
-    return strcmp(c->backend->name, "gil") == 0;
 }
 
 /* Cores the configuration's workers may use: rank 0's share for threads,
@@ -335,9 +329,8 @@ static void progress(const ps_run_opts *o, const ps_ctx *ctx, int done, int tota
     fflush(stderr);
 }
 
-static int record(ps_point *p, const ps_rep *rep, int ran, int repno)
+static int record(ps_point *p, const ps_rep *rep, int ran)
 {
-    (void)repno;
     if (!ran || !rep->verified) {
         p->failures++;
         if (!p->first_error[0])
@@ -361,7 +354,7 @@ static int record(ps_point *p, const ps_rep *rep, int ran, int repno)
     return 0;
 }
 
-static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_info *ri);
+static void print_summary(const ps_plan *plan, const run_info *ri);
 static void print_warnings(const ps_plan *plan, const ps_run_opts *o, const run_info *ri);
 
 /* Workers seen on one CPU in most repetitions while there were cores for
@@ -411,8 +404,9 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
 #ifdef PARSCALE_HAVE_OPENMP
     /* OMP_PROC_BIND pins the initial thread to its first place at start-up,
      * so its own mask understates the cores its team may use */
-    if (ps_omp_procs() > ri.rank0_cores)
-        ri.rank0_cores = ps_omp_procs();
+    int procs = ps_omp_procs();
+    if (procs > ri.rank0_cores)
+        ri.rank0_cores = procs;
 #endif
     ri.total_cores = ctx->cores > 0 ? ctx->cores : ri.sys.cores_online;
 
@@ -464,7 +458,7 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
             if (ctx->rank != 0 || round < o->warmup)
                 continue;
             int repno = round - o->warmup;
-            if (record(p, &rep, ran, repno) != 0) {
+            if (record(p, &rep, ran) != 0) {
                 status = ps_fail(err, "out of memory");
                 break;
             }
@@ -492,7 +486,7 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
         return -1;
     if (ctx->rank == 0) {
         warn_placement(plan, &ri);
-        print_summary(plan, o, &ri);
+        print_summary(plan, &ri);
     }
     /* On a virtual machine the host may run other guests on our cores:
      * that time (steal) is invisible to every timer here but slows the
@@ -594,9 +588,8 @@ static void print_gil_line(const ps_point *p)
     free(v);
 }
 
-static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_info *ri)
+static void print_summary(const ps_plan *plan, const run_info *ri)
 {
-    (void)o;
     const ps_point **sorted = malloc((size_t)plan->npoints * sizeof *sorted);
     if (!sorted)
         return;
@@ -620,7 +613,7 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
             last_sc = (int)c->scaling;
         }
         char label[32];
-        if (is_hybrid(c->backend))  /* ranks x threads */
+        if (ps_backend_is_hybrid(c->backend))  /* ranks x threads */
             snprintf(label, sizeof label, "%s %dx%d%s", c->backend->name, c->ranks,
                      c->threads, c->workers > cores_for(c, ri) ? "*" : "");
         else

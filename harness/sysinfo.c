@@ -90,19 +90,18 @@ static void caches(char *buf, size_t len)
     }
 }
 
+int ps_sysinfo_cores_online(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 int ps_cores_allowed(void)
 {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0)
         return CPU_COUNT(&set);
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
-int ps_sysinfo_cores_online(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    return ps_sysinfo_cores_online();
 }
 
 void ps_sysinfo_collect(ps_sysinfo *s)
@@ -114,8 +113,7 @@ void ps_sysinfo_collect(ps_sysinfo *s)
     if (uname(&u) == 0)
         snprintf(s->os, sizeof s->os, "%s %s %s", u.sysname, u.release, u.machine);
     cpu_model(s->cpu_model, sizeof s->cpu_model);
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    s->cores_online = online > 0 ? (int)online : 1;
+    s->cores_online = ps_sysinfo_cores_online();
     s->cores_allowed = ps_cores_allowed();
     caches(s->caches, sizeof s->caches);
     read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor",
@@ -141,9 +139,7 @@ void ps_sysinfo_collect(ps_sysinfo *s)
         snprintf(s->openmp, sizeof s->openmp, "%s (%ld)", ver, (long)_OPENMP);
     }
 #endif
-#ifdef PARSCALE_HAVE_MPI
     ps_mpi_library_version(s->mpi, sizeof s->mpi);
-#endif
     snprintf(s->version, sizeof s->version, "%s", PARSCALE_VERSION);
     snprintf(s->git, sizeof s->git, "%s", PARSCALE_GIT);
     /* what decides where OpenMP threads run and how they wait at barriers

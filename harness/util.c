@@ -64,14 +64,22 @@ int ps_parse_count(const char *s, uint64_t *out)
     return 0;
 }
 
-int ps_parse_duration_ns(const char *s, uint64_t *out)
+/* The unsigned decimal number s starts with (a digit or '.' first, so no
+ * blanks, signs, inf or nan), and in *end where it stops. */
+static int parse_leading_decimal(const char *s, double *v, char **end)
 {
     if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
         return -1;
-    char *end;
     errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || !(v > 0.0))
+    *v = strtod(s, end);
+    return errno || *end == s ? -1 : 0;
+}
+
+int ps_parse_duration_ns(const char *s, uint64_t *out)
+{
+    double v;
+    char *end;
+    if (parse_leading_decimal(s, &v, &end) != 0 || !(v > 0.0))
         return -1;
     static const struct { const char *unit; double ns; } units[] = {
         {"ns", 1.0}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9},
@@ -90,12 +98,9 @@ int ps_parse_duration_ns(const char *s, uint64_t *out)
 
 int ps_parse_fraction(const char *s, double *out)
 {
-    if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
-        return -1;
+    double v;
     char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end != '\0' || !(v >= 0.0 && v < 1.0))
+    if (parse_leading_decimal(s, &v, &end) != 0 || *end != '\0' || !(v >= 0.0 && v < 1.0))
         return -1;
     *out = v;
     return 0;
