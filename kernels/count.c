@@ -6,27 +6,6 @@
 
 #include "kernel.h"
 
-typedef struct count_state {
-    double expected;  /* n * steps increments in all */
-} count_state;
-
-/* Remembers the only thing verify needs: how many increments to expect. */
-static int count_create(void **state, const ps_kernel_args *args)
-{
-    count_state *s = malloc(sizeof *s);
-    if (!s)
-        return -1;
-    s->expected = (double)args->n * (double)args->steps;
-    *state = s;
-    return 0;
-}
-
-/* No data to touch. */
-static void count_init(void *state, uint64_t lo, uint64_t hi)
-{
-    (void)state, (void)lo, (void)hi;
-}
-
 /* Adds one hi - lo times.  Without the barrier the compiler would turn the
  * loop into x = hi - lo and there would be nothing left to measure. */
 static void count_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
@@ -45,17 +24,12 @@ static void count_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
 /* Exact: every increment of every step must have happened, once. */
 static int count_verify(void *state, const ps_acc *total, char *msg, size_t len)
 {
-    const count_state *s = state;
-    if (total->v[0] == s->expected)
+    const ps_kernel_args *s = state;
+    double expected = (double)s->n * (double)s->steps;
+    if (total->v[0] == expected)
         return 1;
-    snprintf(msg, len, "counted %.0f increments, expected %.0f",
-             total->v[0], s->expected);
+    snprintf(msg, len, "counted %.0f increments, expected %.0f", total->v[0], expected);
     return 0;
-}
-
-static void count_destroy(void *state)
-{
-    free(state);
 }
 
 const ps_kernel ps_kernel_count = {
@@ -69,9 +43,9 @@ const ps_kernel ps_kernel_count = {
     .sizes = {100000, 1000000000, 10000000000},
     .steps = 1,
     .tick = 2000,
-    .create = count_create,
-    .init = count_init,
+    .create = ps_kernel_keep_args,
+    .init = ps_kernel_no_init,
     .run = count_run,
     .verify = count_verify,
-    .destroy = count_destroy,
+    .destroy = free,
 };

@@ -53,13 +53,6 @@ typedef struct dgemm_state {
     double *bp;        /* B in panels: [panel][k][NR], zero past column m */
 } dgemm_state;
 
-/* Inner dimension and columns: the size the user named, so that weak
- * scaling adds rows; square under strong scaling. */
-static uint64_t dgemm_cols(const ps_kernel_args *args)
-{
-    return args->order && args->order <= args->n ? args->order : args->n;
-}
-
 static double dgemm_a(uint64_t i, uint64_t k)
 {
     return (double)i - (double)k;
@@ -68,13 +61,6 @@ static double dgemm_a(uint64_t i, uint64_t k)
 static double dgemm_b(uint64_t k, uint64_t j)
 {
     return (double)k + 2.0 * (double)j;
-}
-
-/* 64-byte aligned, for whole-line vector loads. */
-static double *dgemm_alloc(size_t count)
-{
-    size_t bytes = (count * sizeof(double) + 63) / 64 * 64;
-    return aligned_alloc(64, bytes ? bytes : 64);
 }
 
 static void dgemm_destroy(void *state)
@@ -97,15 +83,15 @@ static int dgemm_create(void **state, const ps_kernel_args *args)
     if (!s)
         return -1;
     s->n = args->n;
-    s->m = dgemm_cols(args);
+    s->m = ps_kernel_width(args);  /* inner dimension and columns */
     s->lo = args->lo;
     s->hi = args->hi;
     s->steps = args->steps;
     s->panels = (size_t)((s->m + DGEMM_NR - 1) / DGEMM_NR);
     size_t rows = (size_t)(s->hi - s->lo), m = (size_t)s->m;
-    s->a = dgemm_alloc(rows * m);
-    s->c = dgemm_alloc(rows * m);
-    s->bp = dgemm_alloc(s->panels * m * DGEMM_NR);
+    s->a = ps_alloc_doubles(rows * m);
+    s->c = ps_alloc_doubles(rows * m);
+    s->bp = ps_alloc_doubles(s->panels * m * DGEMM_NR);
     if (!s->a || !s->c || !s->bp) {
         dgemm_destroy(s);
         errno = ENOMEM;
@@ -206,7 +192,7 @@ static void dgemm_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
     size_t m = (size_t)s->m, r0 = (size_t)(lo - s->lo), r1 = (size_t)(hi - s->lo);
     size_t mcap = DGEMM_MC < r1 - r0 ? DGEMM_MC : r1 - r0;
     mcap = (mcap + DGEMM_MR - 1) / DGEMM_MR * DGEMM_MR;
-    double *ap = dgemm_alloc(mcap * DGEMM_KC);
+    double *ap = ps_alloc_doubles(mcap * DGEMM_KC);
     if (!ap)
         return;  /* rows left undone: verify reports them */
     for (size_t pc = 0; pc < m; pc += DGEMM_KC) {
@@ -260,7 +246,7 @@ static int dgemm_verify(void *state, const ps_acc *total, char *msg, size_t len)
  * written once per step (B stays in the caches' reach block by block). */
 static void dgemm_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 {
-    double m = (double)dgemm_cols(args);
+    double m = (double)ps_kernel_width(args);
     out->rate_per_index = 2.0 * m * m * 1e-9;
     out->flops_per_index = 2.0 * m * m;
     out->bytes_per_index = 24.0 * m;

@@ -144,6 +144,23 @@ void ps_kernel_cost_of(const ps_kernel *k, const ps_kernel_args *args,
 /* Kernel k's parameter defaults, in table order (0 where it has none). */
 void ps_kernel_default_params(const ps_kernel *k, double out[PS_MAX_PARAMS]);
 
+/* For kernels whose whole state is their arguments (n, steps, params):
+ * create keeps a copy (whose comm is not to be used after create), and
+ * destroy is plain free(). */
+int ps_kernel_keep_args(void **state, const ps_kernel_args *args);
+/* For kernels with no data to touch: init does nothing. */
+void ps_kernel_no_init(void *state, uint64_t lo, uint64_t hi);
+
+/* A 2-D kernel's other dimension (columns of a grid whose rows are the
+ * indices, rows for mandelbrot's columns): the size the user named, so that
+ * weak scaling adds indices of the same length; n (a square) when the
+ * order is unset or larger than n. */
+uint64_t ps_kernel_width(const ps_kernel_args *args);
+
+/* count doubles, 64-byte aligned (whole cache lines for vector loads and
+ * stores), at least one line; free() releases them.  NULL without memory. */
+double *ps_alloc_doubles(size_t count);
+
 /* Slot-wise sum, the default reduction. */
 void ps_acc_sum(ps_acc *total, const ps_acc *part);
 

@@ -27,13 +27,6 @@ typedef struct mandel_state {
     mandel_col *col;  /* column c at [c - lo] */
 } mandel_state;
 
-/* Rows: the size the user named, so weak scaling adds columns of the same
- * height; never more than n (strong scaling gives a square grid). */
-static uint64_t mandel_rows(const ps_kernel_args *args)
-{
-    return args->order && args->order <= args->n ? args->order : args->n;
-}
-
 /* Pixel centres.  A row's y is an exact integer times dy/2, so rows r and
  * m-1-r sit at exactly y and -y, and the set's symmetry about the real axis
  * holds bit for bit in floating point. */
@@ -53,7 +46,7 @@ static int mandel_create(void **state, const ps_kernel_args *args)
     if (!s)
         return -1;
     s->n = args->n;
-    s->m = mandel_rows(args);
+    s->m = ps_kernel_width(args);  /* rows: weak scaling adds columns */
     s->lo = args->lo;
     s->hi = args->hi;
     s->steps = args->steps;
@@ -209,7 +202,7 @@ static void mandel_destroy(void *state)
 /* A column is m pixels. */
 static void mandel_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 {
-    double m = (double)mandel_rows(args);
+    double m = (double)ps_kernel_width(args);
     out->rate_per_index = m * 1e-6;
     out->flops_per_index = 0.0;  /* depends on the iterations: not declared */
     out->bytes_per_index = 0.0;

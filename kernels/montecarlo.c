@@ -8,11 +8,6 @@
 
 #include "kernel.h"
 
-typedef struct montecarlo_state {
-    uint64_t n;
-    uint32_t steps;
-} montecarlo_state;
-
 /* splitmix64's output function applied to a counter: a bijective mix of
  * the sample's index whose bits pass BigCrush (Steele, Lea, Flood 2014). */
 static uint64_t montecarlo_hash(uint64_t i)
@@ -21,23 +16,6 @@ static uint64_t montecarlo_hash(uint64_t i)
     z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
     return z ^ (z >> 31);
-}
-
-static int montecarlo_create(void **state, const ps_kernel_args *args)
-{
-    montecarlo_state *s = malloc(sizeof *s);
-    if (!s)
-        return -1;
-    s->n = args->n;
-    s->steps = args->steps;
-    *state = s;
-    return 0;
-}
-
-/* No data to touch. */
-static void montecarlo_init(void *state, uint64_t lo, uint64_t hi)
-{
-    (void)state, (void)lo, (void)hi;
 }
 
 /* Two 31-bit coordinates from one hash, tested in integers (x^2 + y^2 <
@@ -61,7 +39,7 @@ static void montecarlo_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
  * once in 500 million runs; the samples are fixed, so in fact never). */
 static int montecarlo_verify(void *state, const ps_acc *total, char *msg, size_t len)
 {
-    const montecarlo_state *s = state;
+    const ps_kernel_args *s = state;
     double n = (double)s->n, steps = (double)s->steps;
     if (total->v[0] != n * steps) {
         snprintf(msg, len, "drew %.0f samples, expected %.0f", total->v[0], n * steps);
@@ -77,11 +55,6 @@ static int montecarlo_verify(void *state, const ps_acc *total, char *msg, size_t
     return 0;
 }
 
-static void montecarlo_destroy(void *state)
-{
-    free(state);
-}
-
 const ps_kernel ps_kernel_montecarlo = {
     .name = "montecarlo",
     .summary = "pi from random points in the unit square, keyed by sample index",
@@ -93,9 +66,9 @@ const ps_kernel ps_kernel_montecarlo = {
     .sizes = {100000, 1000000000, 10000000000},
     .steps = 1,
     .tick = 1000,
-    .create = montecarlo_create,
-    .init = montecarlo_init,
+    .create = ps_kernel_keep_args,
+    .init = ps_kernel_no_init,
     .run = montecarlo_run,
     .verify = montecarlo_verify,
-    .destroy = montecarlo_destroy,
+    .destroy = free,
 };

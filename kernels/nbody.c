@@ -31,7 +31,7 @@
 
 typedef struct nbody_state {
     uint64_t n, lo, hi;
-    uint32_t steps;
+    uint32_t steps, step;      /* step: exchanges done */
     double mass;               /* 1/n: the total mass is 1 */
     double *x, *y, *z;         /* every body's position */
     double *vx, *vy, *vz;      /* own bodies' velocities, at [i - lo] */
@@ -152,6 +152,19 @@ static void nbody_init(void *state, uint64_t lo, uint64_t hi)
     }
 }
 
+/* The softened pull of a body at offset (dx, dy, dz), added into one
+ * lane's sums (without the mass). */
+NBODY_FUSE
+static inline void nbody_pull(double dx, double dy, double dz,
+                              double *ax, double *ay, double *az)
+{
+    double inv = nbody_rsqrt(dx * dx + dy * dy + dz * dz + NBODY_EPS2);
+    double inv3 = inv * inv * inv;
+    *ax += dx * inv3;
+    *ay += dy * inv3;
+    *az += dz * inv3;
+}
+
 /* The softened acceleration on body i from all bodies (itself adds zero),
  * summed in NBODY_LANES partial sums that the compiler keeps in one vector
  * register each; the same order for any split of the bodies. */
@@ -163,24 +176,11 @@ static void nbody_accel(const nbody_state *s, uint64_t i, double a[3])
     double ax[NBODY_LANES] = {0}, ay[NBODY_LANES] = {0}, az[NBODY_LANES] = {0};
     size_t n = (size_t)s->n, j = 0;
     for (; j + NBODY_LANES <= n; j += NBODY_LANES)
-        for (size_t l = 0; l < NBODY_LANES; l++) {
-            double dx = x[j + l] - xi, dy = y[j + l] - yi, dz = z[j + l] - zi;
-            double r2 = dx * dx + dy * dy + dz * dz + NBODY_EPS2;
-            double inv = nbody_rsqrt(r2);
-            double inv3 = inv * inv * inv;
-            ax[l] += dx * inv3;
-            ay[l] += dy * inv3;
-            az[l] += dz * inv3;
-        }
-    for (size_t l = 0; j < n; j++, l++) {
-        double dx = x[j] - xi, dy = y[j] - yi, dz = z[j] - zi;
-        double r2 = dx * dx + dy * dy + dz * dz + NBODY_EPS2;
-        double inv = nbody_rsqrt(r2);
-        double inv3 = inv * inv * inv;
-        ax[l] += dx * inv3;
-        ay[l] += dy * inv3;
-        az[l] += dz * inv3;
-    }
+        for (size_t l = 0; l < NBODY_LANES; l++)
+            nbody_pull(x[j + l] - xi, y[j + l] - yi, z[j + l] - zi,
+                       &ax[l], &ay[l], &az[l]);
+    for (size_t l = 0; j < n; j++, l++)  /* the last n % NBODY_LANES bodies */
+        nbody_pull(x[j] - xi, y[j] - yi, z[j] - zi, &ax[l], &ay[l], &az[l]);
     a[0] = a[1] = a[2] = 0.0;
     for (size_t l = 0; l < NBODY_LANES; l++) {
         a[0] += ax[l];
@@ -228,10 +228,13 @@ static int nbody_exchange(void *state, const ps_comm *comm)
         else if (comm->allgatherv(comm, own[d], bytes, all[d], s->counts, s->displs) != 0)
             return -1;
     }
+    s->step++;
     return 0;
 }
 
-/* Momentum (summed over steps by run) and the centre of mass, against
+/* One exchange per step, the last one's positions in place (the
+ * invariants below hold just as well for bodies that never move); then
+ * momentum (summed over steps by run) and the centre of mass, against
  * bounds on rounding.  Each acceleration sums n terms of at most
  * 0.385 M / (n eps^2) each, so it errs by at most about n u 0.385 / eps^2
  * (u the unit roundoff); over s steps momentum drifts by s dt times that,
@@ -244,6 +247,18 @@ static int nbody_verify(void *state, const ps_acc *total, char *msg, size_t len)
     if (total->v[0] != n * steps) {
         snprintf(msg, len, "moved %.0f bodies, expected %.0f", total->v[0], n * steps);
         return 0;
+    }
+    if (s->step != s->steps) {
+        snprintf(msg, len, "exchange ran %u times for %u steps", s->step, s->steps);
+        return 0;
+    }
+    for (uint64_t i = s->lo; i < s->hi; i++) {
+        size_t k = (size_t)(i - s->lo);
+        if (s->x[i] != s->nx[k] || s->y[i] != s->ny[k] || s->z[i] != s->nz[k]) {
+            snprintf(msg, len, "body %llu's last move is missing from the gathered "
+                     "positions", (unsigned long long)i);
+            return 0;
+        }
     }
     double amax = 0.385 / NBODY_EPS2, vmax = NBODY_VMAX * 1.8 + steps * NBODY_DT * amax;
     double tol_p = 4.0 * (steps * steps * NBODY_DT * n * u * amax + steps * n * u * vmax) + 1e-300;

@@ -1,29 +1,9 @@
 /* null.c -- no work at all: what remains is the harness's own cost
  * (thread start-up, barriers, lock traffic, reductions) per repetition. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "kernel.h"
-
-typedef struct null_state {
-    double expected;  /* n * steps: every index visited once per step */
-} null_state;
-
-static int null_create(void **state, const ps_kernel_args *args)
-{
-    null_state *s = malloc(sizeof *s);
-    if (!s)
-        return -1;
-    s->expected = (double)args->n * args->steps;
-    *state = s;
-    return 0;
-}
-
-static void null_init(void *state, uint64_t lo, uint64_t hi)
-{
-    (void)state, (void)lo, (void)hi;
-}
 
 /* Counts the indices it was handed, so verify still proves that the split
  * covered every index exactly once. */
@@ -33,19 +13,15 @@ static void null_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
     acc->v[0] += (double)(hi - lo);
 }
 
+/* n * steps: every index visited once per step. */
 static int null_verify(void *state, const ps_acc *total, char *msg, size_t len)
 {
-    const null_state *s = state;
-    if (total->v[0] == s->expected)
+    const ps_kernel_args *s = state;
+    double expected = (double)s->n * (double)s->steps;
+    if (total->v[0] == expected)
         return 1;
-    snprintf(msg, len, "visited %.0f indices, expected %.0f",
-             total->v[0], s->expected);
+    snprintf(msg, len, "visited %.0f indices, expected %.0f", total->v[0], expected);
     return 0;
-}
-
-static void null_destroy(void *state)
-{
-    free(state);
 }
 
 const ps_kernel ps_kernel_null = {
@@ -57,9 +33,9 @@ const ps_kernel ps_kernel_null = {
     .sizes = {1, 1, 1},
     .steps = 1,
     .tick = 1,
-    .create = null_create,
-    .init = null_init,
+    .create = ps_kernel_keep_args,
+    .init = ps_kernel_no_init,
     .run = null_run,
     .verify = null_verify,
-    .destroy = null_destroy,
+    .destroy = free,
 };

@@ -7,30 +7,9 @@
 
 #include "kernel.h"
 
-typedef struct pi_state {
-    uint64_t n;
-    uint32_t steps;
-} pi_state;
-
-static int pi_create(void **state, const ps_kernel_args *args)
-{
-    pi_state *s = malloc(sizeof *s);
-    if (!s)
-        return -1;
-    s->n = args->n;
-    s->steps = args->steps;
-    *state = s;
-    return 0;
-}
-
-static void pi_init(void *state, uint64_t lo, uint64_t hi)
-{
-    (void)state, (void)lo, (void)hi;
-}
-
 static void pi_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
 {
-    const pi_state *s = state;
+    const ps_kernel_args *s = state;
     const double h = 1.0 / (double)s->n;
     double sum = 0.0;
     for (uint64_t i = lo; i < hi; i++) {
@@ -45,7 +24,7 @@ static void pi_run(void *state, uint64_t lo, uint64_t hi, ps_acc *acc)
  * Each step adds one full estimate, so the total is steps * pi. */
 static int pi_verify(void *state, const ps_acc *total, char *msg, size_t len)
 {
-    const pi_state *s = state;
+    const ps_kernel_args *s = state;
     double n = (double)s->n;
     double estimate = total->v[0] / s->steps;
     double tol = 8.0 / (24.0 * n * n) + 64.0 * n * 2.220446049250313e-16 + 1e-15;
@@ -55,11 +34,6 @@ static int pi_verify(void *state, const ps_acc *total, char *msg, size_t len)
     snprintf(msg, len, "pi estimate %.17g is off by %.3g (tolerance %.3g)",
              estimate, err, tol);
     return 0;
-}
-
-static void pi_destroy(void *state)
-{
-    free(state);
 }
 
 const ps_kernel ps_kernel_pi = {
@@ -73,9 +47,9 @@ const ps_kernel ps_kernel_pi = {
     .sizes = {100000, 400000000, 4000000000},
     .steps = 1,
     .tick = 1000,
-    .create = pi_create,
-    .init = pi_init,
+    .create = ps_kernel_keep_args,
+    .init = ps_kernel_no_init,
     .run = pi_run,
     .verify = pi_verify,
-    .destroy = pi_destroy,
+    .destroy = free,
 };

@@ -2,17 +2,10 @@
  * work whose cost grows along the range (a prime p costs sqrt(p)/2
  * divisions, most composites a few), so an even split of the indices is an
  * uneven split of the work. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "kernel.h"
-
-typedef struct primes_state {
-    uint64_t n;
-    uint32_t steps;
-} primes_state;
 
 /* Keeps verify's mod-65521 checksum small: exact in a double at any n. */
 #define PRIMES_CHECK_MOD 65521u
@@ -39,23 +32,6 @@ static int primes_is_prime(uint64_t k)
         if (k % d == 0)
             return 0;
     return 1;
-}
-
-static int primes_create(void **state, const ps_kernel_args *args)
-{
-    primes_state *s = malloc(sizeof *s);
-    if (!s)
-        return -1;
-    s->n = args->n;
-    s->steps = args->steps;
-    *state = s;
-    return 0;
-}
-
-/* No data to touch. */
-static void primes_init(void *state, uint64_t lo, uint64_t hi)
-{
-    (void)state, (void)lo, (void)hi;
 }
 
 /* Tests each candidate in [lo, hi): counts the primes, and sums them mod
@@ -126,7 +102,7 @@ static int primes_sieve(uint64_t n, uint64_t *count, uint64_t *check)
  * sieve's reach, the count against the table alone. */
 static int primes_verify(void *state, const ps_acc *total, char *msg, size_t len)
 {
-    const primes_state *s = state;
+    const ps_kernel_args *s = state;
     double steps = (double)s->steps;
     int k = primes_pow10(s->n);
     if (total->v[0] != (double)s->n * steps) {
@@ -166,11 +142,6 @@ static int primes_verify(void *state, const ps_acc *total, char *msg, size_t len
     return 1;
 }
 
-static void primes_destroy(void *state)
-{
-    free(state);
-}
-
 const ps_kernel ps_kernel_primes = {
     .name = "primes",
     .summary = "counts the primes below n by trial division",
@@ -182,9 +153,9 @@ const ps_kernel ps_kernel_primes = {
     .sizes = {10000, 1000000, 10000000},
     .steps = 1,
     .tick = 16,
-    .create = primes_create,
-    .init = primes_init,
+    .create = ps_kernel_keep_args,
+    .init = ps_kernel_no_init,
     .run = primes_run,
     .verify = primes_verify,
-    .destroy = primes_destroy,
+    .destroy = free,
 };

@@ -1,4 +1,5 @@
 /* registry.c -- the one list of kernels, and helpers every kernel shares. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel.h"
@@ -64,4 +65,30 @@ void ps_kernel_default_params(const ps_kernel *k, double out[PS_MAX_PARAMS])
         named = named && k->params && k->params[i].name;
         out[i] = named ? k->params[i].def : 0.0;
     }
+}
+
+int ps_kernel_keep_args(void **state, const ps_kernel_args *args)
+{
+    ps_kernel_args *a = malloc(sizeof *a);
+    if (!a)
+        return -1;
+    *a = *args;
+    *state = a;
+    return 0;
+}
+
+void ps_kernel_no_init(void *state, uint64_t lo, uint64_t hi)
+{
+    (void)state, (void)lo, (void)hi;
+}
+
+uint64_t ps_kernel_width(const ps_kernel_args *args)
+{
+    return args->order && args->order <= args->n ? args->order : args->n;
+}
+
+double *ps_alloc_doubles(size_t count)
+{
+    size_t bytes = (count * sizeof(double) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
 }

@@ -27,13 +27,6 @@ typedef struct stencil_state {
     double *col1, *col2; /* the modes' column factors, sin(q pi (j+1)/(m+1)) */
 } stencil_state;
 
-/* Columns: the size the user named (weak scaling adds rows of the same
- * width); a square grid under strong scaling. */
-static uint64_t stencil_cols(const ps_kernel_args *args)
-{
-    return args->order && args->order <= args->n ? args->order : args->n;
-}
-
 /* The two modes: (1,1), the slowest to decay, and (3,2) at half weight.
  * sin(k pi x / (len + 1)): a mode's factor along one axis. */
 static double stencil_sin(int k, uint64_t x, uint64_t len)
@@ -102,7 +95,7 @@ static int stencil_create(void **state, const ps_kernel_args *args)
     if (!s)
         return -1;
     s->n = args->n;
-    s->m = stencil_cols(args);
+    s->m = ps_kernel_width(args);  /* columns */
     s->lo = args->lo;
     s->hi = args->hi;
     s->stride = (size_t)s->m + 2;
@@ -224,7 +217,7 @@ static int stencil_verify(void *state, const ps_acc *total, char *msg, size_t le
  * (the neighbours come from cache). */
 static void stencil_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 {
-    double m = (double)stencil_cols(args);
+    double m = (double)ps_kernel_width(args);
     out->rate_per_index = m * 1e-9;
     out->flops_per_index = 4.0 * m;
     out->bytes_per_index = 16.0 * m;

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "kernel.h"
 
@@ -36,14 +35,6 @@ static double stream_scalar(uint32_t step)
     return 3.0 + (double)(step & 1);
 }
 
-/* 64-byte aligned, so vector loads and stores never split a cache line. */
-static double *stream_alloc(uint64_t count)
-{
-    size_t bytes = (size_t)(count ? count : 1) * sizeof(double);
-    bytes = (bytes + 63) / 64 * 64;
-    return aligned_alloc(64, bytes);
-}
-
 static void stream_destroy(void *state)
 {
     stream_state *s = state;
@@ -65,10 +56,10 @@ static int stream_create(void **state, const ps_kernel_args *args)
     s->hi = args->hi;
     s->steps = args->steps;
     s->expected = (double)args->n * (double)args->steps;
-    uint64_t count = args->hi - args->lo;
-    s->a = stream_alloc(count);
-    s->b = stream_alloc(count);
-    s->c = stream_alloc(count);
+    size_t count = (size_t)(args->hi - args->lo);
+    s->a = ps_alloc_doubles(count);  /* aligned: no vector load splits a line */
+    s->b = ps_alloc_doubles(count);
+    s->c = ps_alloc_doubles(count);
     if (!s->a || !s->b || !s->c) {
         stream_destroy(s);
         errno = ENOMEM;

@@ -40,13 +40,6 @@ typedef struct transpose_state {
     size_t *sc, *sd, *rc, *rd;  /* all-to-all counts and displacements, bytes */
 } transpose_state;
 
-/* Columns of A (rows of B): the size the user named, so weak scaling adds
- * rows of A of the same length; a square matrix under strong scaling. */
-static uint64_t transpose_cols(const ps_kernel_args *args)
-{
-    return args->order && args->order <= args->n ? args->order : args->n;
-}
-
 static void transpose_destroy(void *state)
 {
     transpose_state *s = state;
@@ -71,7 +64,7 @@ static int transpose_create(void **state, const ps_kernel_args *args)
     if (!s)
         return -1;
     s->n = args->n;
-    s->m = transpose_cols(args);
+    s->m = ps_kernel_width(args);  /* columns of A, rows of B */
     s->lo = args->lo;
     s->hi = args->hi;
     s->steps = args->steps;
@@ -212,7 +205,7 @@ static int transpose_verify(void *state, const ps_acc *total, char *msg, size_t 
  * the traffic reported as the rate) and two additions. */
 static void transpose_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 {
-    double m = (double)transpose_cols(args);
+    double m = (double)ps_kernel_width(args);
     out->rate_per_index = 32.0 * m * 1e-9;
     out->flops_per_index = 2.0 * m;
     out->bytes_per_index = 32.0 * m;

@@ -16,6 +16,17 @@ static int check_failures;
         }                                                                   \
     } while (0)
 
+/* CHECK, with a printf-style account of what was found instead. */
+#define CHECK_MSG(cond, ...)                                                \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            fprintf(stderr, "%s:%d: CHECK failed: %s -- ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fputc('\n', stderr);                                            \
+            check_failures++;                                               \
+        }                                                                   \
+    } while (0)
+
 #define CHECK_NEAR(a, b, tol)                                               \
     do {                                                                    \
         double a_ = (a), b_ = (b);                                          \

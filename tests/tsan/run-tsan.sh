@@ -1,7 +1,8 @@
 #!/bin/sh
-# run-tsan.sh SRC_DIR BUILD_DIR -- builds tests/test_gil.c and the lock it
-# tests (harness/gil.c, timer.c, stats.c) with -fsanitize=thread in a build
-# folder of its own, and runs it.  Exit 0: clean; 1: a race or a failed
+# run-tsan.sh SRC_DIR BUILD_DIR -- builds tests/test_gil.c, the lock it
+# tests (harness/gil.c, timer.c, stats.c) and the thread team that starts
+# its threads (threads.c, util.c) with -fsanitize=thread in a build folder
+# of its own, and runs it.  Exit 0: clean; 1: a race or a failed
 # check; 77 (CTest's SKIP): ThreadSanitizer cannot run on this machine, said
 # out loud rather than passed in silence.
 set -u
@@ -12,7 +13,8 @@ mkdir -p "$out" || exit 1
 bin="$out/test_gil_tsan"
 if ! "$cc" -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=thread \
         -I"$src/harness" -o "$bin" "$src/tests/test_gil.c" "$src/harness/gil.c" \
-        "$src/harness/timer.c" "$src/harness/stats.c" -lpthread -lm 2>"$out/build.log"; then
+        "$src/harness/timer.c" "$src/harness/stats.c" "$src/harness/threads.c" \
+        "$src/harness/util.c" -lpthread -lm 2>"$out/build.log"; then
     if grep -qi "sanitize\|tsan" "$out/build.log"; then
         echo "SKIP: $cc cannot build with -fsanitize=thread here:"; cat "$out/build.log"
         exit 77
