@@ -25,6 +25,7 @@ done here: every round runs each invocation once (-r 1) in a fresh shuffled
 order; the first round is a warm-up and is not kept.  Figures are medians.
 """
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -36,11 +37,24 @@ INTERVALS = [("5ms", 5e-3), ("1ms", 1e-3), ("100us", 1e-4), ("10us", 1e-5), ("1u
 PROG = "gil-experiments"
 
 
-def plt_setup():
+def figure(size):
+    """A new chart (fig, ax); matplotlib is imported only when one is drawn."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    return plt
+    return plt.subplots(figsize=size)
+
+
+def save(fig, ax, path, title, ylabel, xlabel=None, **legend):
+    """Labels, legend (fontsize 7 unless told) and the PNG: how every
+    experiment's chart ends."""
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(**dict({"fontsize": 7}, **legend))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 # ---- the experiments ---------------------------------------------------------
@@ -58,14 +72,14 @@ def exp_intervals(a, out):
                   "--switch-interval", repr(sec))
     rows = p.run("intervals")
     seq = med(rows, backend="seq")
-    table, plt = [], plt_setup()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    xs = [sec for _, sec in INTERVALS]
+    py1 = [med(rows, backend="cpython-threads", workers=1, switch_interval=sec) for sec in xs]
+    table = []
+    fig, ax = figure((7, 4.5))
     for i, t in enumerate(threads):
-        em = [med(rows, backend="gil", workers=t, switch_interval=sec) / seq for _, sec in INTERVALS]
-        py = [med(rows, backend="cpython-threads", workers=t, switch_interval=sec) /
-              med(rows, backend="cpython-threads", workers=1, switch_interval=sec)
-              for _, sec in INTERVALS]
-        xs = [sec for _, sec in INTERVALS]
+        em = [med(rows, backend="gil", workers=t, switch_interval=sec) / seq for sec in xs]
+        py = [med(rows, backend="cpython-threads", workers=t, switch_interval=sec) / one
+              for sec, one in zip(xs, py1)]
         ax.plot(xs, em, "o-", color="C%d" % i, label="emulated, %d thread%s" % (t, "s" * (t > 1)))
         ax.plot(xs, py, "s--", color="C%d" % i, alpha=0.6, label="CPython, %d" % t)
         for (lab, _), e, q in zip(INTERVALS, em, py):
@@ -73,12 +87,8 @@ def exp_intervals(a, out):
     ax.set_xscale("log")
     ax.invert_xaxis()
     ax.axhline(1, color="grey", lw=0.8)
-    ax.set_xlabel("switch interval (s)")
-    ax.set_ylabel("time / sequential time")
-    ax.set_title("count: CPU-bound threads under the GIL")
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    fig.savefig(out / "gil-intervals.png", dpi=110)
+    save(fig, ax, out / "gil-intervals.png", "count: CPU-bound threads under the GIL",
+         "time / sequential time", "switch interval (s)", ncol=2)
     print("threads interval  emulated  cpython   (time / sequential)")
     for t, lab, e, q in table:
         print("%7d %8s  %8.2f  %7.2f" % (t, lab, e, q))
@@ -100,27 +110,24 @@ def exp_models(a, out):
             ("CPython %s, 2" % pyver(out / "gil-models.csv"),
              med(rows, backend="cpython-threads", workers=1) /
              med(rows, backend="cpython-threads", workers=2))]
-    plt = plt_setup()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = figure((6.5, 4))
     ax.bar([b[0] for b in bars], [b[1] for b in bars], color=["C0", "C0", "C3", "C3", "C2"])
     ax.axhline(1, color="grey", lw=0.8)
     ax.axhline(1 / 1.85, color="C3", ls=":", lw=1, label="published old lock, 2 cores (1/1.85)")
-    ax.set_ylabel("speedup over sequential")
-    ax.set_title("pi: old (pre-3.2) vs new GIL")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "gil-models.png", dpi=110)
+    save(fig, ax, out / "gil-models.png", "pi: old (pre-3.2) vs new GIL",
+         "speedup over sequential", fontsize=8)
     for lab, v in bars:
         print("%-22s speedup %.2f" % (lab, v))
 
 
 def pyver(csvp):
-    import json
+    """The Python version cpython-bench recorded in csvp's metadata."""
     try:
-        for line in open(str(csvp) + ".meta.jsonl"):
-            m = json.loads(line)
-            if "python" in m:
-                return m["python"]
+        with open(str(csvp) + ".meta.jsonl") as f:
+            for line in f:
+                m = json.loads(line)
+                if "python" in m:
+                    return m["python"]
     except OSError:
         pass
     return "?"
@@ -129,7 +136,7 @@ def pyver(csvp):
 def exp_convoy(a, out):
     n = "40" if a.quick else "200"
     hogs = [0, 1, 2, 4]
-    ivs = INTERVALS[:1] + INTERVALS[2:3] + INTERVALS[4:5] if not a.quick else INTERVALS[:1] + INTERVALS[2:3]
+    ivs = [INTERVALS[i] for i in ((0, 2) if a.quick else (0, 2, 4))]     # 5ms, 100us[, 1us]
     p = Plan(PROG, a.bin, out / "gil-convoy.csv", a.rounds)
     for h in hogs:
         for lab, sec in ivs:
@@ -139,8 +146,7 @@ def exp_convoy(a, out):
             p.cpython("-k", "io", "-b", "threads", "-w", "1", "-s", n, "--cpu-threads", str(h),
                       "--io-wait-us", "100", "--switch-interval", repr(sec))
     rows = p.run("convoy")
-    plt = plt_setup()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = figure((7, 4.5))
     print("cpu threads interval  emulated waits/s  cpython waits/s")
     for i, (lab, sec) in enumerate(ivs):
         em = [float(n) / med(rows, backend="gil", threads=1 + h, switch_interval=sec) for h in hogs]
@@ -152,12 +158,8 @@ def exp_convoy(a, out):
             print("%11d %8s  %16.0f  %15.0f" % (h, lab, e, q))
     ax.set_yscale("log")
     ax.set_xticks(hogs)
-    ax.set_xlabel("CPU-bound threads beside the I/O thread")
-    ax.set_ylabel("I/O thread's waits per second (100 us each)")
-    ax.set_title("the convoy effect")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "gil-convoy.png", dpi=110)
+    save(fig, ax, out / "gil-convoy.png", "the convoy effect",
+         "I/O thread's waits per second (100 us each)", "CPU-bound threads beside the I/O thread")
 
 
 def fmt_time(sec):
@@ -189,8 +191,7 @@ def exp_release(a, out):
                       "--tick-us", "%g" % (sec * 1e6))
     rows = p.run("release")
     seq = med(rows, backend="seq")
-    plt = plt_setup()
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = figure((7.5, 4.8))
     fine = [i / 100 for i in range(0, 91)]
     ax.plot(fine, [1 / ((1 - f) + f / 2) for f in fine], "k-", lw=1,
             label="Amdahl, serial fraction 1-F")
@@ -218,12 +219,9 @@ def exp_release(a, out):
     for j, f in enumerate(fs):
         print("%.1f   %5.2f  %5.2f  " % (f, 1 / ((1 - f) + f / 2), min(2.0, 1 / (1 - f))) +
               "".join("%7.2f" % s[j] for s in series))
-    ax.set_xlabel("F: fraction of each tick run with the lock released")
-    ax.set_ylabel("speedup at 2 workers")
-    ax.set_title("--gil-release (pi) and hashlib in real CPython, against Amdahl's law")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "gil-release.png", dpi=110)
+    save(fig, ax, out / "gil-release.png",
+         "--gil-release (pi) and hashlib in real CPython, against Amdahl's law",
+         "speedup at 2 workers", "F: fraction of each tick run with the lock released")
 
 
 EXPERIMENTS = {"intervals": exp_intervals, "models": exp_models, "convoy": exp_convoy,

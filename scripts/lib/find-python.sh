@@ -34,8 +34,3 @@ parscale_find_python() {
     } >&2
     return 1
 }
-
-# The directory holding the parscale_py package, for PYTHONPATH.
-parscale_pylib_dir() {
-    cd "$(dirname "${BASH_SOURCE[0]}")" && pwd
-}

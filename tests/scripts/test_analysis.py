@@ -154,6 +154,12 @@ class BadInput(TempDirCase):
         with open(make_fixture(self.tmp / "fx"), newline="") as fh:
             return fh.read().splitlines()[1]
 
+    def with_cell(self, column, text):
+        """A CSV of the header and one good row whose column holds text."""
+        row = self.good_row().split(",")
+        row[schema.load().columns.index(column)] = text
+        return self.write(self.header() + "\n" + ",".join(row) + "\n")
+
     def assertRefused(self, path, *needles):
         with self.assertRaises(analysis.DataError) as cm:
             analysis.load_csv(path)
@@ -180,18 +186,10 @@ class BadInput(TempDirCase):
         self.assertRefused(p, ":3:", "3 fields")
 
     def test_not_a_number(self):
-        cols = schema.load().columns
-        row = self.good_row().split(",")
-        row[cols.index("seconds")] = "fast"
-        p = self.write(self.header() + "\n" + ",".join(row) + "\n")
-        self.assertRefused(p, ":2:", "'seconds' is 'fast'")
+        self.assertRefused(self.with_cell("seconds", "fast"), ":2:", "'seconds' is 'fast'")
 
     def test_bad_boolean(self):
-        cols = schema.load().columns
-        row = self.good_row().split(",")
-        row[cols.index("verified")] = "yes"
-        p = self.write(self.header() + "\n" + ",".join(row) + "\n")
-        self.assertRefused(p, "'verified' is 'yes'")
+        self.assertRefused(self.with_cell("verified", "yes"), "'verified' is 'yes'")
 
     def test_unterminated_quote(self):
         p = self.write(self.header() + "\n" + self.good_row() + ',"oops\n')

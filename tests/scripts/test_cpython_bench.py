@@ -161,12 +161,35 @@ class Kernels(unittest.TestCase):
         return spins
 
     def test_partition_covers_the_range(self):
-        for n, parts in ((10, 3), (7, 7), (5, 8)):
+        # contiguous parts from 0 to n; the first n % parts one index longer
+        for n, parts, lengths in ((10, 3, [4, 3, 3]), (7, 7, [1] * 7),
+                                  (5, 8, [1] * 5 + [0] * 3)):
             got = [self.b.partition(n, parts, i) for i in range(parts)]
             self.assertEqual(got[0][0], 0)
             self.assertEqual(got[-1][1], n)
             for (_, hi), (lo, _) in zip(got, got[1:]):
                 self.assertEqual(hi, lo)
+            self.assertEqual([hi - lo for lo, hi in got], lengths)
+
+
+class Writer(TempDirCase):
+    """Rows as harness/csv.c writes them: the header once, then cells
+    quoted where they hold a comma, a quote or a newline."""
+
+    def test_quoting_and_one_header(self):
+        sch = schema.load()
+        out = str(self.tmp / "w.csv")
+        w = load_bench().Writer(out, sch)
+        err = 'pi off by 0.1, "too far"\nsee log'
+        w.row({"kernel": "pi", "error": err})
+        w.row({"kernel": "count"})
+        with open(out, newline="") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0], sch.columns)
+        self.assertEqual(len(rows), 3)
+        got = [dict(zip(sch.columns, r)) for r in rows[1:]]
+        self.assertEqual((got[0]["kernel"], got[0]["error"]), ("pi", err))
+        self.assertEqual((got[1]["kernel"], got[1]["error"]), ("count", ""))
 
 
 class BadInput(TempDirCase):

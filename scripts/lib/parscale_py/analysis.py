@@ -200,11 +200,11 @@ class Point:
         # Work per repetition for the roofline, when the rows carry it.
         fl = [r["flops"] / r["seconds"] for r in ok if r.get("flops") is not None]
         by = [r["bytes"] / r["seconds"] for r in ok if r.get("bytes") is not None]
-        self.flop_rate = stats.median(fl) if fl else None
-        self.byte_rate = stats.median(by) if by else None
+        self.flop_rate = stats.median(fl)
+        self.byte_rate = stats.median(by)
         self.oversubscribed = any(r.get("oversubscribed") for r in rows)
         cores = [r.get("cores") for r in rows if r.get("cores")]
-        self.cores = stats.median(cores) if cores else None
+        self.cores = stats.median(cores)
         self.base = None            # the seq Point speedup is measured against
         self.base_note = None       # how the base was found, when not exact
         self.speedup = self.speedup_lo = self.speedup_hi = None

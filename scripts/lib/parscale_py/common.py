@@ -1,5 +1,7 @@
 """What every command-line entry point shares: errors become one line on
-stderr and exit status 2 (bad input) before anything is written."""
+stderr and exit status 2 (bad input) before anything is written; the
+machine's cores; how Open MPI is launched."""
+import os
 import sys
 
 from .analysis import DataError
@@ -28,3 +30,24 @@ def split_at_dashdash(argv=None):
         cut = argv.index("--")
         return argv[:cut], argv[cut + 1:]
     return argv, []
+
+
+def machine_cores():
+    """The cores this process may run on (its affinity mask)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def mpi_env():
+    """The environment for mpirun: Open MPI refuses root unless told."""
+    env = dict(os.environ)
+    if os.geteuid() == 0:
+        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    return env
+
+
+def mpirun_argv(mpirun, np_):
+    """mpirun -np N, oversubscribing (more ranks than cores) and unbound."""
+    return [mpirun, "-np", str(np_), "--oversubscribe", "--bind-to", "none"]

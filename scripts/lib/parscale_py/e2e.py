@@ -24,6 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .common import machine_cores, mpi_env, mpirun_argv
+
 JSON = "e2e.json"
 CSV = "e2e.csv"
 KERNEL_CSV = "e2e-kernel.csv"
@@ -45,7 +47,7 @@ def commands(parscale, kernels, backends, workers, size, kernel_csv, mpirun):
                 if b in ("mpi", "hybrid"):
                     if not mpirun:
                         continue
-                    run = [mpirun, "-np", str(w), "--oversubscribe", "--bind-to", "none"] + run
+                    run = mpirun_argv(mpirun, w) + run
                 out.append(("%s/%s/%d" % (k, b, w), run))
     return out
 
@@ -87,9 +89,7 @@ def run(args):
     backends = args.backends.split(",")
     if not mpirun and any(b in ("mpi", "hybrid") for b in backends):
         print("e2e-timing: mpirun not found: skipping the mpi backend", file=sys.stderr)
-    env = dict(os.environ)
-    if os.geteuid() == 0:                   # Open MPI refuses root unless told
-        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env = mpi_env()
     cmds = commands(args.parscale, args.kernels.split(","), backends,
                     [int(w) for w in args.workers.split(",")], args.size,
                     (out / KERNEL_CSV).resolve(), mpirun)
@@ -167,7 +167,7 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     args = ap.parse_args(argv)
-    from .sweep import find_parscale, machine_cores
+    from .sweep import find_parscale
     args.parscale = find_parscale(args.parscale, "e2e-timing")
     if args.workers is None:
         args.workers = ",".join(str(w) for w in sorted({1, machine_cores()}))

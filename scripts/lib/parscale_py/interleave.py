@@ -11,13 +11,13 @@ import csv
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from .common import fail
+from .common import fail, mpi_env, mpirun_argv
+from .stats import median
 
 SCRIPTS = Path(__file__).resolve().parents[2]
 ROOT = SCRIPTS.parent
@@ -32,18 +32,10 @@ def find_bin(prog, arg=None):
     sys.exit("%s: no parscale binary; build it (cmake --build build) or pass --bin" % prog)
 
 
-def mpi_env():
-    """The environment for mpirun: Open MPI refuses root unless told."""
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    return env
-
-
 def mpirun_prefix(np_):
     """mpirun -np N (oversubscribing, unbound), or None without Open MPI."""
     exe = shutil.which("mpirun")
-    return [exe, "-np", str(np_), "--oversubscribe", "--bind-to", "none"] if exe else None
+    return mpirun_argv(exe, np_) if exe else None
 
 
 def claim(prog, paths, replace, where="--out"):
@@ -123,7 +115,7 @@ def matches(r, kw):
 def med(rows, **kw):
     """Median seconds of the rows matching kw; NaN when none."""
     xs = [float(r["seconds"]) for r in rows if matches(r, kw)]
-    return statistics.median(xs) if xs else float("nan")
+    return median(xs) if xs else float("nan")
 
 
 def _one_run(bin_, args, what):
@@ -143,7 +135,7 @@ def seconds_per_index(bin_, kernel, size="quick"):
     of 3 after a warm-up): turns a tick given in time into indices."""
     rows = _one_run(bin_, ["-k", kernel, "-b", "seq", "-s", size, "-r", "3", "--warmup", "1"],
                     "timing one index of %s" % kernel)
-    return statistics.median(float(x["seconds"]) / float(x["size"]) for x in rows)
+    return median(float(x["seconds"]) / float(x["size"]) for x in rows)
 
 
 def gil_tick(bin_, kernel, *gil_args):

@@ -10,7 +10,6 @@ markers and a shaded band mark oversubscribed points (workers > cores).
 """
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -52,7 +51,10 @@ def style_for(series, index):
     return st
 
 
-def _save(fig, out, name):
+def _save(fig, ax, out, name):
+    """The chart's grid and layout, then every format; the figure is closed."""
+    ax.grid(True, which="major", color="0.9")
+    fig.tight_layout()
     paths = []
     for fmt in FORMATS:
         p = Path(out) / ("%s.%s" % (name, fmt))
@@ -161,10 +163,6 @@ def _legend(ax, handles, chart, fits=False, ideal=None):
     ax.legend(handles=hs, fontsize=7.5, loc="best", framealpha=0.9)
 
 
-def _ci(p, lo, hi, med):
-    return (med, lo, hi)
-
-
 def speedup_chart(a, chart, out, name):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
@@ -186,9 +184,7 @@ def speedup_chart(a, chart, out, name):
                   else "scaled speedup T_seq(order*p) / T(p) (x)")
     _title(ax, "speedup", chart, a)
     _legend(ax, hs, chart, fits=True, ideal="ideal (S = p)")
-    ax.grid(True, which="major", color="0.9")
-    fig.tight_layout()
-    return _save(fig, out, name)
+    return _save(fig, ax, out, name)
 
 
 def efficiency_chart(a, chart, out, name):
@@ -211,9 +207,7 @@ def efficiency_chart(a, chart, out, name):
     ax.set_ylabel("parallel efficiency, speedup / workers (1 = ideal)")
     _title(ax, "efficiency", chart, a)
     _legend(ax, hs, chart, ideal="ideal (E = 1)")
-    ax.grid(True, which="major", color="0.9")
-    fig.tight_layout()
-    return _save(fig, out, name)
+    return _save(fig, ax, out, name)
 
 
 def time_chart(a, chart, out, name):
@@ -248,9 +242,7 @@ def time_chart(a, chart, out, name):
     ax.set_ylabel("time per repetition, median (s)")
     _title(ax, "time", chart, a)
     _legend(ax, hs, chart, ideal=ideal)
-    ax.grid(True, which="major", color="0.9")
-    fig.tight_layout()
-    return _save(fig, out, name)
+    return _save(fig, ax, out, name)
 
 
 def roofline(a, kinfo, out, host, name):
@@ -327,9 +319,7 @@ def roofline(a, kinfo, out, host, name):
     if unplaced:
         hs.append(Patch(color="white", label="not placed (no FLOPs): " + ", ".join(unplaced)))
     ax.legend(handles=hs, fontsize=7.5, loc="lower right", framealpha=0.9)
-    ax.grid(True, which="major", color="0.9")
-    fig.tight_layout()
-    return _save(fig, out, name), None
+    return _save(fig, ax, out, name), None
 
 
 def chart_name(chart, what):

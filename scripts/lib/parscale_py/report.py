@@ -14,7 +14,7 @@ import datetime
 import html
 import json
 import sys
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from pathlib import Path
 
 from . import analysis, e2e, kerninfo, stats
@@ -243,14 +243,14 @@ def machine_section(doc, runs):
 def _meta_val(v):
     if v is None or v == "":
         return "-"
-    if isinstance(v, (dict, list)):
-        if isinstance(v, dict):
-            return ", ".join("%s %s" % (k, _meta_val(x)) for k, x in v.items())
+    if isinstance(v, dict):
+        return ", ".join("%s %s" % (k, _meta_val(x)) for k, x in v.items())
+    if isinstance(v, list):
         return ", ".join(_meta_val(x) for x in v)
     return str(v)
 
 
-def chart_section(doc, a, chart, charts, out):
+def chart_section(doc, chart, charts):
     size = "n = %s%s" % (chart.order, "" if chart.scaling == "strong" else " per worker")
     doc.h(3, "%s: %s scaling (%s%s)" % (chart.kernel, chart.scaling, size,
                                          ", %s steps" % chart.steps if chart.steps not in
@@ -297,7 +297,7 @@ def chart_section(doc, a, chart, charts, out):
             doc.img(cap, path)
 
 
-def e2e_section(doc, a, e2e_dir):
+def e2e_section(doc, e2e_dir):
     table = e2e.summary(e2e_dir) if e2e_dir else None
     if not table:
         return
@@ -316,7 +316,7 @@ def e2e_section(doc, a, e2e_dir):
                "launch + start-up", "share"], rows, ["l", "r", "r", "r", "r", "r", "r"])
 
 
-def build(a, runs, meta_problems, charts, notes, out, e2e_dir, csv_path):
+def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path):
     doc = Doc()
     hosts = ", ".join(h or "unknown host" for h in a.hosts())
     title = "parscale report: %s, %s" % (hosts, a.dates() or "undated")
@@ -345,7 +345,7 @@ def build(a, runs, meta_problems, charts, notes, out, e2e_dir, csv_path):
     machine_section(doc, runs)
     doc.h(2, "Results")
     for chart in a.charts:
-        chart_section(doc, a, chart, charts, out)
+        chart_section(doc, chart, charts)
     roof = [(c, p) for c, p in charts if p.name.startswith("roofline")]
     if roof or any("roofline" in n for n in notes):
         doc.h(2, "Roofline")
@@ -355,7 +355,7 @@ def build(a, runs, meta_problems, charts, notes, out, e2e_dir, csv_path):
         for c, p in roof:
             doc.img(c, p)
         doc.ul([n for n in notes if "roofline" in n])
-    e2e_section(doc, a, e2e_dir)
+    e2e_section(doc, e2e_dir)
     return doc, title
 
 
@@ -379,7 +379,7 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
             if (d / e2e.JSON).exists():
                 e2e_dir = d
                 break
-    doc, title = build(a, runs, meta_problems, charts, notes, out, e2e_dir, csv_path)
+    doc, title = build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path)
     (out / "report.md").write_text(doc.markdown(out), encoding="utf-8")
     (out / "report.html").write_text(doc.html(title), encoding="utf-8")
     log("report: %s and %s (%d charts)" % (out / "report.md", out / "report.html", len(charts)))

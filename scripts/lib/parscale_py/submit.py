@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 
-from .common import EXIT_BAD_INPUT, split_at_dashdash
+from .common import fail, split_at_dashdash
 
 PROG = "submit"
 # What may appear on an #SBATCH line: Slurm names, times, counts.
@@ -45,11 +45,6 @@ OWNED = {"-b": "--backend", "--backend": "--backend", "-w": "--workers",
 
 class BadInput(Exception):
     """A value the user gave that cannot make a job."""
-
-
-def fail(msg, status=EXIT_BAD_INPUT):
-    print("%s: %s" % (PROG, msg), file=sys.stderr)
-    sys.exit(status)
 
 
 def counts(opt, text):
@@ -265,7 +260,7 @@ def main(argv=None):
         if not opts.dry_run and not shutil.which("sbatch"):
             raise BadInput("sbatch not found: run on a Slurm login node, or use --dry-run")
     except BadInput as e:
-        fail(str(e))
+        fail(PROG, str(e))
 
     jobs = []
     for i, pt in enumerate(pts):

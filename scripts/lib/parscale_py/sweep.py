@@ -14,7 +14,6 @@ to the CSV; nothing here ever truncates or replaces it.
 """
 import argparse
 import datetime
-import json
 import os
 import shlex
 import shutil
@@ -27,7 +26,8 @@ import time
 from pathlib import Path
 
 from . import analysis, kerninfo, schema as schema_mod
-from .common import EXIT_BAD_INPUT, fail, split_at_dashdash
+from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
+                     split_at_dashdash)
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_KERNELS = ["count", "pi", "stream", "io", "null"]
@@ -41,13 +41,6 @@ MODES = {
     "quick": dict(size="quick", weak_size="test", reps=3, warmup=1),
     "full": dict(size="full", weak_size="quick", reps=10, warmup=2),
 }
-
-
-def machine_cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def default_workers(cores):
@@ -138,18 +131,19 @@ class Progress(threading.Thread):
                   file=sys.stderr, flush=True)
 
 
-def plan(args, cores, kernels, backends, mpirun):
+def plan(args, kernels, backends, mpirun):
     """The harness launches: one per scaling mode, mpi included."""
     mode = MODES["quick" if args.quick else "full"]
     workers = args.workers_list
     maxw = max(workers)
+    reps = args.reps or mode["reps"]
     launches = []
     for scaling in args.scaling_list:
         size = args.size or (mode["weak_size"] if scaling == "weak" else mode["size"])
         run = [args.parscale, "run", "--kernel", ",".join(kernels), "--backend",
                ",".join(backends), "--workers", ",".join(str(w) for w in workers),
                "--scaling", scaling, "--size", size,
-               "--reps", str(args.reps or mode["reps"]),
+               "--reps", str(reps),
                "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
                "--csv", str(args.csv)] + args.harness_args
         if "hybrid" in backends and "--threads-per-rank" not in args.harness_args:
@@ -157,8 +151,7 @@ def plan(args, cores, kernels, backends, mpirun):
             # rank hybrid would only repeat mpi
             run += ["--threads-per-rank", "2"]
         if any(b in MPI_BACKENDS for b in backends):
-            run = [mpirun, "-np", str(maxw), "--oversubscribe", "--bind-to", "none"] + run
-        reps = args.reps or mode["reps"]
+            run = mpirun_argv(mpirun, maxw) + run
         par = [b for b in backends if b != "seq"]
         seq_points = (len(workers) if scaling == "weak" else 1) if "seq" in backends else 0
         expected = len(kernels) * reps * (len(par) * len(workers) + seq_points)
@@ -264,7 +257,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else \
         REPO / "results" / ("%s-%s" % (host, datetime.date.today().isoformat()))
     args.csv = (out / CSV_NAME).resolve()
-    launches = plan(args, cores, kernels, backends, mpirun)
+    launches = plan(args, kernels, backends, mpirun)
     check_csv(args.csv)
     if args.dry_run:
         for scaling, argv_, expected in launches:
@@ -278,9 +271,7 @@ def main(argv=None):
     if list_json:
         (out / kerninfo.KERNELS_JSON).write_text(list_json, encoding="utf-8")
 
-    env = dict(os.environ)
-    if os.geteuid() == 0:                   # Open MPI refuses root unless told
-        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    env = mpi_env()
     over = [w for w in args.workers_list if w > cores]
     print("sweep: %d kernel(s) x %d backend(s) x workers %s on %d core(s)%s -> %s" % (
         len(kernels), len(backends), ",".join(map(str, args.workers_list)), cores,

@@ -14,9 +14,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from . import analysis, stats
+from .common import mpi_env, mpirun_argv
+from .sweep import find_parscale
 
 TARGETS = [
     # (label, kernel, backend, workers, low, high)
@@ -25,13 +26,6 @@ TARGETS = [
     ("gil at 2 workers on pi: speedup in [0.85, 1.05]", "pi", "gil", 2, 0.85, 1.05),
     ("io under gil at 4 workers: speedup >= 3.5", "io", "gil", 4, 3.5, None),
 ]
-
-
-def mpi_env():
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    return env
 
 
 def run(cmd, env):
@@ -54,27 +48,22 @@ def medians(rows, unperturbed=False):
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="harness-targets", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--parscale", default=os.environ.get("PARSCALE"),
-                    help="the parscale binary (default: build/parscale)")
+    ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
+                    "build/parscale)")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--csv", help="keep the rows here (default: a temporary file)")
     a = ap.parse_args(argv)
-    root = Path(__file__).resolve().parents[3]
-    exe = a.parscale or str(root / "build" / "parscale")
-    if not os.access(exe, os.X_OK):
-        sys.exit("harness-targets: no parscale binary at %s (run scripts/setup)" % exe)
-    tmp = tempfile.mkdtemp(prefix="parscale-targets-")
-    csv = a.csv or os.path.join(tmp, "targets.csv")
+    exe = find_parscale(a.parscale, "harness-targets")
     if a.csv and os.path.exists(a.csv):
         sys.exit("harness-targets: %s exists; choose a new file" % a.csv)
+    csv = a.csv or os.path.join(tempfile.mkdtemp(prefix="parscale-targets-"), "targets.csv")
     env = mpi_env()
-    mpirun = ["mpirun", "--oversubscribe", "--bind-to", "none"]
     reps = ["-r", str(a.reps), "--warmup", "1", "-q", "--csv", csv]
-    run(mpirun + ["-np", "2", exe, "run", "-k", "pi", "-b", "seq,gil,omp,mpi",
-                  "-w", "1,2", "-s", "quick"] + reps, env)
+    run(mpirun_argv("mpirun", 2) + [exe, "run", "-k", "pi", "-b", "seq,gil,omp,mpi",
+                                    "-w", "1,2", "-s", "quick"] + reps, env)
     run([exe, "run", "-k", "io", "-b", "seq,gil", "-w", "4", "-s", "quick"] + reps, env)
-    run(mpirun + ["-np", "4", exe, "run", "-k", "null", "-b", "seq,gil,omp,mpi",
-                  "-w", "1,2,4", "-s", "test"] + ["-r", "21"] + reps[2:], env)
+    run(mpirun_argv("mpirun", 4) + [exe, "run", "-k", "null", "-b", "seq,gil,omp,mpi",
+                                    "-w", "1,2,4", "-s", "test"] + ["-r", "21"] + reps[2:], env)
 
     rows = analysis.load_csv(csv)
     med, calm = medians(rows), medians(rows, unperturbed=True)
