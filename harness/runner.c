@@ -138,6 +138,7 @@ typedef struct run_info {
     uint64_t seed;
     int total_cores;        /* cores of the hosts in the launch */
     int rank0_cores;        /* cores rank 0 may run on (its threads' share) */
+    const ps_hosts *hosts;  /* every rank's host */
     ps_sysinfo sys;
     int meta_written;
 } run_info;
@@ -153,10 +154,21 @@ static const char *schedule_name(enum ps_schedule s)
 }
 
 /* Cores the configuration's workers may use: rank 0's share for threads,
- * the launch's hosts for ranks. */
+ * the hosts its ranks are on for ranks. */
 static int cores_for(const ps_config *c, const run_info *ri)
 {
-    return (c->backend->flags & PS_BACKEND_USES_MPI) ? ri->total_cores : ri->rank0_cores;
+    if (!(c->backend->flags & PS_BACKEND_USES_MPI))
+        return ri->rank0_cores;
+    return ri->hosts ? ps_hosts_cores(ri->hosts, c->ranks) : ri->total_cores;
+}
+
+/* More workers than cores, judged host by host for ranks: 2 ranks on a
+ * 2-core host beside an idle one are not spread over 4 cores. */
+static int oversubscribed(const ps_config *c, const run_info *ri)
+{
+    if ((c->backend->flags & PS_BACKEND_USES_MPI) && ri->hosts)
+        return ps_hosts_oversubscribed(ri->hosts, c->ranks, c->threads);
+    return c->workers > cores_for(c, ri);
 }
 
 static void iso_time(char *buf, size_t len)
@@ -211,7 +223,7 @@ static void fill_row(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int r
     ps_csv_set(r, PS_COL_bytes, "%.6g", bytes);
     ps_csv_set(r, PS_COL_verified, "%s", ran && rep->verified ? "true" : "false");
     ps_csv_set(r, PS_COL_error, "%s", rep->error);
-    ps_csv_set(r, PS_COL_oversubscribed, "%s", c->workers > cores ? "true" : "false");
+    ps_csv_set(r, PS_COL_oversubscribed, "%s", oversubscribed(c, ri) ? "true" : "false");
     ps_csv_set(r, PS_COL_cores, "%d", cores);
     if (strcmp(c->backend->name, "omp") == 0 || strcmp(c->backend->name, "hybrid") == 0)
         ps_csv_set(r, PS_COL_schedule, "%s", schedule_name(c->schedule));
@@ -254,6 +266,9 @@ static void fill_row(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int r
     ps_csv_set(r, PS_COL_slurm_job_id, "%s", ri->sys.slurm_job_id);
     if (ran)
         ps_csv_set(r, PS_COL_cpus, "%s", rep->cpus);
+    if (ri->hosts)  /* rank 0 alone unless the backend runs ranks */
+        ps_hosts_placement(ri->hosts, (c->backend->flags & PS_BACKEND_USES_MPI) ? c->ranks : 1,
+                           r->v[PS_COL_hosts], sizeof r->v[PS_COL_hosts]);
 }
 
 static int write_meta(const ps_run_opts *o, const ps_ctx *ctx, run_info *ri, ps_err *err)
@@ -275,6 +290,10 @@ static int write_meta(const ps_run_opts *o, const ps_ctx *ctx, run_info *ri, ps_
                   "\"reps\":%d,\"warmup\":%d",
                   (unsigned long long)ri->seed, ctx->nranks, ri->total_cores,
                   o->reps, o->warmup);
+    if (ri->hosts) {
+        ps_buf_put(&extra, ",", 1);
+        ps_hosts_json(ri->hosts, &extra);
+    }
     ps_sysinfo_json(&ri->sys, extra.data, &line);
     ps_buf_put(&line, "\n", 1);
     char path[4096];
@@ -409,6 +428,7 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
         ri.rank0_cores = procs;
 #endif
     ri.total_cores = ctx->cores > 0 ? ctx->cores : ri.sys.cores_online;
+    ri.hosts = ctx->hosts;
 
     if (ctx->rank == 0 && !o->quiet) {
         printf("parscale %s: run %s, %d configuration%s x %d rep%s (+%d warm-up), "
@@ -615,10 +635,10 @@ static void print_summary(const ps_plan *plan, const run_info *ri)
         char label[32];
         if (ps_backend_is_hybrid(c->backend))  /* ranks x threads */
             snprintf(label, sizeof label, "%s %dx%d%s", c->backend->name, c->ranks,
-                     c->threads, c->workers > cores_for(c, ri) ? "*" : "");
+                     c->threads, oversubscribed(c, ri) ? "*" : "");
         else
             snprintf(label, sizeof label, "%s%s", c->backend->name,
-                     c->workers > cores_for(c, ri) ? "*" : "");
+                     oversubscribed(c, ri) ? "*" : "");
         if (p->nsamples == 0) {
             printf("  %-11s %4d  FAILED: %s\n", label, c->workers, p->first_error);
             continue;
