@@ -117,6 +117,7 @@ vc_daemon() {
   SLURM_CONF="$VC_DIR/etc/slurm.conf" \
     nsenter -t "${VC_INIT[$h]}" -n -u -m -p --wd="$VC_DIR" -- "$@" >>"$log" 2>&1 &
   pid=$(vc_child_of $!) || { echo "vc: could not start $1 on $h" >&2; return 1; }
+  disown $!  # its end (by SIGKILL, as often as not) is no news to the shell
   VC_DAEMONS+=("$pid")
 }
 
@@ -147,6 +148,7 @@ vc_add_host() {
       while :; do sleep 3600 & wait; done' vc-init "$VC_DIR" "$h" "$up" \
     >>"$VC_DIR/log/init-$h.log" 2>&1 &
   init=$(vc_child_of $!) || { echo "vc: unshare for $h did not start" >&2; return 1; }
+  disown $!
   VC_INIT[$h]=$init
   VC_ADDR[$h]=$addr
   VC_HOSTS+=("$h")
@@ -200,6 +202,11 @@ SH
   chown -R munge:munge "$d/munge"
   chmod 0755 "$d/munge"
   chmod 0600 "$d/munge/munge.key"
+  if ! setpriv --reuid munge --regid munge --clear-groups test -r "$d/munge/munge.key"; then
+    echo "vc_start: user munge cannot read $d/munge/munge.key: open $d and its parents" \
+         "to others (chmod o+x)" >&2
+    return 2
+  fi
   # every compute host claims the machine's cores: the hosts share them
   cpus=$(slurmd -C | sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' | head -n 1)
   mem=$(slurmd -C | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' | head -n 1)
@@ -228,7 +235,8 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MpiDefault=none
 ReturnToService=2
-SlurmdTimeout=30
+SlurmdTimeout=10
+JobRequeue=0
 InactiveLimit=0
 KillWait=5
 MinJobAge=300
