@@ -32,7 +32,8 @@
 #                           log on stderr, if it is not up within a bounded time
 #   vc_exec HOST CMD...     runs CMD on HOST (SLURM_CONF and an ssh for Open
 #                           MPI set), in the shared directory
-#   vc_limit RATE           rate-limits every host's link (tc tbf), e.g. 80mbit
+#   vc_limit RATE           rate-limits what every host sends (tc tbf on its
+#                           link), e.g. 80mbit; vc_unlimit takes it off
 #   vc_kill_host HOST       every process of HOST dies at once (SIGKILL)
 #   vc_stop                 stops every daemon by PID, kills each host's PID 1,
 #                           deletes the namespaces it named; safe to call twice
@@ -302,6 +303,15 @@ vc_limit() {
       tc -n "$VC_PREFIX-$h" qdisc replace dev eth0 root tbf rate "$1" burst 32kbit \
         latency 50ms || return 1
   done
+}
+
+# Takes the limit off again (the links' own, unlimited speed).
+vc_unlimit() {
+  local h
+  for h in "${VC_HOSTS[@]}"; do
+    tc -n "$VC_PREFIX-$h" qdisc del dev eth0 root 2>/dev/null
+  done
+  return 0
 }
 
 vc_kill_host() {
