@@ -17,14 +17,14 @@
 # sent / rate; full_s, limited_s: median seconds per repetition; extra_s:
 # limited - full; ratio: limited / full.  Full speed and limited alternate
 # N rounds (default 3) of R repetitions (default 4) each.  --quick: smaller
-# sizes, 2 rounds of 2, transpose and pi only (what tests/cluster/bandwidth.sh
+# sizes, 2 rounds of 3, transpose and pi only (what tests/cluster/bandwidth.sh
 # runs: stencil's small halo messages make it the noisiest on a shared VM).
 # Needs root (exit 77 otherwise, saying why).
 set -u
 quick=0 rate=80mbit reps=4 rounds=3 out=""
 while [ $# -gt 1 ]; do
   case $1 in
-    --quick) quick=1; reps=2; rounds=2; shift ;;
+    --quick) quick=1; reps=3; rounds=2; shift ;;
     --rate) rate=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
@@ -49,6 +49,7 @@ WORK=$(mktemp -d /var/tmp/parscale-bw-XXXXXX)
 chmod 0755 "$WORK"
 trap 'vc_stop; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir "$WORK/vc"
 vc_start "$WORK/vc" 2 || { echo "bandwidth-study: the virtual cluster did not start" >&2; vc_logs; exit 1; }
 
@@ -131,8 +132,9 @@ if [ -n "$out" ]; then
          "$(nproc) cores shared by every virtual host"
     echo "# each kernel: vc_exec head mpirun --host n1,n2 -np 2 --bind-to none parscale run" \
          "-b mpi -w 2 --no-baseline -k K -s SIZE [--steps S] -r $reps --warmup 1"
-    echo "# run once with the links at full speed, then after on every host:"
+    echo "# with the links at full speed, and limited by, on every host:"
     echo "#   tc qdisc replace dev eth0 root tbf rate $rate burst 32kbit latency 50ms"
+    echo "# load average of the machine: $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
     cat "$WORK/table"
   } >"$out"
 fi

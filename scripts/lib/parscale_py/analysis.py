@@ -23,8 +23,10 @@ class DataError(Exception):
 # Columns the analysis cannot work without.
 REQUIRED = ("kernel", "backend", "workers", "scaling", "size", "seconds", "verified")
 # What ran: rows agreeing on all of these (present in the schema) pool.
+# nodes (from the hosts column) keeps 2 ranks on one host and 2 ranks on
+# two hosts apart: shared memory against the network.
 CONFIG = ("host", "kernel", "scaling", "order", "size", "steps", "backend",
-          "workers", "threads", "ranks", "schedule", "gil_model",
+          "workers", "threads", "ranks", "nodes", "schedule", "gil_model",
           "switch_interval", "check_interval", "tick", "gil_release")
 # The same minus what varies along one line of a chart.
 SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
@@ -144,6 +146,8 @@ def _typed(path, line, raw):
                         % (path, line, raw["workers"]))
     if row["size"] is None:
         raise DataError("%s:%d: malformed row: size is empty" % (path, line))
+    if "hosts" in row:  # "n1:2,n2:2": the hosts the ranks ran on
+        row["nodes"] = len([h for h in row["hosts"].split(",") if h]) or None
     row["ok"] = bool(row["verified"]) and not row.get("error")
     if row["ok"] and (row["seconds"] is None or row["seconds"] <= 0):
         raise DataError("%s:%d: malformed row: a verified repetition with seconds '%s'"
