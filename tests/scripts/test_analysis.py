@@ -114,6 +114,13 @@ class FixtureAnalysis(TempDirCase):
         ps = sorted((p for p in a.points if p.workers == 2), key=lambda p: p.median)
         self.assertEqual([p.config["nodes"] for p in ps], [1, 2])
         self.assertAlmostEqual(ps[1].median, 3 * ps[0].median, places=9)
+        # and two lines, one per node count, each starting at the 1-rank point
+        w1 = [dict(r, workers=1, ranks=1, hosts="n1:1", nodes=1) for r in rows]
+        a = analysis.Analysis(one + two + w1)
+        lines = sorted((s.label, [(p.workers, p.config["nodes"]) for p in s.points])
+                       for s in a.series if s.backend == "mpi")
+        self.assertEqual(lines, [("mpi nodes=1", [(1, 1), (2, 1)]),
+                                 ("mpi nodes=2", [(1, 1), (2, 2)])])
 
     def test_nodes_read_from_the_hosts_column(self):
         rows = analysis.load_csv(self.csv)

@@ -337,7 +337,14 @@ class Analysis:
                 continue
             for t, members in _threads_per_rank(ps):
                 by_series[key + (t,)] = members
-        self.series = [Series(k, ps) for k, ps in by_series.items()]
+        self.series = []
+        for k, ps in by_series.items():
+            for nodes, members in _by_nodes(ps):
+                s = Series(k, members)
+                if nodes:
+                    s.variant["nodes"] = nodes
+                    s.label += " nodes=%s" % nodes
+                self.series.append(s)
         for s in self.series:
             s.do_fit()
         charts = OrderedDict()
@@ -357,7 +364,7 @@ class Analysis:
             for b, ss in by_backend.items():
                 if len(ss) < 2:
                     continue
-                varying = [col for col in SERIES_VARIANT + ("threads",)
+                varying = [col for col in SERIES_VARIANT + ("threads", "nodes")
                            if len({str(s.variant.get(col)) for s in ss}) > 1]
                 for s in ss:
                     s.label = b + " " + " ".join("%s=%s" % (col, _fmt(s.variant.get(col)))
@@ -396,6 +403,25 @@ class Analysis:
 
     def kernels(self):
         return list(OrderedDict((r["kernel"], 1) for r in self.rows))
+
+
+def _by_nodes(points):
+    """A line's points split by the number of hosts their ranks ran on,
+    when that varies among its points of several ranks: [(nodes, points)],
+    a one-rank point leading every line; [(None, points)] otherwise.  So
+    2 ranks on one host and 2 ranks on two hosts are two lines, not one
+    line going back and forth."""
+    def nodes(p):
+        return p.config.get("nodes")
+
+    multi = sorted({nodes(p) for p in points
+                    if (p.config.get("ranks") or 1) > 1 and nodes(p)})
+    if len(multi) < 2:
+        return [(None, points)]
+    alone = [p for p in points if (p.config.get("ranks") or 1) <= 1]
+    return [(n, alone + [p for p in points
+                         if (p.config.get("ranks") or 1) > 1 and nodes(p) == n])
+            for n in multi]
 
 
 def _threads_per_rank(points):
