@@ -62,7 +62,7 @@ if [ "$quick" = 1 ]; then
   plan="transpose 512 10
 pi 100000000 1"
 else
-  plan="stencil 2048 100
+  plan="stencil 1024 200
 transpose 1024 10
 nbody 512 50
 pi 200000000 1
@@ -126,9 +126,10 @@ PYEOF
 cat "$WORK/table"
 if [ -n "$out" ]; then
   {
-    echo "# tests/cluster/bandwidth-study.sh$([ "$quick" = 1 ] && echo " --quick") --rate $rate --reps $reps"
+    echo "# tests/cluster/bandwidth-study.sh$([ "$quick" = 1 ] && echo " --quick") --rate $rate" \
+         "--reps $reps --rounds $rounds"
     echo "# $rounds rounds of (full speed, limited), $reps repetitions each; medians"
-    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), parscale $("$PARSCALE" --version 2>/dev/null | head -n 1)," \
+    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $("$PARSCALE" --version 2>/dev/null | head -n 1)," \
          "$(nproc) cores shared by every virtual host"
     echo "# each kernel: vc_exec head mpirun --host n1,n2 -np 2 --bind-to none parscale run" \
          "-b mpi -w 2 --no-baseline -k K -s SIZE [--steps S] -r $reps --warmup 1"
