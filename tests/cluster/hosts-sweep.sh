@@ -31,7 +31,7 @@ mkdir "$WORK/vc"
 vc_start "$WORK/vc" 2 || { echo "hosts-sweep: the virtual cluster did not start" >&2; vc_logs; exit 1; }
 
 csv="$WORK/results.csv"
-run=(-b mpi -k pi,stencil -s quick -r "$reps" --warmup 1 -q --csv "$csv")
+run=(-b mpi -k 'pi,stencil' -s quick -r "$reps" --warmup 1 -q --csv "$csv")
 {
   echo "# tests/cluster/hosts-sweep.sh --reps $reps, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "vc_exec head mpirun --host n1:2,n2:2 -np 4 --map-by slot --bind-to none parscale run -w 1,2 ${run[*]}"

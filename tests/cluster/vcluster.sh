@@ -44,6 +44,7 @@
 VC_NET=10.77.0
 VC_HOSTS=()          # head n1 n2 ...
 declare -A VC_INIT   # host -> PID (in this PID namespace) of its PID 1
+# shellcheck disable=SC2034  # for the scripts that source this
 declare -A VC_ADDR   # host -> address
 VC_DAEMONS=()        # PIDs of the daemons, as this shell sees them
 VC_NETNS=()          # names given to namespaces (ip netns)
