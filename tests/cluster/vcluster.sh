@@ -44,7 +44,6 @@
 VC_NET=10.77.0
 VC_HOSTS=()          # head n1 n2 ...
 declare -A VC_INIT   # host -> PID (in this PID namespace) of its PID 1
-# shellcheck disable=SC2034  # for the scripts that source this
 declare -A VC_ADDR   # host -> address
 VC_DAEMONS=()        # PIDs of the daemons, as this shell sees them
 VC_NETNS=()          # names given to namespaces (ip netns)
@@ -152,6 +151,7 @@ vc_add_host() {
   init=$(vc_child_of $!) || { echo "vc: unshare for $h did not start" >&2; return 1; }
   disown $!
   VC_INIT[$h]=$init
+  # shellcheck disable=SC2034  # read by the scripts that source this
   VC_ADDR[$h]=$addr
   VC_HOSTS+=("$h")
   vc_wait_for "[ -e '$up' ]" 10 || vc_fail "host $h's namespaces" "$VC_DIR/log/init-$h.log" ||
