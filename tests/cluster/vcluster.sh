@@ -136,7 +136,11 @@ vc_fail() {
 vc_add_host() {
   local h=$1 addr=$2 up init
   up="$VC_DIR/run/$h.up"
-  unshare --net --uts --mount --pid --fork --mount-proc --propagation private \
+  # if this shell is killed outright (SIGKILL: no trap runs), unshare gets
+  # SIGKILL too (pdeathsig) and kills the host's PID 1 (--kill-child), and
+  # with it every process of the host; only the netns names stay behind
+  setpriv --pdeathsig KILL \
+    unshare --net --uts --mount --pid --kill-child=KILL --mount-proc --propagation private \
     bash -c '
       mount -t tmpfs -o mode=1777 tmpfs /tmp &&
       mount -t tmpfs -o mode=0755 tmpfs /run &&
@@ -249,6 +253,19 @@ CONF
   : >"$d/etc/plugstack.conf"
 }
 
+# Deletes the names left by runs that were killed outright (SIGKILL, so no
+# trap ran): psvc-PID-N-* whose shell PID is gone.  Their processes are gone
+# already (vc_add_host's pdeathsig); only the names held the namespaces.
+vc_sweep_stale() {
+  local n pid
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^psvc-[0-9]+-[0-9]+-'); do
+    pid=${n#psvc-}
+    pid=${pid%%-*}
+    kill -0 "$pid" 2>/dev/null || ip netns delete "$n" 2>/dev/null
+  done
+  return 0
+}
+
 vc_start() {
   local d=$1 n=${2:-2} i h sbin=/usr/sbin
   case "$d" in
@@ -262,6 +279,7 @@ vc_start() {
            "$VC_DIR/run"
   chmod 0700 "$VC_DIR/ssh"
   vc_write_config "$n" || return 1
+  vc_sweep_stale
   ip netns add "$VC_PREFIX-fab" || return 1
   VC_NETNS+=("$VC_PREFIX-fab")
   ip -n "$VC_PREFIX-fab" link add br0 type bridge &&
