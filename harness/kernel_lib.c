@@ -37,7 +37,7 @@ int ps_kernel_check(const ps_kernel *k, char *msg, size_t len)
     }
     if (!plain_name(k->name)) {
         snprintf(msg, len, "a kernel with %s name (1-32 letters, digits, _ or -)",
-                 k->name ? "an unusable" : "no");
+                 k->name && *k->name ? "an unusable" : "no");
         return -1;
     }
     const char *what = NULL;
