@@ -46,10 +46,12 @@ static int simple_args(int argc, char **argv, int *json, int *params,
             *json = 1;
         } else if (params && strcmp(argv[i], "--params") == 0) {
             *params = 1;
-        } else if (libs && strcmp(argv[i], "--kernel-lib") == 0) {
-            if (i + 1 == argc)
+        } else if (libs && strncmp(argv[i], "--kernel-lib", 12) == 0 &&
+                   (argv[i][12] == '\0' || argv[i][12] == '=')) {
+            const char *path = argv[i][12] ? argv[i] + 13 : argv[++i];
+            if (!path || !*path)
                 ps_die(2, "%s: option '--kernel-lib' needs a value", argv[0]);
-            if (ps_kernel_libs_open(libs, argv[++i], &err) != 0)
+            if (ps_kernel_libs_open(libs, path, &err) != 0)
                 ps_die(2, "%s", err.msg);
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(help, stdout);

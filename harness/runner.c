@@ -535,7 +535,9 @@ static int cmp_points(const void *a, const void *b)
             if (*k == p->cfg.kernel) pi = i;
             if (*k == q->cfg.kernel) qi = i;
         }
-        return pi != qi ? (pi < qi ? -1 : 1) : strcmp(p->cfg.kernel->name, q->cfg.kernel->name);
+        if (pi != qi)
+            return pi < qi ? -1 : 1;
+        return strcmp(p->cfg.kernel->name, q->cfg.kernel->name);
     }
     if (p->cfg.scaling != q->cfg.scaling)
         return (int)p->cfg.scaling - (int)q->cfg.scaling;
