@@ -7,9 +7,11 @@
 . "$(dirname "$0")/../cli/lib.sh"
 src=${2:?usage: $0 PARSCALE SOURCE_DIR}
 copy="$WORK/src"
-mkdir -p "$copy/scripts"
-cp -r "$src/CMakeLists.txt" "$src/cmake" "$src/kernels" "$src/harness" "$copy/"
-cp "$src/scripts/refbench.c" "$copy/scripts/"   # named by CMakeLists.txt
+mkdir -p "$copy"
+# the tree, but not the reference results, hidden files or build folders
+for e in "$src"/*; do
+  [ "$(basename "$e")" = results ] || [ -f "$e/CMakeCache.txt" ] || cp -r "$e" "$copy/"
+done
 sed -e 's/\bps_kernel_pi\b/ps_kernel_pi2/' -e 's/\.name = "pi",/.name = "pi2",/' \
     "$src/kernels/pi.c" >"$copy/kernels/pi2.c"
 changed=$(diff "$src/kernels/pi.c" "$copy/kernels/pi2.c" | grep -c '^>')
