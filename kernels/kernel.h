@@ -40,7 +40,7 @@
 /* The version of this contract.  A kernel library records the version it
  * was compiled with and parscale refuses any other, so bump it whenever the
  * layout or meaning of anything below changes (ps_kernel, ps_kernel_args,
- * ps_comm, ps_acc, ps_kernel_module).  Defined here unless the compiler is
+ * ps_comm, ps_acc, ps_kernel_param, ps_kernel_module).  Defined here unless the compiler is
  * told otherwise, which is how the tests build a mismatched library. */
 #ifndef PS_KERNEL_ABI
 #define PS_KERNEL_ABI 1
@@ -156,7 +156,7 @@ typedef struct ps_kernel {
  * its kernels (NULL-terminated).  parscale_add_kernel() writes it; without
  * CMake, write PS_KERNEL_MODULE(&ps_kernel_a, &ps_kernel_b) in one file. */
 typedef struct ps_kernel_module {
-    uint32_t abi;
+    uint32_t abi;            /* first in every version, so any can be read */
     uint32_t kernel_size;
     const ps_kernel *const *kernels;
 } ps_kernel_module;
