@@ -19,6 +19,9 @@ void ps_run_usage(void)
 "\n"
 "what to run\n"
 "  -k, --kernel LIST         kernels (parscale list); 'all' for every one\n"
+"      --kernel-lib FILE     also load the kernels of FILE, a shared object\n"
+"                            built with parscale_add_kernel (repeatable;\n"
+"                            under mpirun every rank loads it)\n"
 "  -b, --backend LIST        seq, gil, omp, mpi, hybrid (parscale list); 'all'\n"
 "  -w, --workers LIST        worker counts, e.g. 1,2,4 (default 1)\n"
 "  -s, --size N|test|quick|full   problem size: an index count, or the\n"
@@ -83,10 +86,12 @@ enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
     OPT_SCHEDULE, OPT_CHUNK, OPT_GIL_MODEL, OPT_SWITCH, OPT_CHECK, OPT_TICK,
     OPT_PARAM, OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU, OPT_TPR, OPT_BIND, OPT_PLACES,
+    OPT_KERNEL_LIB,
 };
 
 static const struct option long_opts[] = {
     {"kernel", required_argument, NULL, 'k'},
+    {"kernel-lib", required_argument, NULL, OPT_KERNEL_LIB},
     {"backend", required_argument, NULL, 'b'},
     {"workers", required_argument, NULL, 'w'},
     {"size", required_argument, NULL, 's'},
@@ -119,8 +124,9 @@ static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
 {
     if (strcmp(arg, "all") == 0) {
         o->nkernels = 0;
-        for (const ps_kernel *const *k = ps_kernels; *k && o->nkernels < PS_MAX_LIST; k++)
-            o->kernels[o->nkernels++] = *k;
+        const ps_kernel *all[PS_MAX_LIST + 1];
+        o->nkernels = ps_kernel_all(&o->libs, all, PS_MAX_LIST + 1);
+        memcpy(o->kernels, all, (size_t)o->nkernels * sizeof *all);
         return 0;
     }
     char *items[PS_MAX_LIST];
@@ -128,7 +134,7 @@ static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
     if (n < 0)
         return ps_fail(err, "--kernel: empty item in the list");
     for (int i = 0; i < n; i++) {
-        if (!(o->kernels[i] = ps_kernel_find(items[i])))
+        if (!(o->kernels[i] = ps_kernel_lookup(&o->libs, items[i])))
             return ps_fail(err, "unknown kernel '%s' (parscale list shows them)", items[i]);
     }
     o->nkernels = n;
@@ -248,7 +254,7 @@ static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
         return ps_fail(err, "--param: '%s' is not KERNEL.NAME=VALUE (e.g. io.wait_us=100)", arg);
     memcpy(kname, arg, (size_t)(dot - arg));
     kname[dot - arg] = '\0';
-    const ps_kernel *k = ps_kernel_find(kname);
+    const ps_kernel *k = ps_kernel_lookup(&o->libs, kname);
     if (!k)
         return ps_fail(err, "--param: unknown kernel '%s'", kname);
     int idx = -1;
@@ -371,8 +377,23 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         o->csv = arg;
         return 0;
     case 'q': o->quiet = 1; return 0;
+    case OPT_KERNEL_LIB: return 0;  /* loaded before the other options */
     default: return ps_fail(err, "internal: unhandled option %d", c);
     }
+}
+
+/* --kernel-lib is taken in a pass of its own, first, so that --kernel and
+ * --param can name a loaded kernel wherever the flag stands; any other
+ * problem with the arguments is left to the main pass. */
+static int load_kernel_libs(ps_run_opts *o, int argc, char **argv, ps_err *err)
+{
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", long_opts, NULL)) != -1)
+        if (c == OPT_KERNEL_LIB && ps_kernel_libs_open(&o->libs, optarg, err) != 0)
+            return -1;
+    return 0;
 }
 
 int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
@@ -399,6 +420,8 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
         used += (size_t)n;
     }
 
+    if (load_kernel_libs(o, argc, argv, err) != 0)
+        return -1;
     optind = 1;
     opterr = 0;  /* we say what was wrong ourselves, in one line */
     int c, tpr_given = 0;

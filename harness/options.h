@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "kernel_lib.h"
 #include "util.h"
 
 #define PS_MAX_LIST 64
@@ -44,6 +45,7 @@ typedef struct ps_run_opts {
     } params[16];
     int nparams;
     char command[1024];      /* the command line, for the metadata */
+    ps_kernel_libs libs;     /* --kernel-lib: loaded kernels, open for the run */
 } ps_run_opts;
 
 /* Parses `parscale run` arguments (argv[0] is "run").  Returns 0; 1 when

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "runner.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +276,7 @@ static int write_meta(const ps_run_opts *o, const ps_ctx *ctx, run_info *ri, ps_
                   "\"reps\":%d,\"warmup\":%d",
                   (unsigned long long)ri->seed, ctx->nranks, ri->total_cores,
                   o->reps, o->warmup);
+    ps_kernel_libs_json(&o->libs, &extra);  /* which loaded code made the rows */
     ps_sysinfo_json(&ri->sys, extra.data, &line);
     ps_buf_put(&line, "\n", 1);
     char path[4096];
@@ -528,12 +530,14 @@ static int cmp_points(const void *a, const void *b)
 {
     const ps_point *p = *(const ps_point *const *)a, *q = *(const ps_point *const *)b;
     if (p->cfg.kernel != q->cfg.kernel) {
-        int i = 0, pi = 0, qi = 0;
+        int i = 0, pi = INT_MAX, qi = INT_MAX;  /* loaded kernels: after, by name */
         for (const ps_kernel *const *k = ps_kernels; *k; k++, i++) {
             if (*k == p->cfg.kernel) pi = i;
             if (*k == q->cfg.kernel) qi = i;
         }
-        return pi - qi;
+        if (pi != qi)
+            return pi < qi ? -1 : 1;
+        return strcmp(p->cfg.kernel->name, q->cfg.kernel->name);
     }
     if (p->cfg.scaling != q->cfg.scaling)
         return (int)p->cfg.scaling - (int)q->cfg.scaling;
