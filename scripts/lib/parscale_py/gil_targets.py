@@ -2,12 +2,12 @@
 """gil-targets -- checks, in one interleaved run on this machine, what the
 emulated GIL must show (issue 3), and prints PASS/FAIL with the ratios.
 
-    scripts/gil-targets [--rounds R] [--out DIR] [--bin PATH] [--replace]
+    scripts/studies/gil-targets [--rounds R] [--out DIR] [--parscale PATH] [--replace]
 
 Every round runs each of these once, in a shuffled order (A B C ... then a
 new shuffle): parscale seq/gil/omp/mpi at 1 and 2 workers on pi (under
 mpirun -np 2), gil with the old lock, gil at a 10 us switch interval, gil
-with --gil-release 0.5, and real CPython (scripts/cpython-bench: threads and
+with --gil-release 0.5, and real CPython (scripts/studies/cpython-bench: threads and
 a pre-started process pool on pi, threads at a 10 us switch interval, and
 threads releasing the GIL in hashlib for half of each tick, with ticks as
 long as the emulation's default under --gil-release).  The first round is a
@@ -19,20 +19,20 @@ import csv
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "lib"))
-from parscale_py.interleave import (Plan, claim, find_bin, gil_tick, matches,  # noqa: E402
+from .binary import find_parscale
+from .interleave import (Plan, claim, gil_tick, matches,
                                     med, mpirun_prefix, seconds_per_index)
-from parscale_py.stats import median  # noqa: E402
+from .stats import median
 
 PROG = "gil-targets"
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=8, help="timed rounds (default 8; +1 warm-up)")
     ap.add_argument("--out", default="results", help="folder for gil-targets.csv")
-    ap.add_argument("--bin", help="parscale binary (default: $PARSCALE_BIN, build/parscale)")
+    ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
+                    "build/parscale, then PATH)")
     ap.add_argument("--size", default="quick", help="pi size for parscale (default quick)")
     ap.add_argument("--py-size", default="quick", help="pi size for cpython-bench")
     ap.add_argument("--replace", action="store_true",
@@ -43,7 +43,7 @@ def main():
     out = Path(a.out)
     csvp = out / "gil-targets.csv"
     claim(PROG, [csvp], a.replace)
-    b = find_bin(PROG, a.bin)
+    b = find_parscale(PROG, a.parscale)
     out.mkdir(parents=True, exist_ok=True)
     common = ["-k", "pi", "-s", a.size]
     mpi = mpirun_prefix(2)

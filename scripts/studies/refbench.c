@@ -1,6 +1,6 @@
 /*
- * refbench.c -- two of parscale's kernels against the references issue 5
- * names, side by side in one run, interleaved (A B A B ...) so that drift
+ * refbench.c -- two of parscale's kernels against a reference each,
+ * side by side in one run, interleaved (A B A B ...) so that drift
  * of a shared machine hits both alike:
  *
  *   dgemm  on one thread  against OpenBLAS's cblas_dgemm, n = 1024;
