@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """cpython-bench -- the count, pi and io kernels in pure Python, run with
 threading and with multiprocessing on the interpreter that runs this script,
 measured interleaved, appended to a CSV in parscale's schema.

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """gil-stats-overhead -- what collecting the GIL's statistics costs: the
 gil backend with statistics on (the default) and off (--no-gil-stats),
 interleaved round by round, on the null kernel (the harness's own cost: one

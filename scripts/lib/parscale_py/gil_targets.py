@@ -1,6 +1,6 @@
-#!/usr/bin/env python3
 """gil-targets -- checks, in one interleaved run on this machine, what the
-emulated GIL must show (issue 3), and prints PASS/FAIL with the ratios.
+emulated GIL must show (docs/gil.md, "Targets"), and prints PASS/FAIL with
+the ratios.
 
     scripts/studies/gil-targets [--rounds R] [--out DIR] [--parscale PATH] [--replace]
 

@@ -1,5 +1,5 @@
 """harness-targets: the four execution models side by side, in one run,
-checked against the targets of the harness (issue 2) as ratios of medians.
+checked against the harness's speed targets (docs/methodology.md) as ratios of medians.
 
 Runs, interleaved by the harness itself:
   1. mpirun -np 2 parscale run -k pi -b seq,gil,omp,mpi -w 1,2   (pi at a

@@ -1,7 +1,7 @@
 """Every statistic parscale's scripts report, defined once.
 
-README.md (its methodology section) states the same
-definitions in words; change both together.
+docs/methodology.md states the same definitions in words; change both
+together.
 
   median             the middle order statistic (mean of the two middle ones
                      for an even count)
