@@ -4,6 +4,7 @@ the old $PARSCALE_BIN still works and says it is deprecated.  And the
 backends' properties read from `list --json`."""
 import contextlib
 import io
+import json
 import os
 import stat
 import unittest
@@ -65,7 +66,24 @@ class Find(TempDirCase):
         self.assertIn("no parscale binary", err)
 
 
-class Backends(unittest.TestCase):
+class Backends(TempDirCase):
+    def fake(self, names):
+        p = self.tmp / "fake"
+        listing = {"kernels": [], "backends": [
+            {"name": n, "mpi": False, "threads": True, "baseline": False} for n in names]}
+        p.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(listing))
+        p.chmod(0o755)
+        return str(p)
+
+    def test_a_study_refuses_a_build_without_its_backends(self):
+        exe = self.fake(["seq", "gil"])
+        self.assertEqual(list(binary.require("t", exe, ("seq", "gil"))), ["seq", "gil"])
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as e:
+            binary.require("t", exe, ("seq", "gil", "omp"))
+        self.assertEqual(e.exception.code, 2)
+        self.assertIn("has no omp backend", err.getvalue())
+
     def test_properties(self):
         obj = {"backends": [{"name": "s", "mpi": False, "threads": False, "baseline": True},
                             {"name": "h", "mpi": True, "threads": True, "baseline": False}]}

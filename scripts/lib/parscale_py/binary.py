@@ -81,6 +81,17 @@ def backends(obj):
     return found or None
 
 
+def require(prog, parscale, names):
+    """For the studies, which measure named backends: the binary's backends,
+    or status 2 naming those of names it was built without."""
+    found = ask_backends(prog, parscale)
+    missing = [n for n in names if n not in found]
+    if missing:
+        fail(prog, "%s has no %s backend (built without it?); this study needs %s"
+             % (parscale, ", ".join(missing), ", ".join(names)))
+    return found
+
+
 def ask_backends(prog, parscale):
     """The binary's backends, or status 2 naming why they are unknown."""
     obj, _, why = list_json(parscale)

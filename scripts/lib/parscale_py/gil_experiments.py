@@ -30,7 +30,7 @@ import json
 import sys
 from pathlib import Path
 
-from .binary import find_parscale
+from .binary import find_parscale, require
 from .common import fail
 from .interleave import Plan, claim, med, seconds_per_index
 
@@ -245,6 +245,7 @@ def main():
     if a.rounds is not None and a.rounds < 1:
         fail(PROG, "--rounds must be at least 1, not %d" % a.rounds)
     a.bin = find_parscale(PROG, a.parscale)
+    require(PROG, a.bin, ("seq", "gil"))
     a.rounds = a.rounds or (2 if a.quick else 5)
     out = Path(a.out)
     names = sorted(EXPERIMENTS) if a.experiment == "all" else [a.experiment]

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-from .binary import find_parscale
+from .binary import find_parscale, require
 from .interleave import claim
 from .stats import median
 
@@ -48,6 +48,7 @@ def main():
     if a.csv:
         claim(PROG, [a.csv], a.replace, "--csv")
     b = find_parscale(PROG, a.parscale)
+    require(PROG, b, ("gil",))
     with tempfile.TemporaryDirectory() as tmp:
         return measure(a, b, tmp)
 

@@ -19,7 +19,7 @@ import csv
 import sys
 from pathlib import Path
 
-from .binary import find_parscale
+from .binary import find_parscale, require
 from .interleave import (Plan, claim, gil_tick, matches,
                                     med, mpirun_prefix, seconds_per_index)
 from .stats import median
@@ -44,9 +44,10 @@ def main():
     csvp = out / "gil-targets.csv"
     claim(PROG, [csvp], a.replace)
     b = find_parscale(PROG, a.parscale)
+    built = require(PROG, b, ("seq", "gil", "omp"))
     out.mkdir(parents=True, exist_ok=True)
     common = ["-k", "pi", "-s", a.size]
-    mpi = mpirun_prefix(2)
+    mpi = mpirun_prefix(2) if "mpi" in built else None
     # the real-CPython counterpart of --gil-release 0.5 at the default tick
     release_tick_us = seconds_per_index(b, "pi", a.size) * gil_tick(b, "pi", "--gil-release",
                                                                      "0.5") * 1e6
@@ -65,7 +66,7 @@ def main():
               "--tick-us", "%.0f" % release_tick_us, "-s", a.py_size)
     print("%s: %d rounds (+1 warm-up), interleaved; parscale %s; %s; CPython hashmix ticks "
           "of %.0f us" % (PROG, a.rounds, b, "mpirun -np 2" if mpi else
-                          "no mpirun: mpi target skipped", release_tick_us), flush=True)
+                          "no mpirun or no mpi backend: mpi target skipped", release_tick_us), flush=True)
     p.run("gil-targets")
     return report(csvp, bool(mpi))
 

@@ -17,7 +17,7 @@ import tempfile
 
 from . import analysis, stats
 from .common import mpi_env, mpirun_argv
-from .binary import find_parscale
+from .binary import find_parscale, require
 
 TARGETS = [
     # (label, kernel, backend, workers, low, high)
@@ -54,6 +54,7 @@ def main(argv=None):
     ap.add_argument("--csv", help="keep the rows here (default: a temporary file)")
     a = ap.parse_args(argv)
     exe = find_parscale("harness-targets", a.parscale)
+    require("harness-targets", exe, ("seq", "gil", "omp", "mpi"))
     if a.csv and os.path.exists(a.csv):
         sys.exit("harness-targets: %s exists; choose a new file" % a.csv)
     csv = a.csv or os.path.join(tempfile.mkdtemp(prefix="parscale-targets-"), "targets.csv")
