@@ -64,6 +64,9 @@ enum {
     /* workers means threads on one process; with PS_BACKEND_USES_MPI
      * too (hybrid), workers = ranks x threads per rank */
     PS_BACKEND_THREADS = 1u << 1,
+    /* The base every speedup is measured against (run at each size unless
+     * --no-baseline); scripts learn it from `parscale list --json`. */
+    PS_BACKEND_BASELINE = 1u << 2,
 };
 
 typedef struct ps_backend {
@@ -86,6 +89,9 @@ static inline int ps_backend_is_hybrid(const ps_backend *b)
 
 extern const ps_backend *const ps_backends[];
 const ps_backend *ps_backend_find(const char *name);
+/* Appends the backend as a JSON object: name, summary and what it is made
+ * of ("mpi", "threads", "baseline"), for `list --json` and the metadata. */
+void ps_backend_json(ps_buf *b, const ps_backend *be);
 
 /* The kernel's set-up arguments for the indices [lo, hi) one process owns. */
 ps_kernel_args ps_config_args(const ps_config *cfg, uint64_t lo, uint64_t hi,

@@ -39,6 +39,20 @@ const ps_backend *ps_backend_find(const char *name)
     return NULL;
 }
 
+/* One description of a backend for every reader outside the binary, so
+ * the scripts need no list of their own. */
+void ps_backend_json(ps_buf *b, const ps_backend *be)
+{
+    ps_buf_put(b, "{\"name\":", 8);
+    ps_buf_json_str(b, be->name);
+    ps_buf_put(b, ",\"summary\":", 11);
+    ps_buf_json_str(b, be->summary);
+    ps_buf_printf(b, ",\"mpi\":%s,\"threads\":%s,\"baseline\":%s}",
+                  (be->flags & PS_BACKEND_USES_MPI) ? "true" : "false",
+                  (be->flags & PS_BACKEND_THREADS) ? "true" : "false",
+                  (be->flags & PS_BACKEND_BASELINE) ? "true" : "false");
+}
+
 static int local_allgatherv(const ps_comm *c, const void *send, size_t send_bytes,
                             void *recv, const size_t *counts, const size_t *displs)
 {

@@ -35,6 +35,6 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
 const ps_backend ps_backend_seq = {
     .name = "seq",
     .summary = "one core, the kernel called once over the whole range (the speedup base)",
-    .flags = 0,
+    .flags = PS_BACKEND_BASELINE,
     .run = seq_run,
 };

@@ -115,11 +115,8 @@ static int cmd_list(int argc, char **argv)
         ps_buf_put(&b, "],\"backends\":[", 14);
         first = 1;
         for (const ps_backend *const *be = ps_backends; *be; be++, first = 0) {
-            ps_buf_printf(&b, "%s{\"name\":", first ? "" : ",");
-            ps_buf_json_str(&b, (*be)->name);
-            ps_buf_put(&b, ",\"summary\":", 11);
-            ps_buf_json_str(&b, (*be)->summary);
-            ps_buf_put(&b, "}", 1);
+            ps_buf_put(&b, first ? "" : ",", first ? 0 : 1);
+            ps_backend_json(&b, *be);
         }
         ps_buf_put(&b, "]}\n", 3);
         fputs(b.data, stdout);

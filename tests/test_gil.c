@@ -1,6 +1,6 @@
 /*
  * test_gil.c -- the emulated GIL's invariants and the behaviours that make
- * each model what it is (DESIGN.md, "The emulated GIL").
+ * each model what it is (docs/gil.md).
  *
  * Every check is about order or counts, not speed: scenarios are driven by
  * flags so their order is fixed, and time bounds are one-sided or generous,

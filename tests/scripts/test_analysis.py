@@ -128,6 +128,15 @@ class FixtureAnalysis(TempDirCase):
         self.assertEqual(len(hy), 1)
         self.assertEqual([p.workers for p in hy[0].points], [1, 2, 4])
         self.assertEqual(hy[0].variant["threads"], 2)
+        # told from the ranks and threads columns, not the name: a backend
+        # the scripts do not know gets the same lines, listed after known ones
+        a = analysis.Analysis(rows + [dict(r, backend="zz-mix") for r in extra])
+        chart = next(c for c in a.charts if (c.kernel, c.scaling) == ("pi", "strong"))
+        lines = {s.label: [(p.config["ranks"], p.config["threads"]) for p in s.points]
+                 for s in chart.series if s.backend == "zz-mix"}
+        self.assertEqual(lines, {"zz-mix threads=1": [(1, 1), (2, 1), (4, 1)],
+                                 "zz-mix threads=2": [(1, 1), (1, 2), (2, 2)]})
+        self.assertEqual(chart.series[-1].backend, "zz-mix")
 
     def test_few_repetitions(self):
         p = point(self.a, "io", "gil", 2)

@@ -1,10 +1,8 @@
-"""scripts/cpython-bench, the real-CPython side of the GIL's experiments:
+"""scripts/studies/cpython-bench, the real-CPython side of the GIL's experiments:
 rows in parscale's schema that verify, the interpreter recorded, hashlib
 really releasing the GIL in hashmix, wrong answers caught, and bad input
 refused with status 2 and nothing written."""
 import csv
-import importlib.machinery
-import importlib.util
 import json
 import os
 import shutil
@@ -15,23 +13,16 @@ import threading
 import unittest
 
 from helpers import SCRIPTS, TempDirCase
-from parscale_py import schema
+from parscale_py import cpython_bench, schema
 
-BENCH = SCRIPTS / "cpython-bench"
-
-
-def load_bench():
-    """cpython-bench as a module (its file has no .py suffix)."""
-    loader = importlib.machinery.SourceFileLoader("cpython_bench", str(BENCH))
-    spec = importlib.util.spec_from_loader("cpython_bench", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+BENCH = SCRIPTS / "studies" / "cpython-bench"
 
 
 def bench(*args, python=None):
-    return subprocess.run([python or sys.executable, str(BENCH)] + [str(a) for a in args],
-                          capture_output=True, text=True, timeout=300)
+    """The launcher, as a user runs it, on the interpreter under study."""
+    env = dict(os.environ, PARSCALE_CPYTHON=python or sys.executable)
+    return subprocess.run([str(BENCH)] + [str(a) for a in args],
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 class Rows(TempDirCase):
@@ -106,7 +97,7 @@ class Kernels(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.b = load_bench()
+        cls.b = cpython_bench
 
     def test_verify_rejects_wrong_answers(self):
         b = self.b
@@ -179,7 +170,7 @@ class Writer(TempDirCase):
     def test_quoting_and_one_header(self):
         sch = schema.load()
         out = str(self.tmp / "w.csv")
-        w = load_bench().Writer(out, sch)
+        w = cpython_bench.Writer(out, sch)
         err = 'pi off by 0.1, "too far"\nsee log'
         w.row({"kernel": "pi", "error": err})
         w.row({"kernel": "count"})

@@ -10,7 +10,8 @@ from parscale_py import sweep
 
 LIST = {"kernels": [{"name": n, "flops_per_index": 1, "bytes_per_index": 0}
                     for n in ("pi", "null", "stream")],
-        "backends": [{"name": n} for n in ("seq", "gil", "omp", "mpi")]}
+        "backends": [{"name": n, "mpi": n == "mpi", "threads": n in ("gil", "omp"),
+                      "baseline": n == "seq"} for n in ("seq", "gil", "omp", "mpi")]}
 
 
 class Plan(TempDirCase):
@@ -86,6 +87,36 @@ class Plan(TempDirCase):
         r = run_script("sweep", "--parscale", self.tmp / "missing", "--dry-run")
         self.assertEqual(r.returncode, 2)
         self.assertIn("not an executable file", r.stderr)
+
+    def fake(self, listing):
+        """A stand-in binary answering list --json with listing."""
+        self.bin.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(listing))
+
+    def test_backend_properties_come_from_the_binary(self):
+        # names the scripts have never heard of: what they are made of decides
+        # mpirun, threads per rank and the baseline count, not the name
+        self.fake({"kernels": LIST["kernels"], "backends": [
+            {"name": "base", "mpi": False, "threads": False, "baseline": True},
+            {"name": "procs", "mpi": True, "threads": False, "baseline": False},
+            {"name": "mix", "mpi": True, "threads": True, "baseline": False}]})
+        r, launches = self.dry("--scaling", "strong", "--workers", "1,2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        argv = launches[0]
+        self.assertTrue(argv[0].endswith("mpirun"), argv)
+        self.assertEqual(argv[argv.index("--backend") + 1], "base,procs,mix")
+        self.assertEqual(argv[argv.index("--threads-per-rank") + 1], "2")
+        r, launches = self.dry("--scaling", "strong", "--backends", "base,procs",
+                               "--mpirun", "none")
+        self.assertIn("skipping the procs backend", r.stderr)
+        self.assertNotIn("--threads-per-rank", launches[0])
+        self.assertEqual(launches[0][launches[0].index("--backend") + 1], "base")
+
+    def test_refuses_a_binary_that_does_not_describe_its_backends(self):
+        self.fake({"kernels": LIST["kernels"], "backends": [{"name": "seq"}]})
+        r, launches = self.dry()
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("does not describe its backends", r.stderr)
+        self.assertEqual(launches, [])
 
     def test_refuses_to_add_to_a_foreign_csv(self):
         self.out.mkdir()

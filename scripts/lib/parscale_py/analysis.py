@@ -36,6 +36,8 @@ REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "
         "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal"}
 BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
+# The order backends are listed and drawn in; a backend not named here (a
+# newer binary's, say) comes after these, in name order, never dropped.
 BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "cpython-threads",
                  "cpython-processes")
 
@@ -231,7 +233,7 @@ class Point:
 class Series:
     """One line of a chart: one backend (and its settings) over workers."""
 
-    def __init__(self, key, points):
+    def __init__(self, key, points, per_rank=False):
         self.key = key
         self.points = sorted(points, key=lambda p: (p.workers, p.config.get("threads") or 0))
         first = self.points[0]
@@ -241,9 +243,9 @@ class Series:
         self.variant = OrderedDict((c, first.config.get(c)) for c in SERIES_VARIANT
                                    if c in first.config)
         self.label = self.backend
-        if self.backend == "hybrid":        # one line per threads-per-rank
+        if per_rank:                        # one line per threads-per-rank
             self.variant["threads"] = key[-1]
-            self.label = "hybrid threads=%s" % key[-1]  # up to T threads a rank
+            self.label = "%s threads=%s" % (self.backend, key[-1])  # up to T a rank
         self.fit = None
 
     def fit_points(self):
@@ -327,13 +329,15 @@ class Analysis:
                 tuple(p.config.get(c) for c in SERIES_VARIANT)
             lines.setdefault(key, []).append(p)
         by_series = OrderedDict()
+        mixed = _ranks_x_threads(self.points)
         for key, ps in lines.items():
-            if ps[0].backend != "hybrid":
+            if ps[0].backend not in mixed:
                 by_series[key + (None,)] = ps
                 continue
             for t, members in _threads_per_rank(ps):
                 by_series[key + (t,)] = members
-        self.series = [Series(k, ps) for k, ps in by_series.items()]
+        self.series = [Series(k, ps, per_rank=k[-1] is not None)
+                       for k, ps in by_series.items()]
         for s in self.series:
             s.do_fit()
         charts = OrderedDict()
@@ -394,8 +398,21 @@ class Analysis:
         return list(OrderedDict((r["kernel"], 1) for r in self.rows))
 
 
+def _ranks_x_threads(points):
+    """Backends whose workers are ranks x threads, told from the rows alone
+    (a CSV carries no list of backends): points of several ranks and points
+    of several threads per rank, under the same backend name."""
+    ranks, threads = set(), set()
+    for p in points:
+        if (p.config.get("ranks") or 1) > 1:
+            ranks.add(p.backend)
+        if (p.config.get("threads") or 1) > 1:
+            threads.add(p.backend)
+    return ranks & threads
+
+
 def _threads_per_rank(points):
-    """The hybrid lines among points: [(T, points)], one per threads-per-rank
+    """The ranks x threads lines among points: [(T, points)], one per threads-per-rank
     setting T.  A worker count W runs as W/t ranks of t = min(T, W) threads,
     and the rows record t, not T.  A point of several ranks shows T; a
     one-rank point of t threads is the start of every line with T >= t (at

@@ -1,4 +1,4 @@
-"""Charts from parscale's CSV: PNG for the README, SVG and PDF for papers.
+"""Charts from parscale's CSV: PNG for web pages, SVG and PDF for papers.
 
 Per chart (one kernel, one scaling mode, one problem size): speedup with the
 ideal line, the Amdahl (strong) or Gustafson (weak) fit and 95% intervals;

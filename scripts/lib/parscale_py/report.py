@@ -340,8 +340,8 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path):
           "/ median time, seq at the same kernel and global size; efficiency = speedup / "
           "workers; Karp-Flatt e = (1/S - 1/p) / (1 - 1/p). Weak scaling grows the global "
           "size with the workers (size = order x p) and compares with seq at that global "
-          "size, so its ideal speedup is p too. Definitions: the README's methodology "
-          "section." % stats.MIN_CI_SAMPLES)
+          "size, so its ideal speedup is p too. Definitions: docs/methodology.md in "
+          "parscale's repository." % stats.MIN_CI_SAMPLES)
     machine_section(doc, runs)
     doc.h(2, "Results")
     for chart in a.charts:

@@ -14,7 +14,6 @@ to the CSV; nothing here ever truncates or replaces it.
 """
 import argparse
 import datetime
-import os
 import shlex
 import shutil
 import signal
@@ -25,14 +24,11 @@ import threading
 import time
 from pathlib import Path
 
-from . import analysis, kerninfo, schema as schema_mod
+from . import analysis, binary, kerninfo, schema as schema_mod
 from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
 
 REPO = Path(__file__).resolve().parents[3]
-DEFAULT_KERNELS = ["count", "pi", "stream", "io", "null"]
-DEFAULT_BACKENDS = ["seq", "gil", "omp", "mpi"]
-MPI_BACKENDS = ("mpi", "hybrid")
 CSV_NAME = "results.csv"
 # Per mode: harness size class, timed repetitions, warm-ups.  Quick keeps
 # the whole study to a couple of minutes on 2 cores; full gives each point
@@ -53,21 +49,6 @@ def default_workers(cores):
     return sorted(ws)
 
 
-def find_parscale(explicit, prog):
-    """--parscale, else $PARSCALE, else build/parscale in the repository."""
-    for cand, how in ((explicit, "--parscale"), (os.environ.get("PARSCALE"), "$PARSCALE"),
-                      (str(REPO / "build" / "parscale"), None)):
-        if not cand:
-            continue
-        path = shutil.which(cand) if os.sep not in cand else cand
-        if path and os.path.isfile(path) and os.access(path, os.X_OK):
-            return os.path.abspath(path)
-        if how:
-            fail(prog, "%s %s: not an executable file" % (how, cand))
-    fail(prog, "no parscale binary: build it (cmake -S %s -B %s/build && cmake --build "
-         "%s/build) or name it with --parscale PATH or $PARSCALE" % (REPO, REPO, REPO))
-
-
 def _csv_list(text, what):
     items = [x.strip() for x in text.split(",") if x.strip()]
     if not items:
@@ -76,22 +57,12 @@ def _csv_list(text, what):
 
 
 def discover(parscale):
-    """Kernels and backends the binary offers, and its list --json text."""
-    text, why = kerninfo.from_binary(parscale)
-    kernels, backends = None, None
-    if text:
-        kernels = list(kerninfo.parse(text))
-        backends = kerninfo.backends_from(text)
-    if backends is None:
-        try:
-            out = subprocess.run([parscale, "list"], capture_output=True, text=True,
-                                 timeout=60).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            out = ""
-        words = {ln.split()[0].strip(":") for ln in out.splitlines() if ln.split()}
-        found = [b for b in DEFAULT_BACKENDS + ["hybrid"] if b in words]
-        backends = found or None
-    return kernels, backends, text
+    """Kernels and backends (with their properties) the binary offers, and
+    its list --json text to keep beside the CSV."""
+    obj, text, why = binary.list_json(parscale)
+    if obj is None:
+        fail("sweep", why)
+    return list(kerninfo.parse(text)), binary.ask_backends("sweep", parscale), text
 
 
 def check_csv(path):
@@ -131,8 +102,9 @@ class Progress(threading.Thread):
                   file=sys.stderr, flush=True)
 
 
-def plan(args, kernels, backends, mpirun):
-    """The harness launches: one per scaling mode, mpi included."""
+def plan(args, kernels, backends, mpirun, props):
+    """The harness launches: one per scaling mode, mpi included.  props is
+    each backend's mpi/threads/baseline, as the binary describes it."""
     mode = MODES["quick" if args.quick else "full"]
     workers = args.workers_list
     maxw = max(workers)
@@ -146,14 +118,16 @@ def plan(args, kernels, backends, mpirun):
                "--reps", str(reps),
                "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
                "--csv", str(args.csv)] + args.harness_args
-        if "hybrid" in backends and "--threads-per-rank" not in args.harness_args:
+        if any(props[b]["mpi"] and props[b]["threads"] for b in backends) and \
+                "--threads-per-rank" not in args.harness_args:
             # ranks of up to 2 threads (1x1, 1x2, 2x2, ...): with 1 thread per
-            # rank hybrid would only repeat mpi
+            # rank ranks x threads would only repeat ranks alone
             run += ["--threads-per-rank", "2"]
-        if any(b in MPI_BACKENDS for b in backends):
+        if any(props[b]["mpi"] for b in backends):
             run = mpirun_argv(mpirun, maxw) + run
-        par = [b for b in backends if b != "seq"]
-        seq_points = (len(workers) if scaling == "weak" else 1) if "seq" in backends else 0
+        par = [b for b in backends if not props[b]["baseline"]]
+        seq_points = (len(workers) if scaling == "weak" else 1) if len(par) < len(backends) \
+            else 0
         expected = len(kernels) * reps * (len(par) * len(workers) + seq_points)
         launches.append((scaling, run, expected))
     return launches
@@ -206,7 +180,8 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, help="warm-up repetitions per point")
     ap.add_argument("--out", help="directory for everything (default results/<host>-<date>/); "
                     "an existing CSV there is added to")
-    ap.add_argument("--parscale", help="the binary (default $PARSCALE, then build/parscale)")
+    ap.add_argument("--parscale", help="the binary (default $PARSCALE, then build/parscale, "
+                    "then PATH)")
     ap.add_argument("--mpirun", default="mpirun", help="the MPI launcher (default mpirun on "
                     "PATH; 'none' runs without MPI)")
     ap.add_argument("--no-e2e", action="store_true", help="skip whole-process timing")
@@ -219,7 +194,7 @@ def main(argv=None):
         v = getattr(args, name)
         if v is not None and v < (1 if name == "reps" else 0):
             fail("sweep", "--%s %d: must be at least %d" % (name, v, 1 if name == "reps" else 0))
-    args.parscale = find_parscale(args.parscale, "sweep")
+    args.parscale = binary.find_parscale("sweep", args.parscale)
     cores = machine_cores()
     if args.workers:
         try:
@@ -235,21 +210,21 @@ def main(argv=None):
     if bad:
         fail("sweep", "--scaling %s: expected strong, weak or strong,weak" % args.scaling)
 
-    known_k, known_b, list_json = discover(args.parscale)
-    kernels = _csv_list(args.kernels, "kernels") if args.kernels else (known_k or DEFAULT_KERNELS)
-    backends = _csv_list(args.backends, "backends") if args.backends else \
-        (known_b or DEFAULT_BACKENDS)
+    known_k, props, list_json = discover(args.parscale)
+    known_b = list(props)
+    kernels = _csv_list(args.kernels, "kernels") if args.kernels else known_k
+    backends = _csv_list(args.backends, "backends") if args.backends else known_b
     for what, asked, known in (("kernel", kernels, known_k), ("backend", backends, known_b)):
-        unknown = [x for x in asked if known and x not in known]
+        unknown = [x for x in asked if x not in known]
         if unknown:
             fail("sweep", "unknown %s(s): %s (this parscale has: %s)"
                  % (what, ", ".join(unknown), ", ".join(known)))
     mpirun = shutil.which(args.mpirun) if args.mpirun != "none" else None
-    if not mpirun and any(b in MPI_BACKENDS for b in backends):
+    needs_mpi = [b for b in backends if props[b]["mpi"]]
+    if not mpirun and needs_mpi:
         print("sweep: %s not found: skipping the %s backend(s) (install openmpi-bin)"
-              % (args.mpirun, "/".join(b for b in backends if b in MPI_BACKENDS)),
-              file=sys.stderr)
-        backends = [b for b in backends if b not in MPI_BACKENDS]
+              % (args.mpirun, "/".join(needs_mpi)), file=sys.stderr)
+        backends = [b for b in backends if b not in needs_mpi]
     if not backends:
         fail("sweep", "no backend left to run")
 
@@ -257,7 +232,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else \
         REPO / "results" / ("%s-%s" % (host, datetime.date.today().isoformat()))
     args.csv = (out / CSV_NAME).resolve()
-    launches = plan(args, kernels, backends, mpirun)
+    launches = plan(args, kernels, backends, mpirun, props)
     check_csv(args.csv)
     if args.dry_run:
         for scaling, argv_, expected in launches:

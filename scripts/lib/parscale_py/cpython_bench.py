@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """cpython-bench -- the count, pi and io kernels in pure Python, run with
 threading and with multiprocessing on the interpreter that runs this script,
 measured interleaved, appended to a CSV in parscale's schema.
@@ -16,8 +15,11 @@ cpython-processes; the interpreter's version, switch interval and whether it
 is a free-threaded build go to FILE.meta.jsonl, one line per run_id, as the
 harness writes its metadata.
 
-    scripts/cpython-bench --csv out.csv                       # quick sizes
-    python3.13t scripts/cpython-bench -k pi -w 1,2 -r 7 --csv out.csv
+    scripts/studies/cpython-bench --csv out.csv               # quick sizes
+    PARSCALE_CPYTHON=python3.13t scripts/studies/cpython-bench -k pi -w 1,2 -r 7 --csv out.csv
+
+It runs on the interpreter under study ($PARSCALE_CPYTHON, else python3 on
+PATH), any CPython 3.8 or later: standard library only.
 
 Speedups are against the same backend at 1 worker (one thread, or a pool
 of one process): the interpreter's own sequential speed.  The process pool
@@ -39,10 +41,9 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
-from parscale_py import schema as ps_schema  # noqa: E402  (needs the path above)
-from parscale_py.common import fail, machine_cores  # noqa: E402
-from parscale_py.stats import median  # noqa: E402
+from . import schema as ps_schema
+from .common import fail, machine_cores
+from .stats import median
 
 
 # name: (rate unit, rate per index, flops per index, sizes test/quick/full)
