@@ -58,7 +58,7 @@ def repo_paths(text):
             words += line.split()
     for w in words:
         w = w.strip("'\"(),;:")
-        if w.startswith(ROOTS) and not re.search(r"[<>*|$]|HOST|DATE|\.\.\.", w):
+        if w.startswith(ROOTS) and not re.search(r"[<>*|$]|HOST|DATE|NAME|\.\.\.", w):
             yield w
 
 linked = set()
