@@ -33,6 +33,15 @@ void ps_run_usage(void)
 "how to measure\n"
 "  -r, --reps R              timed repetitions per configuration (default 5)\n"
 "      --warmup W            untimed rounds first (default 1)\n"
+"      --ci-width P          instead of -r: add rounds until the 95%% confidence\n"
+"                            interval of each median is no wider than P of it\n"
+"                            (5%% or 0.05; above 0, below 100%%)\n"
+"      --min-reps N          with --ci-width: valid repetitions before it may\n"
+"                            stop (default 6, the least with an interval)\n"
+"      --max-reps N          with --ci-width: repetitions at most (default 100)\n"
+"      --max-time T          wall-clock budget of the whole run, e.g. 90s, 2m,\n"
+"                            500ms; a round that would not end within it is\n"
+"                            not started (the first timed round always runs)\n"
 "      --seed N              seed of the interleaving order (default: time)\n"
 "\n"
 "omp backend\n"
@@ -83,6 +92,7 @@ enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
     OPT_SCHEDULE, OPT_CHUNK, OPT_GIL_MODEL, OPT_SWITCH, OPT_CHECK, OPT_TICK,
     OPT_PARAM, OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU, OPT_TPR, OPT_BIND, OPT_PLACES,
+    OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME,
 };
 
 static const struct option long_opts[] = {
@@ -96,6 +106,10 @@ static const struct option long_opts[] = {
     {"reps", required_argument, NULL, 'r'},
     {"warmup", required_argument, NULL, OPT_WARMUP},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"ci-width", required_argument, NULL, OPT_CI_WIDTH},
+    {"min-reps", required_argument, NULL, OPT_MIN_REPS},
+    {"max-reps", required_argument, NULL, OPT_MAX_REPS},
+    {"max-time", required_argument, NULL, OPT_MAX_TIME},
     {"schedule", required_argument, NULL, OPT_SCHEDULE},
     {"chunk", required_argument, NULL, OPT_CHUNK},
     {"gil-model", required_argument, NULL, OPT_GIL_MODEL},
@@ -273,6 +287,80 @@ static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
     return 0;
 }
 
+/* --ci-width: a fraction (0.05) or a percentage (5%), above 0 and below 1:
+ * an interval as wide as the median itself says nothing. */
+static int parse_ci_width(const char *arg, double *out, ps_err *err)
+{
+    char *end;
+    double v = -1.0;
+    if (arg[0] >= '0' && arg[0] <= '9') {
+        v = strtod(arg, &end);
+        if (*end == '%' && end[1] == '\0')
+            v /= 100.0;
+        else if (*end != '\0')
+            v = -1.0;
+    }
+    if (!(v > 0.0 && v < 1.0))
+        return ps_fail(err, "--ci-width: '%s' is not a width above 0 and below 100%%, "
+                       "such as 5%% or 0.05", arg);
+    *out = v;
+    return 0;
+}
+
+/* --max-time: the duration parser's ns, us, ms and s, plus m and h.  The
+ * number is read as milliseconds and scaled, so budgets of hours fit
+ * within the parser's range. */
+static int parse_budget(const char *arg, double *seconds, ps_err *err)
+{
+    static const struct { const char *unit; double ms_per; } big[] = {
+        {"h", 3600e3}, {"m", 60e3}, {"s", 1e3},
+    };
+    size_t len = strlen(arg);
+    char num[64];
+    uint64_t ns = 0;
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        size_t ul = strlen(big[i].unit);
+        int ms = len > 2 && strcmp(arg + len - 2, "ms") == 0;
+        if (!ms && len > ul && len - ul < sizeof num - 3 &&
+            strcmp(arg + len - ul, big[i].unit) == 0 &&
+            (arg[len - ul - 1] >= '0' && arg[len - ul - 1] <= '9')) {
+            snprintf(num, sizeof num, "%.*sms", (int)(len - ul), arg);
+            if (ps_parse_duration_ns(num, &ns) != 0)
+                break;
+            *seconds = (double)ns * 1e-9 * big[i].ms_per;
+            return *seconds >= 1e-3 ? 0 : ps_fail(err, "--max-time: '%s' is below 1ms", arg);
+        }
+    }
+    if (ns == 0 && ps_parse_duration_ns(arg, &ns) == 0 && ns >= 1000000) {
+        *seconds = (double)ns * 1e-9;
+        return 0;
+    }
+    return ps_fail(err, "--max-time: '%s' is not a duration from 1ms, such as 90s, "
+                   "2m or 500ms", arg);
+}
+
+/* The stopping options that join: -r is the fixed count, the rest belong
+ * to --ci-width (only --max-time applies to both). */
+static int check_stopping(ps_run_opts *o, unsigned given, ps_err *err)
+{
+    ps_stop_rule *r = &o->stop;
+    r->reps = o->reps;
+    if (r->ci_width <= 0.0) {
+        if (given & (1u << 1))
+            return ps_fail(err, "--min-reps applies with --ci-width (a fixed count is -r)");
+        if (given & (1u << 2))
+            return ps_fail(err, "--max-reps applies with --ci-width (a fixed count is -r)");
+        return 0;
+    }
+    if (given & (1u << 0))
+        return ps_fail(err, "-r/--reps fixes the count; with --ci-width use --min-reps "
+                       "and --max-reps");
+    if (r->min_reps > r->max_reps)
+        return ps_fail(err, "--min-reps %d is above --max-reps %d%s", r->min_reps,
+                       r->max_reps, (given & (1u << 2)) ? "" : " (the default)");
+    return 0;
+}
+
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
                         double out[PS_MAX_PARAMS])
 {
@@ -326,6 +414,16 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         if (parse_int("--seed", arg, 0, UINT64_MAX / 2, &o->seed, err)) return -1;
         o->have_seed = 1;
         return 0;
+    case OPT_CI_WIDTH: return parse_ci_width(arg, &o->stop.ci_width, err);
+    case OPT_MIN_REPS:
+        if (parse_int("--min-reps", arg, 1, 1000000, &v, err)) return -1;
+        o->stop.min_reps = (int)v;
+        return 0;
+    case OPT_MAX_REPS:
+        if (parse_int("--max-reps", arg, 1, 1000000, &v, err)) return -1;
+        o->stop.max_reps = (int)v;
+        return 0;
+    case OPT_MAX_TIME: return parse_budget(arg, &o->stop.max_time, err);
     case OPT_SCHEDULE:
         if (strcmp(arg, "static") == 0) o->schedule = PS_SCHED_STATIC;
         else if (strcmp(arg, "dynamic") == 0) o->schedule = PS_SCHED_DYNAMIC;
@@ -388,6 +486,8 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     o->reps = 5;
     o->warmup = 1;
     o->baseline = 1;
+    o->stop = (ps_stop_rule){.reps = 5, .min_reps = PS_MIN_REPS_DEFAULT,
+                             .max_reps = PS_MAX_REPS_DEFAULT};
     o->gil = (ps_gil_params){.model = PS_GIL_NEW, .interval_ns = 5000000,
                              .check_interval = 100, .stats = 1};
     size_t used = 0;
@@ -402,6 +502,7 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     optind = 1;
     opterr = 0;  /* we say what was wrong ourselves, in one line */
     int c, tpr_given = 0;
+    unsigned stop_given = 0;  /* bits: -r, --min-reps, --max-reps */
     while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", long_opts, NULL)) != -1) {
         if (c == 'h') {
             ps_run_usage();
@@ -416,6 +517,8 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
         if (c == ':')
             return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
         tpr_given |= c == OPT_TPR;
+        stop_given |= (c == 'r' ? 1u : 0u) | (c == OPT_MIN_REPS ? 2u : 0u) |
+                      (c == OPT_MAX_REPS ? 4u : 0u);
         if (parse_one(o, c, optarg, err) != 0)
             return -1;
     }
@@ -425,5 +528,7 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
         return ps_fail(err, "run: --kernel is required (parscale list shows the kernels)");
     if (o->nbackends == 0)
         return ps_fail(err, "run: --backend is required (seq, gil, omp, mpi, hybrid)");
+    if (check_stopping(o, stop_given, err) != 0)
+        return -1;
     return check_hybrid(o, tpr_given, err);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "stopping.h"
 #include "util.h"
 
 #define PS_MAX_LIST 64
@@ -25,7 +26,8 @@ typedef struct ps_run_opts {
     uint64_t size;
     enum ps_scaling scalings[2];
     int nscalings;
-    int reps, warmup;
+    int reps, warmup;        /* reps: -r, the fixed count (also in stop) */
+    ps_stop_rule stop;       /* -r, or --ci-width/--min-reps/--max-reps; --max-time */
     uint32_t steps;          /* 0: the kernel's default */
     enum ps_schedule schedule;
     uint64_t chunk;

@@ -21,6 +21,7 @@
 #include "csv.h"
 #include "mpi_env.h"
 #include "stats.h"
+#include "stopping.h"
 #include "sysinfo.h"
 #include "timer.h"
 #ifdef PARSCALE_HAVE_OPENMP
@@ -88,6 +89,28 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
     return c;
 }
 
+/* The seq point every speedup of p is measured against (the same kernel,
+ * size and scaling), or NULL. */
+static const ps_point *find_base(const ps_plan *plan, const ps_point *p)
+{
+    for (int i = 0; i < plan->npoints; i++) {
+        const ps_config *c = &plan->points[i].cfg;
+        if (c->kernel == p->cfg.kernel && strcmp(c->backend->name, "seq") == 0 &&
+            c->n == p->cfg.n && c->scaling == p->cfg.scaling)
+            return &plan->points[i];
+    }
+    return NULL;
+}
+
+/* Links each point to its speedup base, for the stopping rule. */
+static void link_bases(ps_plan *plan)
+{
+    for (int i = 0; i < plan->npoints; i++) {
+        const ps_point *b = find_base(plan, &plan->points[i]);
+        plan->points[i].base = b && b != &plan->points[i] ? (int)(b - plan->points) : -1;
+    }
+}
+
 int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
 {
     memset(plan, 0, sizeof *plan);
@@ -116,6 +139,7 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
             }
         }
     }
+    link_bases(plan);
     if (o->csv && ctx->rank == 0 && ps_csv_check(o->csv, err) != 0)
         return -1;
     return 0;
@@ -271,10 +295,12 @@ static int write_meta(const ps_run_opts *o, const ps_ctx *ctx, run_info *ri, ps_
     ps_buf_json_str(&extra, ts);
     ps_buf_put(&extra, ",\"command\":", 11);
     ps_buf_json_str(&extra, o->command);
-    ps_buf_printf(&extra, ",\"seed\":%llu,\"ranks\":%d,\"cores_total\":%d,"
-                  "\"reps\":%d,\"warmup\":%d",
-                  (unsigned long long)ri->seed, ctx->nranks, ri->total_cores,
-                  o->reps, o->warmup);
+    ps_buf_printf(&extra, ",\"seed\":%llu,\"ranks\":%d,\"cores_total\":%d,",
+                  (unsigned long long)ri->seed, ctx->nranks, ri->total_cores);
+    if (o->stop.ci_width > 0)  /* no fixed count: the closing stopping line says */
+        ps_buf_printf(&extra, "\"reps\":null,\"warmup\":%d", o->warmup);
+    else
+        ps_buf_printf(&extra, "\"reps\":%d,\"warmup\":%d", o->reps, o->warmup);
     ps_sysinfo_json(&ri->sys, extra.data, &line);
     ps_buf_put(&line, "\n", 1);
     char path[4096];
@@ -284,6 +310,53 @@ static int write_meta(const ps_run_opts *o, const ps_ctx *ctx, run_info *ri, ps_
     ps_buf_free(&line);
     if (rc == 0)
         ri->meta_written = 1;
+    return rc;
+}
+
+/* The closing metadata line of a run: the stopping rule and what it
+ * decided for each configuration (the CSV schema stays as it is). */
+static int write_stopping(const ps_run_opts *o, const ps_plan *plan, const run_info *ri,
+                          ps_err *err)
+{
+    if (!ri->meta_written || !o->csv)
+        return 0;
+    const ps_stop_rule *r = &o->stop;
+    const int adaptive = r->ci_width > 0;
+    ps_buf b = {0};
+    ps_buf_put(&b, "{\"record\":\"stopping\",\"run_id\":", 30);
+    ps_buf_json_str(&b, ri->run_id);
+    ps_buf_put(&b, ",\"schema\":", 10);
+    ps_buf_json_str(&b, PS_CSV_SCHEMA);
+    if (adaptive)
+        ps_buf_printf(&b, ",\"rule\":{\"ci_width\":%.6g,\"min_reps\":%d,\"max_reps\":%d,",
+                      r->ci_width, r->min_reps, r->max_reps);
+    else
+        ps_buf_printf(&b, ",\"rule\":{\"ci_width\":null,\"min_reps\":null,\"max_reps\":null,");
+    if (r->max_time > 0)
+        ps_buf_printf(&b, "\"max_time\":%.6g},\"configs\":[", r->max_time);
+    else
+        ps_buf_printf(&b, "\"max_time\":null},\"configs\":[");
+    for (int i = 0; i < plan->npoints; i++) {
+        const ps_point *p = &plan->points[i];
+        const ps_config *c = &p->cfg;
+        ps_buf_printf(&b, "%s{\"kernel\":", i ? "," : "");
+        ps_buf_json_str(&b, c->kernel->name);
+        ps_buf_put(&b, ",\"backend\":", 11);
+        ps_buf_json_str(&b, c->backend->name);
+        ps_buf_printf(&b, ",\"workers\":%d,\"threads\":%d,\"ranks\":%d,\"scaling\":\"%s\","
+                      "\"size\":%llu,\"reps\":%d,\"reason\":\"%s\",", c->workers, c->threads,
+                      c->ranks, scaling_name(c->scaling), (unsigned long long)c->n, p->runs,
+                      ps_stop_reason_name(p->reason));
+        if (isnan(p->rel_width))
+            ps_buf_printf(&b, "\"rel_width\":null}");
+        else
+            ps_buf_printf(&b, "\"rel_width\":%.6g}", p->rel_width);
+    }
+    ps_buf_put(&b, "]}\n", 3);
+    char path[4096];
+    snprintf(path, sizeof path, "%s.meta.jsonl", o->csv);
+    int rc = ps_append_locked(path, b.data, b.len, err);
+    ps_buf_free(&b);
     return rc;
 }
 
@@ -316,16 +389,17 @@ static int participates(const ps_ctx *ctx, const ps_config *c)
 }
 
 static void progress(const ps_run_opts *o, const ps_ctx *ctx, int done, int total,
-                     const ps_config *c, int round)
+                     const ps_config *c, int num, int warm)
 {
     if (o->quiet || ctx->rank != 0 || !isatty(STDERR_FILENO))
         return;
-    if (round < o->warmup)
-        fprintf(stderr, "\r\033[K  [%d/%d] %s %s w=%d warm-up %d", done, total,
-                c->kernel->name, c->backend->name, c->workers, round + 1);
+    char count[32];
+    if (total > 0)
+        snprintf(count, sizeof count, "%d/%d", done, total);
     else
-        fprintf(stderr, "\r\033[K  [%d/%d] %s %s w=%d rep %d", done, total,
-                c->kernel->name, c->backend->name, c->workers, round - o->warmup + 1);
+        snprintf(count, sizeof count, "%d", done);
+    fprintf(stderr, "\r\033[K  [%s] %s %s w=%d %s %d", count, c->kernel->name,
+            c->backend->name, c->workers, warm ? "warm-up" : "rep", num + 1);
     fflush(stderr);
 }
 
@@ -354,7 +428,7 @@ static int record(ps_point *p, const ps_rep *rep, int ran)
     return 0;
 }
 
-static void print_summary(const ps_plan *plan, const run_info *ri);
+static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_info *ri);
 static void print_warnings(const ps_plan *plan, const ps_run_opts *o, const run_info *ri);
 
 /* Workers seen on one CPU in most repetitions while there were cores for
@@ -379,6 +453,26 @@ static void warn_placement(const ps_plan *plan, const run_info *ri)
     }
 }
 
+/* The run's first line: what is measured and how long it goes on. */
+static void print_header(const ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx,
+                         const run_info *ri)
+{
+    const ps_stop_rule *r = &o->stop;
+    char how[160], budget[48] = "";
+    if (r->max_time > 0)
+        snprintf(budget, sizeof budget, ", within %.3g s", r->max_time);
+    if (r->ci_width > 0)
+        snprintf(how, sizeof how, "until each 95%% CI of the median is within %.3g%% "
+                 "(%d to %d reps%s)", 100.0 * r->ci_width, r->min_reps, r->max_reps, budget);
+    else
+        snprintf(how, sizeof how, "x %d rep%s%s", r->reps, r->reps == 1 ? "" : "s", budget);
+    printf("parscale %s: run %s, %d configuration%s %s (+%d warm-up), "
+           "interleaved; %d core%s here%s\n",
+           ri->sys.version, ri->run_id, plan->npoints, plan->npoints == 1 ? "" : "s",
+           how, o->warmup, ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s",
+           ctx->nranks > 1 ? ", under MPI" : "");
+}
+
 static void make_run_id(run_info *ri)
 {
     char ts[32];
@@ -388,6 +482,137 @@ static void make_run_id(run_info *ri)
     strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(ri->run_id, sizeof ri->run_id, "%s-%05x", ts,
              (unsigned)(ps_now_ns() ^ (uint64_t)getpid()) & 0xfffffu);
+}
+
+/* The loop's state on one rank, so each step is a short function. */
+typedef struct loop {
+    ps_plan *plan;
+    const ps_run_opts *o;
+    const ps_ctx *ctx;
+    run_info *ri;
+    int *order;            /* this round's configurations, shuffled */
+    char *active;          /* per configuration: still measured (same on every rank) */
+    ps_stop_item *items;   /* rank 0: the stopping rule's view of each */
+    uint64_t rs;           /* shuffle state, the same on every rank */
+    double t0;             /* rank 0: when the run started */
+    int done, total;       /* repetitions so far; total, or 0 when open-ended */
+    int any_failed;
+} loop;
+
+/* Runs one repetition of p here (if this rank takes part) and, on rank 0,
+ * records and writes it; warm = warm-up round (not recorded). */
+static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
+{
+    const ps_ctx *ctx = L->ctx;
+    const ps_config *c = &p->cfg;
+    ps_rep rep;
+    memset(&rep, 0, sizeof rep);
+    int ran = 0;
+    progress(L->o, ctx, ++L->done, L->total, c, warm ? round : p->runs, warm);
+    double w0 = ps_now();
+    if (participates(ctx, c)) {
+        ps_err rerr = {""};
+        unsigned long long a0, s0, a1, s1;
+        int ticks = ps_cpu_ticks(&a0, &s0) == 0;
+        if (c->backend->run(ctx, c, &rep, &rerr) == 0)
+            ran = 1;
+        else
+            snprintf(rep.error, sizeof rep.error, "%s", rerr.msg);
+        rep.steal = ticks && ps_cpu_ticks(&a1, &s1) == 0 && a1 > a0
+                        ? (double)(s1 - s0) / (double)(a1 - a0) : -1.0;
+    }
+    if (ps_mpi_idle_sync(ctx, err) != 0)
+        return -1;
+    if (ctx->rank != 0 || warm)
+        return 0;
+    p->wall = ps_now() - w0;
+    int repno = p->runs++;
+    if (record(p, &rep, ran) != 0)
+        return ps_fail(err, "out of memory");
+    if (!ran || !rep.verified)
+        L->any_failed = 1;
+    if (!L->o->csv)
+        return 0;
+    ps_csv_row row;
+    ps_buf b = {0};
+    fill_row(&row, c, &rep, ran, repno, L->ri);
+    ps_csv_row_format(&row, &b);
+    int rc = write_meta(L->o, ctx, L->ri, err) != 0 ||
+             ps_csv_append(L->o->csv, b.data, b.len, err) != 0 ? -1 : 0;
+    ps_buf_free(&b);
+    return rc;
+}
+
+/* One round: every active configuration once, in an order shuffled the
+ * same way on every rank. */
+static int run_round(loop *L, int round, int warm, ps_err *err)
+{
+    int n = 0, status = 0;
+    for (int i = 0; i < L->plan->npoints; i++)
+        if (L->active[i])
+            L->order[n++] = i;
+    shuffle(L->order, n, &L->rs);
+    for (int oi = 0; oi < n && status == 0; oi++)
+        status = run_one(L, &L->plan->points[L->order[oi]], round, warm, err);
+    /* a failed write on rank 0 stops every rank at the same point */
+    if (!ps_mpi_all_ok(L->ctx, status == 0) && status == 0)
+        status = ps_fail(err, "rank 0 stopped the run");
+    return status;
+}
+
+/* Rank 0, after a timed round: which configurations still run, by the
+ * stopping rule and the budget.  Returns how many. */
+static int decide(loop *L, int first_round)
+{
+    const ps_stop_rule *r = &L->o->stop;
+    ps_plan *plan = L->plan;
+    for (int i = 0; i < plan->npoints; i++) {
+        const ps_point *p = &plan->points[i];
+        L->items[i] = (ps_stop_item){.x = p->seconds, .n = p->nsamples, .runs = p->runs,
+                                     .base = p->base};
+    }
+    int running = ps_stop_round(r, L->items, plan->npoints);
+    double next = 0.0;
+    for (int i = 0; i < plan->npoints; i++)
+        if (L->items[i].reason == PS_STOP_RUNNING)
+            next += plan->points[i].wall;
+    if (running > 0 && !first_round && !ps_stop_round_fits(r, ps_now() - L->t0, next)) {
+        ps_stop_out_of_time(r, L->items, plan->npoints);
+        running = 0;
+    }
+    for (int i = 0; i < plan->npoints; i++) {
+        plan->points[i].reason = L->items[i].reason;
+        plan->points[i].rel_width = L->items[i].rel_width;
+        L->active[i] = L->items[i].reason == PS_STOP_RUNNING;
+    }
+    return running;
+}
+
+/* Warm-up rounds, then timed rounds until rank 0's stopping rule says
+ * every configuration is done; each decision is broadcast, so every rank
+ * walks the same schedule. */
+static int run_rounds(loop *L, ps_err *err)
+{
+    const int np = L->plan->npoints;
+    memset(L->active, 1, (size_t)np);
+    int round = 0;
+    for (; round < L->o->warmup; round++)
+        if (run_round(L, round, 1, err) != 0)
+            return -1;
+    for (int first = 1;; first = 0, round++) {
+        int go = 1;
+        if (!first) {
+            if (L->ctx->rank == 0)
+                go = decide(L, 0) > 0;
+            if (ps_mpi_bcast(L->ctx, L->active, (size_t)np, err) != 0 ||
+                ps_mpi_bcast(L->ctx, &go, sizeof go, err) != 0)
+                return -1;
+        }
+        if (!go)
+            return 0;
+        if (run_round(L, round, 0, err) != 0)
+            return -1;
+    }
 }
 
 int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
@@ -411,82 +636,33 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     ri.total_cores = ctx->cores > 0 ? ctx->cores : ri.sys.cores_online;
 
     if (ctx->rank == 0 && !o->quiet) {
-        printf("parscale %s: run %s, %d configuration%s x %d rep%s (+%d warm-up), "
-               "interleaved; %d core%s here%s\n",
-               ri.sys.version, ri.run_id, plan->npoints, plan->npoints == 1 ? "" : "s",
-               o->reps, o->reps == 1 ? "" : "s", o->warmup, ri.rank0_cores,
-               ri.rank0_cores == 1 ? "" : "s",
-               ctx->nranks > 1 ? ", under MPI" : "");
+        print_header(plan, o, ctx, &ri);
         print_warnings(plan, o, &ri);
         fflush(stdout);
     }
 
-    int *order = malloc((size_t)plan->npoints * sizeof *order);
-    if (!order)
-        return ps_fail(err, "out of memory");
+    loop L = {.plan = plan, .o = o, .ctx = ctx, .ri = &ri, .rs = ri.seed | 1,
+              .t0 = ps_now()};
+    L.total = o->stop.ci_width > 0 ? 0 : (o->warmup + o->reps) * plan->npoints;
+    L.order = malloc((size_t)plan->npoints * sizeof *L.order);
+    L.active = malloc((size_t)plan->npoints);
+    L.items = malloc((size_t)plan->npoints * sizeof *L.items);
     unsigned long long ticks0 = 0, steal0 = 0, ticks1 = 0, steal1 = 0;
     int have_ticks = ps_cpu_ticks(&ticks0, &steal0) == 0;
-    uint64_t rs = ri.seed | 1;
-    int rounds = o->warmup + o->reps, status = 0, any_failed = 0, done = 0;
-    const int total = rounds * plan->npoints;
-    for (int round = 0; round < rounds && status == 0; round++) {
-        for (int i = 0; i < plan->npoints; i++)
-            order[i] = i;
-        shuffle(order, plan->npoints, &rs);
-        for (int oi = 0; oi < plan->npoints && status == 0; oi++) {
-            ps_point *p = &plan->points[order[oi]];
-            const ps_config *c = &p->cfg;
-            ps_rep rep;
-            memset(&rep, 0, sizeof rep);
-            int ran = 0;
-            progress(o, ctx, ++done, total, c, round);
-            if (participates(ctx, c)) {
-                ps_err rerr = {""};
-                unsigned long long a0, s0, a1, s1;
-                int ticks = ps_cpu_ticks(&a0, &s0) == 0;
-                if (c->backend->run(ctx, c, &rep, &rerr) == 0)
-                    ran = 1;
-                else
-                    snprintf(rep.error, sizeof rep.error, "%s", rerr.msg);
-                rep.steal = ticks && ps_cpu_ticks(&a1, &s1) == 0 && a1 > a0
-                                ? (double)(s1 - s0) / (double)(a1 - a0) : -1.0;
-            }
-            if (ps_mpi_idle_sync(ctx, err) != 0) {
-                status = -1;
-                break;
-            }
-            if (ctx->rank != 0 || round < o->warmup)
-                continue;
-            int repno = round - o->warmup;
-            if (record(p, &rep, ran) != 0) {
-                status = ps_fail(err, "out of memory");
-                break;
-            }
-            if (!ran || !rep.verified)
-                any_failed = 1;
-            if (o->csv) {
-                ps_csv_row row;
-                ps_buf b = {0};
-                fill_row(&row, c, &rep, ran, repno, &ri);
-                ps_csv_row_format(&row, &b);
-                if (write_meta(o, ctx, &ri, err) != 0 ||
-                    ps_csv_append(o->csv, b.data, b.len, err) != 0)
-                    status = -1;
-                ps_buf_free(&b);
-            }
-        }
-        /* a failed write on rank 0 stops every rank at the same point */
-        if (!ps_mpi_all_ok(ctx, status == 0) && status == 0)
-            status = ps_fail(err, "rank 0 stopped the run");
-    }
-    free(order);
+    int status = L.order && L.active && L.items ? run_rounds(&L, err)
+                                                 : ps_fail(err, "out of memory");
+    free(L.order);
+    free(L.active);
+    free(L.items);
     if (ctx->rank == 0 && !o->quiet && isatty(STDERR_FILENO))
         fprintf(stderr, "\r\033[K");
     if (status != 0)
         return -1;
+    if (ctx->rank == 0 && write_stopping(o, plan, &ri, err) != 0)
+        return -1;
     if (ctx->rank == 0) {
         warn_placement(plan, &ri);
-        print_summary(plan, &ri);
+        print_summary(plan, o, &ri);
     }
     /* On a virtual machine the host may run other guests on our cores:
      * that time (steal) is invisible to every timer here but slows the
@@ -499,21 +675,10 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
                    "the run (steal); parallel timings are perturbed: rerun with more --reps "
                    "or on a quieter host\n", 100.0 * share);
     }
-    return any_failed ? 1 : 0;
+    return L.any_failed ? 1 : 0;
 }
 
 /* ---- the summary ------------------------------------------------------------ */
-
-static const ps_point *find_base(const ps_plan *plan, const ps_point *p)
-{
-    for (int i = 0; i < plan->npoints; i++) {
-        const ps_config *c = &plan->points[i].cfg;
-        if (c->kernel == p->cfg.kernel && strcmp(c->backend->name, "seq") == 0 &&
-            c->n == p->cfg.n && c->scaling == p->cfg.scaling)
-            return &plan->points[i];
-    }
-    return NULL;
-}
 
 static int backend_rank(const ps_backend *b)
 {
@@ -588,7 +753,51 @@ static void print_gil_line(const ps_point *p)
     free(v);
 }
 
-static void print_summary(const ps_plan *plan, const run_info *ri)
+/* "  [9 reps, ci, width 3.1%]" when the stopping rule was not a plain
+ * fixed count; "" otherwise, so a fixed run's summary is as before. */
+static void stop_note(const ps_point *p, const ps_run_opts *o, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (o->stop.ci_width <= 0 && p->reason == PS_STOP_REPS)
+        return;
+    char width[32] = "no interval";
+    if (!isnan(p->rel_width))
+        snprintf(width, sizeof width, "width %.2g%%", 100.0 * p->rel_width);
+    snprintf(buf, len, "  [%d rep%s, %s, %s]", p->runs, p->runs == 1 ? "" : "s",
+             ps_stop_reason_name(p->reason), width);
+}
+
+/* The closing lines: which configurations stopped short of the target
+ * (or of -r under a budget), and why. */
+static void print_unfinished(const ps_point *const *sorted, int n, const ps_run_opts *o)
+{
+    int short_of = 0;
+    for (int i = 0; i < n; i++)
+        short_of += sorted[i]->reason != PS_STOP_CI && sorted[i]->reason != PS_STOP_REPS;
+    if (short_of == 0) {
+        if (o->stop.ci_width > 0)
+            printf("\n  every configuration reached the %.3g%% target\n",
+                   100.0 * o->stop.ci_width);
+        return;
+    }
+    if (o->stop.ci_width > 0)
+        printf("\n  %d of %d configuration%s never reached the %.3g%% target:\n", short_of, n,
+               n == 1 ? "" : "s", 100.0 * o->stop.ci_width);
+    else
+        printf("\n  %d of %d configuration%s stopped before %d repetitions:\n", short_of, n,
+               n == 1 ? "" : "s", o->stop.reps);
+    for (int i = 0; i < n; i++) {
+        const ps_point *p = sorted[i];
+        if (p->reason == PS_STOP_CI || p->reason == PS_STOP_REPS)
+            continue;
+        char note[80];
+        stop_note(p, o, note, sizeof note);
+        printf("    %s %s w=%d %s: %s\n", p->cfg.kernel->name, p->cfg.backend->name,
+               p->cfg.workers, scaling_name(p->cfg.scaling), note + 2);
+    }
+}
+
+static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_info *ri)
 {
     const ps_point **sorted = malloc((size_t)plan->npoints * sizeof *sorted);
     if (!sorted)
@@ -641,9 +850,11 @@ static void print_summary(const ps_plan *plan, const run_info *ri)
             snprintf(sp, sizeof sp, "%.2f", speedup);
             snprintf(eff, sizeof eff, "%.2f", speedup / c->workers);
         }
-        printf("  %-11s %4d %14s  %-25s %8s %6s  %.4g %s%s\n", label, c->workers, med, ci,
+        char note[80];
+        stop_note(p, o, note, sizeof note);
+        printf("  %-11s %4d %14s  %-25s %8s %6s  %.4g %s%s%s\n", label, c->workers, med, ci,
                sp, eff, work / s.median, c->kernel->rate_unit,
-               p->failures ? "  (some reps FAILED)" : "");
+               p->failures ? "  (some reps FAILED)" : "", note);
         any_over |= strchr(label, '*') != NULL;
         any_approx |= !s.ci_exact;
         if (p->gil && is_gil(c))
@@ -664,6 +875,7 @@ static void print_summary(const ps_plan *plan, const run_info *ri)
                ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s");
     if (any_approx)
         printf("  ~ fewer than 6 repetitions: no 95%% CI of the median exists; min..max shown\n");
+    print_unfinished(sorted, plan->npoints, o);
     free(sorted);
 }
 
@@ -678,7 +890,7 @@ static void print_warnings(const ps_plan *plan, const ps_run_opts *o, const run_
     if (s->governor[0] && strcmp(s->governor, "performance") != 0)
         printf("  warning: CPU frequency governor is '%s'; set 'performance' for stable "
                "timings\n", s->governor);
-    if (o->reps < 6)
+    if (o->stop.ci_width <= 0 && o->reps < 6)
         printf("  note: %d repetitions give no 95%% confidence interval of the median "
                "(6 or more do)\n", o->reps);
     int threads_max = 0;

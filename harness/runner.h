@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "options.h"
+#include "stopping.h"
 
 /* Everything measured for one configuration. */
 typedef struct ps_point {
@@ -15,6 +16,12 @@ typedef struct ps_point {
     char first_error[256];
     ps_gil_report *gil;  /* one per timed repetition (gil backend) */
     int cpu_shared_reps; /* timed repetitions with workers sharing a CPU */
+    int base;            /* index of its speedup base in the plan, or -1 */
+    /* rank 0: the stopping rule's record */
+    int runs;            /* timed repetitions run, failed ones included */
+    enum ps_stop_reason reason;
+    double rel_width;    /* final (ci_hi - ci_lo) / median; NAN below 6 samples */
+    double wall;         /* wall time of its last repetition, set-up included */
 } ps_point;
 
 typedef struct ps_plan {
