@@ -12,6 +12,7 @@
 #include "runner.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,7 @@ typedef struct run_info {
     int rank0_cores;        /* cores rank 0 may run on (its threads' share) */
     ps_sysinfo sys;
     int meta_written;
+    int steal_reported;     /* /proc/stat's steal was above 0 at the start */
 } run_info;
 
 static const char *scaling_name(enum ps_scaling s)
@@ -425,6 +427,10 @@ static int record(ps_point *p, const ps_rep *rep, int ran)
     }
     p->seconds[p->nsamples++] = rep->seconds;
     p->cpu_shared_reps += rep->cpu_shared > 0;
+    if (rep->steal >= 0) {
+        p->steal_sum += rep->steal;
+        p->steal_n++;
+    }
     return 0;
 }
 
@@ -518,8 +524,8 @@ static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
             ran = 1;
         else
             snprintf(rep.error, sizeof rep.error, "%s", rerr.msg);
-        rep.steal = ticks && ps_cpu_ticks(&a1, &s1) == 0 && a1 > a0
-                        ? (double)(s1 - s0) / (double)(a1 - a0) : -1.0;
+        rep.steal = L->ri->steal_reported && ticks && ps_cpu_ticks(&a1, &s1) == 0 &&
+                    a1 > a0 ? (double)(s1 - s0) / (double)(a1 - a0) : -1.0;
     }
     if (ps_mpi_idle_sync(ctx, err) != 0)
         return -1;
@@ -649,6 +655,9 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     L.items = malloc((size_t)plan->npoints * sizeof *L.items);
     unsigned long long ticks0 = 0, steal0 = 0, ticks1 = 0, steal1 = 0;
     int have_ticks = ps_cpu_ticks(&ticks0, &steal0) == 0;
+    /* A hypervisor that never reports steal leaves it at 0 since boot:
+     * then 0 would read as "a quiet host", so the column stays empty. */
+    ri.steal_reported = have_ticks && steal0 > 0;
     int status = L.order && L.active && L.items ? run_rounds(&L, err)
                                                  : ps_fail(err, "out of memory");
     free(L.order);
@@ -667,7 +676,10 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     /* On a virtual machine the host may run other guests on our cores:
      * that time (steal) is invisible to every timer here but slows the
      * slowest worker, so say how much of it there was. */
-    if (ctx->rank == 0 && have_ticks && ps_cpu_ticks(&ticks1, &steal1) == 0 &&
+    if (ctx->rank == 0 && !o->quiet && !ri.steal_reported)
+        printf("  steal: not reported by this hypervisor (/proc/stat shows none since "
+               "boot), so the steal column is empty, not 0\n");
+    if (ctx->rank == 0 && ri.steal_reported && ps_cpu_ticks(&ticks1, &steal1) == 0 &&
         ticks1 > ticks0) {
         double share = (double)(steal1 - steal0) / (double)(ticks1 - ticks0);
         if (share > 0.02)
@@ -767,9 +779,71 @@ static void stop_note(const ps_point *p, const ps_run_opts *o, char *buf, size_t
              ps_stop_reason_name(p->reason), width);
 }
 
+/* The null kernel's median per repetition under p's backend and workers
+ * in this plan: what the harness itself costs; NAN when not measured. */
+static double null_cost(const ps_plan *plan, const ps_point *p)
+{
+    for (int i = 0; i < plan->npoints; i++) {
+        const ps_point *q = &plan->points[i];
+        if (strcmp(q->cfg.kernel->name, "null") == 0 && q->cfg.backend == p->cfg.backend &&
+            q->cfg.workers == p->cfg.workers && q->cfg.threads == p->cfg.threads &&
+            q->nsamples > 0 && q != p)
+            return median_of(q->seconds, q->nsamples);
+    }
+    return NAN;
+}
+
+/* Appends one cause to buf, "; " after the first. */
+static void PS_PRINTF(4, 5) add_cause(char *buf, size_t len, size_t *used,
+                                      const char *fmt, ...)
+{
+    if (*used && *used + 2 < len) {
+        memcpy(buf + *used, "; ", 3);
+        *used += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *used, len - *used, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *used = *used + (size_t)w < len ? *used + (size_t)w : len - 1;
+}
+
+/* The causes of a wide interval this run can see, as "; "-separated
+ * text: oversubscription, steal, repetitions short against the clock or
+ * the harness's own cost, a budget too small for six repetitions. */
+static void noise_causes(const ps_plan *plan, const ps_point *p, const run_info *ri,
+                         char *buf, size_t len)
+{
+    const ps_config *c = &p->cfg;
+    size_t used = 0;
+    buf[0] = '\0';
+    double med = p->nsamples ? median_of(p->seconds, p->nsamples) : NAN;
+    if (c->workers > cores_for(c, ri))
+        add_cause(buf, len, &used, "oversubscribed (%d workers on %d cores)", c->workers, cores_for(c, ri));
+    if (p->steal_n > 0 && p->steal_sum / p->steal_n > 0.02)
+        add_cause(buf, len, &used, "steal took %.0f%% of the CPU during its repetitions",
+              100.0 * p->steal_sum / p->steal_n);
+    double tick = ri->sys.timer_tick > 0 ? ri->sys.timer_tick : 1e-9;
+    if (med < 1000.0 * tick)
+        add_cause(buf, len, &used, "repetitions of %.3g s are under 1000 clock steps (%.3g s): use a larger --size",
+              med, tick);
+    double nc = null_cost(plan, p);
+    if (!isnan(nc) && med < 100.0 * nc)
+        add_cause(buf, len, &used, "repetitions are only %.0fx the harness's own cost (null kernel %.3g s): "
+              "use a larger --size", med / nc, nc);
+    if (p->reason == PS_STOP_MAX_TIME && p->nsamples < PS_MIN_REPS_DEFAULT)
+        add_cause(buf, len, &used, "the budget allowed %d valid repetition%s: raise --max-time", p->nsamples,
+              p->nsamples == 1 ? "" : "s");
+    if (used == 0)
+        add_cause(buf, len, &used, "none visible here (other load on the machine?): raise --max-reps or "
+              "--max-time");
+}
+
 /* The closing lines: which configurations stopped short of the target
  * (or of -r under a budget), and why. */
-static void print_unfinished(const ps_point *const *sorted, int n, const ps_run_opts *o)
+static void print_unfinished(const ps_plan *plan, const ps_point *const *sorted, int n,
+                             const ps_run_opts *o, const run_info *ri)
 {
     int short_of = 0;
     for (int i = 0; i < n; i++)
@@ -790,10 +864,12 @@ static void print_unfinished(const ps_point *const *sorted, int n, const ps_run_
         const ps_point *p = sorted[i];
         if (p->reason == PS_STOP_CI || p->reason == PS_STOP_REPS)
             continue;
-        char note[80];
+        char note[80], why[640];
         stop_note(p, o, note, sizeof note);
-        printf("    %s %s w=%d %s: %s\n", p->cfg.kernel->name, p->cfg.backend->name,
-               p->cfg.workers, scaling_name(p->cfg.scaling), note + 2);
+        noise_causes(plan, p, ri, why, sizeof why);
+        printf("    %s %s w=%d %s: %s\n      likely: %s\n", p->cfg.kernel->name,
+               p->cfg.backend->name, p->cfg.workers, scaling_name(p->cfg.scaling), note + 2,
+               why);
     }
 }
 
@@ -875,7 +951,7 @@ static void print_summary(const ps_plan *plan, const ps_run_opts *o, const run_i
                ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s");
     if (any_approx)
         printf("  ~ fewer than 6 repetitions: no 95%% CI of the median exists; min..max shown\n");
-    print_unfinished(sorted, plan->npoints, o);
+    print_unfinished(plan, sorted, plan->npoints, o, ri);
     free(sorted);
 }
 

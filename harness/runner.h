@@ -22,6 +22,8 @@ typedef struct ps_point {
     enum ps_stop_reason reason;
     double rel_width;    /* final (ci_hi - ci_lo) / median; NAN below 6 samples */
     double wall;         /* wall time of its last repetition, set-up included */
+    double steal_sum;    /* steal shares of its valid repetitions, where reported */
+    int steal_n;
 } ps_point;
 
 typedef struct ps_plan {
