@@ -9,6 +9,8 @@
 
 void ps_run_usage(void)
 {
+    char names[256];
+    ps_backend_names(names, sizeof names);
     printf(
 "usage: parscale run --kernel K[,K...] --backend B[,B...] --workers W[,W...]\n"
 "                    [options]\n"
@@ -19,14 +21,14 @@ void ps_run_usage(void)
 "\n"
 "what to run\n"
 "  -k, --kernel LIST         kernels (parscale list); 'all' for every one\n"
-"  -b, --backend LIST        seq, gil, omp, mpi, hybrid (parscale list); 'all'\n"
+"  -b, --backend LIST        %s (parscale list); 'all'\n"
 "  -w, --workers LIST        worker counts, e.g. 1,2,4 (default 1)\n"
 "  -s, --size N|test|quick|full   problem size: an index count, or the\n"
 "                            kernel's own test/quick/full size (default quick)\n"
 "      --scaling strong|weak|strong,weak   strong: the size is fixed;\n"
 "                            weak: size = N x workers (default strong)\n"
 "      --steps S             iterations of iterative kernels (default: kernel's)\n"
-"      --no-baseline         do not add seq as the speedup base\n"
+"      --no-baseline         do not add the speedup base (seq)\n"
 "      --param K.NAME=V      set a kernel parameter, e.g. io.wait_us=100\n"
 "                            (parscale list --params shows them)\n"
 "\n"
@@ -42,19 +44,12 @@ void ps_run_usage(void)
 "      --max-time T          wall-clock budget of the whole run, e.g. 90s, 2m,\n"
 "                            500ms; a round that would not end within it is\n"
 "                            not started (the first timed round always runs)\n"
-"      --seed N              seed of the interleaving order (default: time)\n"
-"\n"
-"omp backend\n"
-"      --schedule static|dynamic|guided   (default static)\n"
-"      --chunk N             indices per chunk for dynamic/guided\n"
-"\n"
-"hybrid backend (MPI ranks x OpenMP threads; run under mpirun)\n"
-"      --threads-per-rank T[,T...]   threads in each rank (default 1).  Each\n"
-"                            worker count W runs as W/t ranks of t threads,\n"
-"                            t = min(T, W), for every T: W must be a multiple\n"
-"                            of each t, and mpirun must start at least W/t\n"
-"                            ranks (so -w 1,2,4 --threads-per-rank 2 runs\n"
-"                            1x1, 1x2, 2x2).  Rows record ranks and threads.\n"
+"      --seed N              seed of the interleaving order (default: time)\n",
+           names);
+    for (const ps_backend *const *b = ps_backends; *b; b++)
+        if ((*b)->help)
+            printf("\n%s", (*b)->help);
+    printf(
 "\n"
 "placement (omp, hybrid; the CPU each worker ended on is the cpus column)\n"
 "      --bind close|spread|primary|true|false   OMP_PROC_BIND for this run.\n"
@@ -66,22 +61,6 @@ void ps_run_usage(void)
 "      --places cores|threads|sockets|LIST   OMP_PLACES with --bind\n"
 "                            (default cores)\n"
 "\n"
-"gil backend (an emulated CPython global interpreter lock)\n"
-"      --gil-model new|old   new: CPython 3.2+ (default); old: before 3.2\n"
-"      --switch-interval T   new model's interval, e.g. 5ms, 100us (default 5ms)\n"
-"      --check-interval N    old model's ticks between releases (default 100)\n"
-"      --tick N              indices per tick (default: the kernel's ~1 us;\n"
-"                            old model: a twentieth, so 100 ticks ~ 5 us;\n"
-"                            with --gil-release: 1000x, ~1 ms, so a release\n"
-"                            and retake cost a few percent of a tick)\n"
-"      --gil-release F       fraction 0 <= F < 1 of each tick run with the\n"
-"                            lock released, as C extensions do (default 0)\n"
-"      --no-gil-stats        do not time acquires, holds and handoffs\n"
-"      --gil-cpu-threads N   run N extra CPU-bound count threads under the\n"
-"                            same lock while the measured ones run (convoy\n"
-"                            effect); rows report the measured kernel's rate\n"
-"                            and threads = workers + N (default 0)\n"
-"\n"
 "output\n"
 "  -o, --csv FILE            append raw rows to FILE (metadata: FILE.meta.jsonl)\n"
 "  -q, --quiet               no progress, summary only\n"
@@ -90,9 +69,9 @@ void ps_run_usage(void)
 
 enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
-    OPT_SCHEDULE, OPT_CHUNK, OPT_GIL_MODEL, OPT_SWITCH, OPT_CHECK, OPT_TICK,
-    OPT_PARAM, OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU, OPT_TPR, OPT_BIND, OPT_PLACES,
+    OPT_PARAM, OPT_BIND, OPT_PLACES,
     OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME,
+    OPT_BACKEND = 1024,  /* + the index of a backend's option name */
 };
 
 static const struct option long_opts[] = {
@@ -110,24 +89,58 @@ static const struct option long_opts[] = {
     {"min-reps", required_argument, NULL, OPT_MIN_REPS},
     {"max-reps", required_argument, NULL, OPT_MAX_REPS},
     {"max-time", required_argument, NULL, OPT_MAX_TIME},
-    {"schedule", required_argument, NULL, OPT_SCHEDULE},
-    {"chunk", required_argument, NULL, OPT_CHUNK},
-    {"gil-model", required_argument, NULL, OPT_GIL_MODEL},
-    {"switch-interval", required_argument, NULL, OPT_SWITCH},
-    {"check-interval", required_argument, NULL, OPT_CHECK},
-    {"tick", required_argument, NULL, OPT_TICK},
-    {"gil-release", required_argument, NULL, OPT_RELEASE},
-    {"no-gil-stats", no_argument, NULL, OPT_NO_GIL_STATS},
     {"param", required_argument, NULL, OPT_PARAM},
-    {"gil-cpu-threads", required_argument, NULL, OPT_GIL_CPU},
-    {"threads-per-rank", required_argument, NULL, OPT_TPR},
     {"bind", required_argument, NULL, OPT_BIND},
     {"places", required_argument, NULL, OPT_PLACES},
     {"csv", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
 };
+#define NBASE_OPTS (sizeof long_opts / sizeof long_opts[0])
+#define MAX_OPTS (NBASE_OPTS + 64)
+
+/* The options of every backend in this build, once per name, after the
+ * harness's own: what getopt_long is given. */
+typedef struct opt_table {
+    struct option all[MAX_OPTS + 1];
+    const char *backend_names[MAX_OPTS];  /* by val - OPT_BACKEND */
+} opt_table;
+
+static void opt_table_build(opt_table *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t n = 0, nb = 0;
+    for (; n < NBASE_OPTS; n++)
+        t->all[n] = long_opts[n];
+    for (const ps_backend *const *b = ps_backends; *b; b++) {
+        for (const ps_backend_option *bo = (*b)->options; bo && bo->name; bo++) {
+            size_t j = 0;
+            while (j < nb && strcmp(t->backend_names[j], bo->name) != 0)
+                j++;
+            if (j < nb || n == MAX_OPTS)
+                continue;
+            t->backend_names[nb] = bo->name;
+            t->all[n++] = (struct option){bo->name, bo->has_arg ? required_argument
+                                                                : no_argument,
+                                          NULL, OPT_BACKEND + (int)nb};
+            nb++;
+        }
+    }
+}
+
+/* A backend option goes to every backend that has one of that name. */
+static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
+                             ps_err *err)
+{
+    for (int i = 0; ps_backends[i]; i++) {
+        const ps_backend *b = ps_backends[i];
+        for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
+            if (strcmp(bo->name, name) == 0 &&
+                b->opt_parse(o->backend_opts[i].bytes, name, arg, err) != 0)
+                return -1;
+    }
+    return 0;
+}
 
 static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
 {
@@ -163,11 +176,9 @@ static int parse_backends(ps_run_opts *o, char *arg, ps_err *err)
         return ps_fail(err, "--backend: empty item in the list");
     for (int i = 0; i < n; i++) {
         if (!(o->backends[i] = ps_backend_find(items[i]))) {
-            static const char *const known_elsewhere[] = {"omp", "mpi", "hybrid"};
-            for (size_t j = 0; j < sizeof known_elsewhere / sizeof *known_elsewhere; j++)
-                if (strcmp(items[i], known_elsewhere[j]) == 0)
-                    return ps_fail(err, "backend '%s' is not in this build (its "
-                                   "library was not found at configure time)", items[i]);
+            const char *why = ps_backend_absent(items[i]);
+            if (why)
+                return ps_fail(err, "backend '%s' is not in this build (%s)", items[i], why);
             return ps_fail(err, "unknown backend '%s' (parscale list shows them)", items[i]);
         }
     }
@@ -210,30 +221,22 @@ static int parse_bind(ps_run_opts *o, const char *arg, ps_err *err)
     return ps_fail(err, "--bind: '%s' is not close, spread, primary, true or false", arg);
 }
 
-/* The rules that join options: --threads-per-rank belongs to hybrid, and
- * every hybrid worker count W must split into whole ranks of min(T, W)
- * threads (a rank never has more threads than there are workers). */
-static int check_hybrid(const ps_run_opts *o, int tpr_given, ps_err *err)
+/* The rules that join options: each backend's own (told whether this run
+ * uses it), and --places, which means nothing without --bind. */
+static int check_backends(const ps_run_opts *o, ps_err *err)
 {
-    int hybrid = 0;
-    for (int i = 0; i < o->nbackends; i++)
-        hybrid |= ps_backend_is_hybrid(o->backends[i]);
-    if (tpr_given && !hybrid)
-        return ps_fail(err, "--threads-per-rank applies to --backend hybrid only");
     if (o->places && !o->bind)
         return ps_fail(err, "--places needs --bind (OMP_PLACES without OMP_PROC_BIND "
                        "binds nothing)");
-    if (!hybrid)
-        return 0;
-    for (int i = 0; i < o->nworkers; i++)
-        for (int j = 0; j < o->ntpr; j++) {
-            int t = ps_threads_per_rank(o->tpr[j], o->workers[i]);
-            if (o->workers[i] % t != 0)
-                return ps_fail(err, "--backend hybrid: %d workers is not a whole number "
-                               "of ranks of %d threads (--threads-per-rank); use "
-                               "worker counts that are multiples of %d",
-                               o->workers[i], t, t);
-        }
+    for (int i = 0; ps_backends[i]; i++) {
+        const ps_backend *b = ps_backends[i];
+        int selected = 0;
+        for (int j = 0; j < o->nbackends; j++)
+            selected |= o->backends[j] == b;
+        if (b->opts_check && b->opts_check(o->backend_opts[i].bytes, selected, o->workers,
+                                           o->nworkers, err) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -424,44 +427,12 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         o->stop.max_reps = (int)v;
         return 0;
     case OPT_MAX_TIME: return parse_budget(arg, &o->stop.max_time, err);
-    case OPT_SCHEDULE:
-        if (strcmp(arg, "static") == 0) o->schedule = PS_SCHED_STATIC;
-        else if (strcmp(arg, "dynamic") == 0) o->schedule = PS_SCHED_DYNAMIC;
-        else if (strcmp(arg, "guided") == 0) o->schedule = PS_SCHED_GUIDED;
-        else return ps_fail(err, "--schedule: '%s' is not static, dynamic or guided", arg);
-        return 0;
-    case OPT_CHUNK: return parse_int("--chunk", arg, 1, UINT64_MAX / 2, &o->chunk, err);
-    case OPT_GIL_MODEL:
-        if (strcmp(arg, "new") == 0) o->gil.model = PS_GIL_NEW;
-        else if (strcmp(arg, "old") == 0) o->gil.model = PS_GIL_OLD;
-        else return ps_fail(err, "--gil-model: '%s' is not new or old", arg);
-        return 0;
-    case OPT_SWITCH:
-        if (ps_parse_duration_ns(arg, &o->gil.interval_ns) != 0)
-            return ps_fail(err, "--switch-interval: '%s' is not a duration such as "
-                           "5ms, 100us or 1us (1ns to 1000s)", arg);
-        return 0;
-    case OPT_CHECK:
-        if (parse_int("--check-interval", arg, 1, 100000000, &v, err)) return -1;
-        o->gil.check_interval = (uint32_t)v;
-        return 0;
-    case OPT_TICK: return parse_int("--tick", arg, 1, UINT64_MAX / 2, &o->tick, err);
-    case OPT_RELEASE:
-        if (ps_parse_fraction(arg, &o->gil_release) != 0)
-            return ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
-        return 0;
-    case OPT_NO_GIL_STATS: o->gil.stats = 0; return 0;
     case OPT_PARAM: return parse_param(o, arg, err);
-    case OPT_TPR: return parse_counts("--threads-per-rank", arg, o->tpr, &o->ntpr, err);
     case OPT_BIND: return parse_bind(o, arg, err);
     case OPT_PLACES:
         if (!*arg)
             return ps_fail(err, "--places needs a value such as cores or threads");
         o->places = arg;
-        return 0;
-    case OPT_GIL_CPU:
-        if (parse_int("--gil-cpu-threads", arg, 0, 4096, &v, err)) return -1;
-        o->gil.cpu_threads = (int)v;
         return 0;
     case 'o':
         if (!*arg)
@@ -473,14 +444,14 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
     }
 }
 
-int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
+/* Everything as it is when no option is given; the command line kept for
+ * the metadata. */
+static void set_defaults(ps_run_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->size_class = PS_SIZE_QUICK;
     o->workers[0] = 1;
     o->nworkers = 1;
-    o->tpr[0] = 1;
-    o->ntpr = 1;
     o->scalings[0] = PS_STRONG;
     o->nscalings = 1;
     o->reps = 5;
@@ -488,8 +459,9 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     o->baseline = 1;
     o->stop = (ps_stop_rule){.reps = 5, .min_reps = PS_MIN_REPS_DEFAULT,
                              .max_reps = PS_MAX_REPS_DEFAULT};
-    o->gil = (ps_gil_params){.model = PS_GIL_NEW, .interval_ns = 5000000,
-                             .check_interval = 100, .stats = 1};
+    for (int i = 0; ps_backends[i] && i < PS_MAX_BACKENDS; i++)
+        if (ps_backends[i]->opts_default)
+            ps_backends[i]->opts_default(o->backend_opts[i].bytes);
     size_t used = 0;
     for (int i = 0; i < argc && used < sizeof o->command; i++) {
         int n = snprintf(o->command + used, sizeof o->command - used, "%s%s",
@@ -498,37 +470,55 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
             break;
         used += (size_t)n;
     }
+}
 
+/* getopt's verdict on one argument: 0 parsed, 1 --help, -1 bad input. */
+static int take_option(ps_run_opts *o, const opt_table *t, int c, char **argv,
+                       unsigned *stop_given, ps_err *err)
+{
+    if (c == 'h') {
+        ps_run_usage();
+        return 1;
+    }
+    if (c == '?') {
+        if (optopt)
+            return ps_fail(err, "run: unknown option '-%c' (parscale run --help)", optopt);
+        return ps_fail(err, "run: unknown option '%s' (parscale run --help)",
+                       argv[optind - 1]);
+    }
+    if (c == ':')
+        return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
+    *stop_given |= (c == 'r' ? 1u : 0u) | (c == OPT_MIN_REPS ? 2u : 0u) |
+                   (c == OPT_MAX_REPS ? 4u : 0u);
+    if (c >= OPT_BACKEND)
+        return parse_backend_opt(o, t->backend_names[c - OPT_BACKEND], optarg, err);
+    return parse_one(o, c, optarg, err);
+}
+
+int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
+{
+    set_defaults(o, argc, argv);
+    opt_table t;
+    opt_table_build(&t);
     optind = 1;
     opterr = 0;  /* we say what was wrong ourselves, in one line */
-    int c, tpr_given = 0;
+    int c;
     unsigned stop_given = 0;  /* bits: -r, --min-reps, --max-reps */
-    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", long_opts, NULL)) != -1) {
-        if (c == 'h') {
-            ps_run_usage();
-            return 1;
-        }
-        if (c == '?') {
-            if (optopt)
-                return ps_fail(err, "run: unknown option '-%c' (parscale run --help)", optopt);
-            return ps_fail(err, "run: unknown option '%s' (parscale run --help)",
-                           argv[optind - 1]);
-        }
-        if (c == ':')
-            return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
-        tpr_given |= c == OPT_TPR;
-        stop_given |= (c == 'r' ? 1u : 0u) | (c == OPT_MIN_REPS ? 2u : 0u) |
-                      (c == OPT_MAX_REPS ? 4u : 0u);
-        if (parse_one(o, c, optarg, err) != 0)
-            return -1;
+    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", t.all, NULL)) != -1) {
+        int rc = take_option(o, &t, c, argv, &stop_given, err);
+        if (rc != 0)
+            return rc;
     }
     if (optind < argc)
         return ps_fail(err, "run: unexpected argument '%s' (parscale run --help)", argv[optind]);
     if (o->nkernels == 0)
         return ps_fail(err, "run: --kernel is required (parscale list shows the kernels)");
-    if (o->nbackends == 0)
-        return ps_fail(err, "run: --backend is required (seq, gil, omp, mpi, hybrid)");
+    if (o->nbackends == 0) {
+        char names[256];
+        ps_backend_names(names, sizeof names);
+        return ps_fail(err, "run: --backend is required (%s)", names);
+    }
     if (check_stopping(o, stop_given, err) != 0)
         return -1;
-    return check_hybrid(o, tpr_given, err);
+    return check_backends(o, err);
 }
