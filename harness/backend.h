@@ -96,6 +96,9 @@ enum {
     /* The speedup base: one worker, added beside the others at each size
      * unless --no-baseline, and every speedup is measured against it. */
     PS_BACKEND_BASELINE = 1u << 2,
+    /* workers are cooperative tasks on one thread of one process: however
+     * many there are, they never compete for cores (not oversubscribed). */
+    PS_BACKEND_TASKS = 1u << 3,
 };
 
 typedef struct ps_backend {

@@ -54,6 +54,9 @@ typedef struct ps_run_info {
 /* Cores the configuration's workers may use: rank 0's share for threads,
  * the launch's hosts for ranks. */
 int ps_run_cores(const ps_run_info *ri, const ps_config *c);
+/* More workers competing for those cores than there are (never for
+ * PS_BACKEND_TASKS). */
+int ps_run_oversubscribed(const ps_run_info *ri, const ps_config *c);
 
 /* One repetition as the loop hands it on (rank 0 only). */
 typedef struct ps_rep_event {

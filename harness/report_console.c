@@ -233,7 +233,7 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
         if (i == 0 || c->kernel != sorted[i - 1]->cfg.kernel ||
             c->scaling != sorted[i - 1]->cfg.scaling)
             print_group(c);
-        const int over = c->workers > ps_run_cores(ri, c);
+        const int over = ps_run_oversubscribed(ri, c);
         char label[32];
         if (ps_backend_is_hybrid(c->backend))  /* ranks x threads */
             snprintf(label, sizeof label, "%s %dx%d%s", c->backend->name, c->ranks,

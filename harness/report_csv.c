@@ -35,7 +35,7 @@ static void row_config(ps_csv_row *r, const ps_config *c, int repno, const ps_ru
     ps_csv_set(r, PS_COL_steps, "%u", c->steps);
     ps_csv_set(r, PS_COL_rep, "%d", repno);
     int cores = ps_run_cores(ri, c);
-    ps_csv_set(r, PS_COL_oversubscribed, "%s", c->workers > cores ? "true" : "false");
+    ps_csv_set(r, PS_COL_oversubscribed, "%s", ps_run_oversubscribed(ri, c) ? "true" : "false");
     ps_csv_set(r, PS_COL_cores, "%d", cores);
     ps_csv_set(r, PS_COL_slurm_job_id, "%s", ri->sys.slurm_job_id);
 }

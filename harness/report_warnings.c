@@ -35,6 +35,11 @@ int ps_run_cores(const ps_run_info *ri, const ps_config *c)
     return (c->backend->flags & PS_BACKEND_USES_MPI) ? ri->total_cores : ri->rank0_cores;
 }
 
+int ps_run_oversubscribed(const ps_run_info *ri, const ps_config *c)
+{
+    return !(c->backend->flags & PS_BACKEND_TASKS) && c->workers > ps_run_cores(ri, c);
+}
+
 /* The build, the governor, the repetitions, the binding and the clock. */
 void ps_warnings_before_run(const ps_plan *plan, ps_run_info *ri)
 {
@@ -72,7 +77,8 @@ static void warn_placement(const ps_plan *plan, ps_run_info *ri)
         const ps_point *p = &plan->points[i];
         const ps_config *c = &p->cfg;
         const int cores = ps_run_cores(ri, c);
-        if (p->nsamples == 0 || 2 * p->cpu_shared_reps <= p->nsamples || c->workers > cores)
+        if (p->nsamples == 0 || 2 * p->cpu_shared_reps <= p->nsamples ||
+            ps_run_oversubscribed(ri, c))
             continue;
         char fix[160];
         snprintf(fix, sizeof fix, "check the binding: mpirun --bind-to none or --map-by "
@@ -140,7 +146,7 @@ void ps_noise_causes(const ps_plan *plan, const ps_point *p, const ps_run_info *
     size_t used = 0;
     buf[0] = '\0';
     double med = ps_point_median(p);
-    if (c->workers > ps_run_cores(ri, c))
+    if (ps_run_oversubscribed(ri, c))
         add_cause(buf, len, &used, "oversubscribed (%d workers on %d cores)", c->workers,
                   ps_run_cores(ri, c));
     if (p->steal_n > 0 && p->steal_sum / p->steal_n > 0.02)
