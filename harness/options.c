@@ -24,7 +24,9 @@ void ps_run_usage(void)
 "  -b, --backend LIST        %s (parscale list); 'all'\n"
 "  -w, --workers LIST        worker counts, e.g. 1,2,4 (default 1)\n"
 "  -s, --size N|test|quick|full   problem size: an index count, or the\n"
-"                            kernel's own test/quick/full size (default quick)\n"
+"                            kernel's own test/quick/full size (default quick);\n"
+"                            K=SIZE items give kernel K its own, e.g.\n"
+"                            quick,pi=5e7,stream=test\n"
 "      --scaling strong|weak|strong,weak   strong: the size is fixed;\n"
 "                            weak: size = N x workers (default strong)\n"
 "      --steps S             iterations of iterative kernels (default: kernel's)\n"
@@ -364,6 +366,62 @@ static int check_stopping(ps_run_opts *o, unsigned given, ps_err *err)
     return 0;
 }
 
+/* One size: a count, or the kernel's test, quick or full. */
+static int parse_size(const char *arg, int *size_class, uint64_t *size, ps_err *err)
+{
+    static const char *const classes[] = {"test", "quick", "full"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(arg, classes[i]) == 0) {
+            *size_class = i == 0 ? PS_SIZE_TEST : i == 1 ? PS_SIZE_QUICK : PS_SIZE_FULL;
+            return 0;
+        }
+    if (ps_parse_count(arg, size) == 0) {
+        *size_class = -1;
+        return 0;
+    }
+    return ps_fail(err, "--size: '%s' is not a positive count or test, quick, full", arg);
+}
+
+/* --size S[,KERNEL=S...]: the run's size, and any kernel's own. */
+static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
+{
+    char *items[PS_MAX_LIST];
+    int n = ps_split_list(arg, items, PS_MAX_LIST);
+    if (n < 0)
+        return ps_fail(err, "--size: empty item in the list");
+    o->nksizes = 0;
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(items[i], '=');
+        if (!eq) {
+            if (parse_size(items[i], &o->size_class, &o->size, err) != 0)
+                return -1;
+            continue;
+        }
+        *eq = '\0';
+        const ps_kernel *k = ps_kernel_find(items[i]);
+        if (!k)
+            return ps_fail(err, "--size: unknown kernel '%s' in %s=%s", items[i], items[i],
+                           eq + 1);
+        int j = o->nksizes++;
+        o->ksizes[j].kernel = k;
+        if (parse_size(eq + 1, &o->ksizes[j].size_class, &o->ksizes[j].size, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k)
+{
+    int sc = o->size_class;
+    uint64_t size = o->size;
+    for (int i = 0; i < o->nksizes; i++)
+        if (o->ksizes[i].kernel == k) {
+            sc = o->ksizes[i].size_class;
+            size = o->ksizes[i].size;
+        }
+    return sc >= 0 ? k->sizes[sc] : size;
+}
+
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
                         double out[PS_MAX_PARAMS])
 {
@@ -380,13 +438,7 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
     case 'k': return parse_kernels(o, arg, err);
     case 'b': return parse_backends(o, arg, err);
     case 'w': return parse_counts("--workers", arg, o->workers, &o->nworkers, err);
-    case 's':
-        if (strcmp(arg, "test") == 0) o->size_class = PS_SIZE_TEST;
-        else if (strcmp(arg, "quick") == 0) o->size_class = PS_SIZE_QUICK;
-        else if (strcmp(arg, "full") == 0) o->size_class = PS_SIZE_FULL;
-        else if (ps_parse_count(arg, &o->size) == 0) o->size_class = -1;
-        else return ps_fail(err, "--size: '%s' is not a positive count or test, quick, full", arg);
-        return 0;
+    case 's': return parse_sizes(o, arg, err);
     case OPT_SCALING: {
         char *items[2];
         int n = ps_split_list(arg, items, 2);

@@ -23,6 +23,12 @@ typedef struct ps_run_opts {
     const char *places;      /* --places: OMP_PLACES (default cores) */
     int size_class;          /* enum ps_size_class, or -1 when size is given */
     uint64_t size;
+    struct {                 /* --size KERNEL=SIZE: one kernel's own size */
+        const ps_kernel *kernel;
+        int size_class;
+        uint64_t size;
+    } ksizes[PS_MAX_LIST];
+    int nksizes;
     enum ps_scaling scalings[2];
     int nscalings;
     int reps, warmup;        /* reps: -r, the fixed count (also in stop) */
@@ -52,5 +58,8 @@ void ps_run_usage(void);
  * overridden by --param. */
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
                         double out[PS_MAX_PARAMS]);
+/* Kernel k's size (order) under these options: its own --size K=N, else
+ * the run's --size. */
+uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k);
 
 #endif

@@ -48,7 +48,7 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k, const ps_
     c.threads = mpi ? 1 : w;
     c.ranks = mpi ? w : 1;
     c.scaling = sc;
-    c.order = o->size_class >= 0 ? k->sizes[o->size_class] : o->size;
+    c.order = ps_run_opts_order(o, k);
     c.n = sc == PS_WEAK ? c.order * (uint64_t)w : c.order;
     c.steps = o->steps ? o->steps : k->steps;
     c.opts = o->backend_opts[ps_backend_index(b)];

@@ -36,6 +36,9 @@ expect_bad "--size"                  "$P" run -k pi -b seq -s 0
 expect_bad "--size"                  "$P" run -k pi -b seq -s -5
 expect_bad "--size"                  "$P" run -k pi -b seq -s abc
 expect_bad "--size"                  "$P" run -k pi -b seq -s 1.5
+expect_bad "unknown kernel 'nope'"   "$P" run -k pi -b seq -s quick,nope=100
+expect_bad "--size: 'x'"             "$P" run -k pi -b seq -s pi=x
+expect_bad "--size: empty item"      "$P" run -k pi -b seq -s quick,,pi=5
 expect_bad "--workers"               "$P" run -k pi -b gil -w 0
 expect_bad "--workers"               "$P" run -k pi -b gil -w -2
 expect_bad "--workers"               "$P" run -k pi -b gil -w two
