@@ -184,6 +184,8 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
     return !s.ci_exact;
 }
 
+#define UNFINISHED_SHOWN 24
+
 /* The closing lines: which configurations stopped short of the target
  * (or of -r under a budget), why, and the causes this run can see. */
 static void print_unfinished(const ps_plan *plan, const ps_point *const *sorted,
@@ -205,10 +207,16 @@ static void print_unfinished(const ps_plan *plan, const ps_point *const *sorted,
     else
         printf("\n  %d of %d configuration%s stopped before %d repetitions:\n", short_of, n,
                n == 1 ? "" : "s", o->stop.reps);
+    int shown = 0;
     for (int i = 0; i < n; i++) {
         const ps_point *p = sorted[i];
         if (p->reason == PS_STOP_CI || p->reason == PS_STOP_REPS)
             continue;
+        if (shown++ == UNFINISHED_SHOWN) {  /* a big sweep would flood the terminal */
+            printf("    ... and %d more%s\n", short_of - UNFINISHED_SHOWN,
+                   ri->opts->csv ? " (each in the metadata's closing stopping line)" : "");
+            break;
+        }
         char note[80], why[640];
         stop_note(p, o, note, sizeof note);
         ps_noise_causes(plan, p, ri, why, sizeof why);
