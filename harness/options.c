@@ -134,7 +134,7 @@ static void opt_table_build(opt_table *t)
 static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
                              ps_err *err)
 {
-    for (int i = 0; ps_backends[i]; i++) {
+    for (int i = 0; ps_backends[i] && i < PS_MAX_BACKENDS; i++) {
         const ps_backend *b = ps_backends[i];
         for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
             if (strcmp(bo->name, name) == 0 &&
@@ -230,6 +230,9 @@ static int check_backends(const ps_run_opts *o, ps_err *err)
     if (o->places && !o->bind)
         return ps_fail(err, "--places needs --bind (OMP_PLACES without OMP_PROC_BIND "
                        "binds nothing)");
+    if (ps_backend_count() > PS_MAX_BACKENDS)
+        return ps_fail(err, "internal: %d backends, room for %d (PS_MAX_BACKENDS)",
+                       ps_backend_count(), PS_MAX_BACKENDS);
     for (int i = 0; ps_backends[i]; i++) {
         const ps_backend *b = ps_backends[i];
         int selected = 0;
