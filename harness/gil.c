@@ -1,5 +1,5 @@
-/* gil.c -- see gil.h.  The algorithm follows ../shared/DESIGN.md, section
- * "The emulated GIL"; the comments name its steps. */
+/* gil.c -- see gil.h.  The algorithm is CPython's lock as gil.h describes
+ * it (3.2 and later, and the older one); the comments name its steps. */
 #define _POSIX_C_SOURCE 200809L
 #include "gil.h"
 
