@@ -154,13 +154,12 @@ def _typed(path, line, raw):
     return row
 
 
-def load_meta(csv_path):
-    """The run metadata beside the CSV (FILE.meta.jsonl), by run_id.
-    Returns (runs, problems): unreadable lines are reported, not fatal."""
+def _meta_lines(csv_path):
+    """(objects, problems) of FILE.meta.jsonl, in file order; None when absent."""
     path = Path(str(csv_path) + ".meta.jsonl")
-    runs, problems = OrderedDict(), []
     if not path.exists():
-        return runs, ["no metadata file %s" % path.name]
+        return None, ["no metadata file %s" % path.name]
+    objs, problems = [], []
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, 1):
             if not line.strip():
@@ -173,8 +172,34 @@ def load_meta(csv_path):
             if not isinstance(obj, dict):
                 problems.append("%s:%d: not a JSON object" % (path.name, i))
                 continue
+            objs.append((i, obj))
+    return objs, problems
+
+
+def load_meta(csv_path):
+    """The run metadata beside the CSV (FILE.meta.jsonl), by run_id: each
+    run's header line (the one without a "record" key; lines with one, such
+    as the closing "stopping" line, are records about the run, see
+    load_records).  Returns (runs, problems): unreadable lines are reported,
+    not fatal."""
+    objs, problems = _meta_lines(csv_path)
+    runs = OrderedDict()
+    for i, obj in objs or []:
+        if "record" not in obj:
             runs[str(obj.get("run_id", "line %d" % i))] = obj
     return runs, problems
+
+
+def load_records(csv_path, kind="stopping"):
+    """The metadata records of one kind (e.g. each run's closing "stopping"
+    line: the rule and, per configuration, reps, reason and rel_width), by
+    run_id.  Returns (records, problems)."""
+    objs, problems = _meta_lines(csv_path)
+    out = OrderedDict()
+    for i, obj in objs or []:
+        if obj.get("record") == kind:
+            out[str(obj.get("run_id", "line %d" % i))] = obj
+    return out, problems
 
 
 def _key(row, cols):

@@ -30,13 +30,34 @@ from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
 
 REPO = Path(__file__).resolve().parents[3]
 CSV_NAME = "results.csv"
-# Per mode: harness size class, timed repetitions, warm-ups.  Quick keeps
-# the whole study to a couple of minutes on 2 cores; full gives each point
-# enough repetitions for a 95% interval of the median.
+# Per mode: harness size class, warm-ups, and either a fixed count of timed
+# repetitions (full: enough for a 95% interval of the median) or the
+# harness's stopping rule (quick: rounds until each interval is within
+# ci_width of its median, at least min_reps, the whole study's measurement
+# within budget seconds, shared by its launches).
 MODES = {
-    "quick": dict(size="quick", weak_size="test", reps=3, warmup=1),
+    "quick": dict(size="quick", weak_size="test", ci_width="5%", min_reps=6, budget=110,
+                  warmup=1),
     "full": dict(size="full", weak_size="quick", reps=10, warmup=2),
 }
+# Quick strong scaling runs each kernel at its quick size divided by this
+# (work grows as n, n^2 or n^3): about 50-100 ms a repetition on one core,
+# so that one round of every kernel x backend x workers 1,2,4 takes a few
+# seconds on 2 cores and six rounds fit the budget.  Kernels not named
+# here keep their quick size.
+QUICK_DIVISOR = {"count": 8, "pi": 8, "montecarlo": 8, "primes": 4, "io": 4, "stream": 2,
+                 "dgemm": 2, "stencil": 2, "transpose": 2, "nbody": 3, "mandelbrot": 3}
+
+
+def quick_sizes(kernels, kinfo):
+    """--size for quick strong scaling: quick, and K=N for each kernel whose
+    quick size (from `parscale list --json`) is divided down."""
+    items = ["quick"]
+    for k in kernels:
+        quick = ((kinfo or {}).get(k, {}).get("sizes") or {}).get("quick")
+        if k in QUICK_DIVISOR and isinstance(quick, int) and quick > 1:
+            items.append("%s=%d" % (k, max(1, quick // QUICK_DIVISOR[k])))
+    return ",".join(items)
 
 
 def default_workers(cores):
@@ -102,20 +123,32 @@ class Progress(threading.Thread):
                   file=sys.stderr, flush=True)
 
 
-def plan(args, kernels, backends, mpirun, props):
+def stopping(args, mode, nlaunches):
+    """The harness's stopping options, and the repetitions a point gets at
+    least (for the progress estimate)."""
+    if args.reps or "reps" in mode:
+        reps = args.reps or mode["reps"]
+        return ["--reps", str(reps)], reps
+    budget = "%gs" % (mode["budget"] / max(1, nlaunches))
+    return ["--ci-width", mode["ci_width"], "--min-reps", str(mode["min_reps"]),
+            "--max-time", budget], mode["min_reps"]
+
+
+def plan(args, kernels, backends, mpirun, props, kinfo=None):
     """The harness launches: one per scaling mode, mpi included.  props is
-    each backend's mpi/threads/baseline, as the binary describes it."""
+    each backend's mpi/threads/baseline, as the binary describes it; kinfo
+    the kernels' sizes."""
     mode = MODES["quick" if args.quick else "full"]
     workers = args.workers_list
     maxw = max(workers)
-    reps = args.reps or mode["reps"]
+    stop, reps = stopping(args, mode, len(args.scaling_list))
     launches = []
     for scaling in args.scaling_list:
-        size = args.size or (mode["weak_size"] if scaling == "weak" else mode["size"])
+        size = args.size or (mode["weak_size"] if scaling == "weak" else
+                             quick_sizes(kernels, kinfo) if args.quick else mode["size"])
         run = [args.parscale, "run", "--kernel", ",".join(kernels), "--backend",
                ",".join(backends), "--workers", ",".join(str(w) for w in workers),
-               "--scaling", scaling, "--size", size,
-               "--reps", str(reps),
+               "--scaling", scaling, "--size", size] + stop + [
                "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
                "--csv", str(args.csv)] + args.harness_args
         if any(props[b]["mpi"] and props[b]["threads"] for b in backends) and \
@@ -168,8 +201,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="sweep", description="A whole scaling study: every "
                                  "kernel x backend x worker count, strong and weak, then "
                                  "charts and a report. Arguments after -- go to parscale run.")
-    ap.add_argument("--quick", action="store_true", help="a couple of minutes: quick sizes, "
-                    "%d repetitions" % MODES["quick"]["reps"])
+    q = MODES["quick"]
+    quick_help = ("about two minutes of measuring: smaller sizes, repetitions until each 95{p} "
+                  "interval is within {w} of its median (at least {n}, {b} s in all)").format(
+                      p="%", w=q["ci_width"], n=q["min_reps"], b=q["budget"])
+    ap.add_argument("--quick", action="store_true", help=quick_help.replace("%", "%%"))
     ap.add_argument("--kernels", help="comma-separated (default: every kernel)")
     ap.add_argument("--backends", help="comma-separated (default: every backend built)")
     ap.add_argument("--workers", help="comma-separated (default: 1, 2, 4, ... up to 2 x cores)")
@@ -212,6 +248,10 @@ def main(argv=None):
 
     known_k, props, list_json = discover(args.parscale)
     known_b = list(props)
+    try:
+        kinfo = kerninfo.parse(list_json) if list_json else None
+    except ValueError:
+        kinfo = None
     kernels = _csv_list(args.kernels, "kernels") if args.kernels else known_k
     backends = _csv_list(args.backends, "backends") if args.backends else known_b
     for what, asked, known in (("kernel", kernels, known_k), ("backend", backends, known_b)):
@@ -232,7 +272,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else \
         REPO / "results" / ("%s-%s" % (host, datetime.date.today().isoformat()))
     args.csv = (out / CSV_NAME).resolve()
-    launches = plan(args, kernels, backends, mpirun, props)
+    launches = plan(args, kernels, backends, mpirun, props, kinfo)
     check_csv(args.csv)
     if args.dry_run:
         for scaling, argv_, expected in launches:
