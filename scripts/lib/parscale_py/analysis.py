@@ -152,13 +152,18 @@ def _typed(path, line, raw):
     return row
 
 
-def load_meta(csv_path):
-    """The run metadata beside the CSV (FILE.meta.jsonl), by run_id.
-    Returns (runs, problems): unreadable lines are reported, not fatal."""
+def read_meta(csv_path):
+    """Every line of the metadata beside the CSV (FILE.meta.jsonl).
+
+    A line without "record" is a run's header, kept by run_id; a line with
+    one (e.g. "stopping": which configurations reached their interval
+    target) is a record about a run and never replaces its header.
+    Returns (runs, records, problems): unreadable lines are reported, not
+    fatal."""
     path = Path(str(csv_path) + ".meta.jsonl")
-    runs, problems = OrderedDict(), []
+    runs, records, problems = OrderedDict(), [], []
     if not path.exists():
-        return runs, ["no metadata file %s" % path.name]
+        return runs, records, ["no metadata file %s" % path.name]
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, 1):
             if not line.strip():
@@ -171,8 +176,34 @@ def load_meta(csv_path):
             if not isinstance(obj, dict):
                 problems.append("%s:%d: not a JSON object" % (path.name, i))
                 continue
-            runs[str(obj.get("run_id", "line %d" % i))] = obj
+            if "record" in obj:
+                records.append(obj)
+            else:
+                runs[str(obj.get("run_id", "line %d" % i))] = obj
+    return runs, records, problems
+
+
+def load_meta(csv_path):
+    """The runs' headers by run_id, and the problems reading them."""
+    runs, _, problems = read_meta(csv_path)
     return runs, problems
+
+
+def stopping_records(records):
+    """The configurations of every "stopping" record that did not reach the
+    interval target (reason other than "ci"), each with its run_id and rule.
+    Returns (total configurations, [config dicts that fell short])."""
+    total, short = 0, []
+    for rec in records:
+        if rec.get("record") != "stopping":
+            continue
+        for c in rec.get("configs") or []:
+            if not isinstance(c, dict):
+                continue
+            total += 1
+            if c.get("reason") != "ci":
+                short.append(dict(c, run_id=rec.get("run_id"), rule=rec.get("rule")))
+    return total, short
 
 
 def _key(row, cols):
