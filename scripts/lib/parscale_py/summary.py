@@ -86,6 +86,12 @@ class Summary:
                 labels[s.label] = 1
             if cells:
                 self.rows.append((kernel, chart, cells))
+        # Rows from the kernel that scales best to the one that scales worst
+        # (mean efficiency of its lock-free backends); kernels doing no work last.
+        def order(row):
+            effs = [c.eff for c in row[2].values() if c.backend != "gil" and c.eff is not None]
+            return (row[0] in NO_WORK, -(sum(effs) / len(effs)) if effs else 0.0)
+        self.rows.sort(key=order)
         self.columns = list(labels)
         ws = {c.workers for _, _, cs in self.rows for c in cs.values()}
         self.workers = ws.pop() if len(ws) == 1 else None   # one count for all cells
@@ -113,12 +119,12 @@ def pick_chart(a, kernel):
 
 # ---- the findings ------------------------------------------------------------
 
-def fx(v):
-    return "%.3g" % v
+def fx(v, digits=3):
+    return "%.*g" % (digits, v)
 
 
-def interval(lo, hi):
-    return "[%s, %s]" % (fx(lo), fx(hi))
+def interval(lo, hi, digits=3):
+    return "[%s, %s]" % (fx(lo, digits), fx(hi, digits))
 
 
 def speed_text(c):
