@@ -203,10 +203,10 @@ class Doc:
                 out.append("[\u2191 top](#top)")
             elif kind == "appendix" and lists:
                 out.append('<a id="appendix"></a>\n\n## Appendix: the configurations behind '
-                           'the warnings')
+                           'the warnings\n')
                 for title, anchor, configs in lists:
-                    out.append('<a id="%s"></a>\n\n### %s (%d)' % (anchor, title, len(configs)))
-                    out.append("\n".join("- " + c for c in configs))
+                    out.append('<a id="%s"></a>\n\n### %s\n' % (anchor, title))
+                    out.append("\n".join("- " + c for c in configs) + "\n")
                 out.append("[\u2191 top](#top)")
             else:
                 continue

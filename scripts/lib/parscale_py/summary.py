@@ -206,7 +206,10 @@ def _lock_compute(a, summ, kinfo, anchor):
                     "both" if len(below) == 2 else ("all" if len(below) > 2 else "it")))
         return Finding("lock-compute", text, anchor(chart)), None
     if not reasons:
-        reasons.append("no computing kernel ran under both gil and omp, mpi or hybrid")
+        nobase = sorted({p.kernel for p in a.points if p.backend == "gil" and p.speedup is None
+                         and p.kernel not in NO_WORK and not _waits(p.kernel, kinfo)})
+        reasons.append("no seq base for %s under gil" % ", ".join(nobase) if nobase else
+                       "no computing kernel ran under both gil and omp, mpi or hybrid")
     return None, (what, "; ".join(reasons))
 
 
@@ -236,7 +239,10 @@ def _lock_wait(a, summ, kinfo, anchor):
             continue
         return Finding("lock-wait", text, anchor(chart)), None
     if not waiting:
-        reasons.append("no kernel that waits (io) is in the data")
+        nobase = sorted({p.kernel for p in a.points if p.speedup is None
+                         and p.backend != "seq" and _waits(p.kernel, kinfo)})
+        reasons.append("no seq base for %s" % ", ".join(nobase) if nobase else
+                       "no kernel that waits (io) is in the data")
     return None, (what, "; ".join(reasons))
 
 
@@ -260,7 +266,8 @@ def _best_worst(a, summ, kinfo, anchor):
     best = max(lows, key=lambda t: t[2].eff_lo)
     worst = min(highs, key=lambda t: t[2].eff_hi)
     if best[0] == worst[0]:
-        return None, (what, "one kernel is both best and worst by its intervals")
+        return None, (what, "%s's interval has the highest lower bound and the lowest "
+                            "upper bound: the others' intervals overlap it" % best[0])
     if best[2].eff_lo <= worst[2].eff_hi:
         return None, (what, "the intervals of the best (%s, %s) and the worst (%s, %s) "
                             "overlap" % (best[0], interval(best[2].eff_lo, best[2].eff_hi),
