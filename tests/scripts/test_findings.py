@@ -250,7 +250,7 @@ class Rendering(unittest.TestCase):
         md = doc.markdown(".")
         self.assertIn("- **Few repetitions: 2**: fewer than 6. Fix: `--reps 10`. The 2 "
                       "configurations: [appendix](#warn-few).", md)
-        self.assertIn('<a id="warn-few"></a>\n\n### Few repetitions: 2 (2)\n- pi gil x2', md)
+        self.assertIn('<a id="warn-few"></a>\n\n### Few repetitions: 2\n\n- pi gil x2', md)
         page = doc.html("t", reportdoc.Images("."))
         self.assertIn("<strong>Few repetitions: 2</strong>", page)
         self.assertIn("<details><summary>the 2 configurations</summary><ul><li>pi gil x2", page)
