@@ -338,7 +338,8 @@ def heatmap(a, summ, out, name=HEATMAP):
         return []
     cmap = matplotlib.colormaps["cividis"]
     rows, cols = summ.rows, summ.columns
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.6 + 1.05 * len(cols)), max(3.4, 1.3 + 0.34 * len(rows))))
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.6 + 1.05 * len(cols)),
+                                    max(3.4, 1.3 + 0.34 * len(rows))))
     for i, (kernel, _, cells) in enumerate(rows):
         for j, label in enumerate(cols):
             c = cells.get(label)

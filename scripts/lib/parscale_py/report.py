@@ -242,14 +242,14 @@ def chart_section(doc, chart, charts):
 
 # ---- the summary ---------------------------------------------------------------
 
-def _cell(c):
+def _cell(c, workers):
     """A summary cell: speedup and efficiency with intervals, and the
     efficiency's class as colour (HTML) and marker (both)."""
     cls, mark, _ = summary.eff_class(c.eff)
     star = "" if c.supported else "*"
     s_iv = summary.interval(c.lo, c.hi, 2) if c.lo is not None else ""
     e_iv = summary.interval(c.eff_lo, c.eff_hi, 2) if c.eff_lo is not None else ""
-    at = "" if c.workers == c.chart_workers else " @%d" % c.workers
+    at = "" if c.workers == workers else " @%d" % c.workers
     md = "%s %s\u00d7 %s, E %s %s%s%s" % (mark, summary.fx(c.speedup), s_iv,
                                            summary.fx(c.eff), e_iv, star, at)
     html_text = ('<span class="mk" aria-hidden="true">%s</span> <b>%s\u00d7</b> <small>%s</small>'
@@ -275,9 +275,6 @@ def summary_section(doc, a, summ, charts, kinfo):
     heat = [(c, p) for c, p in charts if p.name.startswith("summary-heatmap")]
     at = ("%d workers" % summ.workers if summ.workers else
           "the largest worker count within the cores (marked @p where it differs)")
-    for _, chart, cells in summ.rows:
-        for c in cells.values():
-            c.chart_workers = summ.workers or max(x.workers for x in cells.values())
     doc.lead()
     header = ["kernel"] + summ.columns
     rows = []
@@ -285,7 +282,8 @@ def summary_section(doc, a, summ, charts, kinfo):
         name = kernel if chart.scaling == "strong" else "%s (weak)" % kernel
         rows.append([Rich("[%s](#%s)" % (name, kernel_anchor(kernel)),
                           '<a href="#%s">%s</a>' % (kernel_anchor(kernel), name), "row")]
-                    + [_cell(cells[l]) if l in cells else "-" for l in summ.columns])
+                    + [_cell(cells[col], summ.workers or max(x.workers for x in cells.values()))
+                       if col in cells else "-" for col in summ.columns])
     doc.table(header, rows, ["l"] + ["r"] * len(summ.columns), anchor="summary-table",
               cls="summary")
     for cap, path in heat:

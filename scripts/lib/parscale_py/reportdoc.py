@@ -51,7 +51,8 @@ a.jump{position:fixed;top:.5em;right:.8em;background:#fff;border:1px solid #bbb;
 # folded detail lands on something visible.
 SCRIPT = """
 function psOpen(){var id=decodeURIComponent(location.hash.slice(1));if(!id)return;
-var e=document.getElementById(id);for(var d=e;d;d=d.parentElement){if(d.tagName==='DETAILS')d.open=true;}
+var e=document.getElementById(id);
+for(var d=e;d;d=d.parentElement){if(d.tagName==='DETAILS')d.open=true;}
 if(e)e.scrollIntoView();}
 window.addEventListener('hashchange',psOpen);window.addEventListener('load',psOpen);
 """

@@ -86,10 +86,13 @@ class Summary:
                 labels[s.label] = 1
             if cells:
                 self.rows.append((kernel, chart, cells))
-        # Rows from the kernel that scales best to the one that scales worst
-        # (mean efficiency of its lock-free backends); kernels doing no work last.
+        # Rows from the kernel that scales best to the one that scales worst,
+        # by the efficiency the intervals guarantee (the mean lower bound of its
+        # lock-free backends; the value itself where there is no interval), as
+        # the best-and-worst finding ranks them; kernels doing no work last.
         def order(row):
-            effs = [c.eff for c in row[2].values() if c.backend != "gil" and c.eff is not None]
+            effs = [c.eff_lo if c.eff_lo is not None else c.eff for c in row[2].values()
+                    if c.backend != "gil" and c.eff is not None]
             return (row[0] in NO_WORK, -(sum(effs) / len(effs)) if effs else 0.0)
         self.rows.sort(key=order)
         self.columns = list(labels)
