@@ -419,7 +419,7 @@ def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
     if have(HEATMAP):
         made.append(("summary: efficiency of every kernel x backend", out / (HEATMAP + ".png")))
     else:
-        paths = heatmap(a, summary.Summary(a), out)
+        paths = heatmap(a, summary.Summary(a, kinfo), out)
         if paths:
             made.append(("summary: efficiency of every kernel x backend", paths[0]))
     if kinfo or any(p.flop_rate is not None for p in a.points):

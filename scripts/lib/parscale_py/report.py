@@ -378,7 +378,7 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
               Path(csv_path).name, len(a.rows), len(a.points), len({r.get("run_id") for r in a.rows}),
               datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
           cls="muted")
-    summ = summary.Summary(a)
+    summ = summary.Summary(a, kinfo)
     summary_section(doc, a, summ, charts, kinfo)
 
     w = warnings_for(a, runs, meta_problems, records)
@@ -408,8 +408,8 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
           "that global size, so its ideal speedup is p too." % stats.MIN_CI_SAMPLES)
     doc.top()
     doc.h(2, "Results", "results")
-    doc.p("One folded section per kernel, in the summary's order (best scaling first); "
-          "each holds its scaling modes' tables, fits and charts.", cls="muted")
+    doc.p("One folded section per kernel, in the summary's order; each holds its scaling "
+          "modes' tables, fits and charts.", cls="muted")
     for k in _kernel_order(a, summ):
         doc.fold(kernel_anchor(k), k, kernel_note(k, summ))
         for chart in a.charts:

@@ -67,7 +67,7 @@ class Cell:
 class Summary:
     """rows: [(kernel, chart, {label: Cell})]; columns: the labels in order."""
 
-    def __init__(self, a):
+    def __init__(self, a, kinfo=None):
         self.rows = []
         labels = OrderedDict()
         for kernel in a.kernels():
@@ -86,14 +86,16 @@ class Summary:
                 labels[s.label] = 1
             if cells:
                 self.rows.append((kernel, chart, cells))
-        # Rows from the kernel that scales best to the one that scales worst,
-        # by the efficiency the intervals guarantee (the mean lower bound of its
-        # lock-free backends; the value itself where there is no interval), as
-        # the best-and-worst finding ranks them; kernels doing no work last.
+        # Rows in the kernel table's order (the CSV's without one), the same in
+        # every report so that two can be compared; kernels doing no work last.
+        # The ranking is the findings' job, where the intervals back it.
+        known = list(kinfo or {})
+        csv_order = a.kernels()
+
         def order(row):
-            effs = [c.eff_lo if c.eff_lo is not None else c.eff for c in row[2].values()
-                    if c.backend != "gil" and c.eff is not None]
-            return (row[0] in NO_WORK, -(sum(effs) / len(effs)) if effs else 0.0)
+            k = row[0]
+            return (k in NO_WORK, known.index(k) if k in known else len(known),
+                    csv_order.index(k))
         self.rows.sort(key=order)
         self.columns = list(labels)
         ws = {c.workers for _, _, cs in self.rows for c in cs.values()}
