@@ -311,10 +311,12 @@ def _fits(a, summ, kinfo, anchor):
                 "(strong scaling, %s)." % (fx(lo[2].fit.f), lo[0], lo[2].label, on))
     else:
         med = stats.median([s.fit.f for _, _, s in fits])
-        text = ("The Amdahl fits (strong scaling, omp, mpi and hybrid, %s) find serial "
-                "fractions from f = %s (`%s`, `%s`) to f = %s (`%s`, `%s`), median %s over "
-                "%d fits." % (on, fx(lo[2].fit.f), lo[0], lo[2].label, fx(hi[2].fit.f),
-                              hi[0], hi[2].label, fx(med), len(fits)))
+        used = [b for b in FREE if any(s.backend == b for _, _, s in fits)]
+        used += sorted({s.backend for _, _, s in fits} - set(used))
+        text = ("The Amdahl fits (strong scaling, %s, %s) find serial fractions from "
+                "f = %s (`%s`, `%s`) to f = %s (`%s`, `%s`), median %s over %d fits."
+                % (", ".join(used), on, fx(lo[2].fit.f), lo[0], lo[2].label,
+                   fx(hi[2].fit.f), hi[0], hi[2].label, fx(med), len(fits)))
     if ws and max(ws) <= 2:
         text += " With one parallel worker count each, f is what that one speedup implies."
     return Finding("fits", text, anchor(hi[1] if len(fits) > 1 else lo[1])), None
