@@ -40,9 +40,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--hide-scrollbars", "--window-size=%d,%d" % WINDOW]
 
 # Runs after the page has loaded (every image fetched and decoded or failed)
-# and writes its findings into the DOM as JSON.  The page's own code must do
-# the opening of folded sections: the checker only closes them and follows
-# each link the way a reader's click would.
+# and writes its findings into the DOM as JSON.  The checker opens no folded
+# section itself: it closes them all and follows each link as a click would
+# (the browser, or the page's script, must open the one the link leads into).
 CHECKER = r"""
 <script>
 window.addEventListener('load', function () {
