@@ -89,6 +89,20 @@ class Table(unittest.TestCase):
         self.assertEqual([k for k, _, _ in summary.Summary(a, kinfo).rows],
                          ["stream", "io", "pi", "null"])
 
+    def test_a_cell_at_another_count_says_so(self):
+        rows = []
+        for b, w, t in (("seq", 1, 1.0), ("omp", 2, 0.52), ("mpi", 2, 0.53), ("mpi", 4, 0.27)):
+            rows += rows_for("pi", b, w, t, cores=4)
+        rows = [r for r in rows if not (r["backend"] == "omp" and r["workers"] == 4)]
+        s = summary.Summary(analysis.Analysis(rows))
+        self.assertIsNone(s.workers)
+        self.assertTrue(report._cell(s.cell("pi", "omp"), 4).md.endswith(" @2"))
+        cell = report._cell(s.cell("pi", "mpi"), 4)
+        self.assertNotIn("@", cell.md)
+        self.assertTrue(cell.md.startswith("\u25cf 3.7\u00d7 ["), cell.md)
+        self.assertIn("E 0.926", cell.md)
+        self.assertIn("eff good", cell.cls)
+
     def test_classes_and_markers(self):
         self.assertEqual(summary.eff_class(0.95)[0], "good")
         self.assertEqual(summary.eff_class(0.7)[0], "fair")
