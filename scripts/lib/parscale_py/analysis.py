@@ -154,12 +154,18 @@ def _typed(path, line, raw):
     return row
 
 
-def _meta_lines(csv_path):
-    """(objects, problems) of FILE.meta.jsonl, in file order; None when absent."""
+def read_meta(csv_path):
+    """Every line of the metadata beside the CSV (FILE.meta.jsonl).
+
+    A line without "record" is a run's header, kept by run_id; a line with
+    one (e.g. "stopping": which configurations reached their interval
+    target) is a record about a run and never replaces its header.
+    Returns (runs, records, problems): unreadable lines are reported, not
+    fatal."""
     path = Path(str(csv_path) + ".meta.jsonl")
+    runs, records, problems = OrderedDict(), [], []
     if not path.exists():
-        return None, ["no metadata file %s" % path.name]
-    objs, problems = [], []
+        return runs, records, ["no metadata file %s" % path.name]
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, 1):
             if not line.strip():
@@ -172,33 +178,45 @@ def _meta_lines(csv_path):
             if not isinstance(obj, dict):
                 problems.append("%s:%d: not a JSON object" % (path.name, i))
                 continue
-            objs.append((i, obj))
-    return objs, problems
+            if "record" in obj:
+                records.append(obj)
+            else:
+                runs[str(obj.get("run_id", "line %d" % i))] = obj
+    return runs, records, problems
 
 
 def load_meta(csv_path):
-    """The run metadata beside the CSV (FILE.meta.jsonl), by run_id: each
-    run's header line (the one without a "record" key; lines with one, such
-    as the closing "stopping" line, are records about the run, see
-    load_records).  Returns (runs, problems): unreadable lines are reported,
-    not fatal."""
-    objs, problems = _meta_lines(csv_path)
-    runs = OrderedDict()
-    for i, obj in objs or []:
-        if "record" not in obj:
-            runs[str(obj.get("run_id", "line %d" % i))] = obj
+    """The runs' headers by run_id, and the problems reading them."""
+    runs, _, problems = read_meta(csv_path)
     return runs, problems
+
+
+def stopping_records(records):
+    """The configurations of every "stopping" record that did not reach the
+    interval target (reason other than "ci"), each with its run_id and rule.
+    Returns (total configurations, [config dicts that fell short])."""
+    total, short = 0, []
+    for rec in records:
+        if rec.get("record") != "stopping":
+            continue
+        for c in rec.get("configs") or []:
+            if not isinstance(c, dict):
+                continue
+            total += 1
+            if c.get("reason") != "ci":
+                short.append(dict(c, run_id=rec.get("run_id"), rule=rec.get("rule")))
+    return total, short
 
 
 def load_records(csv_path, kind="stopping"):
     """The metadata records of one kind (e.g. each run's closing "stopping"
     line: the rule and, per configuration, reps, reason and rel_width), by
     run_id.  Returns (records, problems)."""
-    objs, problems = _meta_lines(csv_path)
+    _, records, problems = read_meta(csv_path)
     out = OrderedDict()
-    for i, obj in objs or []:
+    for i, obj in enumerate(records):
         if obj.get("record") == kind:
-            out[str(obj.get("run_id", "line %d" % i))] = obj
+            out[str(obj.get("run_id", "record %d" % i))] = obj
     return out, problems
 
 
