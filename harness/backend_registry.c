@@ -1,5 +1,6 @@
 /* backend_registry.c -- the list of backends this build has, looked up by
- * name, and the pieces every single-process backend shares. */
+ * name, and the pieces every single-process backend shares.  A new backend
+ * is one extern line and one entry below. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,10 +32,85 @@ const ps_backend *const ps_backends[] = {
     NULL,
 };
 
+/* Backends this project has that a build may leave out, and why. */
+static const struct {
+    const char *name, *why;
+} absent[] = {
+#ifndef PARSCALE_HAVE_OPENMP
+    {"omp", "OpenMP was not found at configure time"},
+#endif
+#ifndef PARSCALE_HAVE_MPI
+    {"mpi", "MPI was not found at configure time"},
+#endif
+#if !(defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID))
+    {"hybrid", "it needs both MPI and OpenMP at configure time"},
+#endif
+    {NULL, NULL},
+};
+
 const ps_backend *ps_backend_find(const char *name)
 {
     for (const ps_backend *const *b = ps_backends; *b; b++)
         if (strcmp((*b)->name, name) == 0)
+            return *b;
+    return NULL;
+}
+
+/* One description of a backend for every reader outside the binary, so
+ * the scripts need no list of their own. */
+void ps_backend_json(ps_buf *b, const ps_backend *be)
+{
+    ps_buf_put(b, "{\"name\":", 8);
+    ps_buf_json_str(b, be->name);
+    ps_buf_put(b, ",\"summary\":", 11);
+    ps_buf_json_str(b, be->summary);
+    ps_buf_printf(b, ",\"mpi\":%s,\"threads\":%s,\"baseline\":%s,\"tasks\":%s}",
+                  (be->flags & PS_BACKEND_USES_MPI) ? "true" : "false",
+                  (be->flags & PS_BACKEND_THREADS) ? "true" : "false",
+                  (be->flags & PS_BACKEND_BASELINE) ? "true" : "false",
+                  (be->flags & PS_BACKEND_TASKS) ? "true" : "false");
+}
+
+const char *ps_backend_absent(const char *name)
+{
+    for (int i = 0; absent[i].name; i++)
+        if (strcmp(absent[i].name, name) == 0)
+            return absent[i].why;
+    return NULL;
+}
+
+int ps_backend_count(void)
+{
+    int n = 0;
+    while (ps_backends[n])
+        n++;
+    return n;
+}
+
+int ps_backend_index(const ps_backend *b)
+{
+    for (int i = 0; ps_backends[i]; i++)
+        if (ps_backends[i] == b)
+            return i;
+    return -1;
+}
+
+void ps_backend_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; ps_backends[i] && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ps_backends[i]->name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+const ps_backend *ps_backend_baseline(void)
+{
+    for (const ps_backend *const *b = ps_backends; *b; b++)
+        if ((*b)->flags & PS_BACKEND_BASELINE)
             return *b;
     return NULL;
 }

@@ -32,9 +32,18 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     return 0;
 }
 
+/* One worker by definition; under weak scaling it keeps the size of the
+ * w-worker point it is the base of (the plan set n before this). */
+static void seq_configure(ps_config *cfg, int variant)
+{
+    (void)variant;
+    cfg->workers = cfg->threads = cfg->ranks = 1;
+}
+
 const ps_backend ps_backend_seq = {
     .name = "seq",
     .summary = "one core, the kernel called once over the whole range (the speedup base)",
-    .flags = 0,
+    .flags = PS_BACKEND_BASELINE,
+    .configure = seq_configure,
     .run = seq_run,
 };

@@ -2,8 +2,8 @@
  * csv_columns.h -- the CSV schema, written once.
  *
  * Every row parscale writes has exactly these columns in this order.  The
- * C writer, the Python scripts (which parse this file) and the README's
- * table all follow this list; change it only together with PS_CSV_SCHEMA.
+ * C writer, the Python scripts (which parse this file) and the table in
+ * docs/csv-schema.md all follow this list; change it only together with PS_CSV_SCHEMA.
  *
  *   PS_COL(name, description)
  */

@@ -49,6 +49,7 @@ static int io_verify(void *state, const ps_acc *total, char *msg, size_t len)
 
 const ps_kernel ps_kernel_io = {
     .name = "io",
+    .list_order = 40,
     .summary = "n blocking waits of 1 ms each (nanosleep; --param io.wait_us), like I/O",
     .exercises = "waiting with the lock released: overlap, not computation",
     .rate_unit = "waits/s",

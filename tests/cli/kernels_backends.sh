@@ -9,6 +9,12 @@ csv="$WORK/out.csv"
 kernels=$("$PARSCALE" list --json | sed 's/"backends".*//' | grep -o '"name":"[^"]*","summary"' | cut -d'"' -f4)
 nk=$(printf '%s\n' $kernels | wc -l)
 [ "$nk" -ge 5 ] && pass || fail "parscale list --json shows only $nk kernels"
+# what the scripts learn about each backend instead of keeping a list
+props() { "$PARSCALE" list --json | sed 's/.*"backends"//' | grep -o "\"name\":\"$1\"[^}]*}" | sed 's/"summary":"[^"]*",//'; }
+[ "$(props seq)" = '"name":"seq","mpi":false,"threads":false,"baseline":true}' ] && pass \
+    || fail "list --json describes seq as: $(props seq)"
+[ "$(props gil)" = '"name":"gil","mpi":false,"threads":true,"baseline":false}' ] && pass \
+    || fail "list --json describes gil as: $(props gil)"
 
 case "$mode" in
   threads)

@@ -36,6 +36,8 @@ REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "
         "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal"}
 BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
+# The order backends are listed and drawn in; a backend not named here (a
+# newer binary's, say) comes after these, in name order, never dropped.
 BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "cpython-threads",
                  "cpython-processes")
 
@@ -152,13 +154,18 @@ def _typed(path, line, raw):
     return row
 
 
-def load_meta(csv_path):
-    """The run metadata beside the CSV (FILE.meta.jsonl), by run_id.
-    Returns (runs, problems): unreadable lines are reported, not fatal."""
+def read_meta(csv_path):
+    """Every line of the metadata beside the CSV (FILE.meta.jsonl).
+
+    A line without "record" is a run's header, kept by run_id; a line with
+    one (e.g. "stopping": which configurations reached their interval
+    target) is a record about a run and never replaces its header.
+    Returns (runs, records, problems): unreadable lines are reported, not
+    fatal."""
     path = Path(str(csv_path) + ".meta.jsonl")
-    runs, problems = OrderedDict(), []
+    runs, records, problems = OrderedDict(), [], []
     if not path.exists():
-        return runs, ["no metadata file %s" % path.name]
+        return runs, records, ["no metadata file %s" % path.name]
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, 1):
             if not line.strip():
@@ -171,8 +178,46 @@ def load_meta(csv_path):
             if not isinstance(obj, dict):
                 problems.append("%s:%d: not a JSON object" % (path.name, i))
                 continue
-            runs[str(obj.get("run_id", "line %d" % i))] = obj
+            if "record" in obj:
+                records.append(obj)
+            else:
+                runs[str(obj.get("run_id", "line %d" % i))] = obj
+    return runs, records, problems
+
+
+def load_meta(csv_path):
+    """The runs' headers by run_id, and the problems reading them."""
+    runs, _, problems = read_meta(csv_path)
     return runs, problems
+
+
+def stopping_records(records):
+    """The configurations of every "stopping" record that did not reach the
+    interval target (reason other than "ci"), each with its run_id and rule.
+    Returns (total configurations, [config dicts that fell short])."""
+    total, short = 0, []
+    for rec in records:
+        if rec.get("record") != "stopping":
+            continue
+        for c in rec.get("configs") or []:
+            if not isinstance(c, dict):
+                continue
+            total += 1
+            if c.get("reason") != "ci":
+                short.append(dict(c, run_id=rec.get("run_id"), rule=rec.get("rule")))
+    return total, short
+
+
+def load_records(csv_path, kind="stopping"):
+    """The metadata records of one kind (e.g. each run's closing "stopping"
+    line: the rule and, per configuration, reps, reason and rel_width), by
+    run_id.  Returns (records, problems)."""
+    _, records, problems = read_meta(csv_path)
+    out = OrderedDict()
+    for i, obj in enumerate(records):
+        if obj.get("record") == kind:
+            out[str(obj.get("run_id", "record %d" % i))] = obj
+    return out, problems
 
 
 def _key(row, cols):
@@ -231,7 +276,7 @@ class Point:
 class Series:
     """One line of a chart: one backend (and its settings) over workers."""
 
-    def __init__(self, key, points):
+    def __init__(self, key, points, per_rank=False):
         self.key = key
         self.points = sorted(points, key=lambda p: (p.workers, p.config.get("threads") or 0))
         first = self.points[0]
@@ -241,9 +286,9 @@ class Series:
         self.variant = OrderedDict((c, first.config.get(c)) for c in SERIES_VARIANT
                                    if c in first.config)
         self.label = self.backend
-        if self.backend == "hybrid":        # one line per threads-per-rank
+        if per_rank:                        # one line per threads-per-rank
             self.variant["threads"] = key[-1]
-            self.label = "hybrid threads=%s" % key[-1]  # up to T threads a rank
+            self.label = "%s threads=%s" % (self.backend, key[-1])  # up to T a rank
         self.fit = None
 
     def fit_points(self):
@@ -327,13 +372,15 @@ class Analysis:
                 tuple(p.config.get(c) for c in SERIES_VARIANT)
             lines.setdefault(key, []).append(p)
         by_series = OrderedDict()
+        mixed = _ranks_x_threads(self.points)
         for key, ps in lines.items():
-            if ps[0].backend != "hybrid":
+            if ps[0].backend not in mixed:
                 by_series[key + (None,)] = ps
                 continue
             for t, members in _threads_per_rank(ps):
                 by_series[key + (t,)] = members
-        self.series = [Series(k, ps) for k, ps in by_series.items()]
+        self.series = [Series(k, ps, per_rank=k[-1] is not None)
+                       for k, ps in by_series.items()]
         for s in self.series:
             s.do_fit()
         charts = OrderedDict()
@@ -394,8 +441,21 @@ class Analysis:
         return list(OrderedDict((r["kernel"], 1) for r in self.rows))
 
 
+def _ranks_x_threads(points):
+    """Backends whose workers are ranks x threads, told from the rows alone
+    (a CSV carries no list of backends): points of several ranks and points
+    of several threads per rank, under the same backend name."""
+    ranks, threads = set(), set()
+    for p in points:
+        if (p.config.get("ranks") or 1) > 1:
+            ranks.add(p.backend)
+        if (p.config.get("threads") or 1) > 1:
+            threads.add(p.backend)
+    return ranks & threads
+
+
 def _threads_per_rank(points):
-    """The hybrid lines among points: [(T, points)], one per threads-per-rank
+    """The ranks x threads lines among points: [(T, points)], one per threads-per-rank
     setting T.  A worker count W runs as W/t ranks of t = min(T, W) threads,
     and the rows record t, not T.  A point of several ranks shows T; a
     one-rank point of t threads is the start of every line with T >= t (at
