@@ -7,7 +7,7 @@
 #include "backend.h"
 #include "timer.h"
 
-extern const ps_backend ps_backend_seq, ps_backend_gil;
+extern const ps_backend ps_backend_seq, ps_backend_async, ps_backend_gil;
 #ifdef PARSCALE_HAVE_OPENMP
 extern const ps_backend ps_backend_omp;
 #endif
@@ -20,6 +20,7 @@ extern const ps_backend ps_backend_hybrid;
 
 const ps_backend *const ps_backends[] = {
     &ps_backend_seq,
+    &ps_backend_async,
     &ps_backend_gil,
 #ifdef PARSCALE_HAVE_OPENMP
     &ps_backend_omp,

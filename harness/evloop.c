@@ -27,6 +27,7 @@ int ps_loop_init(ps_loop *l, int ntasks, ps_err *err)
     if (ntasks < 1)
         return ps_fail(err, "event loop: no tasks");
     l->ntasks = ntasks;
+    l->timed_tasks = ntasks;
     l->heap = calloc((size_t)ntasks, sizeof *l->heap);
     l->ready = calloc((size_t)ntasks, sizeof *l->ready);
     l->due = calloc((size_t)ntasks, sizeof *l->due);
@@ -162,7 +163,8 @@ static int resume(ps_loop *l, int task, int last, ps_task_step step, void *arg)
         l->stats.switches++;
     if (l->due[task]) {
         uint64_t now = ps_now_ns();
-        ps_hist_add(&l->stats.lateness, now > l->due[task] ? now - l->due[task] : 0);
+        if (task < l->timed_tasks)
+            ps_hist_add(&l->stats.lateness, now > l->due[task] ? now - l->due[task] : 0);
         l->due[task] = 0;
     }
     l->sleeping = -1;

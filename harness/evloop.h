@@ -43,6 +43,7 @@ typedef struct ps_loop_stats {
 
 struct ps_loop {
     int ntasks;
+    int timed_tasks;        /* lateness recorded for tasks below this (all) */
     int epfd, tfd;          /* epoll instance watching one timerfd */
     ps_loop_timer *heap;    /* min-heap by (deadline, seq), at most ntasks */
     int nheap;

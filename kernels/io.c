@@ -13,7 +13,7 @@
  * 0.1 ms on a VM), so that overlap is measured rather than the scheduler;
  * --param io.wait_us=100 makes the short waits of the convoy experiment. */
 static const ps_kernel_param io_params[] = {
-    {"wait_us", "length of one wait in microseconds", 1000.0, 1.0, 1e7},
+    {"wait_us", "length of one wait in microseconds (0: a wait that is only a yield)", 1000.0, 0.0, 1e7},
     {NULL, NULL, 0, 0, 0},
 };
 
