@@ -187,4 +187,14 @@ void ps_finish_local(const ps_config *cfg, void *state, const ps_acc *accs, int 
  * order, into *total. */
 void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n);
 
+/* How a backend spends a waiting kernel's wait (kernel.h, wait_ns). */
+typedef struct ps_waiter {
+    void (*wait)(struct ps_waiter *self, uint64_t ns);
+} ps_waiter;
+/* Runs indices [lo, hi) of kernel k: one run() for a kernel that only
+ * computes; for one that waits, run(i, i + 1) and then index i's wait,
+ * index by index, spent by w (NULL: the thread blocks). */
+void ps_kernel_span(const ps_kernel *k, void *state, uint64_t lo, uint64_t hi,
+                    ps_acc *acc, ps_waiter *w);
+
 #endif

@@ -5,7 +5,7 @@
  * Each thread owns an equal part of the range, as a Python program that
  * hands each threading.Thread a chunk does.  It runs its part in ticks of
  * --tick indices; between ticks it makes the interpreter's check (drop
- * request, or check interval).  Kernels that wait (PS_KERNEL_WAITS) wait
+ * request, or check interval).  Kernels that wait (kernel.h, wait_ns) wait
  * with the lock released, as blocking I/O does; --gil-release F runs that
  * fraction of each tick unlocked, as C extensions do.
  *
@@ -62,13 +62,30 @@ typedef struct gil_run {
     int exchange_failed;
 } gil_run;
 
+/* A wait under the lock is a blocking call in CPython: release the lock,
+ * block, take it back (usually after the holder's next drop: the convoy). */
+typedef struct gil_waiter {
+    ps_waiter base;
+    ps_gil *gil;
+    ps_gil_thread *me;
+} gil_waiter;
+
+static void gil_wait(ps_waiter *w, uint64_t ns)
+{
+    gil_waiter *g = (gil_waiter *)w;
+    ps_gil_drop(g->gil, g->me);
+    ps_sleep_ns(ns);
+    ps_gil_take(g->gil, g->me);
+}
+
 /* One thread's share of one step, in ticks. */
 static void gil_step(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
                      ps_acc *acc)
 {
     const ps_kernel *k = r->cfg->kernel;
     const uint64_t tick = r->go_opts->tick;
-    const int waits = (k->flags & PS_KERNEL_WAITS) != 0;
+    const int waits = k->wait_ns != NULL;
+    gil_waiter waiter = {{gil_wait}, &r->gil, me};
     /* indices of each tick run with the lock held; the rest run unlocked */
     uint64_t locked_part = tick - (uint64_t)((double)tick * r->go_opts->release);
     if (locked_part == 0)
@@ -77,10 +94,8 @@ static void gil_step(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
     ps_gil_take(&r->gil, me);
     for (uint64_t i = lo; i < hi; i += tick) {
         uint64_t end = hi - i < tick ? hi : i + tick;
-        if (waits) {
-            ps_gil_drop(&r->gil, me);
-            k->run(r->state, i, end, acc);
-            ps_gil_take(&r->gil, me);
+        if (waits) {  /* its own work holding the lock, its waits without */
+            ps_kernel_span(k, r->state, i, end, acc, &waiter.base);
         } else if (locked_part < end - i) {
             k->run(r->state, i, i + locked_part, acc);
             ps_gil_drop(&r->gil, me);

@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "backend.h"
+#include "timer.h"
 
-extern const ps_backend ps_backend_seq, ps_backend_gil;
+extern const ps_backend ps_backend_seq, ps_backend_async, ps_backend_gil;
 #ifdef PARSCALE_HAVE_OPENMP
 extern const ps_backend ps_backend_omp;
 #endif
@@ -19,6 +20,7 @@ extern const ps_backend ps_backend_hybrid;
 
 const ps_backend *const ps_backends[] = {
     &ps_backend_seq,
+    &ps_backend_async,
     &ps_backend_gil,
 #ifdef PARSCALE_HAVE_OPENMP
     &ps_backend_omp,
@@ -180,6 +182,23 @@ void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n
             k->reduce(total, &parts[i]);
         else
             ps_acc_sum(total, &parts[i]);
+    }
+}
+
+void ps_kernel_span(const ps_kernel *k, void *state, uint64_t lo, uint64_t hi,
+                    ps_acc *acc, ps_waiter *w)
+{
+    if (!k->wait_ns) {
+        k->run(state, lo, hi, acc);
+        return;
+    }
+    for (uint64_t i = lo; i < hi; i++) {
+        k->run(state, i, i + 1, acc);
+        uint64_t ns = k->wait_ns(state, i);
+        if (w)
+            w->wait(w, ns);
+        else
+            ps_sleep_ns(ns);
     }
 }
 

@@ -20,7 +20,7 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     ps_acc acc = {{0}};
     double t0 = ps_now();
     for (uint32_t s = 0; s < cfg->steps; s++) {
-        k->run(state, 0, cfg->n, &acc);
+        ps_kernel_span(k, state, 0, cfg->n, &acc, NULL);
         if (k->exchange && k->exchange(state, &comm) != 0) {
             k->destroy(state);
             return ps_fail(err, "%s: exchange failed", k->name);

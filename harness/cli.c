@@ -96,7 +96,7 @@ static int cmd_list(int argc, char **argv)
                           (*k)->rate_per_index, (*k)->flops_per_index,
                           (*k)->bytes_per_index, (*k)->steps,
                           (unsigned long long)(*k)->tick,
-                          ((*k)->flags & PS_KERNEL_WAITS) ? "true" : "false",
+                          (*k)->wait_ns ? "true" : "false",
                           (unsigned long long)(*k)->sizes[PS_SIZE_TEST],
                           (unsigned long long)(*k)->sizes[PS_SIZE_QUICK],
                           (unsigned long long)(*k)->sizes[PS_SIZE_FULL]);

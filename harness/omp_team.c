@@ -106,7 +106,7 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
             for (long c = 0; c < nchunks; c++) {
                 uint64_t clo = (uint64_t)c * chunk;
                 uint64_t chi = clo + chunk < m ? clo + chunk : m;
-                k->run(state, lo + clo, lo + chi, &acc);
+                ps_kernel_span(k, state, lo + clo, lo + chi, &acc, NULL);
             }
             /* the implied barrier above ends the step for every thread;
              * the primary thread exchanges, the others wait for it, and

@@ -138,6 +138,11 @@ static void opt_table_build(opt_table *t)
 static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
                              ps_err *err)
 {
+    int seen = 0;
+    for (int i = 0; i < o->nbackend_opts_given; i++)
+        seen |= strcmp(o->backend_opts_given[i], name) == 0;
+    if (!seen && o->nbackend_opts_given < PS_MAX_LIST)
+        o->backend_opts_given[o->nbackend_opts_given++] = name;
     for (int i = 0; ps_backends[i] && i < PS_MAX_BACKENDS; i++) {
         const ps_backend *b = ps_backends[i];
         for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
@@ -230,8 +235,50 @@ static int parse_bind(ps_run_opts *o, const char *arg, ps_err *err)
 
 /* The rules that join options: each backend's own (told whether this run
  * uses it), and --places, which means nothing without --bind. */
+/* An option that belongs to backends none of which this run uses is a
+ * mistake (it would be silently ignored): say whose option it is. */
+static int check_option_owners(const ps_run_opts *o, ps_err *err)
+{
+    for (int g = 0; g < o->nbackend_opts_given; g++) {
+        const char *name = o->backend_opts_given[g];
+        char owners[256] = "";
+        size_t used = 0;
+        int selected = 0;
+        for (int i = 0; ps_backends[i]; i++) {
+            const ps_backend *b = ps_backends[i];
+            int owns = 0;
+            for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
+                owns |= strcmp(bo->name, name) == 0;
+            if (!owns)
+                continue;
+            for (int j = 0; j < o->nbackends; j++)
+                selected |= o->backends[j] == b;
+            int w = snprintf(owners + used, sizeof owners - used, "%s%s", used ? ", " : "",
+                             b->name);
+            if (w > 0 && (size_t)w < sizeof owners - used)
+                used += (size_t)w;
+        }
+        if (!selected) {
+            char chosen[256] = "";
+            used = 0;
+            for (int j = 0; j < o->nbackends; j++) {
+                int w = snprintf(chosen + used, sizeof chosen - used, "%s%s", j ? "," : "",
+                                 o->backends[j]->name);
+                if (w > 0 && (size_t)w < sizeof chosen - used)
+                    used += (size_t)w;
+            }
+            return ps_fail(err, "--%s is an option of the %s backend%s, which this run "
+                           "does not use (--backend %s)", name, owners,
+                           strchr(owners, ',') ? "s" : "", chosen);
+        }
+    }
+    return 0;
+}
+
 static int check_backends(const ps_run_opts *o, ps_err *err)
 {
+    if (check_option_owners(o, err) != 0)
+        return -1;
     if (o->places && !o->bind)
         return ps_fail(err, "--places needs --bind (OMP_PLACES without OMP_PROC_BIND "
                        "binds nothing)");

@@ -37,6 +37,8 @@ typedef struct ps_run_opts {
     uint32_t steps;          /* 0: the kernel's default */
     /* each backend's own options, by its place in ps_backends */
     ps_backend_block backend_opts[PS_MAX_BACKENDS];
+    const char *backend_opts_given[PS_MAX_LIST];  /* backends' option names seen */
+    int nbackend_opts_given;
     int baseline;            /* add seq as the speedup base (default on) */
     const char *csv;
     int quiet;

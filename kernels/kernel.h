@@ -43,7 +43,7 @@
  * ps_comm, ps_acc, ps_kernel_param, ps_kernel_module).  Defined here unless the compiler is
  * told otherwise, which is how the tests build a mismatched library. */
 #ifndef PS_KERNEL_ABI
-#define PS_KERNEL_ABI 1
+#define PS_KERNEL_ABI 2
 #endif
 
 /* Partial results: a few accumulators a worker adds into.  Doubles hold
@@ -96,11 +96,8 @@ typedef struct ps_kernel_param {
     double def, min, max;
 } ps_kernel_param;
 
-enum {
-    /* run() waits (sleeps, blocks in I/O) rather than computes: under the
-     * gil backend it runs with the lock released, as blocking I/O does. */
-    PS_KERNEL_WAITS = 1u << 0,
-};
+/* ps_kernel.flags: none are defined yet; set 0.  (Whether a kernel waits
+ * is said by its wait_ns function, below.) */
 
 enum ps_size_class { PS_SIZE_TEST, PS_SIZE_QUICK, PS_SIZE_FULL, PS_SIZE_CLASSES };
 
@@ -149,6 +146,16 @@ typedef struct ps_kernel {
     /* Optional: the kernel's parameters, at most PS_MAX_PARAMS, ended by a
      * NULL name; their values arrive in args->param. */
     const ps_kernel_param *params;
+
+    /* Optional, for kernels that wait rather than compute (a request to a
+     * service, a disk read): how long index i waits, in nanoseconds, after
+     * run(state, i, i + 1) has done the index's own work.  The kernel never
+     * sleeps itself: the backend decides how a wait is spent.  seq, omp and
+     * mpi block the thread; gil releases the lock and blocks, as blocking
+     * I/O does in CPython; async hands the wait to its event loop, so one
+     * thread overlaps many waits.  Backends call ps_kernel_span(), which
+     * runs a range either way.  NULL: the kernel only computes. */
+    uint64_t (*wait_ns)(const void *state, uint64_t index);
 } ps_kernel;
 
 /* What a kernel library exports under the name PS_KERNEL_MODULE_SYMBOL:
