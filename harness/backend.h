@@ -1,22 +1,29 @@
 /*
- * backend.h -- the contract between the runner and an execution model.
+ * backend.h -- the contract between the harness and an execution model.
  *
  * A backend runs one repetition of one configuration: it sets the kernel up
  * (untimed), starts every worker together, times the kernel's steps (the
  * slowest worker's time), combines the partial results and has the kernel
  * verify them.  It knows nothing of a kernel's math.
+ *
+ * A backend also owns everything that is only its own: its command-line
+ * options (parsed into an opaque block the harness stores and copies into
+ * each configuration), the CSV columns only it fills, the figures of a
+ * repetition only it produces, and the summary lines about them.  Nothing
+ * outside its file names it: adding one is its file plus one line in
+ * backend_registry.c (and CMake only when it needs a library).
  */
 #ifndef PS_BACKEND_H
 #define PS_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "gil.h"
+#include "csv.h"
 #include "kernel.h"
 #include "util.h"
 
 enum ps_scaling { PS_STRONG, PS_WEAK };
-enum ps_schedule { PS_SCHED_STATIC, PS_SCHED_DYNAMIC, PS_SCHED_GUIDED };
 
 typedef struct ps_mpi ps_mpi;  /* mpi_env.h; NULL when MPI is not running */
 
@@ -29,6 +36,16 @@ typedef struct ps_ctx {
     const struct ps_hosts *hosts;  /* sysinfo.h: every rank's host */
 } ps_ctx;
 
+/* Opaque storage a backend lays its own struct over (checked with
+ * PS_BACKEND_FITS): its options, and its figures of one repetition. */
+#define PS_BACKEND_BLOCK 256
+typedef union ps_backend_block {
+    max_align_t align;
+    unsigned char bytes[PS_BACKEND_BLOCK];
+} ps_backend_block;
+#define PS_BACKEND_FITS(type) \
+    _Static_assert(sizeof(type) <= PS_BACKEND_BLOCK, #type " must fit a ps_backend_block")
+
 /* One point to measure. */
 typedef struct ps_config {
     const ps_kernel *kernel;
@@ -37,12 +54,8 @@ typedef struct ps_config {
     enum ps_scaling scaling;
     uint64_t order, n;
     uint32_t steps;
-    enum ps_schedule schedule;
-    uint64_t chunk;            /* omp dynamic/guided chunk; 0 = default */
-    ps_gil_params gil;
-    uint64_t tick;             /* gil: indices per tick */
-    double gil_release;        /* gil: fraction of a tick run unlocked */
     double param[PS_MAX_PARAMS];  /* the kernel's parameters */
+    ps_backend_block opts;        /* the backend's options for this point */
 } ps_config;
 
 /* What one repetition produced. */
@@ -51,12 +64,28 @@ typedef struct ps_rep {
     int verified;
     char error[256];           /* why it failed or did not verify */
     ps_acc total;
-    int has_gil;
     double steal;              /* hypervisor's share of the host's CPU time; <0 unknown */
-    ps_gil_report gil;
     char cpus[256];            /* CPU of each worker at its end (placement.h) */
     int cpu_shared;            /* workers seen on a CPU another one was on */
+    int has_extra;             /* the backend filled extra */
+    ps_backend_block extra;    /* the backend's own figures (rep_extra_size bytes) */
 } ps_rep;
+
+/* The valid repetitions of one configuration, for a backend's summary. */
+typedef struct ps_samples {
+    int n;
+    const double *seconds;
+    const unsigned char *extra;  /* n blocks of rep_extra_size bytes, or NULL */
+    double speedup;              /* median against the speedup base; NAN when none */
+} ps_samples;
+
+/* A command-line option a backend owns: --name, with a value or not.  The
+ * same name may belong to several backends (each parses it into its own
+ * block). */
+typedef struct ps_backend_option {
+    const char *name;
+    int has_arg;
+} ps_backend_option;
 
 enum {
     /* Every rank of the world takes part (the others idle); without the
@@ -65,18 +94,59 @@ enum {
     /* workers means threads on one process; with PS_BACKEND_USES_MPI
      * too (hybrid), workers = ranks x threads per rank */
     PS_BACKEND_THREADS = 1u << 1,
+    /* The speedup base: one worker, added beside the others at each size
+     * unless --no-baseline, and every speedup is measured against it. */
+    PS_BACKEND_BASELINE = 1u << 2,
+    /* workers are cooperative tasks on one thread of one process: however
+     * many there are, they never compete for cores (not oversubscribed). */
+    PS_BACKEND_TASKS = 1u << 3,
 };
 
 typedef struct ps_backend {
     const char *name;
     const char *summary;
     unsigned flags;
+
+    /* -- its options (all optional) ------------------------------------- */
+    const char *help;                   /* its section of `run --help` */
+    const ps_backend_option *options;   /* ends with a {NULL} entry */
+    /* Its block's defaults, before any option is parsed. */
+    void (*opts_default)(void *opts);
+    /* One of its options (name without "--"; arg NULL when it takes no
+     * value): checks the value and stores it.  -1 with err: bad input. */
+    int (*opt_parse)(void *opts, const char *name, const char *arg, ps_err *err);
+    /* After parsing: rules that join options, given whether the run uses
+     * this backend and the worker counts asked for. */
+    int (*opts_check)(const void *opts, int selected, const int *workers, int nworkers,
+                      ps_err *err);
+
+    /* -- the plan -------------------------------------------------------- */
+    /* How many configurations w workers make (hybrid: one per threads-per-
+     * rank setting).  NULL: one. */
+    int (*variants)(const void *opts, int workers);
+    /* Fills its part of a configuration: cfg arrives with kernel, workers,
+     * sizes, threads (w, or 1 with PS_BACKEND_USES_MPI) and ranks (1, or
+     * w), and opts copied in; it may set workers, threads, ranks and its
+     * per-point options.  NULL: as it arrives. */
+    void (*configure)(ps_config *cfg, int variant);
     /* Rejects a configuration this backend cannot run here (e.g. more mpi
      * workers than ranks), before anything is measured. NULL: all fine. */
     int (*check)(const ps_ctx *ctx, const ps_config *cfg, ps_err *err);
+
+    /* -- a repetition ---------------------------------------------------- */
     /* Runs one repetition.  Returns 0 when it ran (verified or not), -1 when
      * it could not run, with err saying which call failed. */
     int (*run)(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep, ps_err *err);
+
+    /* -- reporting (all optional) ----------------------------------------- */
+    /* Its CSV columns of one row (ran: the repetition ran; rep->extra is
+     * valid when rep->has_extra). */
+    void (*row)(ps_csv_row *row, const ps_config *cfg, const ps_rep *rep, int ran);
+    /* Bytes of rep->extra kept for every valid repetition, for summary_lines. */
+    size_t rep_extra_size;
+    /* Lines under the configuration's line in the terminal summary, each
+     * starting "      " and ending in a newline. */
+    void (*summary_lines)(const ps_config *cfg, const ps_samples *s, ps_buf *out);
 } ps_backend;
 
 /* Whether workers are ranks x threads per rank (the hybrid backend). */
@@ -86,7 +156,20 @@ static inline int ps_backend_is_hybrid(const ps_backend *b)
 }
 
 extern const ps_backend *const ps_backends[];
+/* Backends in this build, and their number. */
+int ps_backend_count(void);
+int ps_backend_index(const ps_backend *b);
 const ps_backend *ps_backend_find(const char *name);
+/* Appends the backend as a JSON object: name, summary and what it is made
+ * of ("mpi", "threads", "baseline"), for `list --json` and the metadata. */
+void ps_backend_json(ps_buf *b, const ps_backend *be);
+/* Why a backend this project has is not in this build ("its library was
+ * not found at configure time"), or NULL when name is not one of them. */
+const char *ps_backend_absent(const char *name);
+/* The names of this build's backends, ", "-separated. */
+void ps_backend_names(char *buf, size_t len);
+/* The first backend flagged PS_BACKEND_BASELINE, or NULL. */
+const ps_backend *ps_backend_baseline(void);
 
 /* The kernel's set-up arguments for the indices [lo, hi) one process owns. */
 ps_kernel_args ps_config_args(const ps_config *cfg, uint64_t lo, uint64_t hi,
@@ -104,5 +187,15 @@ void ps_finish_local(const ps_config *cfg, void *state, const ps_acc *accs, int 
 /* The kernel's reduction (or the slot-wise sum) of n partial results, in
  * order, into *total. */
 void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n);
+
+/* How a backend spends a waiting kernel's wait (kernel.h, wait_ns). */
+typedef struct ps_waiter {
+    void (*wait)(struct ps_waiter *self, uint64_t ns);
+} ps_waiter;
+/* Runs indices [lo, hi) of kernel k: one run() for a kernel that only
+ * computes; for one that waits, run(i, i + 1) and then index i's wait,
+ * index by index, spent by w (NULL: the thread blocks). */
+void ps_kernel_span(const ps_kernel *k, void *state, uint64_t lo, uint64_t hi,
+                    ps_acc *acc, ps_waiter *w);
 
 #endif

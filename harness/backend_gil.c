@@ -4,8 +4,8 @@
  *
  * Each thread owns an equal part of the range, as a Python program that
  * hands each threading.Thread a chunk does.  It runs its part in ticks of
- * cfg->tick indices; between ticks it makes the interpreter's check (drop
- * request, or check interval).  Kernels that wait (PS_KERNEL_WAITS) wait
+ * --tick indices; between ticks it makes the interpreter's check (drop
+ * request, or check interval).  Kernels that wait (kernel.h, wait_ns) wait
  * with the lock released, as blocking I/O does; --gil-release F runs that
  * fraction of each tick unlocked, as C extensions do.
  *
@@ -15,6 +15,7 @@
  * not timed, and stop when the last measured thread has finished.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,11 +23,31 @@
 #include <string.h>
 
 #include "backend.h"
+#include "gil.h"
+#include "stats.h"
 #include "threads.h"
 #include "timer.h"
 
+/* Its options, resolved per configuration (the tick depends on the
+ * kernel). */
+typedef struct gil_opts {
+    ps_gil_params gil;
+    uint64_t tick;             /* indices per tick; 0 until configured: the kernel's */
+    double release;            /* fraction of a tick run unlocked */
+} gil_opts;
+PS_BACKEND_FITS(gil_opts);
+
+/* Its figures of one repetition: the lock's report. */
+PS_BACKEND_FITS(ps_gil_report);
+
+static const gil_opts *opts_of(const ps_config *cfg)
+{
+    return (const gil_opts *)cfg->opts.bytes;
+}
+
 typedef struct gil_run {
     const ps_config *cfg;
+    const gil_opts *go_opts;
     void *state;
     ps_comm comm;
     ps_gil gil;
@@ -41,25 +62,40 @@ typedef struct gil_run {
     int exchange_failed;
 } gil_run;
 
+/* A wait under the lock is a blocking call in CPython: release the lock,
+ * block, take it back (usually after the holder's next drop: the convoy). */
+typedef struct gil_waiter {
+    ps_waiter base;
+    ps_gil *gil;
+    ps_gil_thread *me;
+} gil_waiter;
+
+static void gil_wait(ps_waiter *w, uint64_t ns)
+{
+    gil_waiter *g = (gil_waiter *)w;
+    ps_gil_drop(g->gil, g->me);
+    ps_sleep_ns(ns);
+    ps_gil_take(g->gil, g->me);
+}
+
 /* One thread's share of one step, in ticks. */
 static void gil_step(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
                      ps_acc *acc)
 {
     const ps_kernel *k = r->cfg->kernel;
-    const uint64_t tick = r->cfg->tick;
-    const int waits = (k->flags & PS_KERNEL_WAITS) != 0;
+    const uint64_t tick = r->go_opts->tick;
+    const int waits = k->wait_ns != NULL;
+    gil_waiter waiter = {{gil_wait}, &r->gil, me};
     /* indices of each tick run with the lock held; the rest run unlocked */
-    uint64_t locked_part = tick - (uint64_t)((double)tick * r->cfg->gil_release);
+    uint64_t locked_part = tick - (uint64_t)((double)tick * r->go_opts->release);
     if (locked_part == 0)
         locked_part = 1;
 
     ps_gil_take(&r->gil, me);
     for (uint64_t i = lo; i < hi; i += tick) {
         uint64_t end = hi - i < tick ? hi : i + tick;
-        if (waits) {
-            ps_gil_drop(&r->gil, me);
-            k->run(r->state, i, end, acc);
-            ps_gil_take(&r->gil, me);
+        if (waits) {  /* its own work holding the lock, its waits without */
+            ps_kernel_span(k, r->state, i, end, acc, &waiter.base);
         } else if (locked_part < end - i) {
             k->run(r->state, i, i + locked_part, acc);
             ps_gil_drop(&r->gil, me);
@@ -77,7 +113,7 @@ static void gil_step(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
  * drop request like any holder, until every measured thread is done. */
 static void gil_hog(gil_run *r, ps_gil_thread *me)
 {
-    const uint64_t tick = r->cfg->tick;
+    const uint64_t tick = r->go_opts->tick;
     ps_acc acc = {{0}};
     pthread_barrier_wait(&r->go);
     ps_gil_take(&r->gil, me);
@@ -134,16 +170,18 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
 {
     (void)ctx;
     const ps_kernel *k = cfg->kernel;
-    const int n = cfg->workers, extra = cfg->gil.cpu_threads, all = n + extra;
+    const gil_opts *go = opts_of(cfg);
+    const int n = cfg->workers, extra = go->gil.cpu_threads, all = n + extra;
     gil_run r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
+    r.go_opts = go;
     atomic_init(&r.running, n);
     ps_comm_local(&r.comm);
     ps_kernel_args a = ps_config_args(cfg, 0, cfg->n, &r.comm);
     if (k->create(&r.state, &a) != 0)
         return PS_FAIL_SYS(err, "kernel create");
-    int rc = ps_gil_init(&r.gil, &cfg->gil);
+    int rc = ps_gil_init(&r.gil, &go->gil);
     if (rc != 0) {
         k->destroy(r.state);
         return ps_fail(err, "pthread/sem init for the gil failed: %s", strerror(rc));
@@ -191,19 +229,20 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     ps_finish_local(cfg, r.state, r.accs, n, rep);
 
     /* the lock's figures cover every thread that used it */
+    ps_gil_report *report = (ps_gil_report *)rep->extra.bytes;
     ps_gil_thread **tp = malloc((size_t)all * sizeof *tp);
     if (tp) {
         for (int i = 0; i < all; i++)
             tp[i] = &r.threads[i];
-        ps_gil_report_collect(&r.gil, tp, all, &rep->gil);
-        rep->has_gil = 1;
+        ps_gil_report_collect(&r.gil, tp, all, report);
+        rep->has_extra = 1;
         free(tp);
     }
-    if (rep->gil.violations > 0) {
+    if (rep->has_extra && report->violations > 0) {
         rep->verified = 0;
         snprintf(rep->error, sizeof rep->error,
                  "gil invariant broken: two holders at once %d times",
-                 rep->gil.violations);
+                 report->violations);
     }
 out:
     free(r.threads);
@@ -221,17 +260,192 @@ out:
 static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
 {
     (void)ctx;
-    if (cfg->tick == 0)
+    if (opts_of(cfg)->tick == 0)
         return ps_fail(err, "--tick must be at least 1");
-    if (cfg->gil.cpu_threads < 0 || cfg->gil.cpu_threads > 4096)
+    if (opts_of(cfg)->gil.cpu_threads < 0 || opts_of(cfg)->gil.cpu_threads > 4096)
         return ps_fail(err, "--gil-cpu-threads must be from 0 to 4096");
     return 0;
+}
+
+static const ps_backend_option gil_options[] = {
+    {"gil-model", 1}, {"switch-interval", 1}, {"check-interval", 1}, {"tick", 1},
+    {"gil-release", 1}, {"no-gil-stats", 0}, {"gil-cpu-threads", 1}, {NULL, 0},
+};
+
+static void gil_opts_default(void *opts)
+{
+    gil_opts *g = opts;
+    g->gil = (ps_gil_params){.model = PS_GIL_NEW, .interval_ns = 5000000,
+                             .check_interval = 100, .stats = 1};
+}
+
+/* A whole number from lo to hi for the named option. */
+static int gil_count(const char *name, const char *arg, uint64_t lo, uint64_t hi,
+                     uint64_t *out, ps_err *err)
+{
+    uint64_t v = 0;
+    int zero = lo == 0 && strcmp(arg, "0") == 0;
+    if (!zero && (ps_parse_count(arg, &v) != 0 || v < lo || v > hi))
+        return ps_fail(err, "--%s: '%s' is not a whole number from %llu to %llu", name, arg,
+                       (unsigned long long)lo, (unsigned long long)hi);
+    *out = v;
+    return 0;
+}
+
+static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
+{
+    gil_opts *g = opts;
+    uint64_t v = 0;
+    if (strcmp(name, "gil-model") == 0) {
+        if (strcmp(arg, "new") == 0 || strcmp(arg, "old") == 0) {
+            g->gil.model = arg[0] == 'n' ? PS_GIL_NEW : PS_GIL_OLD;
+            return 0;
+        }
+        return ps_fail(err, "--gil-model: '%s' is not new or old", arg);
+    }
+    if (strcmp(name, "switch-interval") == 0)
+        return ps_parse_duration_ns(arg, &g->gil.interval_ns) == 0 ? 0
+               : ps_fail(err, "--switch-interval: '%s' is not a duration such as "
+                         "5ms, 100us or 1us (1ns to 1000s)", arg);
+    if (strcmp(name, "check-interval") == 0) {
+        if (gil_count(name, arg, 1, 100000000, &v, err))
+            return -1;
+        g->gil.check_interval = (uint32_t)v;
+        return 0;
+    }
+    if (strcmp(name, "tick") == 0)
+        return gil_count(name, arg, 1, UINT64_MAX / 2, &g->tick, err);
+    if (strcmp(name, "gil-release") == 0)
+        return ps_parse_fraction(arg, &g->release) == 0 ? 0
+               : ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
+    if (strcmp(name, "no-gil-stats") == 0) {
+        g->gil.stats = 0;
+        return 0;
+    }
+    if (gil_count(name, arg, 0, 4096, &v, err))  /* gil-cpu-threads */
+        return -1;
+    g->gil.cpu_threads = (int)v;
+    return 0;
+}
+
+/* The kernel's tick unless --tick, and the extra CPU threads share the
+ * process. */
+static void gil_configure(ps_config *cfg, int variant)
+{
+    (void)variant;
+    gil_opts *g = (gil_opts *)cfg->opts.bytes;
+    if (g->tick == 0)
+        g->tick = ps_gil_default_tick(&g->gil, cfg->kernel->tick, g->release);
+    cfg->threads = cfg->workers + g->gil.cpu_threads;
+}
+
+static void gil_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, int ran)
+{
+    const gil_opts *g = opts_of(cfg);
+    ps_csv_set(r, PS_COL_gil_model, "%s", g->gil.model == PS_GIL_OLD ? "old" : "new");
+    if (g->gil.model == PS_GIL_NEW)
+        ps_csv_set(r, PS_COL_switch_interval, "%.9g", (double)g->gil.interval_ns * 1e-9);
+    else
+        ps_csv_set(r, PS_COL_check_interval, "%u", g->gil.check_interval);
+    ps_csv_set(r, PS_COL_tick, "%llu", (unsigned long long)g->tick);
+    ps_csv_set(r, PS_COL_gil_release, "%.6g", g->release);
+    if (!ran || !rep->has_extra)
+        return;
+    const ps_gil_report *s = (const ps_gil_report *)rep->extra.bytes;
+    ps_csv_set(r, PS_COL_gil_switches, "%llu", (unsigned long long)s->switches);
+    ps_csv_set(r, PS_COL_gil_forced_switches, "%llu", (unsigned long long)s->forced_switches);
+    ps_csv_set(r, PS_COL_gil_drop_requests, "%llu", (unsigned long long)s->drop_requests);
+    ps_csv_set(r, PS_COL_gil_drops_discarded, "%llu", (unsigned long long)s->discarded);
+    if (!g->gil.stats)
+        return;
+    ps_csv_set(r, PS_COL_gil_wait_seconds, "%.9g", s->wait_seconds);
+    ps_csv_set(r, PS_COL_gil_wait_median, "%.9g", s->wait_median);
+    ps_csv_set(r, PS_COL_gil_wait_p99, "%.9g", s->wait_p99);
+    ps_csv_set(r, PS_COL_gil_hold_median, "%.9g", s->hold_median);
+    ps_csv_set(r, PS_COL_gil_handoff_median, "%.9g", s->handoff_median);
+}
+
+static double median_of(const double *x, int n)
+{
+    ps_summary s;
+    return n > 0 && ps_summarize(x, (size_t)n, &s) == 0 ? s.median : NAN;
+}
+
+/* The lock's behaviour, medians over the repetitions. */
+static void gil_lock_line(const ps_samples *sm, ps_buf *out)
+{
+    const int n = sm->n;
+    double *v = malloc((size_t)n * 7 * sizeof *v);
+    if (!v)
+        return;
+    double *sw = v, *forced = v + n, *req = v + 2 * n, *wmed = v + 3 * n,
+           *wp99 = v + 4 * n, *hold = v + 5 * n, *hand = v + 6 * n;
+    for (int i = 0; i < n; i++) {
+        ps_gil_report g;
+        memcpy(&g, sm->extra + (size_t)i * sizeof g, sizeof g);
+        double secs = sm->seconds[i] > 0 ? sm->seconds[i] : 1.0;
+        sw[i] = (double)g.switches / secs;
+        forced[i] = (double)g.forced_switches / secs;
+        req[i] = (double)g.drop_requests / secs;
+        wmed[i] = g.wait_median;
+        wp99[i] = g.wait_p99;
+        hold[i] = g.hold_median;
+        hand[i] = g.handoff_median;
+    }
+    char a[32], b[32], c[32], d[32];
+    ps_format_seconds(median_of(wmed, n), a, sizeof a);
+    ps_format_seconds(median_of(wp99, n), b, sizeof b);
+    ps_format_seconds(median_of(hold, n), c, sizeof c);
+    ps_format_seconds(median_of(hand, n), d, sizeof d);
+    double s = median_of(sw, n), f = median_of(forced, n);
+    ps_buf_printf(out, "      gil: %.0f switches/s (%.0f forced, %.0f voluntary), %.0f drop "
+                  "requests/s; wait %s median, %s p99; hold %s; handoff %s\n",
+                  s, f, s - f, median_of(req, n), a, b, c, d);
+    free(v);
+}
+
+/* The lock's line, and with --gil-release Amdahl's prediction beside the
+ * measured speedup: F of the work runs unlocked, serial fraction 1 - F. */
+static void gil_summary(const ps_config *cfg, const ps_samples *sm, ps_buf *out)
+{
+    if (sm->extra && sm->n > 0)
+        gil_lock_line(sm, out);
+    double release = opts_of(cfg)->release;
+    if (release > 0) {
+        double sf = 1.0 - release, w = cfg->workers;
+        ps_buf_printf(out, "      amdahl: serial fraction %.2f predicts %.2f at %d workers; "
+                      "measured %.2f (%.0f%%)\n", sf, 1.0 / (sf + (1.0 - sf) / w),
+                      cfg->workers, sm->speedup, 100.0 * sm->speedup * (sf + (1.0 - sf) / w));
+    }
 }
 
 const ps_backend ps_backend_gil = {
     .name = "gil",
     .summary = "POSIX threads under an emulated CPython global interpreter lock",
     .flags = PS_BACKEND_THREADS,
+    .help =
+"gil backend (an emulated CPython global interpreter lock)\n"
+"      --gil-model new|old   new: CPython 3.2+ (default); old: before 3.2\n"
+"      --switch-interval T   new model's interval, e.g. 5ms, 100us (default 5ms)\n"
+"      --check-interval N    old model's ticks between releases (default 100)\n"
+"      --tick N              indices per tick (default: the kernel's ~1 us;\n"
+"                            old model: a twentieth, so 100 ticks ~ 5 us;\n"
+"                            with --gil-release: 1000x, ~1 ms, so a release\n"
+"                            and retake cost a few percent of a tick)\n"
+"      --gil-release F       fraction 0 <= F < 1 of each tick run with the\n"
+"                            lock released, as C extensions do (default 0)\n"
+"      --no-gil-stats        do not time acquires, holds and handoffs\n"
+"      --gil-cpu-threads N   run N extra CPU-bound count threads under the\n"
+"                            same lock while the measured ones run (convoy\n"
+"                            effect); rows report the measured kernel's rate\n"
+"                            and threads = workers + N (default 0)\n",
+    .options = gil_options,
+    .opts_default = gil_opts_default,
+    .opt_parse = gil_opt_parse,
+    .configure = gil_configure,
     .check = gil_check,
     .run = gil_run_rep,
+    .row = gil_row,
+    .rep_extra_size = sizeof(ps_gil_report),
+    .summary_lines = gil_summary,
 };

@@ -10,9 +10,30 @@
  * exchanges once with the other ranks, so MPI is called funneled.  A
  * repetition's time is the slowest rank's team span.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "backend.h"
 #include "mpi_env.h"
 #include "omp_team.h"
+
+#define TPR_MAX 16
+
+/* Its options: the omp schedule, and the threads of each rank. */
+typedef struct hybrid_opts {
+    ps_omp_sched sched;
+    int tpr[TPR_MAX];          /* --threads-per-rank settings (default 1) */
+    int ntpr;
+    int tpr_given;
+} hybrid_opts;
+PS_BACKEND_FITS(hybrid_opts);
+
+/* The threads of each rank for --threads-per-rank T at W workers: a rank
+ * never has more threads than there are workers. */
+static int threads_per_rank(int tpr, int workers)
+{
+    return tpr < workers ? tpr : workers;
+}
 
 static int hybrid_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
 {
@@ -42,8 +63,9 @@ static int hybrid_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         return -1;
     /* all ranks start together: the barrier runs after every thread's
      * first touch and before any thread's clock starts */
-    ps_omp_team t = {.cfg = cfg, .state = state, .lo = lo, .hi = hi, .comm = comm,
-                     .start_sync = ps_mpi_barrier};
+    const hybrid_opts *ho = (const hybrid_opts *)cfg->opts.bytes;
+    ps_omp_team t = {.cfg = cfg, .sched = &ho->sched, .state = state, .lo = lo, .hi = hi,
+                     .comm = comm, .start_sync = ps_mpi_barrier};
     int status = ps_omp_team_run(&t, err);
     /* every rank must reach the collectives below, or the others hang */
     if (!ps_mpi_all_ok_comm(comm, status == 0)) {
@@ -61,10 +83,100 @@ static int hybrid_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     return status;
 }
 
+static const ps_backend_option hybrid_options[] = {
+    PS_OMP_SCHED_OPTIONS, {"threads-per-rank", 1}, {NULL, 0},
+};
+
+static void hybrid_opts_default(void *opts)
+{
+    hybrid_opts *h = opts;
+    h->tpr[0] = 1;
+    h->ntpr = 1;
+}
+
+static int hybrid_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
+{
+    hybrid_opts *h = opts;
+    int rc = ps_omp_sched_parse(&h->sched, name, arg, err);
+    if (rc <= 0)
+        return rc;
+    char copy[256], *items[TPR_MAX];
+    snprintf(copy, sizeof copy, "%s", arg);
+    int n = ps_split_list(copy, items, TPR_MAX);
+    if (n < 0)
+        return ps_fail(err, "--threads-per-rank: an empty item, or more than %d", TPR_MAX);
+    for (int i = 0; i < n; i++) {
+        uint64_t v;
+        if (ps_parse_count(items[i], &v) != 0 || v > 4096)
+            return ps_fail(err, "--threads-per-rank: '%s' is not a count from 1 to 4096",
+                           items[i]);
+        h->tpr[i] = (int)v;
+    }
+    h->ntpr = n;
+    h->tpr_given = 1;
+    return 0;
+}
+
+/* --threads-per-rank belongs to hybrid, and every worker count W must split
+ * into whole ranks of min(T, W) threads. */
+static int hybrid_opts_check(const void *opts, int selected, const int *workers,
+                             int nworkers, ps_err *err)
+{
+    const hybrid_opts *h = opts;
+    if (h->tpr_given && !selected)
+        return ps_fail(err, "--threads-per-rank applies to --backend hybrid only");
+    for (int i = 0; selected && i < nworkers; i++)
+        for (int j = 0; j < h->ntpr; j++) {
+            int t = threads_per_rank(h->tpr[j], workers[i]);
+            if (workers[i] % t != 0)
+                return ps_fail(err, "--backend hybrid: %d workers is not a whole number "
+                               "of ranks of %d threads (--threads-per-rank); use "
+                               "worker counts that are multiples of %d",
+                               workers[i], t, t);
+        }
+    return 0;
+}
+
+/* One configuration per threads-per-rank setting. */
+static int hybrid_variants(const void *opts, int workers)
+{
+    (void)workers;
+    return ((const hybrid_opts *)opts)->ntpr;
+}
+
+static void hybrid_configure(ps_config *cfg, int variant)
+{
+    const hybrid_opts *h = (const hybrid_opts *)cfg->opts.bytes;
+    cfg->threads = threads_per_rank(h->tpr[variant], cfg->workers);
+    cfg->ranks = cfg->workers / cfg->threads;
+}
+
+static void hybrid_row(ps_csv_row *row, const ps_config *cfg, const ps_rep *rep, int ran)
+{
+    (void)rep, (void)ran;
+    ps_omp_sched_row(row, &((const hybrid_opts *)cfg->opts.bytes)->sched);
+}
+
 const ps_backend ps_backend_hybrid = {
     .name = "hybrid",
     .summary = "MPI ranks x OpenMP threads per rank (--threads-per-rank), as clusters run",
     .flags = PS_BACKEND_USES_MPI | PS_BACKEND_THREADS,
+    .help =
+"hybrid backend (MPI ranks x OpenMP threads; run under mpirun)\n"
+"      --threads-per-rank T[,T...]   threads in each rank (default 1).  Each\n"
+"                            worker count W runs as W/t ranks of t threads,\n"
+"                            t = min(T, W), for every T: W must be a multiple\n"
+"                            of each t, and mpirun must start at least W/t\n"
+"                            ranks (so -w 1,2,4 --threads-per-rank 2 runs\n"
+"                            1x1, 1x2, 2x2).  Rows record ranks and threads.\n"
+"      --schedule, --chunk   as for omp, inside each rank\n",
+    .options = hybrid_options,
+    .opts_default = hybrid_opts_default,
+    .opt_parse = hybrid_opt_parse,
+    .opts_check = hybrid_opts_check,
+    .variants = hybrid_variants,
+    .configure = hybrid_configure,
     .check = hybrid_check,
     .run = hybrid_run_rep,
+    .row = hybrid_row,
 };

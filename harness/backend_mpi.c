@@ -39,7 +39,7 @@ static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     int status = ps_mpi_barrier(comm, err);  /* all ranks start together */
     double t0 = ps_now();
     for (uint32_t s = 0; s < cfg->steps && status == 0; s++) {
-        k->run(state, lo, hi, &acc);
+        ps_kernel_span(k, state, lo, hi, &acc, NULL);
         if (k->exchange && k->exchange(state, comm) != 0)
             status = ps_fail(err, "%s: exchange between ranks failed "
                              "(MPI call in the kernel's exchange)", k->name);

@@ -22,7 +22,8 @@ static int omp_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     void *state;
     if (k->create(&state, &a) != 0)
         return PS_FAIL_SYS(err, "kernel create");
-    ps_omp_team t = {.cfg = cfg, .state = state, .lo = 0, .hi = n, .comm = &comm};
+    ps_omp_team t = {.cfg = cfg, .sched = (const ps_omp_sched *)cfg->opts.bytes,
+                     .state = state, .lo = 0, .hi = n, .comm = &comm};
     int status = ps_omp_team_run(&t, err);
     if (status == 0) {
         rep->seconds = t.seconds;
@@ -34,9 +35,29 @@ static int omp_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     return status;
 }
 
+/* Its options block is the schedule alone. */
+PS_BACKEND_FITS(ps_omp_sched);
+
+static const ps_backend_option omp_options[] = {PS_OMP_SCHED_OPTIONS, {NULL, 0}};
+
+static int omp_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
+{
+    return ps_omp_sched_parse(opts, name, arg, err) == 0 ? 0 : -1;
+}
+
+static void omp_row(ps_csv_row *row, const ps_config *cfg, const ps_rep *rep, int ran)
+{
+    (void)rep, (void)ran;
+    ps_omp_sched_row(row, (const ps_omp_sched *)cfg->opts.bytes);
+}
+
 const ps_backend ps_backend_omp = {
     .name = "omp",
     .summary = "OpenMP threads over the same range (real threads, no global lock)",
     .flags = PS_BACKEND_THREADS,
+    .help = "omp backend\n" PS_OMP_SCHED_HELP,
+    .options = omp_options,
+    .opt_parse = omp_opt_parse,
     .run = omp_run_rep,
+    .row = omp_row,
 };

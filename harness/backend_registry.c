@@ -1,11 +1,13 @@
 /* backend_registry.c -- the list of backends this build has, looked up by
- * name, and the pieces every single-process backend shares. */
+ * name, and the pieces every single-process backend shares.  A new backend
+ * is one extern line and one entry below. */
 #include <stdio.h>
 #include <string.h>
 
 #include "backend.h"
+#include "timer.h"
 
-extern const ps_backend ps_backend_seq, ps_backend_gil;
+extern const ps_backend ps_backend_seq, ps_backend_async, ps_backend_gil;
 #ifdef PARSCALE_HAVE_OPENMP
 extern const ps_backend ps_backend_omp;
 #endif
@@ -18,6 +20,7 @@ extern const ps_backend ps_backend_hybrid;
 
 const ps_backend *const ps_backends[] = {
     &ps_backend_seq,
+    &ps_backend_async,
     &ps_backend_gil,
 #ifdef PARSCALE_HAVE_OPENMP
     &ps_backend_omp,
@@ -31,10 +34,85 @@ const ps_backend *const ps_backends[] = {
     NULL,
 };
 
+/* Backends this project has that a build may leave out, and why. */
+static const struct {
+    const char *name, *why;
+} absent[] = {
+#ifndef PARSCALE_HAVE_OPENMP
+    {"omp", "OpenMP was not found at configure time"},
+#endif
+#ifndef PARSCALE_HAVE_MPI
+    {"mpi", "MPI was not found at configure time"},
+#endif
+#if !(defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID))
+    {"hybrid", "it needs both MPI and OpenMP at configure time"},
+#endif
+    {NULL, NULL},
+};
+
 const ps_backend *ps_backend_find(const char *name)
 {
     for (const ps_backend *const *b = ps_backends; *b; b++)
         if (strcmp((*b)->name, name) == 0)
+            return *b;
+    return NULL;
+}
+
+/* One description of a backend for every reader outside the binary, so
+ * the scripts need no list of their own. */
+void ps_backend_json(ps_buf *b, const ps_backend *be)
+{
+    ps_buf_put(b, "{\"name\":", 8);
+    ps_buf_json_str(b, be->name);
+    ps_buf_put(b, ",\"summary\":", 11);
+    ps_buf_json_str(b, be->summary);
+    ps_buf_printf(b, ",\"mpi\":%s,\"threads\":%s,\"baseline\":%s,\"tasks\":%s}",
+                  (be->flags & PS_BACKEND_USES_MPI) ? "true" : "false",
+                  (be->flags & PS_BACKEND_THREADS) ? "true" : "false",
+                  (be->flags & PS_BACKEND_BASELINE) ? "true" : "false",
+                  (be->flags & PS_BACKEND_TASKS) ? "true" : "false");
+}
+
+const char *ps_backend_absent(const char *name)
+{
+    for (int i = 0; absent[i].name; i++)
+        if (strcmp(absent[i].name, name) == 0)
+            return absent[i].why;
+    return NULL;
+}
+
+int ps_backend_count(void)
+{
+    int n = 0;
+    while (ps_backends[n])
+        n++;
+    return n;
+}
+
+int ps_backend_index(const ps_backend *b)
+{
+    for (int i = 0; ps_backends[i]; i++)
+        if (ps_backends[i] == b)
+            return i;
+    return -1;
+}
+
+void ps_backend_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; ps_backends[i] && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", ps_backends[i]->name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+const ps_backend *ps_backend_baseline(void)
+{
+    for (const ps_backend *const *b = ps_backends; *b; b++)
+        if ((*b)->flags & PS_BACKEND_BASELINE)
             return *b;
     return NULL;
 }
@@ -104,6 +182,23 @@ void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n
             k->reduce(total, &parts[i]);
         else
             ps_acc_sum(total, &parts[i]);
+    }
+}
+
+void ps_kernel_span(const ps_kernel *k, void *state, uint64_t lo, uint64_t hi,
+                    ps_acc *acc, ps_waiter *w)
+{
+    if (!k->wait_ns) {
+        k->run(state, lo, hi, acc);
+        return;
+    }
+    for (uint64_t i = lo; i < hi; i++) {
+        k->run(state, i, i + 1, acc);
+        uint64_t ns = k->wait_ns(state, i);
+        if (w)
+            w->wait(w, ns);
+        else
+            ps_sleep_ns(ns);
     }
 }
 

@@ -20,7 +20,7 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     ps_acc acc = {{0}};
     double t0 = ps_now();
     for (uint32_t s = 0; s < cfg->steps; s++) {
-        k->run(state, 0, cfg->n, &acc);
+        ps_kernel_span(k, state, 0, cfg->n, &acc, NULL);
         if (k->exchange && k->exchange(state, &comm) != 0) {
             k->destroy(state);
             return ps_fail(err, "%s: exchange failed", k->name);
@@ -32,9 +32,18 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     return 0;
 }
 
+/* One worker by definition; under weak scaling it keeps the size of the
+ * w-worker point it is the base of (the plan set n before this). */
+static void seq_configure(ps_config *cfg, int variant)
+{
+    (void)variant;
+    cfg->workers = cfg->threads = cfg->ranks = 1;
+}
+
 const ps_backend ps_backend_seq = {
     .name = "seq",
     .summary = "one core, the kernel called once over the whole range (the speedup base)",
-    .flags = 0,
+    .flags = PS_BACKEND_BASELINE,
+    .configure = seq_configure,
     .run = seq_run,
 };

@@ -34,15 +34,25 @@ static void usage(FILE *f)
 "  parscale --version, parscale <command> --help\n");
 }
 
-/* `list` and `info` take only --json (and list --params) and --help. */
-static int simple_args(int argc, char **argv, int *json, int *params, const char *help)
+/* `list` and `info` take only --json (and list --params, --kernel-lib) and
+ * --help. */
+static int simple_args(int argc, char **argv, int *json, int *params,
+                       ps_kernel_libs *libs, const char *help)
 {
     *json = 0;
     for (int i = 1; i < argc; i++) {
+        ps_err err;
         if (strcmp(argv[i], "--json") == 0) {
             *json = 1;
         } else if (params && strcmp(argv[i], "--params") == 0) {
             *params = 1;
+        } else if (libs && strncmp(argv[i], "--kernel-lib", 12) == 0 &&
+                   (argv[i][12] == '\0' || argv[i][12] == '=')) {
+            const char *path = argv[i][12] ? argv[i] + 13 : argv[++i];
+            if (!path || !*path)
+                ps_die(2, "%s: option '--kernel-lib' needs a value", argv[0]);
+            if (ps_kernel_libs_open(libs, path, &err) != 0)
+                ps_die(2, "%s", err.msg);
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(help, stdout);
             return 1;
@@ -57,16 +67,21 @@ static int simple_args(int argc, char **argv, int *json, int *params, const char
 static int cmd_list(int argc, char **argv)
 {
     int json, params = 0;
-    if (simple_args(argc, argv, &json, &params,
-                    "usage: parscale list [--json] [--params]\n\nKernels and backends in "
-                    "this build, each with one line on what it is;\n--params adds each "
-                    "kernel's parameters (run --param KERNEL.NAME=VALUE).\n"))
+    ps_kernel_libs libs = {.n = 0};
+    if (simple_args(argc, argv, &json, &params, &libs,
+                    "usage: parscale list [--json] [--params] [--kernel-lib FILE]...\n\n"
+                    "Kernels and backends in this build, each with one line on what it "
+                    "is;\n--params adds each kernel's parameters (run --param "
+                    "KERNEL.NAME=VALUE);\n--kernel-lib adds the kernels of a library "
+                    "built with parscale_add_kernel.\n"))
         return 0;
+    const ps_kernel *all[PS_MAX_LIST + 1];
+    ps_kernel_all(&libs, all, PS_MAX_LIST + 1);
     if (json) {
         ps_buf b = {0};
         ps_buf_put(&b, "{\"kernels\":[", 12);
         int first = 1;
-        for (const ps_kernel *const *k = ps_kernels; *k; k++, first = 0) {
+        for (const ps_kernel *const *k = all; *k; k++, first = 0) {
             ps_buf_printf(&b, "%s{\"name\":", first ? "" : ",");
             ps_buf_json_str(&b, (*k)->name);
             ps_buf_put(&b, ",\"summary\":", 11);
@@ -81,7 +96,7 @@ static int cmd_list(int argc, char **argv)
                           (*k)->rate_per_index, (*k)->flops_per_index,
                           (*k)->bytes_per_index, (*k)->steps,
                           (unsigned long long)(*k)->tick,
-                          ((*k)->flags & PS_KERNEL_WAITS) ? "true" : "false",
+                          (*k)->wait_ns ? "true" : "false",
                           (unsigned long long)(*k)->sizes[PS_SIZE_TEST],
                           (unsigned long long)(*k)->sizes[PS_SIZE_QUICK],
                           (unsigned long long)(*k)->sizes[PS_SIZE_FULL]);
@@ -100,19 +115,17 @@ static int cmd_list(int argc, char **argv)
         ps_buf_put(&b, "],\"backends\":[", 14);
         first = 1;
         for (const ps_backend *const *be = ps_backends; *be; be++, first = 0) {
-            ps_buf_printf(&b, "%s{\"name\":", first ? "" : ",");
-            ps_buf_json_str(&b, (*be)->name);
-            ps_buf_put(&b, ",\"summary\":", 11);
-            ps_buf_json_str(&b, (*be)->summary);
-            ps_buf_put(&b, "}", 1);
+            ps_buf_put(&b, first ? "" : ",", first ? 0 : 1);
+            ps_backend_json(&b, *be);
         }
         ps_buf_put(&b, "]}\n", 3);
         fputs(b.data, stdout);
         ps_buf_free(&b);
+        ps_kernel_libs_close(&libs);
         return 0;
     }
     printf("kernels\n");
-    for (const ps_kernel *const *k = ps_kernels; *k; k++) {
+    for (const ps_kernel *const *k = all; *k; k++) {
         printf("  %-11s %s [%s]\n", (*k)->name, (*k)->summary, (*k)->rate_unit);
         for (int i = 0; params && (*k)->params && i < PS_MAX_PARAMS && (*k)->params[i].name; i++) {
             const ps_kernel_param *pm = &(*k)->params[i];
@@ -129,13 +142,14 @@ static int cmd_list(int argc, char **argv)
 #ifndef PARSCALE_HAVE_MPI
     printf("  (mpi: not in this build; MPI was not found)\n");
 #endif
+    ps_kernel_libs_close(&libs);
     return 0;
 }
 
 static int cmd_info(int argc, char **argv)
 {
     int json;
-    if (simple_args(argc, argv, &json, NULL,
+    if (simple_args(argc, argv, &json, NULL, NULL,
                     "usage: parscale info [--json]\n\nThe machine and build that "
                     "measurements are made on.\n"))
         return 0;
@@ -242,6 +256,7 @@ static int cmd_run(int argc, char **argv)
 #ifdef PARSCALE_HAVE_MPI
     ps_mpi_stop(&ctx);
 #endif
+    ps_kernel_libs_close(&o.libs);
     if (rc < 0)
         return 1;
     return rc;

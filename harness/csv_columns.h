@@ -2,8 +2,8 @@
  * csv_columns.h -- the CSV schema, written once.
  *
  * Every row parscale writes has exactly these columns in this order.  The
- * C writer, the Python scripts (which parse this file) and the README's
- * table all follow this list; change it only together with PS_CSV_SCHEMA.
+ * C writer, the Python scripts (which parse this file) and the table in
+ * docs/csv-schema.md all follow this list; change it only together with PS_CSV_SCHEMA.
  *
  *   PS_COL(name, description)
  */
@@ -14,7 +14,7 @@
     PS_COL(timestamp,     "UTC time the repetition ended, ISO 8601") \
     PS_COL(host,          "host name of rank 0") \
     PS_COL(kernel,        "kernel name") \
-    PS_COL(backend,       "seq, gil, omp, mpi, hybrid, cpython-threads, cpython-processes") \
+    PS_COL(backend,       "seq, gil, omp, mpi, hybrid, async, cpython-threads, cpython-processes, cpython-asyncio, cpython-asyncio-to-thread, cpython-asyncio-processes") \
     PS_COL(workers,       "threads x ranks taking part") \
     PS_COL(threads,       "threads per process") \
     PS_COL(ranks,         "processes") \
@@ -51,6 +51,9 @@
     PS_COL(cpus,          "CPU each worker was on when its work ended (sched_getcpu, untimed): ',' between a rank's threads, ';' between ranks; empty where not recorded") \
     PS_COL(params,        "the kernel's parameters as name=value;... (--param), empty when it has none") \
     PS_COL(steal,         "share of the host's CPU time the hypervisor gave to other guests during the repetition (/proc/stat, 10 ms ticks); empty where unknown") \
+    PS_COL(loop_switches, "event-loop backends: times the loop resumed a different task than the one it resumed last, in the repetition") \
+    PS_COL(loop_lateness_median, "event-loop backends: median, over the repetition's waits, of seconds from a wait's deadline to its task's resumption") \
+    PS_COL(loop_lateness_p99, "event-loop backends: 99th percentile of the same lateness, seconds") \
     PS_COL(hosts,         "host of each rank, as host:ranks in the order of first rank (n1:2,n2:2); rank 0's host alone for threads")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,

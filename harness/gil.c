@@ -1,5 +1,5 @@
-/* gil.c -- see gil.h.  The algorithm follows ../shared/DESIGN.md, section
- * "The emulated GIL"; the comments name its steps. */
+/* gil.c -- see gil.h.  The algorithm is CPython's (3.2 and later) lock as
+ * docs/gil.md describes it; the comments name its steps. */
 #define _POSIX_C_SOURCE 200809L
 #include "gil.h"
 

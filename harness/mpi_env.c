@@ -211,12 +211,13 @@ int ps_mpi_barrier(const ps_comm *comm, ps_err *err)
     return 0;
 }
 
-int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
+int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
 {
     if (!ctx->mpi || ctx->nranks == 1)
-        return 0;
+        return ok ? 0 : 1;
+    int all = 0;
     MPI_Request req;
-    MPI_TRY(err, MPI_Ibarrier, (MPI_COMM_WORLD, &req));
+    MPI_TRY(err, MPI_Iallreduce, (&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD, &req));
     /* Back off from 50 us to 20 ms: short waits end soon, and a rank idle
      * through a long measurement wakes about 50 times a second instead of
      * preempting a measured worker a thousand times. */
@@ -225,7 +226,7 @@ int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
         int done = 0;
         MPI_TRY(err, MPI_Test, (&req, &done, MPI_STATUS_IGNORE));
         if (done)
-            return 0;
+            return all ? 0 : 1;
         ps_sleep_ns(nap);
         if (nap < 20000000)
             nap *= 2;

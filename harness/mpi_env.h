@@ -27,9 +27,11 @@ void ps_mpi_stop(ps_ctx *ctx);
 /* Creates the sub-communicator of the first w ranks, unless it exists (a
  * collective call on every rank, in the same order). */
 int ps_mpi_prepare(ps_ctx *ctx, int w, ps_err *err);
-/* A barrier over the world in which waiting ranks sleep instead of spinning,
- * so idle ranks do not steal the cores of the ranks being measured. */
-int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err);
+/* A logical AND of ok over the world (a barrier that carries a status) in
+ * which waiting ranks sleep instead of spinning, so idle ranks do not
+ * steal the cores of the ranks being measured.  Returns 0 when every rank
+ * was ok, 1 when some rank was not, -1 when the MPI call failed (err). */
+int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err);
 /* Every rank's host (MPI_Allgather of each rank's description of its own),
  * so that every rank knows where each rank runs (a collective call). */
 int ps_mpi_gather_hosts(const ps_ctx *ctx, const struct ps_host *mine,
@@ -68,10 +70,10 @@ int ps_mpi_funneled(const ps_ctx *ctx);
 int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
                        ps_err *err);
 #else
-static inline int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
+static inline int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
 {
     (void)ctx, (void)err;
-    return 0;
+    return ok ? 0 : 1;
 }
 static inline int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)
 {

@@ -5,20 +5,49 @@
 #include <omp.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "timer.h"
 
 /* The chunk size the schedule hands out over m indices: with static, one
  * contiguous block per thread; with dynamic or guided, --chunk, or by
  * default about 64 chunks per thread. */
-static uint64_t chunk_of(const ps_config *cfg, uint64_t m)
+static uint64_t chunk_of(const ps_config *cfg, const ps_omp_sched *sc, uint64_t m)
 {
     const uint64_t nt = (uint64_t)cfg->threads;
-    if (cfg->schedule == PS_SCHED_STATIC)
+    if (sc->schedule == PS_SCHED_STATIC)
         return m ? (m + nt - 1) / nt : 1;
-    if (cfg->chunk)
-        return cfg->chunk;
+    if (sc->chunk)
+        return sc->chunk;
     return m / (64u * nt) ? m / (64u * nt) : 1;
+}
+
+static const char *const sched_names[] = {"static", "dynamic", "guided"};
+
+int ps_omp_sched_parse(ps_omp_sched *s, const char *name, const char *arg, ps_err *err)
+{
+    if (strcmp(name, "schedule") == 0) {
+        for (int i = 0; i < 3; i++)
+            if (strcmp(arg, sched_names[i]) == 0) {
+                s->schedule = (enum ps_schedule)i;
+                return 0;
+            }
+        return ps_fail(err, "--schedule: '%s' is not static, dynamic or guided", arg);
+    }
+    if (strcmp(name, "chunk") == 0) {
+        uint64_t v;
+        if (ps_parse_count(arg, &v) != 0 || v > UINT64_MAX / 2)
+            return ps_fail(err, "--chunk: '%s' is not a whole number from 1 to %llu", arg,
+                           (unsigned long long)(UINT64_MAX / 2));
+        s->chunk = v;
+        return 0;
+    }
+    return 1;
+}
+
+void ps_omp_sched_row(ps_csv_row *row, const ps_omp_sched *s)
+{
+    ps_csv_set(row, PS_COL_schedule, "%s", sched_names[s->schedule]);
 }
 
 void ps_omp_team_free(ps_omp_team *t)
@@ -36,10 +65,10 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
     void *state = t->state;
     const int nt = cfg->threads;
     const uint64_t lo = t->lo, m = t->hi - t->lo;
-    const uint64_t chunk = chunk_of(cfg, m);
+    const uint64_t chunk = chunk_of(cfg, t->sched, m);
     const long nchunks = (long)((m + chunk - 1) / chunk);
-    omp_sched_t kind = cfg->schedule == PS_SCHED_DYNAMIC ? omp_sched_dynamic
-                     : cfg->schedule == PS_SCHED_GUIDED  ? omp_sched_guided
+    omp_sched_t kind = t->sched->schedule == PS_SCHED_DYNAMIC ? omp_sched_dynamic
+                     : t->sched->schedule == PS_SCHED_GUIDED  ? omp_sched_guided
                                                          : omp_sched_static;
     omp_set_schedule(kind, 1);  /* our chunks already have the right size */
 
@@ -77,7 +106,7 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
             for (long c = 0; c < nchunks; c++) {
                 uint64_t clo = (uint64_t)c * chunk;
                 uint64_t chi = clo + chunk < m ? clo + chunk : m;
-                k->run(state, lo + clo, lo + chi, &acc);
+                ps_kernel_span(k, state, lo + clo, lo + chi, &acc, NULL);
             }
             /* the implied barrier above ends the step for every thread;
              * the primary thread exchanges, the others wait for it, and

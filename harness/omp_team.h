@@ -13,9 +13,26 @@
 
 #include "backend.h"
 
+/* The options the omp and hybrid backends share: --schedule, --chunk. */
+enum ps_schedule { PS_SCHED_STATIC, PS_SCHED_DYNAMIC, PS_SCHED_GUIDED };
+typedef struct ps_omp_sched {
+    enum ps_schedule schedule;
+    uint64_t chunk;            /* dynamic/guided chunk; 0 = default */
+} ps_omp_sched;
+#define PS_OMP_SCHED_OPTIONS {"schedule", 1}, {"chunk", 1}
+#define PS_OMP_SCHED_HELP \
+"      --schedule static|dynamic|guided   (default static)\n" \
+"      --chunk N             indices per chunk for dynamic/guided\n"
+/* Parses --schedule or --chunk into s; 1 when name is neither, -1 with err
+ * on a bad value. */
+int ps_omp_sched_parse(ps_omp_sched *s, const char *name, const char *arg, ps_err *err);
+/* The schedule column of a row. */
+void ps_omp_sched_row(ps_csv_row *row, const ps_omp_sched *s);
+
 typedef struct ps_omp_team {
     /* in */
-    const ps_config *cfg;      /* kernel, threads, steps, schedule, chunk */
+    const ps_config *cfg;      /* kernel, threads, steps */
+    const ps_omp_sched *sched; /* how chunks are handed out */
     void *state;               /* the kernel's, created for [lo, hi) */
     uint64_t lo, hi;           /* this process's indices */
     const ps_comm *comm;       /* given to the kernel's exchange */

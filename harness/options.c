@@ -9,6 +9,8 @@
 
 void ps_run_usage(void)
 {
+    char names[256];
+    ps_backend_names(names, sizeof names);
     printf(
 "usage: parscale run --kernel K[,K...] --backend B[,B...] --workers W[,W...]\n"
 "                    [options]\n"
@@ -19,33 +21,40 @@ void ps_run_usage(void)
 "\n"
 "what to run\n"
 "  -k, --kernel LIST         kernels (parscale list); 'all' for every one\n"
-"  -b, --backend LIST        seq, gil, omp, mpi, hybrid (parscale list); 'all'\n"
+"      --kernel-lib FILE     also load the kernels of FILE, a shared object\n"
+"                            built with parscale_add_kernel (repeatable;\n"
+"                            under mpirun every rank loads it)\n"
+"  -b, --backend LIST        %s (parscale list); 'all'\n"
 "  -w, --workers LIST        worker counts, e.g. 1,2,4 (default 1)\n"
 "  -s, --size N|test|quick|full   problem size: an index count, or the\n"
-"                            kernel's own test/quick/full size (default quick)\n"
+"                            kernel's own test/quick/full size (default quick);\n"
+"                            K=SIZE items give kernel K its own, e.g.\n"
+"                            quick,pi=5e7,stream=test\n"
 "      --scaling strong|weak|strong,weak   strong: the size is fixed;\n"
 "                            weak: size = N x workers (default strong)\n"
 "      --steps S             iterations of iterative kernels (default: kernel's)\n"
-"      --no-baseline         do not add seq as the speedup base\n"
+"      --no-baseline         do not add the speedup base (seq)\n"
 "      --param K.NAME=V      set a kernel parameter, e.g. io.wait_us=100\n"
 "                            (parscale list --params shows them)\n"
 "\n"
 "how to measure\n"
 "  -r, --reps R              timed repetitions per configuration (default 5)\n"
 "      --warmup W            untimed rounds first (default 1)\n"
-"      --seed N              seed of the interleaving order (default: time)\n"
-"\n"
-"omp backend\n"
-"      --schedule static|dynamic|guided   (default static)\n"
-"      --chunk N             indices per chunk for dynamic/guided\n"
-"\n"
-"hybrid backend (MPI ranks x OpenMP threads; run under mpirun)\n"
-"      --threads-per-rank T[,T...]   threads in each rank (default 1).  Each\n"
-"                            worker count W runs as W/t ranks of t threads,\n"
-"                            t = min(T, W), for every T: W must be a multiple\n"
-"                            of each t, and mpirun must start at least W/t\n"
-"                            ranks (so -w 1,2,4 --threads-per-rank 2 runs\n"
-"                            1x1, 1x2, 2x2).  Rows record ranks and threads.\n"
+"      --ci-width P          instead of -r: add rounds until the 95%% confidence\n"
+"                            interval of each median is no wider than P of it\n"
+"                            (5%% or 0.05; above 0, below 100%%)\n"
+"      --min-reps N          with --ci-width: valid repetitions before it may\n"
+"                            stop (default 6, the least with an interval)\n"
+"      --max-reps N          with --ci-width: repetitions at most (default 100)\n"
+"      --max-time T          wall-clock budget of the whole run, e.g. 90s, 2m,\n"
+"                            500ms; a round that would not end within it is\n"
+"                            not started (the first timed round always runs)\n"
+"      --seed N              seed of the interleaving order (default: time)\n",
+           names);
+    for (const ps_backend *const *b = ps_backends; *b; b++)
+        if ((*b)->help)
+            printf("\n%s", (*b)->help);
+    printf(
 "\n"
 "placement (omp, hybrid; the CPU each worker ended on is the cpus column)\n"
 "      --bind close|spread|primary|true|false   OMP_PROC_BIND for this run.\n"
@@ -57,22 +66,6 @@ void ps_run_usage(void)
 "      --places cores|threads|sockets|LIST   OMP_PLACES with --bind\n"
 "                            (default cores)\n"
 "\n"
-"gil backend (an emulated CPython global interpreter lock)\n"
-"      --gil-model new|old   new: CPython 3.2+ (default); old: before 3.2\n"
-"      --switch-interval T   new model's interval, e.g. 5ms, 100us (default 5ms)\n"
-"      --check-interval N    old model's ticks between releases (default 100)\n"
-"      --tick N              indices per tick (default: the kernel's ~1 us;\n"
-"                            old model: a twentieth, so 100 ticks ~ 5 us;\n"
-"                            with --gil-release: 1000x, ~1 ms, so a release\n"
-"                            and retake cost a few percent of a tick)\n"
-"      --gil-release F       fraction 0 <= F < 1 of each tick run with the\n"
-"                            lock released, as C extensions do (default 0)\n"
-"      --no-gil-stats        do not time acquires, holds and handoffs\n"
-"      --gil-cpu-threads N   run N extra CPU-bound count threads under the\n"
-"                            same lock while the measured ones run (convoy\n"
-"                            effect); rows report the measured kernel's rate\n"
-"                            and threads = workers + N (default 0)\n"
-"\n"
 "output\n"
 "  -o, --csv FILE            append raw rows to FILE (metadata: FILE.meta.jsonl)\n"
 "  -q, --quiet               no progress, summary only\n"
@@ -81,12 +74,14 @@ void ps_run_usage(void)
 
 enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
-    OPT_SCHEDULE, OPT_CHUNK, OPT_GIL_MODEL, OPT_SWITCH, OPT_CHECK, OPT_TICK,
-    OPT_PARAM, OPT_RELEASE, OPT_NO_GIL_STATS, OPT_GIL_CPU, OPT_TPR, OPT_BIND, OPT_PLACES,
+    OPT_PARAM, OPT_BIND, OPT_PLACES,
+    OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_KERNEL_LIB,
+    OPT_BACKEND = 1024,  /* + the index of a backend's option name */
 };
 
 static const struct option long_opts[] = {
     {"kernel", required_argument, NULL, 'k'},
+    {"kernel-lib", required_argument, NULL, OPT_KERNEL_LIB},
     {"backend", required_argument, NULL, 'b'},
     {"workers", required_argument, NULL, 'w'},
     {"size", required_argument, NULL, 's'},
@@ -96,31 +91,75 @@ static const struct option long_opts[] = {
     {"reps", required_argument, NULL, 'r'},
     {"warmup", required_argument, NULL, OPT_WARMUP},
     {"seed", required_argument, NULL, OPT_SEED},
-    {"schedule", required_argument, NULL, OPT_SCHEDULE},
-    {"chunk", required_argument, NULL, OPT_CHUNK},
-    {"gil-model", required_argument, NULL, OPT_GIL_MODEL},
-    {"switch-interval", required_argument, NULL, OPT_SWITCH},
-    {"check-interval", required_argument, NULL, OPT_CHECK},
-    {"tick", required_argument, NULL, OPT_TICK},
-    {"gil-release", required_argument, NULL, OPT_RELEASE},
-    {"no-gil-stats", no_argument, NULL, OPT_NO_GIL_STATS},
+    {"ci-width", required_argument, NULL, OPT_CI_WIDTH},
+    {"min-reps", required_argument, NULL, OPT_MIN_REPS},
+    {"max-reps", required_argument, NULL, OPT_MAX_REPS},
+    {"max-time", required_argument, NULL, OPT_MAX_TIME},
     {"param", required_argument, NULL, OPT_PARAM},
-    {"gil-cpu-threads", required_argument, NULL, OPT_GIL_CPU},
-    {"threads-per-rank", required_argument, NULL, OPT_TPR},
     {"bind", required_argument, NULL, OPT_BIND},
     {"places", required_argument, NULL, OPT_PLACES},
     {"csv", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
 };
+#define NBASE_OPTS (sizeof long_opts / sizeof long_opts[0])
+#define MAX_OPTS (NBASE_OPTS + 64)
+
+/* The options of every backend in this build, once per name, after the
+ * harness's own: what getopt_long is given. */
+typedef struct opt_table {
+    struct option all[MAX_OPTS + 1];
+    const char *backend_names[MAX_OPTS];  /* by val - OPT_BACKEND */
+} opt_table;
+
+static void opt_table_build(opt_table *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t n = 0, nb = 0;
+    for (; n < NBASE_OPTS; n++)
+        t->all[n] = long_opts[n];
+    for (const ps_backend *const *b = ps_backends; *b; b++) {
+        for (const ps_backend_option *bo = (*b)->options; bo && bo->name; bo++) {
+            size_t j = 0;
+            while (j < nb && strcmp(t->backend_names[j], bo->name) != 0)
+                j++;
+            if (j < nb || n == MAX_OPTS)
+                continue;
+            t->backend_names[nb] = bo->name;
+            t->all[n++] = (struct option){bo->name, bo->has_arg ? required_argument
+                                                                : no_argument,
+                                          NULL, OPT_BACKEND + (int)nb};
+            nb++;
+        }
+    }
+}
+
+/* A backend option goes to every backend that has one of that name. */
+static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
+                             ps_err *err)
+{
+    int seen = 0;
+    for (int i = 0; i < o->nbackend_opts_given; i++)
+        seen |= strcmp(o->backend_opts_given[i], name) == 0;
+    if (!seen && o->nbackend_opts_given < PS_MAX_LIST)
+        o->backend_opts_given[o->nbackend_opts_given++] = name;
+    for (int i = 0; ps_backends[i] && i < PS_MAX_BACKENDS; i++) {
+        const ps_backend *b = ps_backends[i];
+        for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
+            if (strcmp(bo->name, name) == 0 &&
+                b->opt_parse(o->backend_opts[i].bytes, name, arg, err) != 0)
+                return -1;
+    }
+    return 0;
+}
 
 static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
 {
     if (strcmp(arg, "all") == 0) {
         o->nkernels = 0;
-        for (const ps_kernel *const *k = ps_kernels; *k && o->nkernels < PS_MAX_LIST; k++)
-            o->kernels[o->nkernels++] = *k;
+        const ps_kernel *all[PS_MAX_LIST + 1];
+        o->nkernels = ps_kernel_all(&o->libs, all, PS_MAX_LIST + 1);
+        memcpy(o->kernels, all, (size_t)o->nkernels * sizeof *all);
         return 0;
     }
     char *items[PS_MAX_LIST];
@@ -128,7 +167,7 @@ static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
     if (n < 0)
         return ps_fail(err, "--kernel: empty item in the list");
     for (int i = 0; i < n; i++) {
-        if (!(o->kernels[i] = ps_kernel_find(items[i])))
+        if (!(o->kernels[i] = ps_kernel_lookup(&o->libs, items[i])))
             return ps_fail(err, "unknown kernel '%s' (parscale list shows them)", items[i]);
     }
     o->nkernels = n;
@@ -149,11 +188,9 @@ static int parse_backends(ps_run_opts *o, char *arg, ps_err *err)
         return ps_fail(err, "--backend: empty item in the list");
     for (int i = 0; i < n; i++) {
         if (!(o->backends[i] = ps_backend_find(items[i]))) {
-            static const char *const known_elsewhere[] = {"omp", "mpi", "hybrid"};
-            for (size_t j = 0; j < sizeof known_elsewhere / sizeof *known_elsewhere; j++)
-                if (strcmp(items[i], known_elsewhere[j]) == 0)
-                    return ps_fail(err, "backend '%s' is not in this build (its "
-                                   "library was not found at configure time)", items[i]);
+            const char *why = ps_backend_absent(items[i]);
+            if (why)
+                return ps_fail(err, "backend '%s' is not in this build (%s)", items[i], why);
             return ps_fail(err, "unknown backend '%s' (parscale list shows them)", items[i]);
         }
     }
@@ -196,30 +233,67 @@ static int parse_bind(ps_run_opts *o, const char *arg, ps_err *err)
     return ps_fail(err, "--bind: '%s' is not close, spread, primary, true or false", arg);
 }
 
-/* The rules that join options: --threads-per-rank belongs to hybrid, and
- * every hybrid worker count W must split into whole ranks of min(T, W)
- * threads (a rank never has more threads than there are workers). */
-static int check_hybrid(const ps_run_opts *o, int tpr_given, ps_err *err)
+/* The rules that join options: each backend's own (told whether this run
+ * uses it), and --places, which means nothing without --bind. */
+/* An option that belongs to backends none of which this run uses is a
+ * mistake (it would be silently ignored): say whose option it is. */
+static int check_option_owners(const ps_run_opts *o, ps_err *err)
 {
-    int hybrid = 0;
-    for (int i = 0; i < o->nbackends; i++)
-        hybrid |= ps_backend_is_hybrid(o->backends[i]);
-    if (tpr_given && !hybrid)
-        return ps_fail(err, "--threads-per-rank applies to --backend hybrid only");
+    for (int g = 0; g < o->nbackend_opts_given; g++) {
+        const char *name = o->backend_opts_given[g];
+        char owners[256] = "";
+        size_t used = 0;
+        int selected = 0;
+        for (int i = 0; ps_backends[i]; i++) {
+            const ps_backend *b = ps_backends[i];
+            int owns = 0;
+            for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
+                owns |= strcmp(bo->name, name) == 0;
+            if (!owns)
+                continue;
+            for (int j = 0; j < o->nbackends; j++)
+                selected |= o->backends[j] == b;
+            int w = snprintf(owners + used, sizeof owners - used, "%s%s", used ? ", " : "",
+                             b->name);
+            if (w > 0 && (size_t)w < sizeof owners - used)
+                used += (size_t)w;
+        }
+        if (!selected) {
+            char chosen[256] = "";
+            used = 0;
+            for (int j = 0; j < o->nbackends; j++) {
+                int w = snprintf(chosen + used, sizeof chosen - used, "%s%s", j ? "," : "",
+                                 o->backends[j]->name);
+                if (w > 0 && (size_t)w < sizeof chosen - used)
+                    used += (size_t)w;
+            }
+            return ps_fail(err, "--%s is an option of the %s backend%s, which this run "
+                           "does not use (--backend %s)", name, owners,
+                           strchr(owners, ',') ? "s" : "", chosen);
+        }
+    }
+    return 0;
+}
+
+static int check_backends(const ps_run_opts *o, ps_err *err)
+{
+    if (check_option_owners(o, err) != 0)
+        return -1;
     if (o->places && !o->bind)
         return ps_fail(err, "--places needs --bind (OMP_PLACES without OMP_PROC_BIND "
                        "binds nothing)");
-    if (!hybrid)
-        return 0;
-    for (int i = 0; i < o->nworkers; i++)
-        for (int j = 0; j < o->ntpr; j++) {
-            int t = ps_threads_per_rank(o->tpr[j], o->workers[i]);
-            if (o->workers[i] % t != 0)
-                return ps_fail(err, "--backend hybrid: %d workers is not a whole number "
-                               "of ranks of %d threads (--threads-per-rank); use "
-                               "worker counts that are multiples of %d",
-                               o->workers[i], t, t);
-        }
+    if (ps_backend_count() > PS_MAX_BACKENDS)
+        return ps_fail(err, "internal: %d backends, room for %d (PS_MAX_BACKENDS)",
+                       ps_backend_count(), PS_MAX_BACKENDS);
+    for (int i = 0; ps_backends[i]; i++) {
+        const ps_backend *b = ps_backends[i];
+        int selected = 0;
+        for (int j = 0; j < o->nbackends; j++)
+            selected |= o->backends[j] == b;
+        if (b->opts_check && b->opts_check(o->backend_opts[i].bytes, selected, o->workers,
+                                           o->nworkers, err) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -248,7 +322,7 @@ static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
         return ps_fail(err, "--param: '%s' is not KERNEL.NAME=VALUE (e.g. io.wait_us=100)", arg);
     memcpy(kname, arg, (size_t)(dot - arg));
     kname[dot - arg] = '\0';
-    const ps_kernel *k = ps_kernel_find(kname);
+    const ps_kernel *k = ps_kernel_lookup(&o->libs, kname);
     if (!k)
         return ps_fail(err, "--param: unknown kernel '%s'", kname);
     int idx = -1;
@@ -273,6 +347,136 @@ static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
     return 0;
 }
 
+/* --ci-width: a fraction (0.05) or a percentage (5%), above 0 and below 1:
+ * an interval as wide as the median itself says nothing. */
+static int parse_ci_width(const char *arg, double *out, ps_err *err)
+{
+    char *end;
+    double v = -1.0;
+    if (arg[0] >= '0' && arg[0] <= '9') {
+        v = strtod(arg, &end);
+        if (*end == '%' && end[1] == '\0')
+            v /= 100.0;
+        else if (*end != '\0')
+            v = -1.0;
+    }
+    if (!(v > 0.0 && v < 1.0))
+        return ps_fail(err, "--ci-width: '%s' is not a width above 0 and below 100%%, "
+                       "such as 5%% or 0.05", arg);
+    *out = v;
+    return 0;
+}
+
+/* --max-time: the duration parser's ns, us, ms and s, plus m and h.  The
+ * number is read as milliseconds and scaled, so budgets of hours fit
+ * within the parser's range. */
+static int parse_budget(const char *arg, double *seconds, ps_err *err)
+{
+    static const struct { const char *unit; double ms_per; } big[] = {
+        {"h", 3600e3}, {"m", 60e3}, {"s", 1e3},
+    };
+    size_t len = strlen(arg);
+    char num[64];
+    uint64_t ns = 0;
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        size_t ul = strlen(big[i].unit);
+        int ms = len > 2 && strcmp(arg + len - 2, "ms") == 0;
+        if (!ms && len > ul && len - ul < sizeof num - 3 &&
+            strcmp(arg + len - ul, big[i].unit) == 0 &&
+            (arg[len - ul - 1] >= '0' && arg[len - ul - 1] <= '9')) {
+            snprintf(num, sizeof num, "%.*sms", (int)(len - ul), arg);
+            if (ps_parse_duration_ns(num, &ns) != 0)
+                break;
+            *seconds = (double)ns * 1e-9 * big[i].ms_per;
+            return *seconds >= 1e-3 ? 0 : ps_fail(err, "--max-time: '%s' is below 1ms", arg);
+        }
+    }
+    if (ns == 0 && ps_parse_duration_ns(arg, &ns) == 0 && ns >= 1000000) {
+        *seconds = (double)ns * 1e-9;
+        return 0;
+    }
+    return ps_fail(err, "--max-time: '%s' is not a duration from 1ms, such as 90s, "
+                   "2m or 500ms", arg);
+}
+
+/* The stopping options that join: -r is the fixed count, the rest belong
+ * to --ci-width (only --max-time applies to both). */
+static int check_stopping(ps_run_opts *o, unsigned given, ps_err *err)
+{
+    ps_stop_rule *r = &o->stop;
+    r->reps = o->reps;
+    if (r->ci_width <= 0.0) {
+        if (given & (1u << 1))
+            return ps_fail(err, "--min-reps applies with --ci-width (a fixed count is -r)");
+        if (given & (1u << 2))
+            return ps_fail(err, "--max-reps applies with --ci-width (a fixed count is -r)");
+        return 0;
+    }
+    if (given & (1u << 0))
+        return ps_fail(err, "-r/--reps fixes the count; with --ci-width use --min-reps "
+                       "and --max-reps");
+    if (r->min_reps > r->max_reps)
+        return ps_fail(err, "--min-reps %d is above --max-reps %d%s", r->min_reps,
+                       r->max_reps, (given & (1u << 2)) ? "" : " (the default)");
+    return 0;
+}
+
+/* One size: a count, or the kernel's test, quick or full. */
+static int parse_size(const char *arg, int *size_class, uint64_t *size, ps_err *err)
+{
+    static const char *const classes[] = {"test", "quick", "full"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(arg, classes[i]) == 0) {
+            *size_class = i == 0 ? PS_SIZE_TEST : i == 1 ? PS_SIZE_QUICK : PS_SIZE_FULL;
+            return 0;
+        }
+    if (ps_parse_count(arg, size) == 0) {
+        *size_class = -1;
+        return 0;
+    }
+    return ps_fail(err, "--size: '%s' is not a positive count or test, quick, full", arg);
+}
+
+/* --size S[,KERNEL=S...]: the run's size, and any kernel's own. */
+static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
+{
+    char *items[PS_MAX_LIST];
+    int n = ps_split_list(arg, items, PS_MAX_LIST);
+    if (n < 0)
+        return ps_fail(err, "--size: empty item in the list");
+    o->nksizes = 0;
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(items[i], '=');
+        if (!eq) {
+            if (parse_size(items[i], &o->size_class, &o->size, err) != 0)
+                return -1;
+            continue;
+        }
+        *eq = '\0';
+        const ps_kernel *k = ps_kernel_lookup(&o->libs, items[i]);
+        if (!k)
+            return ps_fail(err, "--size: unknown kernel '%s' in %s=%s", items[i], items[i],
+                           eq + 1);
+        int j = o->nksizes++;
+        o->ksizes[j].kernel = k;
+        if (parse_size(eq + 1, &o->ksizes[j].size_class, &o->ksizes[j].size, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k)
+{
+    int sc = o->size_class;
+    uint64_t size = o->size;
+    for (int i = 0; i < o->nksizes; i++)
+        if (o->ksizes[i].kernel == k) {
+            sc = o->ksizes[i].size_class;
+            size = o->ksizes[i].size;
+        }
+    return sc >= 0 ? k->sizes[sc] : size;
+}
+
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
                         double out[PS_MAX_PARAMS])
 {
@@ -289,13 +493,7 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
     case 'k': return parse_kernels(o, arg, err);
     case 'b': return parse_backends(o, arg, err);
     case 'w': return parse_counts("--workers", arg, o->workers, &o->nworkers, err);
-    case 's':
-        if (strcmp(arg, "test") == 0) o->size_class = PS_SIZE_TEST;
-        else if (strcmp(arg, "quick") == 0) o->size_class = PS_SIZE_QUICK;
-        else if (strcmp(arg, "full") == 0) o->size_class = PS_SIZE_FULL;
-        else if (ps_parse_count(arg, &o->size) == 0) o->size_class = -1;
-        else return ps_fail(err, "--size: '%s' is not a positive count or test, quick, full", arg);
-        return 0;
+    case 's': return parse_sizes(o, arg, err);
     case OPT_SCALING: {
         char *items[2];
         int n = ps_split_list(arg, items, 2);
@@ -326,44 +524,22 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         if (parse_int("--seed", arg, 0, UINT64_MAX / 2, &o->seed, err)) return -1;
         o->have_seed = 1;
         return 0;
-    case OPT_SCHEDULE:
-        if (strcmp(arg, "static") == 0) o->schedule = PS_SCHED_STATIC;
-        else if (strcmp(arg, "dynamic") == 0) o->schedule = PS_SCHED_DYNAMIC;
-        else if (strcmp(arg, "guided") == 0) o->schedule = PS_SCHED_GUIDED;
-        else return ps_fail(err, "--schedule: '%s' is not static, dynamic or guided", arg);
+    case OPT_CI_WIDTH: return parse_ci_width(arg, &o->stop.ci_width, err);
+    case OPT_MIN_REPS:
+        if (parse_int("--min-reps", arg, 1, 1000000, &v, err)) return -1;
+        o->stop.min_reps = (int)v;
         return 0;
-    case OPT_CHUNK: return parse_int("--chunk", arg, 1, UINT64_MAX / 2, &o->chunk, err);
-    case OPT_GIL_MODEL:
-        if (strcmp(arg, "new") == 0) o->gil.model = PS_GIL_NEW;
-        else if (strcmp(arg, "old") == 0) o->gil.model = PS_GIL_OLD;
-        else return ps_fail(err, "--gil-model: '%s' is not new or old", arg);
+    case OPT_MAX_REPS:
+        if (parse_int("--max-reps", arg, 1, 1000000, &v, err)) return -1;
+        o->stop.max_reps = (int)v;
         return 0;
-    case OPT_SWITCH:
-        if (ps_parse_duration_ns(arg, &o->gil.interval_ns) != 0)
-            return ps_fail(err, "--switch-interval: '%s' is not a duration such as "
-                           "5ms, 100us or 1us (1ns to 1000s)", arg);
-        return 0;
-    case OPT_CHECK:
-        if (parse_int("--check-interval", arg, 1, 100000000, &v, err)) return -1;
-        o->gil.check_interval = (uint32_t)v;
-        return 0;
-    case OPT_TICK: return parse_int("--tick", arg, 1, UINT64_MAX / 2, &o->tick, err);
-    case OPT_RELEASE:
-        if (ps_parse_fraction(arg, &o->gil_release) != 0)
-            return ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
-        return 0;
-    case OPT_NO_GIL_STATS: o->gil.stats = 0; return 0;
+    case OPT_MAX_TIME: return parse_budget(arg, &o->stop.max_time, err);
     case OPT_PARAM: return parse_param(o, arg, err);
-    case OPT_TPR: return parse_counts("--threads-per-rank", arg, o->tpr, &o->ntpr, err);
     case OPT_BIND: return parse_bind(o, arg, err);
     case OPT_PLACES:
         if (!*arg)
             return ps_fail(err, "--places needs a value such as cores or threads");
         o->places = arg;
-        return 0;
-    case OPT_GIL_CPU:
-        if (parse_int("--gil-cpu-threads", arg, 0, 4096, &v, err)) return -1;
-        o->gil.cpu_threads = (int)v;
         return 0;
     case 'o':
         if (!*arg)
@@ -371,25 +547,29 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         o->csv = arg;
         return 0;
     case 'q': o->quiet = 1; return 0;
+    case OPT_KERNEL_LIB: return 0;  /* loaded before the other options */
     default: return ps_fail(err, "internal: unhandled option %d", c);
     }
 }
 
-int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
+/* Everything as it is when no option is given; the command line kept for
+ * the metadata. */
+static void set_defaults(ps_run_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->size_class = PS_SIZE_QUICK;
     o->workers[0] = 1;
     o->nworkers = 1;
-    o->tpr[0] = 1;
-    o->ntpr = 1;
     o->scalings[0] = PS_STRONG;
     o->nscalings = 1;
     o->reps = 5;
     o->warmup = 1;
     o->baseline = 1;
-    o->gil = (ps_gil_params){.model = PS_GIL_NEW, .interval_ns = 5000000,
-                             .check_interval = 100, .stats = 1};
+    o->stop = (ps_stop_rule){.reps = 5, .min_reps = PS_MIN_REPS_DEFAULT,
+                             .max_reps = PS_MAX_REPS_DEFAULT};
+    for (int i = 0; ps_backends[i] && i < PS_MAX_BACKENDS; i++)
+        if (ps_backends[i]->opts_default)
+            ps_backends[i]->opts_default(o->backend_opts[i].bytes);
     size_t used = 0;
     for (int i = 0; i < argc && used < sizeof o->command; i++) {
         int n = snprintf(o->command + used, sizeof o->command - used, "%s%s",
@@ -398,32 +578,72 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
             break;
         used += (size_t)n;
     }
+}
 
+/* getopt's verdict on one argument: 0 parsed, 1 --help, -1 bad input. */
+static int take_option(ps_run_opts *o, const opt_table *t, int c, char **argv,
+                       unsigned *stop_given, ps_err *err)
+{
+    if (c == 'h') {
+        ps_run_usage();
+        return 1;
+    }
+    if (c == '?') {
+        if (optopt)
+            return ps_fail(err, "run: unknown option '-%c' (parscale run --help)", optopt);
+        return ps_fail(err, "run: unknown option '%s' (parscale run --help)",
+                       argv[optind - 1]);
+    }
+    if (c == ':')
+        return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
+    *stop_given |= (c == 'r' ? 1u : 0u) | (c == OPT_MIN_REPS ? 2u : 0u) |
+                   (c == OPT_MAX_REPS ? 4u : 0u);
+    if (c >= OPT_BACKEND)
+        return parse_backend_opt(o, t->backend_names[c - OPT_BACKEND], optarg, err);
+    return parse_one(o, c, optarg, err);
+}
+
+/* --kernel-lib is taken in a pass of its own, first, so that --kernel and
+ * --param can name a loaded kernel wherever the flag stands; any other
+ * problem with the arguments is left to the main pass. */
+static int load_kernel_libs(ps_run_opts *o, const opt_table *t, int argc, char **argv,
+                            ps_err *err)
+{
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", t->all, NULL)) != -1)
+        if (c == OPT_KERNEL_LIB && ps_kernel_libs_open(&o->libs, optarg, err) != 0)
+            return -1;
+    return 0;
+}
+
+int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
+{
+    set_defaults(o, argc, argv);
+    opt_table t;
+    opt_table_build(&t);
+    if (load_kernel_libs(o, &t, argc, argv, err) != 0)
+        return -1;
     optind = 1;
     opterr = 0;  /* we say what was wrong ourselves, in one line */
-    int c, tpr_given = 0;
-    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", long_opts, NULL)) != -1) {
-        if (c == 'h') {
-            ps_run_usage();
-            return 1;
-        }
-        if (c == '?') {
-            if (optopt)
-                return ps_fail(err, "run: unknown option '-%c' (parscale run --help)", optopt);
-            return ps_fail(err, "run: unknown option '%s' (parscale run --help)",
-                           argv[optind - 1]);
-        }
-        if (c == ':')
-            return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
-        tpr_given |= c == OPT_TPR;
-        if (parse_one(o, c, optarg, err) != 0)
-            return -1;
+    int c;
+    unsigned stop_given = 0;  /* bits: -r, --min-reps, --max-reps */
+    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", t.all, NULL)) != -1) {
+        int rc = take_option(o, &t, c, argv, &stop_given, err);
+        if (rc != 0)
+            return rc;
     }
     if (optind < argc)
         return ps_fail(err, "run: unexpected argument '%s' (parscale run --help)", argv[optind]);
     if (o->nkernels == 0)
         return ps_fail(err, "run: --kernel is required (parscale list shows the kernels)");
-    if (o->nbackends == 0)
-        return ps_fail(err, "run: --backend is required (seq, gil, omp, mpi, hybrid)");
-    return check_hybrid(o, tpr_given, err);
+    if (o->nbackends == 0) {
+        char names[256];
+        ps_backend_names(names, sizeof names);
+        return ps_fail(err, "run: --backend is required (%s)", names);
+    }
+    if (check_stopping(o, stop_given, err) != 0)
+        return -1;
+    return check_backends(o, err);
 }

@@ -6,9 +6,12 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "kernel_lib.h"
+#include "stopping.h"
 #include "util.h"
 
 #define PS_MAX_LIST 64
+#define PS_MAX_BACKENDS 16
 
 typedef struct ps_run_opts {
     const ps_kernel *kernels[PS_MAX_LIST];
@@ -17,21 +20,25 @@ typedef struct ps_run_opts {
     int nbackends;
     int workers[PS_MAX_LIST];
     int nworkers;
-    int tpr[PS_MAX_LIST];    /* hybrid: threads per rank (default 1) */
-    int ntpr;
     const char *bind;        /* --bind: OMP_PROC_BIND to run under, or NULL */
     const char *places;      /* --places: OMP_PLACES (default cores) */
     int size_class;          /* enum ps_size_class, or -1 when size is given */
     uint64_t size;
+    struct {                 /* --size KERNEL=SIZE: one kernel's own size */
+        const ps_kernel *kernel;
+        int size_class;
+        uint64_t size;
+    } ksizes[PS_MAX_LIST];
+    int nksizes;
     enum ps_scaling scalings[2];
     int nscalings;
-    int reps, warmup;
+    int reps, warmup;        /* reps: -r, the fixed count (also in stop) */
+    ps_stop_rule stop;       /* -r, or --ci-width/--min-reps/--max-reps; --max-time */
     uint32_t steps;          /* 0: the kernel's default */
-    enum ps_schedule schedule;
-    uint64_t chunk;
-    ps_gil_params gil;
-    uint64_t tick;           /* 0: the kernel's default */
-    double gil_release;
+    /* each backend's own options, by its place in ps_backends */
+    ps_backend_block backend_opts[PS_MAX_BACKENDS];
+    const char *backend_opts_given[PS_MAX_LIST];  /* backends' option names seen */
+    int nbackend_opts_given;
     int baseline;            /* add seq as the speedup base (default on) */
     const char *csv;
     int quiet;
@@ -44,20 +51,19 @@ typedef struct ps_run_opts {
     } params[16];
     int nparams;
     char command[1024];      /* the command line, for the metadata */
+    ps_kernel_libs libs;     /* --kernel-lib: loaded kernels, open for the run */
 } ps_run_opts;
 
 /* Parses `parscale run` arguments (argv[0] is "run").  Returns 0; 1 when
  * --help was printed; -1 with err naming the bad input. */
 int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
 void ps_run_usage(void);
-/* The threads of each hybrid rank for --threads-per-rank T at W workers. */
-static inline int ps_threads_per_rank(int tpr, int workers)
-{
-    return tpr < workers ? tpr : workers;
-}
 /* The values of kernel k's parameters under these options: its defaults,
  * overridden by --param. */
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
                         double out[PS_MAX_PARAMS]);
+/* Kernel k's size (order) under these options: its own --size K=N, else
+ * the run's --size. */
+uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k);
 
 #endif

@@ -1,32 +1,11 @@
-/* runner.h -- turns run options into configurations, measures them
- * interleaved, writes rows and prints the summary. */
+/* runner.h -- one `parscale run`: the plan measured (measure.h) and told
+ * (report.h). */
 #ifndef PS_RUNNER_H
 #define PS_RUNNER_H
 
 #include "backend.h"
 #include "options.h"
-
-/* Everything measured for one configuration. */
-typedef struct ps_point {
-    ps_config cfg;
-    double *seconds;     /* one per timed repetition that ran */
-    int nsamples;
-    int failures;        /* repetitions that did not run or did not verify */
-    char first_error[256];
-    ps_gil_report *gil;  /* one per timed repetition (gil backend) */
-    int cpu_shared_reps; /* timed repetitions with workers sharing a CPU */
-} ps_point;
-
-typedef struct ps_plan {
-    ps_point *points;
-    int npoints;
-} ps_plan;
-
-/* Builds the plan and checks it against this launch (ranks, cores, CSV):
- * everything that is bad input is found here, before anything runs.
- * Returns 0 or -1 with err; nothing is written either way. */
-int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err);
-void ps_plan_free(ps_plan *plan);
+#include "plan.h"
 
 /* Measures the plan on every rank.  Returns 0 when every repetition ran and
  * verified, 1 when some did not (they are rows with an error), -1 when the

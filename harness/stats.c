@@ -56,7 +56,9 @@ int ps_summarize(const double *x, size_t n, ps_summary *out)
     out->n = n;
     out->min = s[0];
     out->max = s[n - 1];
-    out->median = ps_quantile_sorted(s, n, 0.5);
+    /* the mean of the two middle values in one rounding, (a + b) / 2: the
+     * interpolation a + (b - a) / 2 rounds twice and can miss by an ulp */
+    out->median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
     double sum = 0.0;
     for (size_t i = 0; i < n; i++)
         sum += s[i];

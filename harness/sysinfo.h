@@ -1,5 +1,5 @@
 /* sysinfo.h -- the machine and build a measurement was made on, recorded
- * with every run (DESIGN.md, "Measuring"). */
+ * with every run, so that a result can be read without the machine. */
 #ifndef PS_SYSINFO_H
 #define PS_SYSINFO_H
 

@@ -254,6 +254,7 @@ static void dgemm_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 
 const ps_kernel ps_kernel_dgemm = {
     .name = "dgemm",
+    .list_order = 50,
     .summary = "C += A B, n x n doubles, cache-blocked with a register micro-kernel",
     .exercises = "peak floating-point rate (FMA units, vector width, cache blocking)",
     .rate_unit = "GFLOP/s",

@@ -24,12 +24,27 @@
  *   verify(state, total, ...)     on every process: checks the answer
  *                                 against a closed form or an invariant
  *   destroy(state)
+ *
+ * In the tree, a kernel is one file kernels/NAME.c that defines
+ * `const ps_kernel ps_kernel_NAME = {...}`: the build finds it and lists it.
+ * Out of the tree, the same file built with parscale_add_kernel() (the
+ * installed CMake package) becomes a shared object that
+ * `parscale run --kernel-lib` loads.
  */
 #ifndef PS_KERNEL_H
 #define PS_KERNEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The version of this contract.  A kernel library records the version it
+ * was compiled with and parscale refuses any other, so bump it whenever the
+ * layout or meaning of anything below changes (ps_kernel, ps_kernel_args,
+ * ps_comm, ps_acc, ps_kernel_param, ps_kernel_module).  Defined here unless the compiler is
+ * told otherwise, which is how the tests build a mismatched library. */
+#ifndef PS_KERNEL_ABI
+#define PS_KERNEL_ABI 2
+#endif
 
 /* Partial results: a few accumulators a worker adds into.  Doubles hold
  * integer counts exactly up to 2^53, far beyond any size we run. */
@@ -81,11 +96,8 @@ typedef struct ps_kernel_param {
     double def, min, max;
 } ps_kernel_param;
 
-enum {
-    /* run() waits (sleeps, blocks in I/O) rather than computes: under the
-     * gil backend it runs with the lock released, as blocking I/O does. */
-    PS_KERNEL_WAITS = 1u << 0,
-};
+/* ps_kernel.flags: none are defined yet; set 0.  (Whether a kernel waits
+ * is said by its wait_ns function, below.) */
 
 enum ps_size_class { PS_SIZE_TEST, PS_SIZE_QUICK, PS_SIZE_FULL, PS_SIZE_CLASSES };
 
@@ -108,6 +120,10 @@ typedef struct ps_kernel {
     uint32_t steps;          /* default iterations (1: one pass) */
     uint64_t tick;           /* default gil tick: indices per ~1 us */
     unsigned flags;
+    int list_order;          /* where `parscale list` shows it: lower first,
+                                0 (unset) after the numbered ones, ties by
+                                file name; read by the build from the
+                                literal `.list_order = N` */
 
     /* Returns 0, or -1 with errno set (ENOMEM, EINVAL...). */
     int (*create)(void **state, const ps_kernel_args *args);
@@ -130,9 +146,39 @@ typedef struct ps_kernel {
     /* Optional: the kernel's parameters, at most PS_MAX_PARAMS, ended by a
      * NULL name; their values arrive in args->param. */
     const ps_kernel_param *params;
+
+    /* Optional, for kernels that wait rather than compute (a request to a
+     * service, a disk read): how long index i waits, in nanoseconds, after
+     * run(state, i, i + 1) has done the index's own work.  The kernel never
+     * sleeps itself: the backend decides how a wait is spent.  seq, omp and
+     * mpi block the thread; gil releases the lock and blocks, as blocking
+     * I/O does in CPython; async hands the wait to its event loop, so one
+     * thread overlaps many waits.  Backends call ps_kernel_span(), which
+     * runs a range either way.  NULL: the kernel only computes. */
+    uint64_t (*wait_ns)(const void *state, uint64_t index);
 } ps_kernel;
 
-/* The registry: NULL-terminated, in the order `parscale list` shows. */
+/* What a kernel library exports under the name PS_KERNEL_MODULE_SYMBOL:
+ * the contract version it was built with, the size of its ps_kernel, and
+ * its kernels (NULL-terminated).  parscale_add_kernel() writes it; without
+ * CMake, write PS_KERNEL_MODULE(&ps_kernel_a, &ps_kernel_b) in one file. */
+typedef struct ps_kernel_module {
+    uint32_t abi;            /* first in every version, so any can be read */
+    uint32_t kernel_size;
+    const ps_kernel *const *kernels;
+} ps_kernel_module;
+
+#define PS_KERNEL_MODULE_SYMBOL "parscale_kernel_module"
+#define PS_KERNEL_MODULE(...)                                               \
+    static const ps_kernel *const ps_module_kernels_[] = {__VA_ARGS__, NULL}; \
+    __attribute__((visibility("default"))) extern const ps_kernel_module    \
+        parscale_kernel_module;                                             \
+    const ps_kernel_module parscale_kernel_module = {                       \
+        PS_KERNEL_ABI, (uint32_t)sizeof(ps_kernel), ps_module_kernels_}
+
+/* The harness's registry of the kernels built in (generated from
+ * kernels/NAME.c at configure time): NULL-terminated, in list order.
+ * Not part of what a kernel library may use. */
 extern const ps_kernel *const ps_kernels[];
 const ps_kernel *ps_kernel_find(const char *name);
 

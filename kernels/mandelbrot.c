@@ -210,6 +210,7 @@ static void mandel_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 
 const ps_kernel ps_kernel_mandelbrot = {
     .name = "mandelbrot",
+    .list_order = 80,
     .summary = "the Mandelbrot set on an n x n grid, 256 iterations at most",
     .exercises = "uneven work per index: static against dynamic scheduling",
     .rate_unit = "Mpixels/s",

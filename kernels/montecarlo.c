@@ -57,6 +57,7 @@ static int montecarlo_verify(void *state, const ps_acc *total, char *msg, size_t
 
 const ps_kernel ps_kernel_montecarlo = {
     .name = "montecarlo",
+    .list_order = 100,
     .summary = "pi from random points in the unit square, keyed by sample index",
     .exercises = "integer multiply throughput (a hash per sample), no memory traffic",
     .rate_unit = "Gsamples/s",

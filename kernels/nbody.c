@@ -295,6 +295,7 @@ static void nbody_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 
 const ps_kernel ps_kernel_nbody = {
     .name = "nbody",
+    .list_order = 70,
     .summary = "all-pairs softened gravity between n bodies, symplectic Euler",
     .exercises = "floating-point throughput on cached data; all-gather every step",
     .rate_unit = "Ginteractions/s",

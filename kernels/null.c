@@ -26,6 +26,7 @@ static int null_verify(void *state, const ps_acc *total, char *msg, size_t len)
 
 const ps_kernel ps_kernel_null = {
     .name = "null",
+    .list_order = 900,
     .summary = "no work: measures the harness's own cost per repetition",
     .exercises = "thread/process start-up, barriers, lock traffic, reductions",
     .rate_unit = "index/s",

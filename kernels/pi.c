@@ -38,6 +38,7 @@ static int pi_verify(void *state, const ps_acc *total, char *msg, size_t len)
 
 const ps_kernel ps_kernel_pi = {
     .name = "pi",
+    .list_order = 20,
     .summary = "midpoint integration of 4/(1+x^2) on [0,1]",
     .exercises = "floating-point throughput, no memory traffic",
     .rate_unit = "Gintervals/s",

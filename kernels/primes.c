@@ -144,6 +144,7 @@ static int primes_verify(void *state, const ps_acc *total, char *msg, size_t len
 
 const ps_kernel ps_kernel_primes = {
     .name = "primes",
+    .list_order = 90,
     .summary = "counts the primes below n by trial division",
     .exercises = "integer division; work that grows along the range (load balance)",
     .rate_unit = "Mnumbers/s",

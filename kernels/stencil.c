@@ -225,6 +225,7 @@ static void stencil_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 
 const ps_kernel ps_kernel_stencil = {
     .name = "stencil",
+    .list_order = 60,
     .summary = "2-D 5-point Jacobi iterations on an n x n grid",
     .exercises = "memory bandwidth with neighbour reuse; halo exchange every step",
     .rate_unit = "Gpoints/s",

@@ -137,6 +137,7 @@ static int stream_verify(void *state, const ps_acc *total, char *msg, size_t len
 
 const ps_kernel ps_kernel_stream = {
     .name = "stream",
+    .list_order = 30,
     .summary = "STREAM triad a[i] = b[i] + s*c[i] on arrays beyond the caches",
     .exercises = "memory bandwidth (24 bytes moved per element)",
     .rate_unit = "GB/s",

@@ -213,6 +213,7 @@ static void transpose_cost(const ps_kernel_args *args, ps_kernel_cost *out)
 
 const ps_kernel ps_kernel_transpose = {
     .name = "transpose",
+    .list_order = 110,
     .summary = "B += A^T then A += 1 (PRK transpose), n x n doubles, tiled",
     .exercises = "strided memory access, TLB; an all-to-all every step",
     .rate_unit = "GB/s",

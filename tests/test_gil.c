@@ -1,16 +1,25 @@
 /*
  * test_gil.c -- the emulated GIL's invariants and the behaviours that make
- * each model what it is (DESIGN.md, "The emulated GIL").
+ * each model what it is (docs/gil.md).
  *
  * Every check is about order or counts, not speed: scenarios are driven by
- * flags so their order is fixed, and time bounds are one-sided or generous,
- * so a slow or loaded machine (or ThreadSanitizer) cannot fail them.
+ * flags so their order is fixed, who wins after a release is decided by
+ * pinning both threads to one CPU under SCHED_FIFO (section 3), and time
+ * bounds are one-sided or generous, so a slow or loaded machine (or
+ * ThreadSanitizer) cannot fail them.
+ *
+ * Exit status: 0 all passed; 1 a check failed; 77 (CTest's skip) nothing
+ * failed but a pinned case could not run here (each says SKIP and why).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE  /* pthread_setaffinity_np, CPU_SET, sched_getcpu, gettid */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "gil.h"
@@ -100,7 +109,17 @@ static void test_stress(enum ps_gil_model m)
                   "issued %llu != forced %llu + discarded %llu",
                   (unsigned long long)r.drop_requests, (unsigned long long)r.forced_drops,
                   (unsigned long long)r.discarded);
-    CHECK_MSG(r.switches > 0, "%s: 12 threads never switched", name);
+    else  /* the old lock has no requests and no forced switching at all */
+        CHECK_MSG(r.drop_requests == 0 && r.discarded == 0 && r.forced_drops == 0 &&
+                  r.forced_switches == 0,
+                  "old: requests %llu, discarded %llu, forced drops %llu, forced switches %llu",
+                  (unsigned long long)r.drop_requests, (unsigned long long)r.discarded,
+                  (unsigned long long)r.forced_drops, (unsigned long long)r.forced_switches);
+    /* each thread's first take after the barrier changes holder but one's */
+    CHECK_MSG(r.switches >= (uint64_t)s->nthreads - 1, "%s: %llu switches among %d threads",
+              name, (unsigned long long)r.switches, s->nthreads);
+    CHECK_MSG(r.acquires >= (uint64_t)s->nthreads, "%s: %llu acquires", name,
+              (unsigned long long)r.acquires);
     printf("  stress %s: %d threads x %d ticks, %llu switches (%llu forced), "
            "%llu requests, 0 violations\n", name, s->nthreads, s->loops,
            (unsigned long long)r.switches, (unsigned long long)r.forced_switches,
@@ -130,7 +149,7 @@ static void duel_a(duel *d)
     await_flag(&d->b_waiting);
     /* only A clears its own request: once seen, the next tick acts on it */
     while (!atomic_load_explicit(&d->a.drop_request, memory_order_relaxed))
-        ;
+        ps_sleep_ns(20000);  /* sleeping holds the lock too; spare the CPU */
     d->request_seen_ns = ps_now_ns();
     ps_gil_tick(&d->gil, &d->a);
     atomic_store(&d->a_back_after_b, atomic_load(&d->b_got));
@@ -170,18 +189,26 @@ static void test_forced_switch(void)
     ps_gil_thread tsv[2] = {d->a, d->b};
     ps_gil_report r;
     collect(&d->gil, tsv, 2, &r);
-    CHECK_MSG(r.drop_requests == 1, "B issued %llu drop requests, expected 1",
-              (unsigned long long)r.drop_requests);
+    /* One request makes the forced drop.  If A is kept off the CPU for a
+     * whole interval after the request, B asks again, and that second
+     * request merges with the pending one (discarded): the counts must add
+     * up, whatever the scheduler did. */
+    CHECK_MSG(r.drop_requests >= 1 && r.drop_requests == r.forced_drops + r.discarded,
+              "B issued %llu drop requests (forced %llu + discarded %llu)",
+              (unsigned long long)r.drop_requests, (unsigned long long)r.forced_drops,
+              (unsigned long long)r.discarded);
     CHECK_MSG(r.forced_drops == 1 && r.forced_switches == 1,
               "forced drops %llu, forced switches %llu, expected 1 and 1",
               (unsigned long long)r.forced_drops, (unsigned long long)r.forced_switches);
     CHECK_MSG(r.violations == 0, "two holders");
     /* B asks only after one whole interval of waiting: never earlier (a
-     * timed wait does not return early; 1 ms slack for the clock), and,
-     * generously, within a second. */
+     * timed wait on the monotonic clock does not return early; 1 ms slack).
+     * The upper bound only says that the request came at all: 30 s is far
+     * beyond any wake-up delay of a loaded or stolen-from VM and well
+     * inside the test's time limit. */
     double waited = (double)(d->request_seen_ns - d->b_start_ns) * 1e-9;
     CHECK_MSG(d->request_seen_ns > 0, "A never saw the request");
-    CHECK_MSG(waited >= 0.019 && waited < 1.0,
+    CHECK_MSG(waited >= 0.019 && waited < 30.0,
               "request seen %.4f s after B began to wait; expected ~0.020 s", waited);
     printf("  forced switch: request after %.2f ms (interval 20 ms), B held the lock "
            "before A got it back\n", waited * 1e3);
@@ -189,88 +216,245 @@ static void test_forced_switch(void)
     free(d);
 }
 
-/* ---- 3. the old model has no handoff -------------------------------------- */
+/* ---- 3. after a release, who takes the lock: what the code decides ------- */
+/*
+ * Which thread wins after a release is, on several free CPUs, the OS's
+ * race, and differs between CPUs and hypervisors.  Here both threads are
+ * pinned to one CPU under SCHED_FIFO at equal priority, where the kernel's
+ * rule (sched(7)) is that a thread made runnable goes to the end of the
+ * list for its priority and does not preempt the running one.  The woken
+ * waiter can then run, and take the lock, only if the releaser blocks: the
+ * outcome is the code's decision.
+ *  - old model: the releaser posts and retakes without blocking, so the
+ *    waiter never gets the lock before the releaser lets go for good.  A
+ *    handoff added to the old model (waiting for, or yielding to, the
+ *    waiter) would let it in, and this check fails.
+ *  - new model, a release without a drop request (for I/O): no handoff.
+ *  - new model with the waiter's drop request pending: forced switching
+ *    blocks the releaser until the waiter has had the lock.  The same setup
+ *    therefore can see a handoff: the two checks above are not true only
+ *    because the setup makes them so.
+ * Where the system refuses SCHED_FIFO or the pinning, each case says SKIP
+ * and why, and the test exits 77 (skipped) unless a check failed.
+ */
+enum pin_case { PIN_OLD_TICKS, PIN_NEW_IO, PIN_NEW_REQUEST };
 
-typedef struct race {
+static const char *const pin_case_name[] = {
+    "old model, release and retake at every check",
+    "new model, release for I/O without a drop request",
+    "new model, release with the waiter's drop request pending",
+};
+
+typedef struct pinned {
     ps_gil gil;
     ps_gil_thread a, b;
-    atomic_int a_holds, b_waiting, a_done;
-    int contested_target;
-    uint64_t contested;   /* A's releases while B was waiting for the lock */
-    uint64_t b_wins;      /* B's acquires before A was done */
-} race;
+    enum pin_case c;
+    int cpu, ticks;
+    pthread_barrier_t ready;
+    char why[2][200];          /* each thread's refusal, "" when pinned */
+    atomic_int a_holds, b_waiting, b_got;
+    atomic_int b_tid;
+    char b_state;              /* B's /proc state when A released: 'S' */
+    int b_got_when_back;       /* had B held the lock when A held it again? */
+    uint64_t switches_before, switches_back, a_acquires_back;
+} pinned;
 
-/* A releases and retakes the plain lock every tick; it counts the releases
- * made while B was blocked waiting.  Without a handoff, A wins most of them
- * straight back. */
-static void race_a(race *r)
+/* Pins the calling thread to cpu and makes it SCHED_FIFO at the lowest
+ * real-time priority; on refusal says which call refused and why. */
+static int pin_fifo(int cpu, char *why, size_t len)
 {
-    ps_gil_take(&r->gil, &r->a);
-    atomic_store(&r->a_holds, 1);
-    uint64_t deadline = ps_now_ns() + 5000000000u;  /* bound the run: 5 s */
-    while (r->contested < (uint64_t)r->contested_target && ps_now_ns() < deadline) {
-        for (volatile int k = 0; k < 200; k++)
-            ;
-        if (atomic_load(&r->b_waiting))
-            r->contested++;
-        ps_gil_tick(&r->gil, &r->a);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    if (rc != 0) {
+        snprintf(why, len, "pthread_setaffinity_np(CPU %d): %s", cpu, strerror(rc));
+        return -1;
     }
-    atomic_store(&r->a_done, 1);
-    ps_gil_drop(&r->gil, &r->a);
+    struct sched_param sp = {.sched_priority = sched_get_priority_min(SCHED_FIFO)};
+    rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    if (rc != 0) {
+        snprintf(why, len, "pthread_setschedparam(SCHED_FIFO, %d): %s", sp.sched_priority,
+                 strerror(rc));
+        return -1;
+    }
+    int policy = 0;
+    pthread_getschedparam(pthread_self(), &policy, &sp);
+    int now = sched_getcpu();
+    if (policy != SCHED_FIFO || now != cpu) {
+        snprintf(why, len, "asked for SCHED_FIFO on CPU %d, got policy %d on CPU %d", cpu,
+                 policy, now);
+        return -1;
+    }
+    return 0;
 }
 
-/* B waits for the lock, and after each win rests 1 ms before waiting
- * again, so that it is never a second hot thread retaking at once. */
-static void race_b(race *r)
+/* The state letter of one of this process's threads ('S': asleep, as in a
+ * blocked lock), or '?' where /proc cannot say. */
+static char thread_state(int tid)
 {
-    await_flag(&r->a_holds);
-    for (;;) {
-        atomic_store(&r->b_waiting, 1);
-        ps_gil_take(&r->gil, &r->b);
-        atomic_store(&r->b_waiting, 0);
-        int done = atomic_load(&r->a_done);
-        if (!done)
-            r->b_wins++;
-        ps_gil_drop(&r->gil, &r->b);
-        if (done)
-            break;
-        ps_sleep_ns(1000000);
-    }
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return '?';
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');  /* the name in (...) may hold spaces */
+    return p && p[1] == ' ' && p[2] ? p[2] : '?';
 }
 
-static void race_body(void *arg, int tid)
+/* A, the releaser: takes the lock, lets B block on it, releases it as the
+ * case says, and notes whether B had it by the time A holds it again. */
+static void pinned_a(pinned *s)
 {
+    ps_gil_take(&s->gil, &s->a);
+    s->switches_before = s->gil.switch_number;
+    atomic_store(&s->a_holds, 1);
+    /* A sleeps, B runs until it blocks; B blocks only in its take, so once
+     * A runs again B is waiting for the lock */
+    await_flag(&s->b_waiting);
+    if (s->c == PIN_NEW_REQUEST)  /* B's wait of one interval ends in a request */
+        while (!atomic_load_explicit(&s->a.drop_request, memory_order_relaxed))
+            ps_sleep_ns(20000);
+    s->b_state = thread_state(atomic_load(&s->b_tid));
+    switch (s->c) {
+    case PIN_OLD_TICKS:  /* check interval 1: every tick releases and retakes */
+        for (int i = 0; i < s->ticks; i++)
+            ps_gil_tick(&s->gil, &s->a);
+        break;
+    case PIN_NEW_IO:
+        ps_gil_drop(&s->gil, &s->a);
+        ps_gil_take(&s->gil, &s->a);
+        break;
+    case PIN_NEW_REQUEST:
+        ps_gil_tick(&s->gil, &s->a);
+        break;
+    }
+    s->b_got_when_back = atomic_load(&s->b_got);
+    s->switches_back = s->gil.switch_number;  /* only a taker writes it: we hold */
+    s->a_acquires_back = s->a.acquires;
+    ps_gil_drop(&s->gil, &s->a);
+}
+
+/* B, the waiter: blocks on the lock A holds, and takes it once. */
+static void pinned_b(pinned *s)
+{
+    atomic_store(&s->b_tid, (int)gettid());
+    await_flag(&s->a_holds);
+    atomic_store(&s->b_waiting, 1);
+    ps_gil_take(&s->gil, &s->b);
+    atomic_store(&s->b_got, 1);
+    ps_gil_drop(&s->gil, &s->b);
+}
+
+static void pinned_body(void *arg, int tid)
+{
+    pinned *s = arg;
+    pin_fifo(s->cpu, s->why[tid], sizeof s->why[tid]);
+    pthread_barrier_wait(&s->ready);  /* both pinned, or both give up */
+    if (s->why[0][0] || s->why[1][0])
+        return;
     if (tid == 0)
-        race_a(arg);
+        pinned_a(s);
     else
-        race_b(arg);
+        pinned_b(s);
 }
 
-static void test_old_no_handoff(void)
+/* The CPU the pinned cases run on: the first one this process may use. */
+static int first_allowed_cpu(void)
 {
-    race *r = calloc(1, sizeof *r);
-    r->contested_target = 2000;
-    ps_gil_params p = params(PS_GIL_OLD, 0, 1);
-    CHECK_MSG(ps_gil_init(&r->gil, &p) == 0, "init");
-    ps_gil_thread_init(&r->a);
-    ps_gil_thread_init(&r->b);
-    run_team(2, race_body, r);
-    ps_gil_thread tsv[2] = {r->a, r->b};
-    ps_gil_report rep;
-    collect(&r->gil, tsv, 2, &rep);
-    CHECK_MSG(r->contested >= 100, "only %llu releases while B waited",
-              (unsigned long long)r->contested);
-    CHECK_MSG(r->b_wins * 2 < r->contested,
-              "B won %llu of %llu contested releases: the old lock handed off",
-              (unsigned long long)r->b_wins, (unsigned long long)r->contested);
-    CHECK_MSG(rep.drop_requests == 0 && rep.forced_switches == 0,
-              "the old model issued requests or forced switches");
-    CHECK_MSG(rep.violations == 0, "two holders");
-    printf("  old model: B won %llu of %llu releases made while it waited; A retook "
-           "the rest at once\n", (unsigned long long)r->b_wins,
-           (unsigned long long)r->contested);
-    ps_gil_destroy(&r->gil);
-    free(r);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 0;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            return c;
+    return 0;
+}
+
+/* Runs one case; returns 1 when it was skipped (the reason printed). */
+static int test_pinned(enum pin_case c)
+{
+    pinned *s = calloc(1, sizeof *s);
+    s->c = c;
+    s->cpu = first_allowed_cpu();
+    s->ticks = 1000;
+    /* new model: an interval B's wait outlasts only where a request is
+     * wanted (A sleeps holding the lock until it sees one) */
+    uint64_t interval = c == PIN_NEW_REQUEST ? UINT64_C(5000000) : UINT64_C(10000000000);
+    ps_gil_params p = c == PIN_OLD_TICKS ? params(PS_GIL_OLD, 0, 1)
+                                         : params(PS_GIL_NEW, interval, 1);
+    CHECK_MSG(ps_gil_init(&s->gil, &p) == 0, "init");
+    ps_gil_thread_init(&s->a);
+    ps_gil_thread_init(&s->b);
+    pthread_barrier_init(&s->ready, NULL, 2);
+    run_team(2, pinned_body, s);
+    const char *name = pin_case_name[c];
+    int skipped = s->why[0][0] || s->why[1][0];
+    if (skipped) {
+        printf("  SKIP pinned (%s): %s\n", name, s->why[0][0] ? s->why[0] : s->why[1]);
+        goto out;
+    }
+    int failures_before = check_failures;
+    ps_gil_thread tsv[2] = {s->a, s->b};
+    ps_gil_report r;
+    collect(&s->gil, tsv, 2, &r);
+    /* the premise: B was asleep, waiting for the lock, when A released it */
+    CHECK_MSG(s->b_state == 'S' || s->b_state == '?',
+              "%s: B's state was '%c' when A released, not asleep on the lock", name,
+              s->b_state);
+    CHECK_MSG(r.violations == 0, "%s: two holders", name);
+    CHECK_MSG(atomic_load(&s->b_got) == 1 && s->b.acquires == 1,
+              "%s: B took the lock %llu times, expected once", name,
+              (unsigned long long)s->b.acquires);
+    if (c == PIN_NEW_REQUEST) {
+        CHECK_MSG(s->b_got_when_back == 1,
+                  "%s: A took the lock back before B had it (no forced switch)", name);
+        CHECK_MSG(r.forced_drops == 1 && r.forced_switches == 1,
+                  "%s: forced drops %llu, forced switches %llu, expected 1 and 1", name,
+                  (unsigned long long)r.forced_drops, (unsigned long long)r.forced_switches);
+        /* B may time out again before A acts: those requests are discarded */
+        CHECK_MSG(r.drop_requests >= 1 && r.drop_requests == r.forced_drops + r.discarded,
+                  "%s: requests %llu, forced %llu, discarded %llu", name,
+                  (unsigned long long)r.drop_requests, (unsigned long long)r.forced_drops,
+                  (unsigned long long)r.discarded);
+        CHECK_MSG(s->switches_back == s->switches_before + 2 && r.switches == 2,
+                  "%s: %llu switches, expected 2 (A to B forced, B to A)", name,
+                  (unsigned long long)r.switches);
+        if (check_failures == failures_before)
+            printf("  pinned, %s: B had the lock before A got it back (forced switch)\n",
+                   name);
+    } else {
+        uint64_t releases = c == PIN_OLD_TICKS ? (uint64_t)s->ticks : 1;
+        CHECK_MSG(s->b_got_when_back == 0,
+                  "%s: B, woken but not preempting A, had the lock before A retook it: "
+                  "the release handed off", name);
+        CHECK_MSG(s->switches_back == s->switches_before &&
+                  s->a_acquires_back == 1 + releases,
+                  "%s: %llu switches and %llu acquires by A across %llu releases; "
+                  "expected none and %llu", name,
+                  (unsigned long long)(s->switches_back - s->switches_before),
+                  (unsigned long long)s->a_acquires_back, (unsigned long long)releases,
+                  (unsigned long long)(1 + releases));
+        CHECK_MSG(r.drop_requests == 0 && r.forced_drops == 0 && r.forced_switches == 0,
+                  "%s: requests %llu, forced drops %llu, forced switches %llu", name,
+                  (unsigned long long)r.drop_requests, (unsigned long long)r.forced_drops,
+                  (unsigned long long)r.forced_switches);
+        CHECK_MSG(r.switches == 1, "%s: %llu switches, expected 1 (A to B at the end)",
+                  name, (unsigned long long)r.switches);
+        if (check_failures == failures_before)
+            printf("  pinned, %s: A released %llu time%s with B waiting and retook the "
+                   "lock at once\n", name, (unsigned long long)releases,
+                   releases == 1 ? "" : "s");
+    }
+out:
+    pthread_barrier_destroy(&s->ready);
+    ps_gil_destroy(&s->gil);
+    free(s);
+    return skipped;
 }
 
 /* ---- 4. statistics on a scenario with known counts ------------------------ */
@@ -368,8 +552,16 @@ int main(void)
     test_known_counts(PS_GIL_NEW);
     test_known_counts(PS_GIL_OLD);
     test_forced_switch();
-    test_old_no_handoff();
+    int skipped = test_pinned(PIN_OLD_TICKS);
+    skipped += test_pinned(PIN_NEW_IO);
+    skipped += test_pinned(PIN_NEW_REQUEST);
     test_stress(PS_GIL_NEW);
     test_stress(PS_GIL_OLD);
-    return check_report("test_gil");
+    int rc = check_report("test_gil");
+    if (rc == 0 && skipped) {
+        printf("test_gil: %d pinned case(s) skipped (see SKIP above): who takes the lock "
+               "after a release was not checked here\n", skipped);
+        return 77;
+    }
+    return rc;
 }

@@ -385,10 +385,28 @@ static int cost_consistent(const ps_kernel *k)
     return 1;
 }
 
+/* The build orders the generated registry by each table's list_order (0:
+ * last), reading it from the source text: the tables must agree. */
+static int listed_in_order(void)
+{
+    long prev = -1;
+    for (const ps_kernel *const *kp = ps_kernels; *kp; kp++) {
+        long key = (*kp)->list_order ? (*kp)->list_order : 1000000000L;
+        if (key < prev) {
+            printf("%-11s list_order %d comes after a larger one: the registry's order "
+                   "and the tables disagree\n", (*kp)->name, (*kp)->list_order);
+            return 0;
+        }
+        prev = key;
+    }
+    return 1;
+}
+
 int main(void)
 {
     int failures = 0;
     char why[512];
+    failures += !listed_in_order();
     for (const ps_kernel *const *kp = ps_kernels; *kp; kp++) {
         const ps_kernel *k = *kp;
         job j = {.k = k, .n = k->sizes[PS_SIZE_TEST], .steps = k->steps,

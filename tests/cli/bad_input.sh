@@ -36,6 +36,9 @@ expect_bad "--size"                  "$P" run -k pi -b seq -s 0
 expect_bad "--size"                  "$P" run -k pi -b seq -s -5
 expect_bad "--size"                  "$P" run -k pi -b seq -s abc
 expect_bad "--size"                  "$P" run -k pi -b seq -s 1.5
+expect_bad "unknown kernel 'nope'"   "$P" run -k pi -b seq -s quick,nope=100
+expect_bad "--size: 'x'"             "$P" run -k pi -b seq -s pi=x
+expect_bad "--size: empty item"      "$P" run -k pi -b seq -s quick,,pi=5
 expect_bad "--workers"               "$P" run -k pi -b gil -w 0
 expect_bad "--workers"               "$P" run -k pi -b gil -w -2
 expect_bad "--workers"               "$P" run -k pi -b gil -w two
@@ -48,6 +51,20 @@ expect_bad "--schedule"              "$P" run -k pi -b seq --schedule sometimes
 expect_bad "unknown option"          "$P" run -k pi -b seq --frobnicate
 expect_bad "--kernel is required"    "$P" run -b seq
 expect_bad "needs an MPI launch"     "$P" run -k pi -b mpi -w 1
+expect_bad "--ci-width: '0'"         "$P" run -k pi -b seq --ci-width 0
+expect_bad "--ci-width: '-3%'"       "$P" run -k pi -b seq --ci-width -3%
+expect_bad "--ci-width: 'abc'"       "$P" run -k pi -b seq --ci-width abc
+expect_bad "--ci-width: '100%'"      "$P" run -k pi -b seq --ci-width 100%
+expect_bad "--ci-width: '5'"         "$P" run -k pi -b seq --ci-width 5
+expect_bad "--max-time: '0'"         "$P" run -k pi -b seq --ci-width 5% --max-time 0
+expect_bad "--max-time: '10us'"      "$P" run -k pi -b seq --max-time 10us
+expect_bad "--max-time: 'soon'"      "$P" run -k pi -b seq --max-time soon
+expect_bad "above --max-reps 5"      "$P" run -k pi -b seq --ci-width 5% --min-reps 10 --max-reps 5
+expect_bad "above --max-reps 100"    "$P" run -k pi -b seq --ci-width 5% --min-reps 200
+expect_bad "--min-reps: '0'"         "$P" run -k pi -b seq --ci-width 5% --min-reps 0
+expect_bad "--max-reps applies with --ci-width" "$P" run -k pi -b seq --max-reps 5
+expect_bad "--min-reps applies with --ci-width" "$P" run -k pi -b seq --min-reps 5
+expect_bad "with --ci-width use --min-reps"     "$P" run -k pi -b seq --ci-width 5% -r 3
 
 # more mpi workers than ranks, under mpirun
 rm -f "$WORK/new.csv"

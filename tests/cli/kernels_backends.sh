@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every kernel under every backend at size test gives the verified answer.
-#   kernels_backends.sh PARSCALE threads   -- seq, gil, omp at 1, 2, 3 workers
+#   kernels_backends.sh PARSCALE threads   -- seq, async, gil, omp at 1, 2, 3 workers
 #   kernels_backends.sh PARSCALE mpi NP    -- mpi under mpirun -np NP, 1..NP
 # Odd worker counts are there to catch partition bugs.
 . "$(dirname "$0")/lib.sh"
@@ -9,10 +9,18 @@ csv="$WORK/out.csv"
 kernels=$("$PARSCALE" list --json | sed 's/"backends".*//' | grep -o '"name":"[^"]*","summary"' | cut -d'"' -f4)
 nk=$(printf '%s\n' $kernels | wc -l)
 [ "$nk" -ge 5 ] && pass || fail "parscale list --json shows only $nk kernels"
+# what the scripts learn about each backend instead of keeping a list
+props() { "$PARSCALE" list --json | sed 's/.*"backends"//' | grep -o "\"name\":\"$1\"[^}]*}" | sed 's/"summary":"[^"]*",//'; }
+[ "$(props seq)" = '"name":"seq","mpi":false,"threads":false,"baseline":true,"tasks":false}' ] && pass \
+    || fail "list --json describes seq as: $(props seq)"
+[ "$(props gil)" = '"name":"gil","mpi":false,"threads":true,"baseline":false,"tasks":false}' ] && pass \
+    || fail "list --json describes gil as: $(props gil)"
+[ "$(props async)" = '"name":"async","mpi":false,"threads":false,"baseline":false,"tasks":true}' ] \
+    && pass || fail "list --json describes async as: $(props async)"
 
 case "$mode" in
   threads)
-    backends=seq,gil
+    backends=seq,async,gil
     "$PARSCALE" list | grep -q '^  omp ' && backends=$backends,omp
     "$PARSCALE" run -k all -b "$backends" -w 1,2,3 -s test -r 1 --warmup 0 -q --csv "$csv" >"$WORK/log" 2>&1
     rc=$?

@@ -47,7 +47,10 @@ slurm_env_free_port() {
   return 1
 }
 
-# Waits up to $2 seconds for the command in $1 to succeed.
+# Waits up to $2 seconds for the command in $1 to succeed.  The limits given
+# are many times what the daemons take on an idle machine (1-3 s): they only
+# bound a daemon that will never come up, and must not fail one that a
+# loaded 2-core VM starts slowly.
 slurm_env_wait_for() {
   local i
   for i in $(seq 1 $(($2 * 5))); do
@@ -74,7 +77,7 @@ slurm_env_start() {
   runuser -u munge -- munged --force --socket="$MUNGE_SOCKET" \
     --key-file="$d/munge/munge.key" --log-file="$d/munge/munged.log" \
     --pid-file="$d/munge/munged.pid" --seed-file="$d/munge/munged.seed" || return 1
-  slurm_env_wait_for "[ -s '$d/munge/munged.pid' ]" 10 || return 1
+  slurm_env_wait_for "[ -s '$d/munge/munged.pid' ]" 30 || return 1
   SLURM_ENV_PIDS+=("$(cat "$d/munge/munged.pid")")
 
   host=$(hostname -s)
@@ -125,10 +128,10 @@ CONF
   # -D: stay in the foreground, so $! is the daemon itself
   slurmctld -D -i -f "$SLURM_CONF" >"$d/log/slurmctld.out" 2>&1 &
   SLURM_ENV_PIDS+=("$!")
-  slurm_env_wait_for "scontrol ping | grep -q UP" 30 || return 1
+  slurm_env_wait_for "scontrol ping | grep -q UP" 60 || return 1
   slurmd -D -f "$SLURM_CONF" -N "$host" >"$d/log/slurmd.out" 2>&1 &
   SLURM_ENV_PIDS+=("$!")
-  slurm_env_wait_for "sinfo -h -N -o %T | grep -Eq '^(idle|mixed|allocated)'" 45 || return 1
+  slurm_env_wait_for "sinfo -h -N -o %T | grep -Eq '^(idle|mixed|allocated)'" 90 || return 1
   return 0
 }
 

@@ -103,8 +103,12 @@ ls "$csv.meta.jsonl" >/dev/null 2>&1 || fail "no metadata beside the CSV"
 for p in pwned1 pwned2; do
   [ ! -e "$WORK/$p" ] || fail "a command in the CSV path was executed ($p exists)"
 done
-left=$(squeue -h -o %i 2>/dev/null | grep -c .)
-[ "$left" -eq 0 ] || fail "$left jobs still in the queue"
+# sbatch --wait returns once a job has finished, which may be before slurmd
+# has cleaned up after it (state CG, still listed): allow the clean-up time
+# on a loaded machine before calling a job left over
+slurm_env_wait_for '[ "$(squeue -h -o %i 2>/dev/null | grep -c .)" -eq 0 ]' 60
+left=$(squeue -h -o '%i %T' 2>/dev/null)
+[ -z "$left" ] || fail "jobs still in the queue a minute after they finished: $left"
 nlogs=$(ls "$csv.jobs"/*.out 2>/dev/null | wc -l)
 [ "$nlogs" -eq 4 ] || fail "expected 4 job logs in $csv.jobs, found $nlogs"
 

@@ -1,6 +1,7 @@
 """The analysis of the fixture against hand-computed values, and the loader
 refusing foreign and malformed CSVs with a message naming file and fault."""
 import csv
+import json
 import unittest
 
 from helpers import TempDirCase, fixture_module, make_fixture
@@ -160,6 +161,15 @@ class FixtureAnalysis(TempDirCase):
         self.assertEqual(len(hy), 1)
         self.assertEqual([p.workers for p in hy[0].points], [1, 2, 4])
         self.assertEqual(hy[0].variant["threads"], 2)
+        # told from the ranks and threads columns, not the name: a backend
+        # the scripts do not know gets the same lines, listed after known ones
+        a = analysis.Analysis(rows + [dict(r, backend="zz-mix") for r in extra])
+        chart = next(c for c in a.charts if (c.kernel, c.scaling) == ("pi", "strong"))
+        lines = {s.label: [(p.config["ranks"], p.config["threads"]) for p in s.points]
+                 for s in chart.series if s.backend == "zz-mix"}
+        self.assertEqual(lines, {"zz-mix threads=1": [(1, 1), (2, 1), (4, 1)],
+                                 "zz-mix threads=2": [(1, 1), (1, 2), (2, 2)]})
+        self.assertEqual(chart.series[-1].backend, "zz-mix")
 
     def test_few_repetitions(self):
         p = point(self.a, "io", "gil", 2)
@@ -171,6 +181,26 @@ class FixtureAnalysis(TempDirCase):
         runs, problems = analysis.load_meta(self.csv)
         self.assertEqual(list(runs), ["r-strong", "r-weak"])
         self.assertEqual(problems, [])
+
+    def test_stopping_line_keeps_the_header(self):
+        """A run's closing "stopping" line is a record about the run: its
+        header stays what load_meta returns, and load_records finds it."""
+        meta = self.tmp / (self.csv.name + ".meta.jsonl")
+        header = analysis.load_meta(self.csv)[0]["r-strong"]
+        stop = {"record": "stopping", "run_id": "r-strong", "schema": "parscale-csv-1",
+                "rule": {"ci_width": 0.05, "min_reps": 6, "max_reps": 100, "max_time": None},
+                "configs": [{"kernel": "pi", "backend": "omp", "workers": 2, "threads": 2,
+                             "ranks": 1, "scaling": "strong", "size": 1000, "reps": 9,
+                             "reason": "ci", "rel_width": 0.031}]}
+        with open(meta, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(stop) + "\n")
+        runs, problems = analysis.load_meta(self.csv)
+        self.assertEqual(problems, [])
+        self.assertEqual(list(runs), ["r-strong", "r-weak"])
+        self.assertEqual(runs["r-strong"], header)
+        recs, _ = analysis.load_records(self.csv)
+        self.assertEqual(list(recs), ["r-strong"])
+        self.assertEqual(recs["r-strong"]["configs"][0]["reason"], "ci")
 
 
 class BadInput(TempDirCase):
@@ -210,8 +240,30 @@ class BadInput(TempDirCase):
 
     def test_missing_column(self):
         cols = schema.load().columns
-        p = self.write(",".join(cols[:-1]) + "\n")
-        self.assertRefused(p, "has %d columns, expected %d" % (len(cols) - 1, len(cols)))
+        p = self.write(",".join(cols[:5] + cols[6:]) + "\n")
+        self.assertRefused(p, "column 6 is '%s', expected '%s'" % (cols[6], cols[5]))
+        p = self.write(",".join(cols + ["extra"]) + "\n")
+        self.assertRefused(p, "has %d columns, expected %d" % (len(cols) + 1, len(cols)))
+
+    def test_older_header_reads_with_new_columns_empty(self):
+        """Columns are only appended: a file with a leading part of today's
+        header (an older parscale's) reads, its missing columns empty; one
+        that stops before a column the analysis needs does not."""
+        cols = schema.load().columns
+        row = self.good_row().split(",")
+        short = cols.index("steal") + 1
+        p = self.write(",".join(cols[:short]) + "\n" + ",".join(row[:short]) + "\n")
+        rows = analysis.load_csv(p)
+        self.assertEqual(len(rows), 1)
+        for c in cols[short:]:
+            self.assertIsNone(rows[0][c], c)
+        self.assertEqual(rows[0]["kernel"], row[cols.index("kernel")])
+        upto = cols.index("verified")
+        p = self.write(",".join(cols[:upto]) + "\n" + ",".join(row[:upto]) + "\n")
+        self.assertRefused(p, "not a parscale CSV", "has %d columns" % upto)
+        # a row as long as today's header under the older one is malformed
+        p = self.write(",".join(cols[:short]) + "\n" + ",".join(row) + "\n")
+        self.assertRefused(p, ":2:", "%d fields, expected %d" % (len(cols), short))
 
     def test_short_row(self):
         p = self.write(self.header() + "\n" + self.good_row() + "\n" + "a,b,c\n")

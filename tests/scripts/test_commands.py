@@ -3,6 +3,7 @@ they make every chart and the report; on a bad CSV they say why, exit 2 and
 write nothing."""
 import csv
 import json
+import re
 import shutil
 import unittest
 
@@ -18,7 +19,7 @@ FX = fixture_module()
 KINDS = ("speedup", "efficiency", "time")
 STEMS = ["pi-%s-strong" % k for k in KINDS] + ["pi-%s-weak" % k for k in KINDS] + \
         ["stream-%s-strong" % k for k in KINDS] + ["io-%s-strong" % k for k in KINDS] + \
-        ["roofline"]
+        ["roofline", "summary-heatmap"]
 WIDTH = round(plots.FIGSIZE[0] * plots.DPI)
 HEIGHT = round(plots.FIGSIZE[1] * plots.DPI)
 
@@ -55,7 +56,8 @@ class Charts(TempDirCase):
     def test_png_size_and_not_blank(self):
         for stem in STEMS:
             img = mpimg.imread(str(self.out / (stem + ".png")))
-            self.assertEqual(img.shape[:2], (HEIGHT, WIDTH), stem)
+            if stem != "summary-heatmap":          # its size follows the table's
+                self.assertEqual(img.shape[:2], (HEIGHT, WIDTH), stem)
             # Drawn charts have many distinct colours (antialiased lines, text);
             # a blank or nearly empty figure has a handful.
             flat = (img[:, :, :3] * 255).astype("uint8").reshape(-1, 3)
@@ -63,6 +65,13 @@ class Charts(TempDirCase):
             self.assertGreater(distinct, 60, stem)
             white = (flat == 255).all(axis=1).mean()
             self.assertLess(white, 0.97, stem)
+
+    def test_heatmap_writes_its_values(self):
+        svg = (self.out / "summary-heatmap.svg").read_text()
+        # pi at 2 workers: gil 0.98x, omp 1/(0.05 + 0.95/2) = 1.905x, mpi 1.852x
+        for text in ("<!-- 0.49 -->", "<!-- 0.95 -->", "<!-- 0.93 -->", "<!-- n/a -->",
+                     "<!-- 0.99* -->", "efficiency", "fixturehost"):
+            self.assertIn(text, svg)
 
     def test_svg_marks_oversubscription_and_names_machine(self):
         svg = (self.out / "pi-speedup-strong.svg").read_text()
@@ -83,19 +92,54 @@ class Report(TempDirCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         md = (self.out / "report.md").read_text()
         for needle in ("fixturehost", "Fixture CPU @ 2.0GHz", "GNU 12.2.0", "Open MPI v4.1.4",
-                       "**Oversubscribed**", "**Failed verification", "**Few repetitions**",
-                       "**High variance**", "stream mpi x4 (strong) (50%)", FX.BAD_ERROR,
+                       "- **Oversubscribed: 9 configuration(s)**", "**Failed verification",
+                       "- **Few repetitions: 4 configuration(s)**",
+                       "- **High variance: 1 configuration(s)**",
+                       "- stream mpi x4 (strong) (50%)", FX.BAD_ERROR,
                        "| omp | 2 | 7 | 210 ms | 205.8 ms .. 214.2 ms |",
                        "| omp | 0.05 |", "| omp | 0.1 |", "(min-max)",
+                       "| [pi](#k-pi) | \u25cb 0.98\u00d7 [0.94, 1], E 0.49 [0.47, 0.51] |",
+                       "### Findings",
+                       "Computation does not speed up under the lock: `pi`",
+                       "Not stated, because the data cannot show it: the lock's effect on "
+                       "waiting (io gil has 3 repetitions",
+                       "![summary: efficiency of every kernel x backend](summary-heatmap.png)",
                        "![pi: speedup, strong scaling](pi-speedup-strong.png)",
                        "![roofline (fixturehost)](roofline.png)"):
             self.assertIn(needle, md)
+        # the summary comes before the warnings and the detail; long lists at the end
+        self.assertLess(md.index("## Summary"), md.index("## Warnings"))
+        self.assertLess(md.index("## Warnings"), md.index("## Results"))
+        self.assertLess(md.index("## Results"), md.index('<a id="warn-over"></a>'))
         html = (self.out / "report.html").read_text()
-        self.assertEqual(html.count("data:image/png;base64,"), len(STEMS))
+        self.assertEqual(len(re.findall(r'<img alt="[^"]*" src="data:image/', html)),
+                         len(STEMS))
         self.assertNotIn('src="http', html)
         self.assertNotIn('src="pi-', html)          # self-contained: nothing linked
-        self.assertIn("<table>", html)
+        self.assertIn('<table id="summary-table" class="summary">', html)
+        self.assertLess(html.index('id="summary-table"'), html.index("<table>"))
         self.assertIn("&quot;too far&quot;", html)
+        self.assertIn('<details class="kernel" id="k-pi">', html)
+        self.assertIn("<strong>Oversubscribed: 9 configuration(s)</strong>", html)
+        self.assertIn("<details><summary>the 9 configurations</summary>", html)
+        self.assertNotIn("**", re.sub(r"<script>.*?</script>", "", html, flags=re.S))
+        for anchor in re.findall(r'<a href="#([^"]+)"', html):
+            self.assertIn('id="%s"' % anchor, html)
+        # embedded charts are smaller than the PNG files they come from
+        pngs = sum(len(p.read_bytes()) for p in self.out.glob("*.png"))
+        self.assertLess(len(html), pngs * 4 / 3)
+
+    def test_linked(self):
+        r = run_script("report", self.csv, "--out", self.out, "--linked")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        html = (self.out / "report.html").read_text()
+        self.assertNotIn("data:image", html)
+        srcs = re.findall(r'<img alt="[^"]*" src="([^"]+)"', html)
+        self.assertEqual(len(srcs), len(STEMS))
+        for s in srcs:
+            self.assertTrue(s.endswith(".svg"), s)
+            self.assertTrue((self.out / s).is_file(), s)
+        self.assertLess(len(html), 100000)
 
     def test_reuses_charts_from_plot(self):
         r = run_script("plot", self.csv, "--out", self.out)

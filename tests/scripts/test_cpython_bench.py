@@ -1,10 +1,10 @@
-"""scripts/cpython-bench, the real-CPython side of the GIL's experiments:
+"""scripts/studies/cpython-bench, the real-CPython side of the GIL's experiments:
 rows in parscale's schema that verify, the interpreter recorded, hashlib
 really releasing the GIL in hashmix, wrong answers caught, and bad input
 refused with status 2 and nothing written."""
+import contextlib
 import csv
-import importlib.machinery
-import importlib.util
+import io
 import json
 import os
 import shutil
@@ -15,23 +15,16 @@ import threading
 import unittest
 
 from helpers import SCRIPTS, TempDirCase
-from parscale_py import schema
+from parscale_py import cpython_bench, schema
 
-BENCH = SCRIPTS / "cpython-bench"
-
-
-def load_bench():
-    """cpython-bench as a module (its file has no .py suffix)."""
-    loader = importlib.machinery.SourceFileLoader("cpython_bench", str(BENCH))
-    spec = importlib.util.spec_from_loader("cpython_bench", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+BENCH = SCRIPTS / "studies" / "cpython-bench"
 
 
 def bench(*args, python=None):
-    return subprocess.run([python or sys.executable, str(BENCH)] + [str(a) for a in args],
-                          capture_output=True, text=True, timeout=300)
+    """The launcher, as a user runs it, on the interpreter under study."""
+    env = dict(os.environ, PARSCALE_CPYTHON=python or sys.executable)
+    return subprocess.run([str(BENCH)] + [str(a) for a in args],
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 class Rows(TempDirCase):
@@ -58,11 +51,14 @@ class Rows(TempDirCase):
             self.assertIn(r["backend"], ("cpython-threads", "cpython-processes"))
             self.assertGreater(float(r["seconds"]), 0)
             # the hypervisor's share, read from /proc/stat as the harness does;
-            # empty when no clock tick passed during the repetition
+            # empty when no clock tick passed during the repetition (whether
+            # one did is the scheduler's business, so it is not asserted)
             if r["steal"]:
                 self.assertTrue(0.0 <= float(r["steal"]) <= 1.0, r["steal"])
-        if os.path.exists("/proc/stat"):
-            self.assertTrue(any(r["steal"] for r in self.rows))
+        with open(str(self.csv) + ".meta.jsonl") as f:
+            reported = json.loads(f.readline())["steal_reported"]
+        if not reported:  # this machine's steal is 0: unknown, never 0
+            self.assertEqual({r["steal"] for r in self.rows}, {""})
         self.assertEqual({r["kernel"] for r in self.rows}, {"count", "pi", "io", "hashmix"})
 
     def test_hashmix_records_its_calibration(self):
@@ -73,9 +69,14 @@ class Rows(TempDirCase):
             p = dict(kv.split("=") for kv in r["params"].split(";"))
             self.assertEqual(p["tick_us"], "1000")
             self.assertGreaterEqual(int(p["hash_bytes"]), 2048)
-            # the measured share of hashing is near what was asked, not 1-F
-            self.assertGreater(float(p["measured_release"]), 0.55)
-            self.assertLess(float(p["measured_release"]), 0.97)
+            # the measured share of hashing is near what was asked (0.8), not
+            # 1-F (0.2): above the midpoint.  It is a median over 20 ticks of
+            # the calibration's split, so only the loop's and the hash's
+            # rates, each the fastest of three timings, being misjudged by 4x
+            # against each other on a loaded machine could move it below 0.5
+            # (the split itself is checked exactly in Kernels)
+            self.assertGreater(float(p["measured_release"]), 0.5)
+            self.assertLess(float(p["measured_release"]), 0.99)
         io = [r for r in self.rows if r["kernel"] == "io"]
         self.assertTrue(all(r["params"] == "wait_us=200" for r in io))
 
@@ -106,7 +107,7 @@ class Kernels(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.b = load_bench()
+        cls.b = cpython_bench
 
     def test_verify_rejects_wrong_answers(self):
         b = self.b
@@ -134,31 +135,63 @@ class Kernels(unittest.TestCase):
         The switch interval is made 100 s long, so no drop request can
         interrupt a holder: were the GIL held through the hash, the main
         thread could not take a single step of its loop until the hasher
-        ended.  (sum(range(...)), C code that keeps the GIL, gives 0.)"""
-        self.assertEqual(self.spins_beside(self.b.hash_part), 10000)
+        ended.  (sum(range(...)), C code that keeps the GIL, gives 0.)  The
+        hasher hashes again and again until the main thread has had its
+        steps (at most 100 times), so a main thread the OS wakes late still
+        finds it hashing."""
+        self.assertEqual(self.spins_beside(self.b.hash_part, repeat=100), 10000)
 
     def test_spins_beside_sees_a_held_gil(self):
-        self.assertEqual(self.spins_beside(lambda buf: sum(range(20000000))), 0)
+        self.assertEqual(self.spins_beside(lambda buf: sum(range(20000000)), repeat=1), 0)
 
-    def spins_beside(self, work):
-        """Steps the main thread takes, up to 10000, while work(buffer) runs
-        in another thread."""
+    def spins_beside(self, work, repeat):
+        """Steps the main thread takes, up to 10000, while another thread
+        runs work(buffer) up to repeat times, stopping once the main thread
+        is done."""
         b = self.b
-        buf, _ = b.hash_buffer(64 << 20)
+        buf, _ = b.hash_buffer(16 << 20)
         old = sys.getswitchinterval()
         sys.setswitchinterval(100.0)
+        done = []  # set by the main thread, read by the worker: the GIL orders them
+
+        def worker():
+            started.set()
+            for _ in range(repeat):
+                if done:
+                    break
+                work(buf)
+
         try:
             started, spins = threading.Event(), 0
-            t = threading.Thread(target=lambda: (started.set(), work(buf)))
+            t = threading.Thread(target=worker)
             t.start()
             started.wait()
             while t.is_alive() and spins < 10000:
                 spins += 1
+            done.append(1)
             t.join()  # a blocking wait: releases the GIL whatever happened
         finally:
             sys.setswitchinterval(old)
-            b._HASH_BUF.pop(64 << 20, None)
+            b._HASH_BUF.pop(16 << 20, None)
         return spins
+
+    def test_hashmix_split_from_the_rates(self):
+        """The calibration's arithmetic, with the two rates fixed: 1 us per
+        loop iteration and 1 ns per hashed byte make a 1 ms tick at F = 0.8
+        200 iterations and 800000 bytes (F of it hashed, not 1-F)."""
+        b = self.b
+        saved = b._rate
+        b._rate = lambda fn, unit: 1e-6 if unit == 10000 else 1e-9
+        try:
+            cal = b.calibrate_hashmix(0.8, 1e-3)
+            self.assertEqual((cal["loop"], cal["hash_bytes"]), (200, 800000))
+            cal = b.calibrate_hashmix(0.0, 1e-3)
+            self.assertEqual((cal["loop"], cal["hash_bytes"]), (1000, 0))
+            with self.assertRaises(ValueError):  # 1000 bytes: hashlib keeps the GIL
+                b.calibrate_hashmix(0.001, 1e-3)
+        finally:
+            b._rate = saved
+            b._HASH_BUF.pop(800000, None)
 
     def test_partition_covers_the_range(self):
         # contiguous parts from 0 to n; the first n % parts one index longer
@@ -172,6 +205,91 @@ class Kernels(unittest.TestCase):
             self.assertEqual([hi - lo for lo, hi in got], lengths)
 
 
+def proc_stat(user, steal, idle=100):
+    """The first lines of a /proc/stat: the aggregate cpu line, one CPU's."""
+    return ("cpu  %d 0 10 %d 0 0 0 %d 0 0\ncpu0 %d 0 10 %d 0 0 0 %d 0 0\n"
+            % (user, idle, steal, user, idle, steal))
+
+
+class Steal(TempDirCase):
+    """Steal 0 in /proc/stat means the hypervisor does not report it, not a
+    quiet host: reported iff the aggregate cumulative steal is above 0 at
+    the start; otherwise the column is empty and the metadata says so."""
+
+    def run_in_process(self, steal0, steal_step):
+        """A run in this process whose /proc/stat readings advance by 100
+        ticks each, steal_step of them stolen: (stdout, rows, metadata)."""
+        b = cpython_bench
+        clock = {"total": 10000, "steal": steal0}
+
+        def ticks(path=None):
+            clock["total"] += 100
+            clock["steal"] += steal_step
+            return clock["total"], clock["steal"]
+
+        b.cpu_ticks = ticks
+        out = self.tmp / "s.csv"
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            rc = b.main(["-k", "count", "-b", "threads", "-w", "1", "-s", "test", "-r", "2",
+                         "--warmup", "0", "--csv", str(out)])
+        self.assertEqual(rc, 0)
+        with open(out, newline="") as f:
+            rows = list(csv.DictReader(f))
+        with open(str(out) + ".meta.jsonl") as f:
+            meta = json.loads(f.readline())
+        return buf.getvalue(), rows, meta
+
+    def test_zero_steal_is_not_reported(self):
+        stdout, rows, meta = self.run_in_process(0, 0)
+        self.assertIs(meta["steal_reported"], False)
+        self.assertEqual([x["steal"] for x in rows], ["", ""])  # not "0"
+        self.assertIn("steal: not reported by this hypervisor", stdout)
+
+    def test_some_steal_is_reported(self):
+        stdout, rows, meta = self.run_in_process(7, 10)
+        self.assertIs(meta["steal_reported"], True)
+        self.assertEqual([x["steal"] for x in rows], ["0.1", "0.1"])
+        self.assertNotIn("not reported", stdout)
+
+    def test_fake_proc_stat_file(self):
+        """$PARSCALE_PROC_STAT: a file whose aggregate steal is 0, then one
+        with no aggregate cpu line at all."""
+        fake = self.tmp / "stat"
+        out = self.tmp / "f.csv"
+        env = dict(os.environ, PARSCALE_PROC_STAT=str(fake))
+        for text, why in ((proc_stat(5000, 0), "cumulative steal 0 at the start"),
+                          ("cpu0 1 2 3 4 5 6 7 8 9 10\n", "no readable aggregate cpu line")):
+            fake.write_text(text)
+            env["PARSCALE_CPYTHON"] = sys.executable
+            r = subprocess.run([str(BENCH), "-k", "count", "-b", "threads",
+                                "-w", "1", "-s", "test", "-r", "1", "--csv", str(out)],
+                               capture_output=True, text=True, env=env, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("steal: not reported by this hypervisor (%s: %s)" % (fake, why),
+                          r.stdout)
+        with open(str(out) + ".meta.jsonl") as f:
+            self.assertEqual([json.loads(line)["steal_reported"] for line in f],
+                             [False, False])
+
+    def test_readings(self):
+        b = cpython_bench
+        fake = self.tmp / "stat"
+        fake.write_text(proc_stat(5000, 7))
+        t0 = b.cpu_ticks(str(fake))
+        self.assertEqual(t0, (5000 + 10 + 100 + 7, 7))
+        self.assertTrue(b.steal_reported(t0))
+        fake.write_text(proc_stat(5030, 17, idle=160))  # 100 ticks later, 10 stolen
+        t1 = b.cpu_ticks(str(fake))
+        self.assertEqual(b.steal_share(t0, t1), "0.1")
+        self.assertEqual(b.steal_share(t0, t1, reported=False), "")
+        self.assertEqual(b.steal_share(t0, t0), "")  # no tick passed
+        self.assertFalse(b.steal_reported((t1[0], 0)))
+        self.assertFalse(b.steal_reported(None))
+        fake.write_text("cpu0 1 2 3 4 5 6 7 8 9 10\n")  # a per-CPU line is not the aggregate
+        self.assertIsNone(b.cpu_ticks(str(fake)))
+
+
 class Writer(TempDirCase):
     """Rows as harness/csv.c writes them: the header once, then cells
     quoted where they hold a comma, a quote or a newline."""
@@ -179,7 +297,7 @@ class Writer(TempDirCase):
     def test_quoting_and_one_header(self):
         sch = schema.load()
         out = str(self.tmp / "w.csv")
-        w = load_bench().Writer(out, sch)
+        w = cpython_bench.Writer(out, sch)
         err = 'pi off by 0.1, "too far"\nsee log'
         w.row({"kernel": "pi", "error": err})
         w.row({"kernel": "count"})

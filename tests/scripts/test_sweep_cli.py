@@ -8,9 +8,11 @@ import unittest
 from helpers import TempDirCase, run_script
 from parscale_py import sweep
 
-LIST = {"kernels": [{"name": n, "flops_per_index": 1, "bytes_per_index": 0}
-                    for n in ("pi", "null", "stream")],
-        "backends": [{"name": n} for n in ("seq", "gil", "omp", "mpi")]}
+LIST = {"kernels": [{"name": n, "flops_per_index": 1, "bytes_per_index": 0,
+                     "sizes": {"test": 10, "quick": q, "full": 10 * q}}
+                    for n, q in (("pi", 400000000), ("null", 1), ("stream", 8388608))],
+        "backends": [{"name": n, "mpi": n == "mpi", "threads": n in ("gil", "omp"),
+                      "baseline": n == "seq"} for n in ("seq", "gil", "omp", "mpi")]}
 
 
 class Plan(TempDirCase):
@@ -60,10 +62,32 @@ class Plan(TempDirCase):
         argv = launches[0]
         self.assertEqual(argv[0], str(self.bin))      # no mpirun without mpi
         opt = dict(zip(argv[2::1], argv[3::1]))
-        self.assertEqual((opt["--kernel"], opt["--backend"], opt["--workers"], opt["--size"],
-                          opt["--reps"]), ("pi", "seq,omp", "1,2", "quick",
-                                           str(sweep.MODES["quick"]["reps"])))
+        self.assertEqual((opt["--kernel"], opt["--backend"], opt["--workers"]),
+                         ("pi", "seq,omp", "1,2"))
+        # quick: pi at its quick size over its divisor, the stopping rule, and
+        # the whole budget for the one launch
+        self.assertEqual(opt["--size"], "quick,pi=%d" % (400000000 // sweep.QUICK_DIVISOR["pi"]))
+        q = sweep.MODES["quick"]
+        self.assertEqual((opt["--ci-width"], opt["--min-reps"], opt["--max-time"]),
+                         (q["ci_width"], str(q["min_reps"]), "%gs" % q["budget"]))
+        self.assertNotIn("--reps", argv)
         self.assertEqual(argv[-2:], ["--seed", "7"])
+
+    def test_quick_budget_shared_and_reps_fix_the_count(self):
+        r, launches = self.dry("--quick", "--backends", "seq,omp", "--mpirun", "none")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(launches), 2)
+        budget = sweep.MODES["quick"]["budget"]
+        for argv, scaling in zip(launches, ("strong", "weak")):
+            self.assertEqual(argv[argv.index("--max-time") + 1], "%gs" % (budget / 2))
+            size = argv[argv.index("--size") + 1]
+            self.assertEqual(size, "test" if scaling == "weak" else
+                             "quick,pi=50000000,stream=4194304")
+        r, launches = self.dry("--quick", "--reps", "4", "--backends", "seq", "--mpirun", "none")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for argv in launches:
+            self.assertEqual(argv[argv.index("--reps") + 1], "4")
+            self.assertNotIn("--ci-width", argv)
 
     def test_mpi_skipped_without_mpirun(self):
         r, launches = self.dry("--backends", "seq,mpi", "--mpirun", "none")
@@ -86,6 +110,36 @@ class Plan(TempDirCase):
         r = run_script("sweep", "--parscale", self.tmp / "missing", "--dry-run")
         self.assertEqual(r.returncode, 2)
         self.assertIn("not an executable file", r.stderr)
+
+    def fake(self, listing):
+        """A stand-in binary answering list --json with listing."""
+        self.bin.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(listing))
+
+    def test_backend_properties_come_from_the_binary(self):
+        # names the scripts have never heard of: what they are made of decides
+        # mpirun, threads per rank and the baseline count, not the name
+        self.fake({"kernels": LIST["kernels"], "backends": [
+            {"name": "base", "mpi": False, "threads": False, "baseline": True},
+            {"name": "procs", "mpi": True, "threads": False, "baseline": False},
+            {"name": "mix", "mpi": True, "threads": True, "baseline": False}]})
+        r, launches = self.dry("--scaling", "strong", "--workers", "1,2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        argv = launches[0]
+        self.assertTrue(argv[0].endswith("mpirun"), argv)
+        self.assertEqual(argv[argv.index("--backend") + 1], "base,procs,mix")
+        self.assertEqual(argv[argv.index("--threads-per-rank") + 1], "2")
+        r, launches = self.dry("--scaling", "strong", "--backends", "base,procs",
+                               "--mpirun", "none")
+        self.assertIn("skipping the procs backend", r.stderr)
+        self.assertNotIn("--threads-per-rank", launches[0])
+        self.assertEqual(launches[0][launches[0].index("--backend") + 1], "base")
+
+    def test_refuses_a_binary_that_does_not_describe_its_backends(self):
+        self.fake({"kernels": LIST["kernels"], "backends": [{"name": "seq"}]})
+        r, launches = self.dry()
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("does not describe its backends", r.stderr)
+        self.assertEqual(launches, [])
 
     def test_refuses_to_add_to_a_foreign_csv(self):
         self.out.mkdir()

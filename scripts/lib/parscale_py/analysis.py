@@ -33,13 +33,17 @@ SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
                   "tick", "gil_release")
 INTEGER = {"workers", "threads", "ranks", "order", "size", "steps", "rep", "cores",
            "check_interval", "tick", "gil_switches", "gil_forced_switches",
-           "gil_drop_requests", "gil_drops_discarded"}
+           "gil_drop_requests", "gil_drops_discarded", "loop_switches"}
 REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "gil_wait_seconds",
-        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal"}
+        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal",
+        "loop_lateness_median", "loop_lateness_p99"}
 BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
-BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "cpython-threads",
-                 "cpython-processes")
+# The order backends are listed and drawn in; a backend not named here (a
+# newer binary's, say) comes after these, in name order, never dropped.
+BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "async", "cpython-threads",
+                 "cpython-processes", "cpython-asyncio", "cpython-asyncio-to-thread",
+                 "cpython-asyncio-processes")
 
 
 def _number(text, integer):
@@ -76,17 +80,24 @@ def load_csv(path, schema=None):
             if header is None or header == []:
                 raise DataError("%s: empty file, expected the header line of a parscale "
                                 "CSV (%s)" % (path, sch.name))
-            if header != sch.columns:
+            # Columns are only ever appended to the schema: a file an older
+            # parscale wrote has a leading part of today's list, and reads
+            # with the newer columns empty.
+            if header != sch.columns[:len(header)] or \
+                    any(c not in header for c in REQUIRED):
                 raise DataError(_foreign(path, header, sch))
+            missing = dict.fromkeys(sch.columns[len(header):], "")
             for row in reader:
                 line = reader.line_num
                 if not row:
                     continue
-                if len(row) != len(sch.columns):
+                if len(row) != len(header):
                     raise DataError("%s:%d: malformed row: %d fields, expected %d (the "
                                     "columns of %s)" % (path, line, len(row),
-                                                        len(sch.columns), sch.name))
-                rows.append(_typed(path, line, dict(zip(sch.columns, row))))
+                                                        len(header), sch.name))
+                raw = dict(zip(header, row))
+                raw.update(missing)
+                rows.append(_typed(path, line, raw))
         except csv.Error as e:
             raise DataError("%s:%d: malformed CSV: %s" % (path, reader.line_num, e)) from None
         except UnicodeDecodeError as e:
@@ -156,13 +167,18 @@ def _typed(path, line, raw):
     return row
 
 
-def load_meta(csv_path):
-    """The run metadata beside the CSV (FILE.meta.jsonl), by run_id.
-    Returns (runs, problems): unreadable lines are reported, not fatal."""
+def read_meta(csv_path):
+    """Every line of the metadata beside the CSV (FILE.meta.jsonl).
+
+    A line without "record" is a run's header, kept by run_id; a line with
+    one (e.g. "stopping": which configurations reached their interval
+    target) is a record about a run and never replaces its header.
+    Returns (runs, records, problems): unreadable lines are reported, not
+    fatal."""
     path = Path(str(csv_path) + ".meta.jsonl")
-    runs, problems = OrderedDict(), []
+    runs, records, problems = OrderedDict(), [], []
     if not path.exists():
-        return runs, ["no metadata file %s" % path.name]
+        return runs, records, ["no metadata file %s" % path.name]
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, 1):
             if not line.strip():
@@ -175,8 +191,46 @@ def load_meta(csv_path):
             if not isinstance(obj, dict):
                 problems.append("%s:%d: not a JSON object" % (path.name, i))
                 continue
-            runs[str(obj.get("run_id", "line %d" % i))] = obj
+            if "record" in obj:
+                records.append(obj)
+            else:
+                runs[str(obj.get("run_id", "line %d" % i))] = obj
+    return runs, records, problems
+
+
+def load_meta(csv_path):
+    """The runs' headers by run_id, and the problems reading them."""
+    runs, _, problems = read_meta(csv_path)
     return runs, problems
+
+
+def stopping_records(records):
+    """The configurations of every "stopping" record that did not reach the
+    interval target (reason other than "ci"), each with its run_id and rule.
+    Returns (total configurations, [config dicts that fell short])."""
+    total, short = 0, []
+    for rec in records:
+        if rec.get("record") != "stopping":
+            continue
+        for c in rec.get("configs") or []:
+            if not isinstance(c, dict):
+                continue
+            total += 1
+            if c.get("reason") != "ci":
+                short.append(dict(c, run_id=rec.get("run_id"), rule=rec.get("rule")))
+    return total, short
+
+
+def load_records(csv_path, kind="stopping"):
+    """The metadata records of one kind (e.g. each run's closing "stopping"
+    line: the rule and, per configuration, reps, reason and rel_width), by
+    run_id.  Returns (records, problems)."""
+    _, records, problems = read_meta(csv_path)
+    out = OrderedDict()
+    for i, obj in enumerate(records):
+        if obj.get("record") == kind:
+            out[str(obj.get("run_id", "record %d" % i))] = obj
+    return out, problems
 
 
 def _key(row, cols):
@@ -235,7 +289,7 @@ class Point:
 class Series:
     """One line of a chart: one backend (and its settings) over workers."""
 
-    def __init__(self, key, points):
+    def __init__(self, key, points, per_rank=False):
         self.key = key
         self.points = sorted(points, key=lambda p: (p.workers, p.config.get("threads") or 0))
         first = self.points[0]
@@ -245,9 +299,9 @@ class Series:
         self.variant = OrderedDict((c, first.config.get(c)) for c in SERIES_VARIANT
                                    if c in first.config)
         self.label = self.backend
-        if self.backend == "hybrid":        # one line per threads-per-rank
+        if per_rank:                        # one line per threads-per-rank
             self.variant["threads"] = key[-1]
-            self.label = "hybrid threads=%s" % key[-1]  # up to T threads a rank
+            self.label = "%s threads=%s" % (self.backend, key[-1])  # up to T a rank
         self.fit = None
 
     def fit_points(self):
@@ -331,8 +385,9 @@ class Analysis:
                 tuple(p.config.get(c) for c in SERIES_VARIANT)
             lines.setdefault(key, []).append(p)
         by_series = OrderedDict()
+        mixed = _ranks_x_threads(self.points)
         for key, ps in lines.items():
-            if ps[0].backend != "hybrid":
+            if ps[0].backend not in mixed:
                 by_series[key + (None,)] = ps
                 continue
             for t, members in _threads_per_rank(ps):
@@ -340,7 +395,7 @@ class Analysis:
         self.series = []
         for k, ps in by_series.items():
             for nodes, members in _by_nodes(ps):
-                s = Series(k, members)
+                s = Series(k, members, per_rank=k[-1] is not None)
                 if nodes:
                     s.variant["nodes"] = nodes
                     s.label += " nodes=%s" % nodes
@@ -424,8 +479,21 @@ def _by_nodes(points):
             for n in multi]
 
 
+def _ranks_x_threads(points):
+    """Backends whose workers are ranks x threads, told from the rows alone
+    (a CSV carries no list of backends): points of several ranks and points
+    of several threads per rank, under the same backend name."""
+    ranks, threads = set(), set()
+    for p in points:
+        if (p.config.get("ranks") or 1) > 1:
+            ranks.add(p.backend)
+        if (p.config.get("threads") or 1) > 1:
+            threads.add(p.backend)
+    return ranks & threads
+
+
 def _threads_per_rank(points):
-    """The hybrid lines among points: [(T, points)], one per threads-per-rank
+    """The ranks x threads lines among points: [(T, points)], one per threads-per-rank
     setting T.  A worker count W runs as W/t ranks of t = min(T, W) threads,
     and the rows record t, not T.  A point of several ranks shows T; a
     one-rank point of t threads is the start of every line with T >= t (at

@@ -24,27 +24,29 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .common import machine_cores, mpi_env, mpirun_argv
+from . import binary
+from .common import fail, machine_cores, mpi_env, mpirun_argv
 
 JSON = "e2e.json"
 CSV = "e2e.csv"
 KERNEL_CSV = "e2e-kernel.csv"
 
 
-def commands(parscale, kernels, backends, workers, size, kernel_csv, mpirun):
-    """(name, argv) for every process to time."""
+def commands(parscale, kernels, backends, workers, size, kernel_csv, mpirun, props):
+    """(name, argv) for every process to time; props is each backend's
+    mpi/threads/baseline as the binary describes it."""
     out = []
     for k in kernels:
         for b in backends:
             for w in workers:
-                if b == "seq" and w != 1:
-                    continue                # seq is one worker whatever is asked
-                # --no-baseline: time only this backend, not the seq run the
-                # harness would add as the speedup base
+                if not (props[b]["mpi"] or props[b]["threads"]) and w != 1:
+                    continue                # one worker whatever is asked
+                # --no-baseline: time only this backend, not the baseline run
+                # the harness would add as the speedup base
                 run = [str(parscale), "run", "--kernel", k, "--backend", b, "--workers", str(w),
                        "--reps", "1", "--warmup", "0", "--size", size, "--no-baseline",
                        "--csv", str(kernel_csv), "--quiet"]
-                if b in ("mpi", "hybrid"):
+                if props[b]["mpi"]:
                     if not mpirun:
                         continue
                     run = mpirun_argv(mpirun, w) + run
@@ -86,13 +88,20 @@ def run(args):
               file=sys.stderr)
         return 1
     mpirun = shutil.which("mpirun")
-    backends = args.backends.split(",")
-    if not mpirun and any(b in ("mpi", "hybrid") for b in backends):
-        print("e2e-timing: mpirun not found: skipping the mpi backend", file=sys.stderr)
+    props = binary.ask_backends("e2e-timing", args.parscale)
+    backends = args.backends.split(",") if args.backends else list(props)
+    unknown = [b for b in backends if b not in props]
+    if unknown:
+        fail("e2e-timing", "unknown backend(s): %s (this parscale has: %s)"
+             % (", ".join(unknown), ", ".join(props)))
+    needs_mpi = [b for b in backends if props[b]["mpi"]]
+    if not mpirun and needs_mpi:
+        print("e2e-timing: mpirun not found: skipping the %s backend(s)"
+              % "/".join(needs_mpi), file=sys.stderr)
     env = mpi_env()
     cmds = commands(args.parscale, args.kernels.split(","), backends,
                     [int(w) for w in args.workers.split(",")], args.size,
-                    (out / KERNEL_CSV).resolve(), mpirun)
+                    (out / KERNEL_CSV).resolve(), mpirun, props)
     failed = 0
     for i, (name, argv) in enumerate(cmds, 1):
         print("[e2e %d/%d] %s" % (i, len(cmds), name), file=sys.stderr, flush=True)
@@ -159,16 +168,15 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="directory for e2e.json, e2e.csv, "
                     "e2e-kernel.csv (added to, never replaced)")
     ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
-                    "build/parscale)")
+                    "build/parscale, then PATH)")
     ap.add_argument("--kernels", default="null,pi")
-    ap.add_argument("--backends", default="seq,gil,omp,mpi")
+    ap.add_argument("--backends", help="comma-separated (default: every backend built)")
     ap.add_argument("--workers", default=None, help="default 1 and the core count")
     ap.add_argument("--size", default="quick")
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     args = ap.parse_args(argv)
-    from .sweep import find_parscale
-    args.parscale = find_parscale(args.parscale, "e2e-timing")
+    args.parscale = binary.find_parscale("e2e-timing", args.parscale)
     if args.workers is None:
         args.workers = ",".join(str(w) for w in sorted({1, machine_cores()}))
     return run(args)

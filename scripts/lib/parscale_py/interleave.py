@@ -1,5 +1,5 @@
 """Whole invocations measured interleaved, for the GIL's experiments and
-targets (scripts/gil-experiments, scripts/gil-targets).
+targets (scripts/studies/gil-experiments, scripts/studies/gil-targets).
 
 Configurations that differ in a process-wide option (switch interval, lock
 model, --gil-release, the interpreter's own switch interval) cannot share one
@@ -19,17 +19,7 @@ from pathlib import Path
 from .common import fail, mpi_env, mpirun_argv
 from .stats import median
 
-SCRIPTS = Path(__file__).resolve().parents[2]
-ROOT = SCRIPTS.parent
-
-
-def find_bin(prog, arg=None):
-    """The parscale binary: arg, $PARSCALE_BIN, build/parscale, or PATH."""
-    for c in [arg, os.environ.get("PARSCALE_BIN"), ROOT / "build" / "parscale",
-              shutil.which("parscale")]:
-        if c and Path(c).is_file() and os.access(str(c), os.X_OK):
-            return str(c)
-    sys.exit("%s: no parscale binary; build it (cmake --build build) or pass --bin" % prog)
+LIB = Path(__file__).resolve().parents[1]
 
 
 def mpirun_prefix(np_):
@@ -55,7 +45,9 @@ class Plan:
     def __init__(self, prog, bin_, csvp, rounds, seed=2024):
         self.prog, self.bin, self.csv, self.rounds, self.seed = prog, bin_, str(csvp), rounds, seed
         self.jobs = []
-        self.py = os.environ.get("PARSCALE_CPYTHON") or sys.executable
+        # the interpreter under study, as scripts/studies/cpython-bench picks it
+        self.py = os.environ.get("PARSCALE_CPYTHON") or shutil.which("python3") or \
+            sys.executable
 
     def add(self, cmd):
         self.jobs.append(list(cmd))
@@ -64,7 +56,7 @@ class Plan:
         self.add((prefix or []) + [self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
 
     def cpython(self, *args):
-        self.add([self.py, str(SCRIPTS / "cpython-bench"), "-q", "-r", "1", "--warmup", "0"]
+        self.add([self.py, "-m", "parscale_py.cpython_bench", "-q", "-r", "1", "--warmup", "0"]
                  + list(args))
 
     def run(self, name):
@@ -76,6 +68,9 @@ class Plan:
                 p.unlink()
         rng = random.Random(self.seed)
         env = mpi_env()
+        # cpython-bench runs as a module of this package, on another interpreter
+        env["PYTHONPATH"] = os.pathsep.join([str(LIB)] + [p for p in (
+            env.get("PYTHONPATH") or "").split(os.pathsep) if p])
         total = self.rounds + 1
         for rnd in range(total):
             order = self.jobs[:]

@@ -7,8 +7,9 @@ later, elsewhere, without the binary.
 """
 import json
 import os
-import subprocess
 from pathlib import Path
+
+from .binary import list_json
 
 KERNELS_JSON = "kernels.json"
 
@@ -28,32 +29,16 @@ def parse(text):
     return out
 
 
-def backends_from(text):
-    """Backend names when `parscale list --json` lists them, else None."""
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return None
-    if isinstance(obj, dict) and isinstance(obj.get("backends"), list):
-        return [b["name"] if isinstance(b, dict) else str(b) for b in obj["backends"]]
-    return None
-
-
 def from_binary(parscale):
     """Runs `parscale list --json`; (text, None) or (None, why not)."""
+    obj, text, why = list_json(parscale)
+    if obj is None:
+        return None, why
     try:
-        out = subprocess.run([str(parscale), "list", "--json"], capture_output=True,
-                             text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return None, "cannot run %s list --json: %s" % (parscale, e)
-    if out.returncode != 0:
-        return None, "%s list --json failed (status %d): %s" % (
-            parscale, out.returncode, out.stderr.strip().splitlines()[-1:] or "")
-    try:
-        parse(out.stdout)
+        parse(text)
     except ValueError as e:
         return None, "%s list --json printed no kernel list (%s)" % (parscale, e)
-    return out.stdout, None
+    return text, None
 
 
 def find(csv_path, kernels_json=None, parscale=None):

@@ -1,4 +1,4 @@
-"""Charts from parscale's CSV: PNG for the README, SVG and PDF for papers.
+"""Charts from parscale's CSV: PNG for web pages, SVG and PDF for papers.
 
 Per chart (one kernel, one scaling mode, one problem size): speedup with the
 ideal line, the Amdahl (strong) or Gustafson (weak) fit and 95% intervals;
@@ -17,11 +17,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.cm  # noqa: E402,F401
+import matplotlib.colors  # noqa: E402,F401
+import matplotlib.patches  # noqa: E402,F401
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
-from . import analysis, kerninfo  # noqa: E402
+from . import analysis, kerninfo, stats, summary  # noqa: E402
 from .common import guarded  # noqa: E402
 
 FORMATS = ("png", "svg", "pdf")
@@ -322,6 +325,74 @@ def roofline(a, kinfo, out, host, name):
     return _save(fig, ax, out, name), None
 
 
+HEATMAP = "summary-heatmap"
+
+
+def heatmap(a, summ, out, name=HEATMAP):
+    """Every kernel (rows) x backend (columns) at the summary's worker count:
+    parallel efficiency, its value written in each cell.  cividis is legible
+    to colour-blind readers and in grayscale (its lightness rises steadily);
+    a cell without a value is hatched.  Returns the paths, or [] when the
+    summary is empty."""
+    if not summ.rows or not summ.columns:
+        return []
+    cmap = matplotlib.colormaps["cividis"]
+    rows, cols = summ.rows, summ.columns
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.6 + 1.05 * len(cols)),
+                                    max(3.4, 1.3 + 0.34 * len(rows))))
+    for i, (kernel, _, cells) in enumerate(rows):
+        for j, label in enumerate(cols):
+            c = cells.get(label)
+            if c is None or c.eff is None:
+                ax.add_patch(matplotlib.patches.Rectangle(
+                    (j - 0.5, i - 0.5), 1, 1, facecolor="white", edgecolor="0.7",
+                    hatch="///", linewidth=0))
+                ax.text(j, i, "n/a", ha="center", va="center", fontsize=8, color="0.4")
+                continue
+            v = min(max(c.eff, 0.0), 1.0)
+            rgba = cmap(v)
+            ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1,
+                                                      facecolor=rgba, linewidth=0))
+            lum = 0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2]
+            mark = "" if c.supported else "*"
+            ax.text(j, i, "%.2f%s" % (c.eff, mark), ha="center", va="center", fontsize=8.5,
+                    color="black" if lum > 0.5 else "white")
+    ax.set_xlim(-0.5, len(cols) - 0.5)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels([c.replace(" threads=", "\nthreads=") for c in cols], fontsize=8.5)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([k if ch.scaling == "strong" else "%s (weak)" % k
+                        for k, ch, _ in rows], fontsize=8.5)
+    ax.tick_params(length=0)
+    for sp in ax.spines.values():
+        sp.set_visible(False)
+    sm = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 1), cmap=cmap)
+    bar = fig.colorbar(sm, ax=ax, fraction=0.06, pad=0.03)
+    bar.set_label("efficiency = speedup / workers", fontsize=8)
+    bar.ax.tick_params(labelsize=7.5)
+    at = ("%d workers" % summ.workers) if summ.workers else "largest count within the cores"
+    notes = "; * = fewer than %d reps: no 95%% interval" % stats.MIN_CI_SAMPLES \
+        if any(not c.supported for _, _, cs in rows for c in cs.values()) else ""
+    ax.set_title("parallel efficiency at %s\n%s, %s" % (at, a.hosts()[0] or "unknown host"
+                                                          if len(a.hosts()) == 1 else
+                                                          "several hosts",
+                                                          a.dates() or "undated"),
+                 fontsize=9.5)
+    if notes:
+        fig.text(0.01, 0.005, notes.lstrip("; "), fontsize=7, color="0.3")
+    fig.tight_layout()
+    paths = []
+    for fmt in FORMATS:
+        p = Path(out) / ("%s.%s" % (name, fmt))
+        meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
+        fig.savefig(p, format=fmt, dpi=DPI, metadata=meta)
+        paths.append(p)
+    plt.close(fig)
+    return paths
+
+
 def chart_name(chart, what):
     return "%s-%s-%s" % (chart.slug, what, chart.scaling)
 
@@ -345,6 +416,12 @@ def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
             if paths:
                 made.append(("%s: %s, %s scaling" % (chart.kernel, what, chart.scaling),
                              paths[0]))
+    if have(HEATMAP):
+        made.append(("summary: efficiency of every kernel x backend", out / (HEATMAP + ".png")))
+    else:
+        paths = heatmap(a, summary.Summary(a, kinfo), out)
+        if paths:
+            made.append(("summary: efficiency of every kernel x backend", paths[0]))
     if kinfo or any(p.flop_rate is not None for p in a.points):
         for host in a.hosts():
             name = "roofline" if len(a.hosts()) == 1 else "roofline-%s" % analysis._safe(host)

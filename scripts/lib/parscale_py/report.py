@@ -1,122 +1,31 @@
-"""The report: Markdown (report.md) and one self-contained HTML page
-(report.html, charts embedded) from a parscale CSV and the metadata beside it.
+"""The report: Markdown (report.md) and one HTML page (report.html) from a
+parscale CSV and the metadata beside it.
 
     scripts/report CSV --out DIR [--charts DIR] [--e2e DIR] [--parscale BIN]
+                       [--linked]
 
-It holds the summary tables (median, 95% CI, speedup, efficiency,
-Karp-Flatt for each kernel x backend x workers), the fits, the machine and
-build metadata, end-to-end (whole-process) timing when e2e.json is present,
-and the warnings a careful reader needs.
+It opens with the findings: one table of every kernel x backend at the
+largest worker count within the cores (speedup and efficiency with their
+intervals), a heatmap of the same, and the sentences those numbers support.
+Then the warnings (counted, each with its fix), the detail of every kernel
+and scaling mode (tables, fits, charts), the roofline, end-to-end timing when
+e2e.json is present, and the machine and build.  The page embeds its charts
+(compressed) unless --linked, which refers to the chart files instead.
 """
 import argparse
-import base64
 import datetime
-import html
 import json
 import sys
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from pathlib import Path
 
-from . import analysis, e2e, kerninfo, stats
+from . import analysis, e2e, kerninfo, stats, summary
 from .common import guarded
+from .reportdoc import Doc, Images, Rich
 
 META_KEYS = ("host", "cpu_model", "cores", "caches", "compiler", "flags", "build_type",
              "openmp", "mpi", "placement", "version", "git", "date", "command",
              "slurm_job_id")
-
-
-# ---- a tiny document model, rendered twice ---------------------------------
-
-class Doc:
-    def __init__(self):
-        self.blocks = []
-
-    def h(self, level, text):
-        self.blocks.append(("h", level, text))
-
-    def p(self, text):
-        self.blocks.append(("p", text))
-
-    def ul(self, items):
-        if items:
-            self.blocks.append(("ul", list(items)))
-
-    def table(self, header, rows, align=None):
-        self.blocks.append(("table", header, rows, align or ["l"] * len(header)))
-
-    def img(self, caption, path):
-        self.blocks.append(("img", caption, Path(path)))
-
-    def markdown(self, base):
-        out = []
-        for b in self.blocks:
-            if b[0] == "h":
-                out.append("#" * b[1] + " " + b[2])
-            elif b[0] == "p":
-                out.append(b[1])
-            elif b[0] == "ul":
-                out.append("\n".join("- " + i for i in b[1]))
-            elif b[0] == "table":
-                _, header, rows, align = b
-                out.append("| " + " | ".join(header) + " |")
-                out.append("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
-                out += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in rows]
-            elif b[0] == "img":
-                rel = _relpath(b[2], base)
-                out.append("![%s](%s)" % (b[1], rel))
-            out.append("")
-        return "\n".join(out)
-
-    def html(self, title):
-        css = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;"
-               "color:#111}table{border-collapse:collapse;margin:.5em 0 1.5em}"
-               "td,th{border:1px solid #bbb;padding:.2em .5em;font-size:.9em}"
-               "th{background:#eee}td.r{text-align:right;font-variant-numeric:tabular-nums}"
-               "figure{margin:1em 0}img{max-width:100%;border:1px solid #ddd}"
-               "figcaption{font-size:.85em;color:#444}code{background:#f4f4f4}")
-        out = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-               "<title>%s</title><style>%s</style></head><body>" % (html.escape(title), css)]
-        for b in self.blocks:
-            if b[0] == "h":
-                out.append("<h%d>%s</h%d>" % (b[1], _inline(b[2]), b[1]))
-            elif b[0] == "p":
-                out.append("<p>%s</p>" % _inline(b[1]))
-            elif b[0] == "ul":
-                out.append("<ul>" + "".join("<li>%s</li>" % _inline(i) for i in b[1]) + "</ul>")
-            elif b[0] == "table":
-                _, header, rows, align = b
-                out.append("<table><tr>" + "".join("<th>%s</th>" % _inline(h) for h in header)
-                           + "</tr>")
-                for r in rows:
-                    out.append("<tr>" + "".join(
-                        "<td%s>%s</td>" % (' class="r"' if a == "r" else "", _inline(str(c)))
-                        for c, a in zip(r, align)) + "</tr>")
-                out.append("</table>")
-            elif b[0] == "img":
-                data = base64.b64encode(b[2].read_bytes()).decode("ascii")
-                out.append("<figure><img alt=\"%s\" src=\"data:image/png;base64,%s\">"
-                           "<figcaption>%s</figcaption></figure>"
-                           % (html.escape(b[1], quote=True), data, html.escape(b[1])))
-        out.append("</body></html>")
-        return "\n".join(out) + "\n"
-
-
-def _md_cell(c):
-    return str(c).replace("|", "\\|").replace("\n", " ")
-
-
-def _inline(text):
-    """Escapes text for HTML, keeping `code` spans."""
-    parts = str(text).split("`")
-    return "".join(("<code>%s</code>" if i % 2 else "%s") % html.escape(p)
-                   for i, p in enumerate(parts))
-
-
-def _relpath(path, base):
-    try:
-        return str(Path(path).resolve().relative_to(Path(base).resolve()))
-    except ValueError:
-        return str(Path(path).resolve())
 
 
 # ---- numbers as the tables show them ----------------------------------------
@@ -152,16 +61,19 @@ def _name(p):
     return "%s %s x%d (%s)" % (p.kernel, p.backend, p.workers, p.scaling)
 
 
-def warnings_for(a, runs, meta_problems):
+STOP_REASONS = {"max-reps": "stopped at the repetition limit",
+                "max-time": "stopped at the time limit",
+                "reps": "stopped at the fixed repetition count"}
+
+
+def warnings_for(a, runs, meta_problems, records=()):
+    """[(title, text with its fix, anchor, [configurations])], in the order
+    a reader should act on them."""
     w = []
-    over = [p for p in a.points if p.oversubscribed]
-    if over:
-        cores = sorted({int(p.cores) for p in over if p.cores})
-        w.append("**Oversubscribed**: %d configuration(s) ran more workers than the %s "
-                 "core(s) available (hollow markers, shaded band; left out of the fits): %s. "
-                 "Their times measure time-sharing, not parallel speedup."
-                 % (len(over), "/".join(str(c) for c in cores) or "?",
-                    _list(_name(p) for p in over)))
+
+    def add(key, title, text, configs=()):
+        w.append((title, text, "warn-" + key, list(configs)))
+
     failed = [p for p in a.points if p.failed]
     if failed:
         items = []
@@ -169,60 +81,84 @@ def warnings_for(a, runs, meta_problems):
             errs = OrderedDict((r.get("error") or "verified=false", 1) for r in p.failed)
             items.append("%s: %d of %d repetition(s) failed (%s)" % (
                 _name(p), len(p.failed), len(p.rows), "; ".join(list(errs)[:2])))
-        w.append("**Failed verification or errors**: excluded from every statistic: "
-                 + "; ".join(items) + ".")
+        add("failed", "Failed verification or errors: %d configuration(s)" % len(failed),
+            "repetitions with a wrong answer or an error are left out of every statistic. "
+            "Fix: read the `error` column; a wrong answer is a bug in the kernel or backend, "
+            "not noise.", items)
     empty = [p for p in a.points if p.summary.n == 0]
     if empty:
-        w.append("**No valid repetition** for: %s." % _list(_name(p) for p in empty))
-    few = [p for p in a.points if 0 < p.summary.n < stats.MIN_CI_SAMPLES]
-    if few:
-        w.append("**Few repetitions**: %d configuration(s) have fewer than %d valid "
-                 "repetitions, too few for a 95%% confidence interval of the median; the "
-                 "tables and error bars show min-max instead (marked). Rerun with "
-                 "`--reps %d` or more: %s."
-                 % (len(few), stats.MIN_CI_SAMPLES, max(10, stats.MIN_CI_SAMPLES),
-                    _list(_name(p) for p in few)))
-    noisy = [p for p in a.points if p.summary.n and p.summary.rel_width() is not None
-             and p.summary.rel_width() > stats.HIGH_VARIANCE]
-    if noisy:
-        w.append("**High variance**: the interval is wider than %d%% of the median for %s. "
-                 "Something else ran on the machine, or the repetitions are too short; "
-                 "rerun with more repetitions on a quiet machine."
-                 % (round(stats.HIGH_VARIANCE * 100),
-                    _list("%s (%.0f%%)" % (_name(p), 100 * p.summary.rel_width())
-                          for p in noisy)))
+        add("empty", "No valid repetition: %d configuration(s)" % len(empty),
+            "nothing to summarise. Fix: the errors above, then run them again.",
+            [_name(p) for p in empty])
     nobase = [p for p in a.points if p.backend != "seq" and p.median is not None
               and p.speedup is None]
     if nobase:
-        w.append("**No speedup base**: no verified `seq` run at the same kernel and size "
-                 "for %s; speedup and efficiency are left blank." % _list(_name(p) for p in nobase))
+        add("nobase", "No speedup base: %d configuration(s)" % len(nobase),
+            "no verified `seq` run at the same kernel and size, so speedup and efficiency "
+            "are blank. Fix: add `seq` to `--backend`.", [_name(p) for p in nobase])
+    over = [p for p in a.points if p.oversubscribed]
+    if over:
+        cores = sorted({int(p.cores) for p in over if p.cores})
+        add("over", "Oversubscribed: %d configuration(s)" % len(over),
+            "more workers than the %s core(s); their times measure time-sharing, not "
+            "parallel speedup (hollow markers, shaded band; left out of the fits and the "
+            "summary). Fix: keep `--workers` within the cores, or run on a larger machine."
+            % ("/".join(str(c) for c in cores) or "?"), [_name(p) for p in over])
+    few = [p for p in a.points if 0 < p.summary.n < stats.MIN_CI_SAMPLES]
+    if few:
+        add("few", "Few repetitions: %d configuration(s)" % len(few),
+            "fewer than %d valid repetitions, too few for a 95%% interval of the median; "
+            "tables and error bars show min-max instead (marked), and no finding uses them. "
+            "Fix: `--reps %d` or more." % (stats.MIN_CI_SAMPLES, max(10, stats.MIN_CI_SAMPLES)),
+            [_name(p) for p in few])
+    noisy = [p for p in a.points if p.summary.n and p.summary.rel_width() is not None
+             and p.summary.rel_width() > stats.HIGH_VARIANCE]
+    if noisy:
+        add("noisy", "High variance: %d configuration(s)" % len(noisy),
+            "the interval is wider than %d%% of the median. Fix: a quiet machine, longer "
+            "repetitions (a larger `--size`) or more `--reps`."
+            % round(stats.HIGH_VARIANCE * 100),
+            ["%s (%.0f%%)" % (_name(p), 100 * p.summary.rel_width()) for p in noisy])
+    total, short = analysis.stopping_records(records)
+    if short:
+        why = Counter(c.get("reason") or "unknown" for c in short)
+        add("target", "Interval target not reached: %d of %d configuration(s)"
+            % (len(short), total),
+            "the repeat-until rule stopped before the interval was narrow enough: %s. Fix: "
+            "raise the rule's repetition or time limit, or run on a quieter machine."
+            % ", ".join("%d %s" % (n, STOP_REASONS.get(r, "stopped (%s)" % r))
+                        for r, n in why.most_common()),
+            ["%s %s x%s (%s): %s%s" % (
+                c.get("kernel"), c.get("backend"), c.get("workers"), c.get("scaling"),
+                STOP_REASONS.get(c.get("reason"), c.get("reason")),
+                ", interval %.0f%% of the median after %s repetitions"
+                % (100 * c["rel_width"], c.get("reps"))
+                if isinstance(c.get("rel_width"), (int, float)) else "") for c in short])
     extrap = [p for p in a.points if p.base_note]
     if extrap:
-        w.append("**Extrapolated base**: weak-scaling speedup against `seq` at the "
-                 "per-worker size, times the size ratio (work assumed proportional to "
-                 "size), for %s." % _list(_name(p) for p in extrap))
+        add("extrap", "Extrapolated base: %d configuration(s)" % len(extrap),
+            "weak-scaling speedup against `seq` at the per-worker size, times the size "
+            "ratio (work assumed proportional to size). Fix: run `seq` at the global sizes.",
+            [_name(p) for p in extrap])
     if meta_problems:
-        w.append("**Metadata**: " + "; ".join(meta_problems) + ".")
+        add("meta", "Metadata: %d problem(s)" % len(meta_problems),
+            "the machine and build section may be incomplete. Fix: keep the "
+            "`.meta.jsonl` file beside the CSV.", meta_problems)
     if len(runs) > 1:
         differ = [k for k in ("host", "cpu_model", "compiler", "flags", "git", "mpi", "openmp")
                   if len({json.dumps(r.get(k), sort_keys=True) for r in runs.values()}) > 1]
         if differ:
-            w.append("**Mixed runs**: the CSV pools %d runs whose %s differ; rows of one "
-                     "configuration from different builds or machines are summarised "
-                     "together." % (len(runs), ", ".join(differ)))
+            add("mixed", "Mixed runs: %d runs" % len(runs),
+                "their %s differ, and rows of one configuration from different builds or "
+                "machines are summarised together. Fix: one CSV per build and machine."
+                % ", ".join(differ))
     return w
-
-
-def _list(items, limit=12):
-    items = list(items)
-    more = len(items) - limit
-    return ", ".join(items[:limit]) + (", and %d more" % more if more > 0 else "")
 
 
 # ---- the sections -----------------------------------------------------------
 
 def machine_section(doc, runs):
-    doc.h(2, "Machine and build")
+    doc.h(2, "Machine and build", "machine")
     if not runs:
         doc.p("No metadata (the `.meta.jsonl` file beside the CSV) was found.")
         return
@@ -250,11 +186,20 @@ def _meta_val(v):
     return str(v)
 
 
+def chart_anchor(chart):
+    """The section of one chart: kernel (with size when needed) and scaling."""
+    return "%s-%s" % (chart.slug, chart.scaling)
+
+
+def kernel_anchor(kernel):
+    return "k-" + analysis._safe(kernel)
+
+
 def chart_section(doc, chart, charts):
     size = "n = %s%s" % (chart.order, "" if chart.scaling == "strong" else " per worker")
-    doc.h(3, "%s: %s scaling (%s%s)" % (chart.kernel, chart.scaling, size,
+    doc.h(4, "%s: %s scaling (%s%s)" % (chart.kernel, chart.scaling, size,
                                          ", %s steps" % chart.steps if chart.steps not in
-                                         (None, 1) else ""))
+                                         (None, 1) else ""), chart_anchor(chart))
     rows = []
     for s in chart.series:
         for p in s.points:
@@ -270,11 +215,10 @@ def chart_section(doc, chart, charts):
                 notes.append("high variance")
             if p.base_note:
                 notes.append(p.base_note)
-            label = s.label
             workers = str(p.workers)
             if p.backend == "seq" and chart.scaling == "weak":
                 workers = "1 (n=%s)" % p.size
-            rows.append([label, workers, p.summary.n, fsec(p.median), _ci_text(p),
+            rows.append([s.label, workers, p.summary.n, fsec(p.median), _ci_text(p),
                          "%s %s" % (fnum(p.rate), p.rate_unit) if p.rate is not None else "-",
                          fnum(p.speedup, 3),
                          "%s .. %s" % (fnum(p.speedup_lo, 3), fnum(p.speedup_hi, 3))
@@ -291,17 +235,98 @@ def chart_section(doc, chart, charts):
                   [[s.label, fnum(s.fit.f, 3), fnum(s.fit.rms, 3),
                     ", ".join("%g" % p for p, _ in s.fit.points)] for s in fits],
                   ["l", "r", "r", "l"])
-    for cap, path in charts:
-        if path.name.startswith("%s-" % chart.slug) and path.name.endswith(
-                "-%s.png" % chart.scaling):
-            doc.img(cap, path)
+    doc.figs([(cap, path) for cap, path in charts
+              if path.name.startswith("%s-" % chart.slug)
+              and path.name.endswith("-%s.png" % chart.scaling)])
+
+
+# ---- the summary ---------------------------------------------------------------
+
+def _cell(c, workers):
+    """A summary cell: speedup and efficiency with intervals, and the
+    efficiency's class as colour (HTML) and marker (both)."""
+    cls, mark, _ = summary.eff_class(c.eff)
+    star = "" if c.supported else "*"
+    s_iv = summary.interval(c.lo, c.hi, 2) if c.lo is not None else ""
+    e_iv = summary.interval(c.eff_lo, c.eff_hi, 2) if c.eff_lo is not None else ""
+    at = "" if c.workers == workers else " @%d" % c.workers
+    md = "%s %s\u00d7 %s, E %s %s%s%s" % (mark, summary.fx(c.speedup), s_iv,
+                                           summary.fx(c.eff), e_iv, star, at)
+    html_text = ('<span class="mk" aria-hidden="true">%s</span> <b>%s\u00d7</b> <small>%s</small>'
+                 '<br>E %s <small>%s</small>%s%s'
+                 % (mark, summary.fx(c.speedup), s_iv, summary.fx(c.eff), e_iv, star, at))
+    return Rich(md, html_text, "eff " + cls, "background:" + _tint(c.eff))
+
+
+def _tint(e):
+    """The heatmap's colour for an efficiency, halfway to white so that
+    black text on it stays readable: the table and the heatmap agree."""
+    from matplotlib import colormaps
+    r, g, b, _ = colormaps["cividis"](min(max(e, 0.0), 1.0))
+    return "#%02x%02x%02x" % tuple(round(255 * (0.5 + 0.5 * v)) for v in (r, g, b))
+
+
+def summary_section(doc, a, summ, charts, kinfo):
+    doc.h(2, "Summary", "summary")
+    if not summ.rows:
+        doc.p("No kernel has a speedup to show: every parallel point needs a verified `seq` "
+              "run at the same size, within the cores.")
+        return
+    heat = [(c, p) for c, p in charts if p.name.startswith("summary-heatmap")]
+    at = ("%d workers" % summ.workers if summ.workers else
+          "the largest worker count within the cores (marked @p where it differs)")
+    doc.lead()
+    header = ["kernel"] + summ.columns
+    rows = []
+    for kernel, chart, cells in summ.rows:
+        name = kernel if chart.scaling == "strong" else "%s (weak)" % kernel
+        rows.append([Rich("[%s](#%s)" % (name, kernel_anchor(kernel)),
+                          '<a href="#%s">%s</a>' % (kernel_anchor(kernel), name), "row")]
+                    + [_cell(cells[col], summ.workers or max(x.workers for x in cells.values()))
+                       if col in cells else "-" for col in summ.columns])
+    doc.table(header, rows, ["l"] + ["r"] * len(summ.columns), anchor="summary-table",
+              cls="summary")
+    for cap, path in heat:
+        doc.img(cap, path, "summary-heatmap")
+    doc.end_lead()
+    cores = " (%d cores)" % summ.cores if summ.cores else ""
+    doc.p("Speedup over `seq` (\u00d7) and efficiency E = speedup / workers at %s%s, "
+          "strong scaling unless marked. Brackets: 95%% intervals. The speedup interval "
+          "divides the ends of the two medians' 95%% intervals (seq low / parallel high to "
+          "seq high / parallel low), so it holds whenever both medians lie in their "
+          "intervals; the efficiency interval is it divided by the workers. %s. "
+          "* fewer than %d repetitions: min-max instead of an interval, and no finding "
+          "uses it." % (at, cores, "; ".join("%s %s" % (m, w) for _, _, m, w in summary.CLASSES),
+                        stats.MIN_CI_SAMPLES), cls="legend")
+    found, left = summary.findings(a, summ, kinfo, anchor=chart_anchor)
+    doc.h(3, "Findings", "findings")
+    if found:
+        doc.ul(["%s ([figure](#%s))" % (f.text, f.anchor) for f in found])
+    else:
+        doc.p("None: the data cannot support any of the findings below.")
+    if left:
+        doc.p("Not stated, because the data cannot show it: %s." % "; ".join(
+            "%s (%s)" % (what, why) for what, why in left), cls="muted")
+    doc.top()
+
+
+def kernel_note(kernel, summ):
+    """One line beside a folded kernel: its best lock-free efficiency."""
+    _, cells = summ.row(kernel)
+    if not cells:
+        return ""
+    free = [c for c in cells.values() if c.backend != "gil" and c.eff is not None]
+    if not free:
+        return ""
+    b = max(free, key=lambda c: c.eff)
+    return "best efficiency %s (%s, %d workers)" % (summary.fx(b.eff), b.label, b.workers)
 
 
 def e2e_section(doc, e2e_dir):
     table = e2e.summary(e2e_dir) if e2e_dir else None
     if not table:
-        return
-    doc.h(2, "End-to-end timing (whole processes)")
+        return False
+    doc.h(2, "End-to-end timing (whole processes)", "e2e")
     doc.p("Each command below is one whole `parscale run` process (with `mpirun` for mpi), "
           "timed by hyperfine with warm-up runs. In-kernel time is the median repetition "
           "those same processes reported; the difference is what starting up costs: "
@@ -314,59 +339,110 @@ def e2e_section(doc, e2e_dir):
              and r["whole"] else "-"] for r in table]
     doc.table(["command", "runs", "whole process (median)", "min .. max", "in-kernel (median)",
                "launch + start-up", "share"], rows, ["l", "r", "r", "r", "r", "r", "r"])
+    doc.top()
+    return True
 
 
-def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path):
+def _kernel_order(a, summ):
+    first = [k for k, _, _ in summ.rows]
+    return first + [k for k in a.kernels() if k not in first]
+
+
+def _toc(a, summ, has_roof, has_e2e, has_warn):
+    toc = [(0, "Summary", "summary"), (1, "Findings", "findings")]
+    if has_warn:
+        toc.append((0, "Warnings", "warnings"))
+    toc += [(0, "How to read this", "how-to-read"), (0, "Results", "results")]
+    for k in _kernel_order(a, summ):
+        toc.append((1, k, kernel_anchor(k)))
+        for c in a.charts:
+            if c.kernel == k:
+                toc.append((2, "%s scaling%s" % (c.scaling, "" if sum(
+                    1 for x in a.charts if x.kernel == k and x.scaling == c.scaling) == 1
+                    else " (n = %s)" % c.order), chart_anchor(c)))
+    if has_roof:
+        toc.append((0, "Roofline", "roofline"))
+    if has_e2e:
+        toc.append((0, "End-to-end timing", "e2e"))
+    toc.append((0, "Machine and build", "machine"))
+    return toc
+
+
+def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, records=()):
     doc = Doc()
     hosts = ", ".join(h or "unknown host" for h in a.hosts())
     title = "parscale report: %s, %s" % (hosts, a.dates() or "undated")
-    doc.h(1, title)
+    doc.h(1, title, "top")
     doc.p("From `%s`: %d rows (one per timed repetition), %d configurations, %d run(s). "
           "Generated %s by `scripts/report`." % (
               Path(csv_path).name, len(a.rows), len(a.points), len({r.get("run_id") for r in a.rows}),
-              datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")))
-    doc.h(2, "Warnings")
-    w = warnings_for(a, runs, meta_problems)
+              datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+          cls="muted")
+    summ = summary.Summary(a, kinfo)
+    summary_section(doc, a, summ, charts, kinfo)
+
+    w = warnings_for(a, runs, meta_problems, records)
+    roof = [(c, p) for c, p in charts if p.name.startswith("roofline")]
+    has_roof = bool(roof or any("roofline" in n for n in notes))
+    e2e_doc = Doc()
+    has_e2e = e2e_section(e2e_doc, e2e_dir)
+    doc.h(2, "Contents", "contents")
+    doc.toc(_toc(a, summ, has_roof, has_e2e, True))
+
+    doc.h(2, "Warnings", "warnings")
     if w:
-        doc.ul(w)
+        doc.warnings(w)
     else:
         doc.p("None: every configuration verified, has enough repetitions for a confidence "
               "interval, stayed within the cores, and its interval is narrower than %d%% of "
               "its median." % round(stats.HIGH_VARIANCE * 100))
-    doc.h(2, "How to read this")
+    doc.top()
+    doc.h(2, "How to read this", "how-to-read")
     doc.p("Times are the slowest worker's per repetition; the median and its exact 95%% "
           "confidence interval come from the binomial distribution of order statistics "
           "(needs at least %d repetitions; fewer show min-max). Speedup = median seq time "
-          "/ median time, seq at the same kernel and global size; efficiency = speedup / "
-          "workers; Karp-Flatt e = (1/S - 1/p) / (1 - 1/p). Weak scaling grows the global "
-          "size with the workers (size = order x p) and compares with seq at that global "
-          "size, so its ideal speedup is p too. Definitions: the README's methodology "
-          "section." % stats.MIN_CI_SAMPLES)
-    machine_section(doc, runs)
-    doc.h(2, "Results")
-    for chart in a.charts:
-        chart_section(doc, chart, charts)
-    roof = [(c, p) for c, p in charts if p.name.startswith("roofline")]
-    if roof or any("roofline" in n for n in notes):
-        doc.h(2, "Roofline")
+          "/ median time, seq at the same kernel and global size; its interval is seq's "
+          "interval divided by the parallel one, end against opposite end; efficiency = "
+          "speedup / workers; Karp-Flatt e = (1/S - 1/p) / (1 - 1/p). Weak scaling grows "
+          "the global size with the workers (size = order x p) and compares with seq at "
+          "that global size, so its ideal speedup is p too. Definitions: docs/methodology.md "
+          "in parscale's repository." % stats.MIN_CI_SAMPLES)
+    doc.top()
+    doc.h(2, "Results", "results")
+    doc.p("One folded section per kernel, in the summary's order; each holds its scaling "
+          "modes' tables, fits and charts.", cls="muted")
+    for k in _kernel_order(a, summ):
+        doc.fold(kernel_anchor(k), k, kernel_note(k, summ))
+        for chart in a.charts:
+            if chart.kernel == k:
+                chart_section(doc, chart, charts)
+        doc.top()
+        doc.end_fold()
+    if has_roof:
+        doc.h(2, "Roofline", "roofline")
         doc.p("Each kernel's best achieved GFLOP/s against its arithmetic intensity "
               "(FLOPs per byte moved), under this machine's measured ceilings: the best "
               "stream bandwidth and the best floating-point rate in the CSV.")
         for c, p in roof:
             doc.img(c, p)
         doc.ul([n for n in notes if "roofline" in n])
-    e2e_section(doc, e2e_dir)
+        doc.top()
+    doc.blocks += e2e_doc.blocks
+    machine_section(doc, runs)
+    doc.top()
+    doc.appendix()
     return doc, title
 
 
 def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_json=None,
-          log=print):
+          log=print, linked=False):
     """Loads the CSV (refusing a bad one before anything is written), makes
-    the charts that are missing, writes report.md and report.html."""
+    the charts that are missing, writes report.md and report.html (charts
+    embedded, or referenced when linked)."""
     from . import plots      # matplotlib only when a report is really made
 
     a = analysis.analyse(csv_path)
-    runs, meta_problems = analysis.load_meta(csv_path)
+    runs, records, meta_problems = analysis.read_meta(csv_path)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
@@ -379,10 +455,15 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
             if (d / e2e.JSON).exists():
                 e2e_dir = d
                 break
-    doc, title = build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path)
+    doc, title = build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo,
+                       records)
+    images = Images(out, linked=linked)
+    page = doc.html(title, images)
     (out / "report.md").write_text(doc.markdown(out), encoding="utf-8")
-    (out / "report.html").write_text(doc.html(title), encoding="utf-8")
-    log("report: %s and %s (%d charts)" % (out / "report.md", out / "report.html", len(charts)))
+    (out / "report.html").write_text(page, encoding="utf-8")
+    log("report: %s and %s (%d charts %s; page %.1f MB)" % (
+        out / "report.md", out / "report.html", len(charts),
+        "linked" if linked else "embedded", len(page.encode("utf-8")) / 1e6))
     return out / "report.md", out / "report.html"
 
 
@@ -397,9 +478,12 @@ def main(argv=None):
                     "(default: --out, then the CSV's directory)")
     ap.add_argument("--parscale", help="the parscale binary, for the roofline's kernel table")
     ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
+    ap.add_argument("--linked", action="store_true", help="refer to the chart files (SVG) "
+                    "beside the page instead of embedding them: a small page that needs "
+                    "its chart files")
     args = ap.parse_args(argv)
     guarded("report", write, args.csv, args.out, args.charts, args.e2e, args.parscale,
-            args.kernels_json)
+            args.kernels_json, linked=args.linked)
     return 0
 
 

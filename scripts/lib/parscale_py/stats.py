@@ -1,10 +1,11 @@
 """Every statistic parscale's scripts report, defined once.
 
-README.md (its methodology section) states the same
-definitions in words; change both together.
+docs/methodology.md states the same definitions in words; change both
+together.
 
   median             the middle order statistic (mean of the two middle ones
                      for an even count)
+  quantile           linear between the order statistics at (n - 1) p
   median CI          exact non-parametric 95% interval of the median from the
                      binomial distribution of order statistics: the ranks l and
                      u = n + 1 - l with l the largest rank such that
@@ -34,6 +35,20 @@ def median(xs):
         return None
     mid = n // 2
     return s[mid] if n % 2 else (s[mid - 1] + s[mid]) / 2.0
+
+
+def quantile(xs, p):
+    """The p-th quantile (0 <= p <= 1), interpolating linearly between the
+    order statistics at (n - 1) p; None for no samples."""
+    s = sorted(xs)
+    n = len(s)
+    if n == 0:
+        return None
+    pos = p * (n - 1)
+    i = int(pos)
+    if i + 1 >= n:
+        return s[-1]
+    return s[i] + (pos - i) * (s[i + 1] - s[i])
 
 
 def mean(xs):

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 
+from . import binary
 from .common import fail, split_at_dashdash
 
 PROG = "submit"
@@ -95,7 +96,8 @@ def parser():
     p.add_argument("--job-name", default="parscale", help="job name prefix (default parscale)")
     p.add_argument("--csv", required=True, help="the CSV every job appends to")
     p.add_argument("--jobs-dir", help="where scripts and job logs go (default: CSV.jobs)")
-    p.add_argument("--parscale", help="the parscale program (default: parscale on PATH)")
+    p.add_argument("--parscale", help="the parscale program (default $PARSCALE, then "
+                   "build/parscale, then PATH)")
     p.add_argument("--launcher", default="mpirun", choices=("mpirun", "srun"),
                    help="how a job starts its ranks: mpirun inside the allocation "
                    "(default), or srun --mpi=pmix")
@@ -144,21 +146,22 @@ def points(opts):
     return out
 
 
-def find_parscale(opts):
-    path = opts.parscale or os.environ.get("PARSCALE") or shutil.which("parscale")
-    if not path:
-        raise BadInput("no parscale program: give --parscale PATH (e.g. build/parscale)")
-    path = os.path.abspath(path)
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise BadInput("--parscale: '%s' is not an executable file" % path)
-    return path
+def ranks_x_threads(parscale):
+    """The backend that runs ranks of threads, as the binary describes its
+    backends (uses MPI and threads)."""
+    found = [name for name, p in binary.ask_backends(PROG, parscale).items()
+             if p["mpi"] and p["threads"]]
+    if not found:
+        raise BadInput("%s has no backend of MPI ranks x threads (built without MPI "
+                       "or OpenMP?)" % parscale)
+    return found[0]
 
 
 def point_name(r, t, n):
     return "r%d-t%d-n%d" % (r, t, n)
 
 
-def script_for(opts, point, parscale, csv, run_args):
+def script_for(opts, point, parscale, backend, csv, run_args):
     """The batch script of one point: #SBATCH lines (safe values only) for
     reading and resubmitting by hand, then quoted shell."""
     r, t, n = point
@@ -181,7 +184,7 @@ def script_for(opts, point, parscale, csv, run_args):
     if opts.oversubscribe:
         lines.append("#SBATCH --overcommit")
     mpirun = launcher_cmd(opts, r, t)
-    run = ["run", "--backend", "hybrid", "--workers", str(r * t),
+    run = ["run", "--backend", backend, "--workers", str(r * t),
            "--threads-per-rank", str(t), "--csv", csv] + list(run_args)
     lines += [
         "set -euo pipefail",
@@ -277,7 +280,8 @@ def main(argv=None):
         for opt in ("partition", "account", "time", "job_name", "bind_to", "map_by",
                     "omp_bind"):
             safe("--" + opt.replace("_", "-"), getattr(opts, opt))
-        parscale = find_parscale(opts)
+        parscale = binary.find_parscale(PROG, opts.parscale)
+        backend = ranks_x_threads(parscale)
         csv = os.path.abspath(opts.csv)
         if not os.path.isdir(os.path.dirname(csv)):
             raise BadInput("--csv: the folder of '%s' does not exist" % csv)
@@ -291,7 +295,7 @@ def main(argv=None):
     for i, pt in enumerate(pts):
         # numbered, so a point listed twice gets files of its own
         name = "%02d-%s" % (i + 1, point_name(*pt))
-        script = script_for(opts, pt, parscale, csv, run_args)
+        script = script_for(opts, pt, parscale, backend, csv, run_args)
         path = os.path.join(jobs_dir, name + ".sbatch")
         log = os.path.join(jobs_dir, name + "-%j.out")
         cmd = sbatch_cmd(opts, path, log, opts.wait)

@@ -14,7 +14,6 @@ to the CSV; nothing here ever truncates or replaces it.
 """
 import argparse
 import datetime
-import os
 import shlex
 import shutil
 import signal
@@ -25,22 +24,40 @@ import threading
 import time
 from pathlib import Path
 
-from . import analysis, kerninfo, schema as schema_mod
+from . import analysis, binary, kerninfo, schema as schema_mod
 from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
 
 REPO = Path(__file__).resolve().parents[3]
-DEFAULT_KERNELS = ["count", "pi", "stream", "io", "null"]
-DEFAULT_BACKENDS = ["seq", "gil", "omp", "mpi"]
-MPI_BACKENDS = ("mpi", "hybrid")
 CSV_NAME = "results.csv"
-# Per mode: harness size class, timed repetitions, warm-ups.  Quick keeps
-# the whole study to a couple of minutes on 2 cores; full gives each point
-# enough repetitions for a 95% interval of the median.
+# Per mode: harness size class, warm-ups, and either a fixed count of timed
+# repetitions (full: enough for a 95% interval of the median) or the
+# harness's stopping rule (quick: rounds until each interval is within
+# ci_width of its median, at least min_reps, the whole study's measurement
+# within budget seconds, shared by its launches).
 MODES = {
-    "quick": dict(size="quick", weak_size="test", reps=3, warmup=1),
+    "quick": dict(size="quick", weak_size="test", ci_width="5%", min_reps=6, budget=110,
+                  warmup=1),
     "full": dict(size="full", weak_size="quick", reps=10, warmup=2),
 }
+# Quick strong scaling runs each kernel at its quick size divided by this
+# (work grows as n, n^2 or n^3): about 50-100 ms a repetition on one core,
+# so that one round of every kernel x backend x workers 1,2,4 takes a few
+# seconds on 2 cores and six rounds fit the budget.  Kernels not named
+# here keep their quick size.
+QUICK_DIVISOR = {"count": 8, "pi": 8, "montecarlo": 8, "primes": 4, "io": 4, "stream": 2,
+                 "dgemm": 2, "stencil": 2, "transpose": 2, "nbody": 3, "mandelbrot": 3}
+
+
+def quick_sizes(kernels, kinfo):
+    """--size for quick strong scaling: quick, and K=N for each kernel whose
+    quick size (from `parscale list --json`) is divided down."""
+    items = ["quick"]
+    for k in kernels:
+        quick = ((kinfo or {}).get(k, {}).get("sizes") or {}).get("quick")
+        if k in QUICK_DIVISOR and isinstance(quick, int) and quick > 1:
+            items.append("%s=%d" % (k, max(1, quick // QUICK_DIVISOR[k])))
+    return ",".join(items)
 
 
 def default_workers(cores):
@@ -53,21 +70,6 @@ def default_workers(cores):
     return sorted(ws)
 
 
-def find_parscale(explicit, prog):
-    """--parscale, else $PARSCALE, else build/parscale in the repository."""
-    for cand, how in ((explicit, "--parscale"), (os.environ.get("PARSCALE"), "$PARSCALE"),
-                      (str(REPO / "build" / "parscale"), None)):
-        if not cand:
-            continue
-        path = shutil.which(cand) if os.sep not in cand else cand
-        if path and os.path.isfile(path) and os.access(path, os.X_OK):
-            return os.path.abspath(path)
-        if how:
-            fail(prog, "%s %s: not an executable file" % (how, cand))
-    fail(prog, "no parscale binary: build it (cmake -S %s -B %s/build && cmake --build "
-         "%s/build) or name it with --parscale PATH or $PARSCALE" % (REPO, REPO, REPO))
-
-
 def _csv_list(text, what):
     items = [x.strip() for x in text.split(",") if x.strip()]
     if not items:
@@ -76,22 +78,12 @@ def _csv_list(text, what):
 
 
 def discover(parscale):
-    """Kernels and backends the binary offers, and its list --json text."""
-    text, why = kerninfo.from_binary(parscale)
-    kernels, backends = None, None
-    if text:
-        kernels = list(kerninfo.parse(text))
-        backends = kerninfo.backends_from(text)
-    if backends is None:
-        try:
-            out = subprocess.run([parscale, "list"], capture_output=True, text=True,
-                                 timeout=60).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            out = ""
-        words = {ln.split()[0].strip(":") for ln in out.splitlines() if ln.split()}
-        found = [b for b in DEFAULT_BACKENDS + ["hybrid"] if b in words]
-        backends = found or None
-    return kernels, backends, text
+    """Kernels and backends (with their properties) the binary offers, and
+    its list --json text to keep beside the CSV."""
+    obj, text, why = binary.list_json(parscale)
+    if obj is None:
+        fail("sweep", why)
+    return list(kerninfo.parse(text)), binary.ask_backends("sweep", parscale), text
 
 
 def check_csv(path):
@@ -131,29 +123,44 @@ class Progress(threading.Thread):
                   file=sys.stderr, flush=True)
 
 
-def plan(args, kernels, backends, mpirun):
-    """The harness launches: one per scaling mode, mpi included."""
+def stopping(args, mode, nlaunches):
+    """The harness's stopping options, and the repetitions a point gets at
+    least (for the progress estimate)."""
+    if args.reps or "reps" in mode:
+        reps = args.reps or mode["reps"]
+        return ["--reps", str(reps)], reps
+    budget = "%gs" % (mode["budget"] / max(1, nlaunches))
+    return ["--ci-width", mode["ci_width"], "--min-reps", str(mode["min_reps"]),
+            "--max-time", budget], mode["min_reps"]
+
+
+def plan(args, kernels, backends, mpirun, props, kinfo=None):
+    """The harness launches: one per scaling mode, mpi included.  props is
+    each backend's mpi/threads/baseline, as the binary describes it; kinfo
+    the kernels' sizes."""
     mode = MODES["quick" if args.quick else "full"]
     workers = args.workers_list
     maxw = max(workers)
-    reps = args.reps or mode["reps"]
+    stop, reps = stopping(args, mode, len(args.scaling_list))
     launches = []
     for scaling in args.scaling_list:
-        size = args.size or (mode["weak_size"] if scaling == "weak" else mode["size"])
+        size = args.size or (mode["weak_size"] if scaling == "weak" else
+                             quick_sizes(kernels, kinfo) if args.quick else mode["size"])
         run = [args.parscale, "run", "--kernel", ",".join(kernels), "--backend",
                ",".join(backends), "--workers", ",".join(str(w) for w in workers),
-               "--scaling", scaling, "--size", size,
-               "--reps", str(reps),
+               "--scaling", scaling, "--size", size] + stop + [
                "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
                "--csv", str(args.csv)] + args.harness_args
-        if "hybrid" in backends and "--threads-per-rank" not in args.harness_args:
+        if any(props[b]["mpi"] and props[b]["threads"] for b in backends) and \
+                "--threads-per-rank" not in args.harness_args:
             # ranks of up to 2 threads (1x1, 1x2, 2x2, ...): with 1 thread per
-            # rank hybrid would only repeat mpi
+            # rank ranks x threads would only repeat ranks alone
             run += ["--threads-per-rank", "2"]
-        if any(b in MPI_BACKENDS for b in backends):
+        if any(props[b]["mpi"] for b in backends):
             run = mpirun_argv(mpirun, maxw) + run
-        par = [b for b in backends if b != "seq"]
-        seq_points = (len(workers) if scaling == "weak" else 1) if "seq" in backends else 0
+        par = [b for b in backends if not props[b]["baseline"]]
+        seq_points = (len(workers) if scaling == "weak" else 1) if len(par) < len(backends) \
+            else 0
         expected = len(kernels) * reps * (len(par) * len(workers) + seq_points)
         launches.append((scaling, run, expected))
     return launches
@@ -194,8 +201,11 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="sweep", description="A whole scaling study: every "
                                  "kernel x backend x worker count, strong and weak, then "
                                  "charts and a report. Arguments after -- go to parscale run.")
-    ap.add_argument("--quick", action="store_true", help="a couple of minutes: quick sizes, "
-                    "%d repetitions" % MODES["quick"]["reps"])
+    q = MODES["quick"]
+    quick_help = ("about two minutes of measuring: smaller sizes, repetitions until each 95{p} "
+                  "interval is within {w} of its median (at least {n}, {b} s in all)").format(
+                      p="%", w=q["ci_width"], n=q["min_reps"], b=q["budget"])
+    ap.add_argument("--quick", action="store_true", help=quick_help.replace("%", "%%"))
     ap.add_argument("--kernels", help="comma-separated (default: every kernel)")
     ap.add_argument("--backends", help="comma-separated (default: every backend built)")
     ap.add_argument("--workers", help="comma-separated (default: 1, 2, 4, ... up to 2 x cores)")
@@ -206,7 +216,8 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, help="warm-up repetitions per point")
     ap.add_argument("--out", help="directory for everything (default results/<host>-<date>/); "
                     "an existing CSV there is added to")
-    ap.add_argument("--parscale", help="the binary (default $PARSCALE, then build/parscale)")
+    ap.add_argument("--parscale", help="the binary (default $PARSCALE, then build/parscale, "
+                    "then PATH)")
     ap.add_argument("--mpirun", default="mpirun", help="the MPI launcher (default mpirun on "
                     "PATH; 'none' runs without MPI)")
     ap.add_argument("--no-e2e", action="store_true", help="skip whole-process timing")
@@ -219,7 +230,7 @@ def main(argv=None):
         v = getattr(args, name)
         if v is not None and v < (1 if name == "reps" else 0):
             fail("sweep", "--%s %d: must be at least %d" % (name, v, 1 if name == "reps" else 0))
-    args.parscale = find_parscale(args.parscale, "sweep")
+    args.parscale = binary.find_parscale("sweep", args.parscale)
     cores = machine_cores()
     if args.workers:
         try:
@@ -235,21 +246,25 @@ def main(argv=None):
     if bad:
         fail("sweep", "--scaling %s: expected strong, weak or strong,weak" % args.scaling)
 
-    known_k, known_b, list_json = discover(args.parscale)
-    kernels = _csv_list(args.kernels, "kernels") if args.kernels else (known_k or DEFAULT_KERNELS)
-    backends = _csv_list(args.backends, "backends") if args.backends else \
-        (known_b or DEFAULT_BACKENDS)
+    known_k, props, list_json = discover(args.parscale)
+    known_b = list(props)
+    try:
+        kinfo = kerninfo.parse(list_json) if list_json else None
+    except ValueError:
+        kinfo = None
+    kernels = _csv_list(args.kernels, "kernels") if args.kernels else known_k
+    backends = _csv_list(args.backends, "backends") if args.backends else known_b
     for what, asked, known in (("kernel", kernels, known_k), ("backend", backends, known_b)):
-        unknown = [x for x in asked if known and x not in known]
+        unknown = [x for x in asked if x not in known]
         if unknown:
             fail("sweep", "unknown %s(s): %s (this parscale has: %s)"
                  % (what, ", ".join(unknown), ", ".join(known)))
     mpirun = shutil.which(args.mpirun) if args.mpirun != "none" else None
-    if not mpirun and any(b in MPI_BACKENDS for b in backends):
+    needs_mpi = [b for b in backends if props[b]["mpi"]]
+    if not mpirun and needs_mpi:
         print("sweep: %s not found: skipping the %s backend(s) (install openmpi-bin)"
-              % (args.mpirun, "/".join(b for b in backends if b in MPI_BACKENDS)),
-              file=sys.stderr)
-        backends = [b for b in backends if b not in MPI_BACKENDS]
+              % (args.mpirun, "/".join(needs_mpi)), file=sys.stderr)
+        backends = [b for b in backends if b not in needs_mpi]
     if not backends:
         fail("sweep", "no backend left to run")
 
@@ -257,7 +272,7 @@ def main(argv=None):
     out = Path(args.out) if args.out else \
         REPO / "results" / ("%s-%s" % (host, datetime.date.today().isoformat()))
     args.csv = (out / CSV_NAME).resolve()
-    launches = plan(args, kernels, backends, mpirun)
+    launches = plan(args, kernels, backends, mpirun, props, kinfo)
     check_csv(args.csv)
     if args.dry_run:
         for scaling, argv_, expected in launches:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """cpython-bench -- the count, pi and io kernels in pure Python, run with
 threading and with multiprocessing on the interpreter that runs this script,
 measured interleaved, appended to a CSV in parscale's schema.
@@ -16,8 +15,17 @@ cpython-processes; the interpreter's version, switch interval and whether it
 is a free-threaded build go to FILE.meta.jsonl, one line per run_id, as the
 harness writes its metadata.
 
-    scripts/cpython-bench --csv out.csv                       # quick sizes
-    python3.13t scripts/cpython-bench -k pi -w 1,2 -r 7 --csv out.csv
+The steal column is the hypervisor's share of the CPU time during each
+repetition, from /proc/stat.  Where the cumulative steal of its aggregate
+cpu line is 0 when the run starts, the hypervisor does not report steal:
+the column is left empty and the metadata says steal_reported: false.
+($PARSCALE_PROC_STAT names another file to read, for tests.)
+
+    scripts/studies/cpython-bench --csv out.csv               # quick sizes
+    PARSCALE_CPYTHON=python3.13t scripts/studies/cpython-bench -k pi -w 1,2 -r 7 --csv out.csv
+
+It runs on the interpreter under study ($PARSCALE_CPYTHON, else python3 on
+PATH), any CPython 3.8 or later: standard library only.
 
 Speedups are against the same backend at 1 worker (one thread, or a pool
 of one process): the interpreter's own sequential speed.  The process pool
@@ -39,10 +47,9 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
-from parscale_py import schema as ps_schema  # noqa: E402  (needs the path above)
-from parscale_py.common import fail, machine_cores  # noqa: E402
-from parscale_py.stats import median  # noqa: E402
+from . import schema as ps_schema
+from .common import fail, machine_cores
+from .stats import median
 
 
 # name: (rate unit, rate per index, flops per index, sizes test/quick/full)
@@ -240,8 +247,8 @@ def _rate(fn, unit):
 
 def calibrate_hashmix(release, tick_s):
     """The loop count and hashed bytes that make one tick last tick_s with
-    the fraction release of it in hashlib; and the fraction that a test of
-    20 ticks on one thread then measures.  Raises ValueError when the hashed
+    the fraction release of it in hashlib; and the fraction (the median over
+    a test of 20 ticks on one thread) that they then give.  Raises ValueError when the hashed
     part would be too short for hashlib to release the GIL."""
     per_iter = _rate(lambda k: k_count(0, 0, k), 10000)
     big, _ = hash_buffer(1 << 20)
@@ -253,37 +260,60 @@ def calibrate_hashmix(release, tick_s):
                          "the %d below which hashlib keeps the GIL; use a longer tick"
                          % (release, tick_s * 1e6, size, HASHLIB_GIL_MINSIZE))
     buf, _ = hash_buffer(size) if size else (b"", b"")
-    t_loop = t_hash = 0.0
+    shares, lengths = [], []
     for _ in range(20):
         t0 = time.perf_counter()
         k_count(0, 0, loop)
         t1 = time.perf_counter()
         if size:
             hash_part(buf)
-        t_hash += time.perf_counter() - t1
-        t_loop += t1 - t0
+        t2 = time.perf_counter()
+        shares.append((t2 - t1) / (t2 - t0))
+        lengths.append(t2 - t0)
+    # medians over the ticks: a tick the OS preempted (a loaded machine, a
+    # hypervisor taking the CPU) moves one of 20 values, not the figure
     return {"loop": loop, "hash_bytes": size,
-            "measured_release": t_hash / (t_hash + t_loop),
-            "measured_tick_us": (t_hash + t_loop) / 20 * 1e6}
+            "measured_release": median(shares),
+            "measured_tick_us": median(lengths) * 1e6}
 
 
 # ---- the run ----------------------------------------------------------------
 
-def cpu_ticks():
-    """(all CPU time, time stolen by the hypervisor) from /proc/stat's first
-    line, in clock ticks, as harness/sysinfo.c reads it; None elsewhere."""
+PROC_STAT_ENV = "PARSCALE_PROC_STAT"  # another /proc/stat to read (tests)
+
+
+def proc_stat_path():
+    """/proc/stat, or the file named by $PARSCALE_PROC_STAT."""
+    return os.environ.get(PROC_STAT_ENV) or "/proc/stat"
+
+
+def cpu_ticks(path=None):
+    """(all CPU time, time stolen by the hypervisor) from the aggregate `cpu`
+    line of /proc/stat, in clock ticks, as harness/sysinfo.c reads it; None
+    where there is no such line."""
     try:
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:9]]
+        with open(path or proc_stat_path()) as f:
+            fields = f.readline().split()
+        v = [int(x) for x in fields[1:9]]
     except (OSError, ValueError):
         return None
-    return (sum(v), v[7]) if len(v) == 8 else None
+    return (sum(v), v[7]) if fields[:1] == ["cpu"] and len(v) == 8 else None
 
 
-def steal_share(t0, t1):
+def steal_reported(ticks):
+    """Whether this machine reports steal at all.  Some hypervisors never
+    fill the field, so 0 there means "not reported", not "quiet host".  The
+    rule: steal is reported iff the aggregate line's cumulative steal is
+    above 0 when the run starts (any guest that has run for a while under a
+    hypervisor that reports it has been stolen from at least once)."""
+    return bool(ticks) and ticks[1] > 0
+
+
+def steal_share(t0, t1, reported=True):
     """The share of CPU time the hypervisor gave to other guests between two
-    cpu_ticks() readings, as the harness's steal column; '' when unknown."""
-    if not t0 or not t1 or t1[0] <= t0[0]:
+    cpu_ticks() readings, as the harness's steal column; '' when steal is
+    not reported or no clock tick passed between the readings."""
+    if not reported or not t0 or not t1 or t1[0] <= t0[0]:
         return ""
     return "%.4g" % ((t1[1] - t0[1]) / (t1[0] - t0[0]))
 
@@ -442,6 +472,8 @@ def main(argv):
     if "processes" in a.modes:
         for w in a.workers:
             pools[w] = make_pool(w, hash_bytes)
+    start_ticks = cpu_ticks()
+    reported = steal_reported(start_ticks)
     meta = {
         "schema": sch.name, "run_id": run_id, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": "cpython-bench " + " ".join(argv), "host": host, "cores": cores,
@@ -451,6 +483,7 @@ def main(argv):
         "switch_interval": interval, "free_threaded_build": build_ft, "gil_enabled": gil_on,
         "start_method": start_method(),
         "cpu_model": platform.processor() or platform.machine(),
+        "steal_reported": reported,
     }
     meta_done = False
     samples = {c: [] for c in configs}
@@ -471,7 +504,7 @@ def main(argv):
                     err = verify(k, n, total)
                 except Exception as e:  # a failed repetition is a row, not a crash
                     secs, err = 0.0, "%s: %s" % (type(e).__name__, e)
-                steal = steal_share(ticks0, cpu_ticks())
+                steal = steal_share(ticks0, cpu_ticks(), reported)
                 if rnd < a.warmup:
                     continue
                 if not err:
@@ -504,6 +537,11 @@ def main(argv):
         print("cpython-bench: Python %s (%s), switch interval %g s, free-threaded build: %s, "
               "GIL enabled: %s; run %s, %d reps interleaved"
               % (meta["python"], meta["implementation"], interval, build_ft, gil_on, run_id, a.reps))
+        if not reported:
+            why = ("cumulative steal 0 at the start" if start_ticks
+                   else "no readable aggregate cpu line")
+            print("  steal: not reported by this hypervisor (%s: %s); the steal column "
+                  "is left empty" % (proc_stat_path(), why))
         print("  %-8s %-18s %3s %12s %8s" % ("kernel", "backend", "w", "median s", "speedup"))
         for (k, m, w) in configs:
             s = samples[(k, m, w)]

@@ -1,5 +1,5 @@
 """harness-targets: the four execution models side by side, in one run,
-checked against the targets of the harness (issue 2) as ratios of medians.
+checked against the harness's speed targets (docs/methodology.md) as ratios of medians.
 
 Runs, interleaved by the harness itself:
   1. mpirun -np 2 parscale run -k pi -b seq,gil,omp,mpi -w 1,2   (pi at a
@@ -17,7 +17,7 @@ import tempfile
 
 from . import analysis, stats
 from .common import mpi_env, mpirun_argv
-from .sweep import find_parscale
+from .binary import find_parscale, require
 
 TARGETS = [
     # (label, kernel, backend, workers, low, high)
@@ -49,11 +49,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="harness-targets", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
-                    "build/parscale)")
+                    "build/parscale, then PATH)")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--csv", help="keep the rows here (default: a temporary file)")
     a = ap.parse_args(argv)
-    exe = find_parscale(a.parscale, "harness-targets")
+    exe = find_parscale("harness-targets", a.parscale)
+    require("harness-targets", exe, ("seq", "gil", "omp", "mpi"))
     if a.csv and os.path.exists(a.csv):
         sys.exit("harness-targets: %s exists; choose a new file" % a.csv)
     csv = a.csv or os.path.join(tempfile.mkdtemp(prefix="parscale-targets-"), "targets.csv")

@@ -1,37 +1,11 @@
-/* registry.c -- the one list of kernels, and helpers every kernel shares. */
+/* kernel_util.c -- the helpers kernel.h declares, shared by every kernel.
+ * Built into the harness and, for out-of-tree kernels, installed as the
+ * small static library parscale::kernel_util; nothing here may depend on
+ * the harness or on the list of kernels. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernel.h"
-
-extern const ps_kernel ps_kernel_null, ps_kernel_count, ps_kernel_pi,
-    ps_kernel_stream, ps_kernel_io, ps_kernel_primes, ps_kernel_montecarlo,
-    ps_kernel_mandelbrot, ps_kernel_stencil, ps_kernel_nbody,
-    ps_kernel_dgemm, ps_kernel_transpose;
-
-const ps_kernel *const ps_kernels[] = {
-    &ps_kernel_count,
-    &ps_kernel_pi,
-    &ps_kernel_stream,
-    &ps_kernel_io,
-    &ps_kernel_dgemm,
-    &ps_kernel_stencil,
-    &ps_kernel_nbody,
-    &ps_kernel_mandelbrot,
-    &ps_kernel_primes,
-    &ps_kernel_montecarlo,
-    &ps_kernel_transpose,
-    &ps_kernel_null,
-    NULL,
-};
-
-const ps_kernel *ps_kernel_find(const char *name)
-{
-    for (const ps_kernel *const *k = ps_kernels; *k; k++)
-        if (strcmp((*k)->name, name) == 0)
-            return *k;
-    return NULL;
-}
 
 /* One place that knows a kernel may scale its per-index figures. */
 void ps_kernel_cost_of(const ps_kernel *k, const ps_kernel_args *args,

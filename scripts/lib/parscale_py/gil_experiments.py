@@ -1,6 +1,7 @@
 """gil-experiments -- the emulated GIL beside real CPython, one command each.
 
-    scripts/gil-experiments EXPERIMENT --out DIR [--quick] [--rounds R] [--bin PATH]
+    scripts/studies/gil-experiments EXPERIMENT --out DIR [--quick] [--rounds R]
+                                    [--parscale PATH]
                             [--replace]
 
 EXPERIMENT is one of
@@ -18,7 +19,7 @@ EXPERIMENT is one of
   all        every one of them
 
 Each writes DIR/gil-EXPERIMENT.csv (parscale's schema, real CPython rows from
-scripts/cpython-bench in the same file, metadata in .meta.jsonl) and
+scripts/studies/cpython-bench in the same file, metadata in .meta.jsonl) and
 DIR/gil-EXPERIMENT.png; it refuses to replace them unless given --replace.  Configurations that differ in a global option
 (interval, model, release) are separate invocations, so the interleaving is
 done here: every round runs each invocation once (-r 1) in a fresh shuffled
@@ -29,9 +30,9 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
-from parscale_py.common import fail  # noqa: E402
-from parscale_py.interleave import Plan, claim, find_bin, med, seconds_per_index  # noqa: E402
+from .binary import find_parscale, require
+from .common import fail
+from .interleave import Plan, claim, med, seconds_per_index
 
 INTERVALS = [("5ms", 5e-3), ("1ms", 1e-3), ("100us", 1e-4), ("10us", 1e-5), ("1us", 1e-6)]
 PROG = "gil-experiments"
@@ -236,13 +237,15 @@ def main():
     ap.add_argument("--out", required=True, help="folder for CSV and PNG")
     ap.add_argument("--quick", action="store_true", help="small sizes, fewer points, 2 rounds")
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; quick 2)")
-    ap.add_argument("--bin", help="parscale binary (default $PARSCALE_BIN, build/parscale)")
+    ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
+                    "build/parscale, then PATH)")
     ap.add_argument("--replace", action="store_true",
                     help="make DIR/gil-EXPERIMENT.csv and .png again when they exist")
     a = ap.parse_args()
     if a.rounds is not None and a.rounds < 1:
         fail(PROG, "--rounds must be at least 1, not %d" % a.rounds)
-    a.bin = find_bin(PROG, a.bin)
+    a.bin = find_parscale(PROG, a.parscale)
+    require(PROG, a.bin, ("seq", "gil"))
     a.rounds = a.rounds or (2 if a.quick else 5)
     out = Path(a.out)
     names = sorted(EXPERIMENTS) if a.experiment == "all" else [a.experiment]

@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """gil-stats-overhead -- what collecting the GIL's statistics costs: the
 gil backend with statistics on (the default) and off (--no-gil-stats),
 interleaved round by round, on the null kernel (the harness's own cost: one
 take and drop per thread) and on count (CPU-bound threads switching at the
 default 5 ms and at 100 us, where acquires are frequent).
 
-    scripts/gil-stats-overhead [--rounds R] [--bin PATH] [--csv FILE [--replace]]
+    scripts/studies/gil-stats-overhead [--rounds R] [--parscale PATH] [--csv FILE [--replace]]
 
 Prints, per configuration, the median times on and off and their ratio
 (on / off; 1.00 = no cost).  Exit status 1 when a ratio exceeds --limit
@@ -18,11 +17,10 @@ import random
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
-from parscale_py.interleave import claim, find_bin  # noqa: E402
-from parscale_py.stats import median  # noqa: E402
+from .binary import find_parscale, require
+from .interleave import claim
+from .stats import median
 
 PROG = "gil-stats-overhead"
 
@@ -36,10 +34,11 @@ CONFIGS = [  # (label, kernel, workers, size, extra options)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--reps", type=int, default=3, help="repetitions per invocation (null: x50)")
-    ap.add_argument("--bin")
+    ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
+                    "build/parscale, then PATH)")
     ap.add_argument("--csv", help="keep the rows here (default: a temporary file)")
     ap.add_argument("--replace", action="store_true", help="overwrite --csv when it exists")
     ap.add_argument("--limit", type=float, default=1.05)
@@ -48,7 +47,8 @@ def main():
         ap.error("--rounds and --reps must be at least 1")
     if a.csv:
         claim(PROG, [a.csv], a.replace, "--csv")
-    b = find_bin(PROG, a.bin)
+    b = find_parscale(PROG, a.parscale)
+    require(PROG, b, ("gil",))
     with tempfile.TemporaryDirectory() as tmp:
         return measure(a, b, tmp)
 

@@ -1,13 +1,13 @@
-#!/usr/bin/env python3
 """gil-targets -- checks, in one interleaved run on this machine, what the
-emulated GIL must show (issue 3), and prints PASS/FAIL with the ratios.
+emulated GIL must show (docs/gil.md, "Targets"), and prints PASS/FAIL with
+the ratios.
 
-    scripts/gil-targets [--rounds R] [--out DIR] [--bin PATH] [--replace]
+    scripts/studies/gil-targets [--rounds R] [--out DIR] [--parscale PATH] [--replace]
 
 Every round runs each of these once, in a shuffled order (A B C ... then a
 new shuffle): parscale seq/gil/omp/mpi at 1 and 2 workers on pi (under
 mpirun -np 2), gil with the old lock, gil at a 10 us switch interval, gil
-with --gil-release 0.5, and real CPython (scripts/cpython-bench: threads and
+with --gil-release 0.5, and real CPython (scripts/studies/cpython-bench: threads and
 a pre-started process pool on pi, threads at a 10 us switch interval, and
 threads releasing the GIL in hashlib for half of each tick, with ticks as
 long as the emulation's default under --gil-release).  The first round is a
@@ -19,20 +19,20 @@ import csv
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "lib"))
-from parscale_py.interleave import (Plan, claim, find_bin, gil_tick, matches,  # noqa: E402
+from .binary import find_parscale, require
+from .interleave import (Plan, claim, gil_tick, matches,
                                     med, mpirun_prefix, seconds_per_index)
-from parscale_py.stats import median  # noqa: E402
+from .stats import median
 
 PROG = "gil-targets"
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=8, help="timed rounds (default 8; +1 warm-up)")
     ap.add_argument("--out", default="results", help="folder for gil-targets.csv")
-    ap.add_argument("--bin", help="parscale binary (default: $PARSCALE_BIN, build/parscale)")
+    ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
+                    "build/parscale, then PATH)")
     ap.add_argument("--size", default="quick", help="pi size for parscale (default quick)")
     ap.add_argument("--py-size", default="quick", help="pi size for cpython-bench")
     ap.add_argument("--replace", action="store_true",
@@ -43,10 +43,11 @@ def main():
     out = Path(a.out)
     csvp = out / "gil-targets.csv"
     claim(PROG, [csvp], a.replace)
-    b = find_bin(PROG, a.bin)
+    b = find_parscale(PROG, a.parscale)
+    built = require(PROG, b, ("seq", "gil", "omp"))
     out.mkdir(parents=True, exist_ok=True)
     common = ["-k", "pi", "-s", a.size]
-    mpi = mpirun_prefix(2)
+    mpi = mpirun_prefix(2) if "mpi" in built else None
     # the real-CPython counterpart of --gil-release 0.5 at the default tick
     release_tick_us = seconds_per_index(b, "pi", a.size) * gil_tick(b, "pi", "--gil-release",
                                                                      "0.5") * 1e6
@@ -65,7 +66,7 @@ def main():
               "--tick-us", "%.0f" % release_tick_us, "-s", a.py_size)
     print("%s: %d rounds (+1 warm-up), interleaved; parscale %s; %s; CPython hashmix ticks "
           "of %.0f us" % (PROG, a.rounds, b, "mpirun -np 2" if mpi else
-                          "no mpirun: mpi target skipped", release_tick_us), flush=True)
+                          "no mpirun or no mpi backend: mpi target skipped", release_tick_us), flush=True)
     p.run("gil-targets")
     return report(csvp, bool(mpi))
 

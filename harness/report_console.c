@@ -1,0 +1,298 @@
+/*
+ * report_console.c -- the terminal: the run's opening line and warnings,
+ * progress on an interactive terminal, and a summary like hyperfine's:
+ * per configuration the median, the 95% confidence interval of the median,
+ * speedup, efficiency and rate, each backend's own lines under it, and why
+ * configurations stopped short of a target.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "stats.h"
+
+/* The run's first line: what is measured and how long it goes on. */
+static void print_header(const ps_run_info *ri, const ps_plan *plan)
+{
+    const ps_run_opts *o = ri->opts;
+    const ps_stop_rule *r = &o->stop;
+    char how[160], budget[48] = "";
+    if (r->max_time > 0)
+        snprintf(budget, sizeof budget, ", within %.3g s", r->max_time);
+    if (r->ci_width > 0)
+        snprintf(how, sizeof how, "until each 95%% CI of the median is within %.3g%% "
+                 "(%d to %d reps%s)", 100.0 * r->ci_width, r->min_reps, r->max_reps, budget);
+    else
+        snprintf(how, sizeof how, "x %d rep%s%s", r->reps, r->reps == 1 ? "" : "s", budget);
+    printf("parscale %s: run %s, %d configuration%s %s (+%d warm-up), "
+           "interleaved; %d core%s here%s\n",
+           ri->sys.version, ri->run_id, plan->npoints, plan->npoints == 1 ? "" : "s",
+           how, o->warmup, ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s",
+           ri->nranks > 1 ? ", under MPI" : "");
+}
+
+/* One warning as the reader sees it: where it goes depends on its kind. */
+static void print_warning(const ps_warning *w)
+{
+    const char *sep = w->fix[0] ? "; " : "";
+    switch (w->kind) {
+    case PS_WARN_SETUP:
+    case PS_WARN_STEAL:
+        printf("  warning: %s%s%s\n", w->text, sep, w->fix);
+        break;
+    case PS_WARN_NOTE:
+        printf("  note: %s%s%s\n", w->text, sep, w->fix);
+        break;
+    case PS_WARN_PLACEMENT:
+        fprintf(stderr, "parscale: warning: %s%s%s\n", w->text, sep, w->fix);
+        break;
+    case PS_WARN_STEAL_UNKNOWN:
+        printf("  steal: %s\n", w->text);
+        break;
+    }
+}
+
+static int console_begin(void *self, const ps_run_info *ri, const ps_plan *plan,
+                         ps_err *err)
+{
+    (void)self, (void)err;
+    if (ri->opts->quiet)
+        return 0;
+    print_header(ri, plan);
+    for (int i = 0; i < ri->before.n; i++)
+        print_warning(&ri->before.w[i]);
+    fflush(stdout);
+    return 0;
+}
+
+static int console_repetition(void *self, const ps_run_info *ri, const ps_rep_event *ev,
+                              ps_err *err)
+{
+    (void)self, (void)err;
+    if (ri->opts->quiet || !isatty(STDERR_FILENO))
+        return 0;
+    const ps_config *c = &ev->point->cfg;
+    char count[32];
+    if (ev->total > 0)
+        snprintf(count, sizeof count, "%d/%d", ev->done, ev->total);
+    else
+        snprintf(count, sizeof count, "%d", ev->done);
+    fprintf(stderr, "\r\033[K  [%s] %s %s w=%d %s %d", count, c->kernel->name,
+            c->backend->name, c->workers, ev->warmup ? "warm-up" : "rep", ev->num + 1);
+    fflush(stderr);
+    return 0;
+}
+
+/* ---- the summary ------------------------------------------------------------ */
+
+/* The registry's order; kernels loaded from libraries come after it. */
+static int kernel_rank(const ps_kernel *k)
+{
+    int i = 0;
+    for (const ps_kernel *const *x = ps_kernels; *x; x++, i++)
+        if (*x == k)
+            return i;
+    return INT_MAX;
+}
+
+/* Kernel, scaling, backend (registry order), workers, threads, size. */
+static int cmp_points(const void *a, const void *b)
+{
+    const ps_config *p = &(*(const ps_point *const *)a)->cfg;
+    const ps_config *q = &(*(const ps_point *const *)b)->cfg;
+    if (p->kernel != q->kernel) {
+        int pr = kernel_rank(p->kernel), qr = kernel_rank(q->kernel);
+        if (pr != qr)
+            return pr < qr ? -1 : 1;
+        return strcmp(p->kernel->name, q->kernel->name);  /* loaded: by name */
+    }
+    if (p->scaling != q->scaling)
+        return (int)p->scaling - (int)q->scaling;
+    int br = ps_backend_index(p->backend) - ps_backend_index(q->backend);
+    if (br)
+        return br;
+    if (p->workers != q->workers)
+        return p->workers - q->workers;
+    if (p->threads != q->threads)
+        return p->threads - q->threads;
+    return (p->n > q->n) - (p->n < q->n);
+}
+
+/* "  [9 reps, ci, width 3.1%]" when the stopping rule was not a plain
+ * fixed count; "" otherwise, so a fixed run's summary is as it was. */
+static void stop_note(const ps_point *p, const ps_run_opts *o, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (o->stop.ci_width <= 0 && p->reason == PS_STOP_REPS)
+        return;
+    char width[32] = "no interval";
+    if (!isnan(p->rel_width))
+        snprintf(width, sizeof width, "width %.2g%%", 100.0 * p->rel_width);
+    snprintf(buf, len, "  [%d rep%s, %s, %s]", p->runs, p->runs == 1 ? "" : "s",
+             ps_stop_reason_name(p->reason), width);
+}
+
+static void print_group(const ps_config *c)
+{
+    printf("\n%s (%s scaling, size %llu%s, %u step%s) -- %s\n", c->kernel->name,
+           ps_scaling_name(c->scaling), (unsigned long long)c->order,
+           c->scaling == PS_WEAK ? " per worker" : "", c->steps, c->steps == 1 ? "" : "s",
+           c->kernel->summary);
+    printf("  %-11s %4s %14s  %-25s %8s %6s  %s\n", "backend", "w", "median",
+           "95% CI of median", "speedup", "eff", "rate");
+}
+
+/* The backend's own lines under the configuration's. */
+static void print_backend_lines(const ps_point *p, double speedup)
+{
+    const ps_backend *b = p->cfg.backend;
+    if (!b->summary_lines)
+        return;
+    ps_samples sm = {.n = p->nsamples, .seconds = p->seconds,
+                     .extra = p->has_extra ? p->extra : NULL, .speedup = speedup};
+    ps_buf out = {0};
+    b->summary_lines(&p->cfg, &sm, &out);
+    if (out.len)
+        fputs(out.data, stdout);
+    ps_buf_free(&out);
+}
+
+/* One configuration's line; returns whether its interval is approximate. */
+static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info *ri,
+                       const char *label)
+{
+    const ps_config *c = &p->cfg;
+    ps_summary s;
+    ps_summarize(p->seconds, (size_t)p->nsamples, &s);
+    char med[32], lo[32], hi[32], ci[80], sp[16] = "-", eff[16] = "-", note[80];
+    ps_format_seconds(s.median, med, sizeof med);
+    ps_format_seconds(s.ci_lo, lo, sizeof lo);
+    ps_format_seconds(s.ci_hi, hi, sizeof hi);
+    snprintf(ci, sizeof ci, "%s%s .. %s", s.ci_exact ? "" : "~", lo, hi);
+    const ps_point *base = ps_plan_base(plan, p);
+    double speedup = base && base->nsamples > 0 ? ps_point_median(base) / s.median : NAN;
+    if (!isnan(speedup)) {
+        snprintf(sp, sizeof sp, "%.2f", speedup);
+        snprintf(eff, sizeof eff, "%.2f", speedup / c->workers);
+    }
+    double work, flops, bytes;
+    ps_config_work(c, &work, &flops, &bytes);
+    stop_note(p, ri->opts, note, sizeof note);
+    printf("  %-11s %4d %14s  %-25s %8s %6s  %.4g %s%s%s\n", label, c->workers, med, ci, sp,
+           eff, work / s.median, c->kernel->rate_unit,
+           p->failures ? "  (some reps FAILED)" : "", note);
+    print_backend_lines(p, speedup);
+    return !s.ci_exact;
+}
+
+#define UNFINISHED_SHOWN 24
+
+/* The closing lines: which configurations stopped short of the target
+ * (or of -r under a budget), why, and the causes this run can see. */
+static void print_unfinished(const ps_plan *plan, const ps_point *const *sorted,
+                             const ps_run_info *ri)
+{
+    const ps_run_opts *o = ri->opts;
+    int n = plan->npoints, short_of = 0;
+    for (int i = 0; i < n; i++)
+        short_of += sorted[i]->reason != PS_STOP_CI && sorted[i]->reason != PS_STOP_REPS;
+    if (short_of == 0) {
+        if (o->stop.ci_width > 0)
+            printf("\n  every configuration reached the %.3g%% target\n",
+                   100.0 * o->stop.ci_width);
+        return;
+    }
+    if (o->stop.ci_width > 0)
+        printf("\n  %d of %d configuration%s never reached the %.3g%% target:\n", short_of, n,
+               n == 1 ? "" : "s", 100.0 * o->stop.ci_width);
+    else
+        printf("\n  %d of %d configuration%s stopped before %d repetitions:\n", short_of, n,
+               n == 1 ? "" : "s", o->stop.reps);
+    int shown = 0;
+    for (int i = 0; i < n; i++) {
+        const ps_point *p = sorted[i];
+        if (p->reason == PS_STOP_CI || p->reason == PS_STOP_REPS)
+            continue;
+        if (shown++ == UNFINISHED_SHOWN) {  /* a big sweep would flood the terminal */
+            printf("    ... and %d more%s\n", short_of - UNFINISHED_SHOWN,
+                   ri->opts->csv ? " (each in the metadata's closing stopping line)" : "");
+            break;
+        }
+        char note[80], why[640];
+        stop_note(p, o, note, sizeof note);
+        ps_noise_causes(plan, p, ri, why, sizeof why);
+        printf("    %s %s w=%d %s: %s\n      likely: %s\n", p->cfg.kernel->name,
+               p->cfg.backend->name, p->cfg.workers, ps_scaling_name(p->cfg.scaling),
+               note + 2, why);
+    }
+}
+
+static void print_summary(const ps_plan *plan, const ps_run_info *ri)
+{
+    const ps_point **sorted = malloc((size_t)(plan->npoints ? plan->npoints : 1) *
+                                     sizeof *sorted);
+    if (!sorted)
+        return;
+    for (int i = 0; i < plan->npoints; i++)
+        sorted[i] = &plan->points[i];
+    qsort(sorted, (size_t)plan->npoints, sizeof *sorted, cmp_points);
+    int any_over = 0, any_approx = 0;
+    for (int i = 0; i < plan->npoints; i++) {
+        const ps_config *c = &sorted[i]->cfg;
+        if (i == 0 || c->kernel != sorted[i - 1]->cfg.kernel ||
+            c->scaling != sorted[i - 1]->cfg.scaling)
+            print_group(c);
+        const int over = ps_run_oversubscribed(ri, c);
+        char label[32];
+        if (ps_backend_is_hybrid(c->backend))  /* ranks x threads */
+            snprintf(label, sizeof label, "%s %dx%d%s", c->backend->name, c->ranks,
+                     c->threads, over ? "*" : "");
+        else
+            snprintf(label, sizeof label, "%s%s", c->backend->name, over ? "*" : "");
+        if (sorted[i]->nsamples == 0) {
+            printf("  %-11s %4d  FAILED: %s\n", label, c->workers, sorted[i]->first_error);
+            continue;
+        }
+        any_over |= over;
+        any_approx |= print_point(plan, sorted[i], ri, label);
+    }
+    if (any_over || any_approx)
+        printf("\n");
+    if (any_over)
+        printf("  * oversubscribed: more workers than the %d core%s available\n",
+               ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s");
+    if (any_approx)
+        printf("  ~ fewer than 6 repetitions: no 95%% CI of the median exists; min..max shown\n");
+    print_unfinished(plan, sorted, ri);
+    free(sorted);
+}
+
+static int console_end(void *self, const ps_run_info *ri, const ps_plan *plan, ps_err *err)
+{
+    (void)self, (void)err;
+    const int quiet = ri->opts->quiet;
+    if (!quiet && isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+    for (int i = 0; i < ri->after.n; i++)
+        if (ri->after.w[i].kind == PS_WARN_PLACEMENT)
+            print_warning(&ri->after.w[i]);
+    print_summary(plan, ri);
+    for (int i = 0; i < ri->after.n; i++) {
+        enum ps_warn_kind k = ri->after.w[i].kind;
+        if (k == PS_WARN_STEAL || (k == PS_WARN_STEAL_UNKNOWN && !quiet))
+            print_warning(&ri->after.w[i]);
+    }
+    fflush(stdout);
+    return 0;
+}
+
+const ps_reporter_ops ps_report_console = {
+    .begin = console_begin,
+    .repetition = console_repetition,
+    .end = console_end,
+};

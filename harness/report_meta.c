@@ -1,0 +1,129 @@
+/*
+ * report_meta.c -- FILE.meta.jsonl beside the CSV: one header line per run
+ * (the machine, the build, the command; written with the run's first row,
+ * so a run that writes no row leaves no header), and one closing line
+ * {"record":"stopping",...}: the stopping rule and, per configuration, the
+ * repetitions run, why it stopped and its final relative interval width.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "csv.h"
+#include "report.h"
+
+static int append_line(const ps_run_info *ri, const ps_buf *b, ps_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s.meta.jsonl", ri->opts->csv);
+    return ps_append_locked(path, b->data, b->len, err);
+}
+
+/* The run's header: what the rows of this run_id were measured on. */
+static int write_header(const ps_run_info *ri, ps_err *err)
+{
+    const ps_run_opts *o = ri->opts;
+    char ts[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ps_buf extra = {0}, line = {0};
+    ps_buf_put(&extra, "\"schema\":", 9);
+    ps_buf_json_str(&extra, PS_CSV_SCHEMA);
+    ps_buf_put(&extra, ",\"run_id\":", 10);
+    ps_buf_json_str(&extra, ri->run_id);
+    ps_buf_put(&extra, ",\"date\":", 8);
+    ps_buf_json_str(&extra, ts);
+    ps_buf_put(&extra, ",\"command\":", 11);
+    ps_buf_json_str(&extra, o->command);
+    ps_buf_printf(&extra, ",\"seed\":%llu,\"ranks\":%d,\"cores_total\":%d,",
+                  (unsigned long long)ri->seed, ri->nranks, ri->total_cores);
+    if (o->stop.ci_width > 0)  /* no fixed count: the closing stopping line says */
+        ps_buf_printf(&extra, "\"reps\":null,\"warmup\":%d", o->warmup);
+    else
+        ps_buf_printf(&extra, "\"reps\":%d,\"warmup\":%d", o->reps, o->warmup);
+    ps_kernel_libs_json(&o->libs, &extra);  /* which loaded code made the rows */
+    if (ri->hosts) {
+        ps_buf_put(&extra, ",", 1);
+        ps_hosts_json(ri->hosts, &extra);
+    }
+    ps_sysinfo_json(&ri->sys, extra.data, &line);
+    ps_buf_put(&line, "\n", 1);
+    int rc = append_line(ri, &line, err);
+    ps_buf_free(&extra);
+    ps_buf_free(&line);
+    return rc;
+}
+
+static int meta_repetition(void *self, const ps_run_info *ri, const ps_rep_event *ev,
+                           ps_err *err)
+{
+    ps_meta_state *st = self;
+    if (!ri->opts->csv || ev->warmup || st->header_written)
+        return 0;
+    if (write_header(ri, err) != 0)
+        return -1;
+    st->header_written = 1;
+    return 0;
+}
+
+/* The rule as asked: null for what was not set. */
+static void rule_json(const ps_stop_rule *r, ps_buf *b)
+{
+    if (r->ci_width > 0)
+        ps_buf_printf(b, ",\"rule\":{\"ci_width\":%.6g,\"min_reps\":%d,\"max_reps\":%d,",
+                      r->ci_width, r->min_reps, r->max_reps);
+    else
+        ps_buf_printf(b, ",\"rule\":{\"ci_width\":null,\"min_reps\":null,\"max_reps\":null,");
+    if (r->max_time > 0)
+        ps_buf_printf(b, "\"max_time\":%.6g}", r->max_time);
+    else
+        ps_buf_printf(b, "\"max_time\":null}");
+}
+
+static void config_json(const ps_point *p, ps_buf *b)
+{
+    const ps_config *c = &p->cfg;
+    ps_buf_put(b, "{\"kernel\":", 10);
+    ps_buf_json_str(b, c->kernel->name);
+    ps_buf_put(b, ",\"backend\":", 11);
+    ps_buf_json_str(b, c->backend->name);
+    ps_buf_printf(b, ",\"workers\":%d,\"threads\":%d,\"ranks\":%d,\"scaling\":\"%s\","
+                  "\"size\":%llu,\"reps\":%d,\"reason\":\"%s\",", c->workers, c->threads,
+                  c->ranks, ps_scaling_name(c->scaling), (unsigned long long)c->n, p->runs,
+                  ps_stop_reason_name(p->reason));
+    if (isnan(p->rel_width))
+        ps_buf_printf(b, "\"rel_width\":null}");
+    else
+        ps_buf_printf(b, "\"rel_width\":%.6g}", p->rel_width);
+}
+
+static int meta_end(void *self, const ps_run_info *ri, const ps_plan *plan, ps_err *err)
+{
+    const ps_meta_state *st = self;
+    if (!ri->opts->csv || !st->header_written)
+        return 0;
+    ps_buf b = {0};
+    ps_buf_put(&b, "{\"record\":\"stopping\",\"run_id\":", 30);
+    ps_buf_json_str(&b, ri->run_id);
+    ps_buf_put(&b, ",\"schema\":", 10);
+    ps_buf_json_str(&b, PS_CSV_SCHEMA);
+    rule_json(&ri->opts->stop, &b);
+    ps_buf_put(&b, ",\"configs\":[", 12);
+    for (int i = 0; i < plan->npoints; i++) {
+        if (i)
+            ps_buf_put(&b, ",", 1);
+        config_json(&plan->points[i], &b);
+    }
+    ps_buf_put(&b, "]}\n", 3);
+    int rc = append_line(ri, &b, err);
+    ps_buf_free(&b);
+    return rc;
+}
+
+const ps_reporter_ops ps_report_meta = {
+    .repetition = meta_repetition,
+    .end = meta_end,
+};

@@ -1,0 +1,75 @@
+/* stopping.c -- see stopping.h. */
+#include "stopping.h"
+
+#include <math.h>
+
+#include "stats.h"
+
+const char *ps_stop_reason_name(enum ps_stop_reason r)
+{
+    switch (r) {
+    case PS_STOP_REPS: return "reps";
+    case PS_STOP_CI: return "ci";
+    case PS_STOP_MAX_REPS: return "max-reps";
+    case PS_STOP_MAX_TIME: return "max-time";
+    case PS_STOP_RUNNING: break;
+    }
+    return "";
+}
+
+/* The same interval the summary prints, so the rule stops on what the
+ * reader sees. */
+double ps_rel_ci_width(const double *x, int n)
+{
+    ps_summary s;
+    if (n < PS_MIN_REPS_DEFAULT || ps_summarize(x, (size_t)n, &s) != 0 || !s.ci_exact ||
+        !(s.median > 0.0))
+        return NAN;
+    return (s.ci_hi - s.ci_lo) / s.median;
+}
+
+enum ps_stop_reason ps_stop_decide(const ps_stop_rule *r, const double *x, int n,
+                                   int runs, double *rel_width)
+{
+    *rel_width = ps_rel_ci_width(x, n);
+    if (r->ci_width <= 0.0)
+        return runs >= r->reps ? PS_STOP_REPS : PS_STOP_RUNNING;
+    if (n >= r->min_reps && *rel_width <= r->ci_width)  /* false for NAN */
+        return PS_STOP_CI;
+    return runs >= r->max_reps ? PS_STOP_MAX_REPS : PS_STOP_RUNNING;
+}
+
+int ps_stop_round(const ps_stop_rule *r, ps_stop_item *items, int n)
+{
+    for (int i = 0; i < n; i++)
+        items[i].reason = ps_stop_decide(r, items[i].x, items[i].n, items[i].runs,
+                                         &items[i].rel_width);
+    /* bases are never measured against another base, so one pass will do */
+    for (int i = 0; i < n; i++) {
+        int b = items[i].base;
+        if (items[i].reason == PS_STOP_RUNNING && b >= 0 && b != i &&
+            items[b].reason == PS_STOP_CI && items[b].runs < r->max_reps)
+            items[b].reason = PS_STOP_RUNNING;
+    }
+    int running = 0;
+    for (int i = 0; i < n; i++)
+        running += items[i].reason == PS_STOP_RUNNING;
+    return running;
+}
+
+int ps_stop_round_fits(const ps_stop_rule *r, double elapsed, double next)
+{
+    return r->max_time <= 0.0 || elapsed + next <= r->max_time;
+}
+
+void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (items[i].reason != PS_STOP_RUNNING)
+            continue;
+        /* a base kept running for its dependents had reached its target */
+        enum ps_stop_reason own = ps_stop_decide(r, items[i].x, items[i].n, items[i].runs,
+                                                 &items[i].rel_width);
+        items[i].reason = own == PS_STOP_CI ? PS_STOP_CI : PS_STOP_MAX_TIME;
+    }
+}

@@ -1,0 +1,73 @@
+/*
+ * stopping.h -- when a configuration has been measured enough.
+ *
+ * Two modes.  Fixed: every configuration runs -r repetitions.  Adaptive
+ * (--ci-width P): a configuration keeps running, one repetition per round,
+ * until the exact 95% confidence interval of its median is no wider than P
+ * of the median (with at least min_reps valid samples), or until it has run
+ * max_reps repetitions.  In both modes a wall-clock budget (--max-time) may
+ * end the run early.  These functions only decide; they time nothing.
+ */
+#ifndef PS_STOPPING_H
+#define PS_STOPPING_H
+
+enum ps_stop_reason {
+    PS_STOP_RUNNING = 0,  /* needs more repetitions */
+    PS_STOP_REPS,         /* fixed mode: ran its -r repetitions */
+    PS_STOP_CI,           /* the interval reached the target width */
+    PS_STOP_MAX_REPS,     /* ran --max-reps repetitions first */
+    PS_STOP_MAX_TIME,     /* the run's --max-time was spent first */
+};
+
+/* The smallest sample with an exact 95% interval of the median. */
+#define PS_MIN_REPS_DEFAULT 6
+/* --max-reps when --ci-width is given without it. */
+#define PS_MAX_REPS_DEFAULT 100
+
+typedef struct ps_stop_rule {
+    int reps;         /* fixed mode: repetitions per configuration */
+    double ci_width;  /* > 0: adaptive mode, target (ci_hi - ci_lo) / median */
+    int min_reps;     /* adaptive: valid samples before the width may stop it */
+    int max_reps;     /* adaptive: repetitions at most */
+    double max_time;  /* seconds for the whole run, warm-up included; 0: none */
+} ps_stop_rule;
+
+/* "ci", "max-reps", ...; "" while running. */
+const char *ps_stop_reason_name(enum ps_stop_reason r);
+
+/* (ci_hi - ci_lo) / median of the exact 95% interval of the median of the
+ * n samples x; NAN when n < 6 (no such interval) or the median is not > 0. */
+double ps_rel_ci_width(const double *x, int n);
+
+/* One configuration's own verdict after `runs` repetitions (valid or not)
+ * that gave the n valid samples x; *rel_width gets the current width. */
+enum ps_stop_reason ps_stop_decide(const ps_stop_rule *r, const double *x, int n,
+                                   int runs, double *rel_width);
+
+/* What the round-level decision needs to know of one configuration. */
+typedef struct ps_stop_item {
+    const double *x;  /* valid samples */
+    int n;
+    int runs;         /* repetitions run, failed ones included */
+    int base;         /* index of its speedup base among the items, or -1 */
+    /* out */
+    enum ps_stop_reason reason;
+    double rel_width;
+} ps_stop_item;
+
+/* Decides every item after a round: its own verdict, except that a speedup
+ * base stopped by the interval keeps running while any configuration
+ * measured against it runs (so both sides of a speedup stay interleaved).
+ * Returns how many still run. */
+int ps_stop_round(const ps_stop_rule *r, ps_stop_item *items, int n);
+
+/* The budget is spent: every item still running stops for max-time,
+ * except a base that had reached its own target and ran on for others. */
+void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n);
+
+/* Whether a round estimated to take `next` seconds may start when
+ * `elapsed` seconds of the budget are spent: always without a budget, and
+ * otherwise only when it is expected to end within it. */
+int ps_stop_round_fits(const ps_stop_rule *r, double elapsed, double next);
+
+#endif

@@ -1,0 +1,104 @@
+"""The parscale binary, found one way by every script that runs it, and what
+it says about its backends (`parscale list --json`), so that no script keeps
+a list of backend names of its own.
+
+The binary is, in order: --parscale PATH, $PARSCALE, build/parscale at the
+top of this checkout, parscale on PATH.  $PARSCALE_BIN, the older name of
+the variable, still works and says it is deprecated.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .common import fail
+
+REPO = Path(__file__).resolve().parents[3]
+DEFAULT = REPO / "build" / "parscale"
+
+
+def _executable(path):
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def find_parscale(prog, explicit=None, environ=None):
+    """The absolute path of the binary; status 2 with one line when a named
+    one is not executable or none is found."""
+    env = os.environ if environ is None else environ
+    named = [(explicit, "--parscale"), (env.get("PARSCALE"), "$PARSCALE")]
+    if not env.get("PARSCALE") and env.get("PARSCALE_BIN"):
+        print("%s: $PARSCALE_BIN is deprecated; set $PARSCALE instead" % prog,
+              file=sys.stderr)
+        named.append((env.get("PARSCALE_BIN"), "$PARSCALE_BIN"))
+    for cand, how in named:
+        if not cand:
+            continue
+        path = shutil.which(cand) if os.sep not in cand else cand
+        if path and _executable(path):
+            return os.path.abspath(path)
+        fail(prog, "%s %s: not an executable file" % (how, cand))
+    if _executable(str(DEFAULT)):
+        return str(DEFAULT)
+    on_path = shutil.which("parscale")
+    if on_path:
+        return os.path.abspath(on_path)
+    fail(prog, "no parscale binary: build it (cmake -S %s -B %s/build && cmake --build "
+         "%s/build) or name it with --parscale PATH or $PARSCALE" % (REPO, REPO, REPO))
+
+
+def list_json(parscale):
+    """`parscale list --json` parsed, and its text; (None, None, why not)."""
+    try:
+        out = subprocess.run([str(parscale), "list", "--json"], capture_output=True,
+                             text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, None, "cannot run %s list --json: %s" % (parscale, e)
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or [""])[-1]
+        return None, None, "%s list --json failed (status %d): %s" % (
+            parscale, out.returncode, last)
+    try:
+        obj = json.loads(out.stdout)
+    except ValueError as e:
+        return None, None, "%s list --json printed no JSON (%s)" % (parscale, e)
+    if not isinstance(obj, dict):
+        return None, None, "%s list --json printed no object" % parscale
+    return obj, out.stdout, None
+
+
+def backends(obj):
+    """{name: {"mpi", "threads", "baseline"}} in the binary's order, from a
+    parsed `list --json`; None when it does not describe its backends."""
+    found = {}
+    for b in obj.get("backends") or []:
+        if not isinstance(b, dict) or not b.get("name"):
+            return None
+        if any(not isinstance(b.get(k), bool) for k in ("mpi", "threads", "baseline")):
+            return None
+        found[str(b["name"])] = {k: b[k] for k in ("mpi", "threads", "baseline")}
+    return found or None
+
+
+def require(prog, parscale, names):
+    """For the studies, which measure named backends: the binary's backends,
+    or status 2 naming those of names it was built without."""
+    found = ask_backends(prog, parscale)
+    missing = [n for n in names if n not in found]
+    if missing:
+        fail(prog, "%s has no %s backend (built without it?); this study needs %s"
+             % (parscale, ", ".join(missing), ", ".join(names)))
+    return found
+
+
+def ask_backends(prog, parscale):
+    """The binary's backends, or status 2 naming why they are unknown."""
+    obj, _, why = list_json(parscale)
+    if obj is None:
+        fail(prog, why)
+    found = backends(obj)
+    if found is None:
+        fail(prog, "%s list --json does not describe its backends (mpi, threads, "
+             "baseline); rebuild it" % parscale)
+    return found

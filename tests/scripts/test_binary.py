@@ -1,0 +1,100 @@
+"""One way to find the parscale binary for every script that runs it:
+--parscale, then $PARSCALE, then build/parscale in the checkout, then PATH;
+the old $PARSCALE_BIN still works and says it is deprecated.  And the
+backends' properties read from `list --json`."""
+import contextlib
+import io
+import json
+import os
+import stat
+import unittest
+from unittest import mock
+
+from helpers import TempDirCase
+from parscale_py import binary
+
+
+class Find(TempDirCase):
+    def exe(self, name):
+        p = self.tmp / name
+        p.write_text("#!/bin/sh\n")
+        p.chmod(p.stat().st_mode | stat.S_IXUSR)
+        return str(p)
+
+    def find(self, explicit=None, env=None, default=None):
+        err = io.StringIO()
+        with mock.patch.object(binary, "DEFAULT", self.tmp / "no-such-default"
+                               if default is None else default), \
+                mock.patch.dict(os.environ, {"PATH": str(self.tmp / "empty")}), \
+                contextlib.redirect_stderr(err):
+            try:
+                return binary.find_parscale("t", explicit, environ=env or {}), err.getvalue()
+            except SystemExit as e:
+                return e.code, err.getvalue()
+
+    def test_order(self):
+        a, b, c, d = (self.exe(n) for n in ("a", "b", "c", "d"))
+        self.assertEqual(self.find(a, {"PARSCALE": b, "PARSCALE_BIN": c}, d)[0], a)
+        self.assertEqual(self.find(None, {"PARSCALE": b, "PARSCALE_BIN": c}, d)[0], b)
+        self.assertEqual(self.find(None, {}, d)[0], d)
+
+    def test_old_variable_works_and_says_so(self):
+        c = self.exe("c")
+        path, err = self.find(None, {"PARSCALE_BIN": c})
+        self.assertEqual(path, c)
+        self.assertIn("$PARSCALE_BIN is deprecated; set $PARSCALE", err)
+        path, err = self.find(None, {"PARSCALE": c, "PARSCALE_BIN": c})
+        self.assertEqual(err, "")
+
+    def test_path_last(self):
+        (self.tmp / "empty").mkdir()
+        on_path = self.tmp / "empty" / "parscale"
+        on_path.write_text("#!/bin/sh\n")
+        on_path.chmod(0o755)
+        self.assertEqual(self.find()[0], str(on_path))
+
+    def test_a_named_binary_that_is_not_there_is_refused(self):
+        d = self.exe("d")
+        code, err = self.find(str(self.tmp / "missing"), {}, d)
+        self.assertEqual(code, 2)
+        self.assertIn("--parscale %s: not an executable file" % (self.tmp / "missing"), err)
+        code, err = self.find(None, {"PARSCALE": str(self.tmp / "gone")}, d)
+        self.assertEqual(code, 2)
+        self.assertIn("$PARSCALE", err)
+        code, err = self.find()
+        self.assertEqual(code, 2)
+        self.assertIn("no parscale binary", err)
+
+
+class Backends(TempDirCase):
+    def fake(self, names):
+        p = self.tmp / "fake"
+        listing = {"kernels": [], "backends": [
+            {"name": n, "mpi": False, "threads": True, "baseline": False} for n in names]}
+        p.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(listing))
+        p.chmod(0o755)
+        return str(p)
+
+    def test_a_study_refuses_a_build_without_its_backends(self):
+        exe = self.fake(["seq", "gil"])
+        self.assertEqual(list(binary.require("t", exe, ("seq", "gil"))), ["seq", "gil"])
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as e:
+            binary.require("t", exe, ("seq", "gil", "omp"))
+        self.assertEqual(e.exception.code, 2)
+        self.assertIn("has no omp backend", err.getvalue())
+
+    def test_properties(self):
+        obj = {"backends": [{"name": "s", "mpi": False, "threads": False, "baseline": True},
+                            {"name": "h", "mpi": True, "threads": True, "baseline": False}]}
+        self.assertEqual(list(binary.backends(obj)), ["s", "h"])
+        self.assertTrue(binary.backends(obj)["h"]["mpi"])
+        self.assertTrue(binary.backends(obj)["s"]["baseline"])
+
+    def test_an_older_listing_is_not_guessed_at(self):
+        self.assertIsNone(binary.backends({"backends": [{"name": "seq"}]}))
+        self.assertIsNone(binary.backends({"kernels": []}))
+
+
+if __name__ == "__main__":
+    unittest.main()

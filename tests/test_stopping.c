@@ -1,0 +1,108 @@
+/* test_stopping.c -- the stopping rule as a pure function: samples in,
+ * verdict, reason and width out.  No clock is read. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "stopping.h"
+
+static const ps_stop_rule adaptive = {.ci_width = 0.05, .min_reps = 6, .max_reps = 20};
+
+/* Six equal samples have a zero-width interval: stop on ci at once. */
+static void test_ci_reached(void)
+{
+    double x[6] = {1, 1, 1, 1, 1, 1}, w;
+    CHECK(ps_stop_decide(&adaptive, x, 6, 6, &w) == PS_STOP_CI);
+    CHECK_NEAR(w, 0.0, 0.0);
+    /* five are not enough: no interval exists below six */
+    CHECK(ps_stop_decide(&adaptive, x, 5, 5, &w) == PS_STOP_RUNNING);
+    CHECK(isnan(w));
+}
+
+/* n = 6: the exact interval is [min, max]; width (1.10 - 0.96) / 1.0. */
+static void test_width_is_the_exact_interval(void)
+{
+    double x[6] = {1.0, 0.96, 1.10, 1.0, 0.99, 1.01}, w;
+    CHECK(ps_stop_decide(&adaptive, x, 6, 6, &w) == PS_STOP_RUNNING);
+    CHECK_NEAR(w, 0.14, 1e-12);
+    CHECK_NEAR(ps_rel_ci_width(x, 6), 0.14, 1e-12);
+    /* n = 9: ranks 2 and 8 of the sorted sample, so one outlier each side
+     * drops out: 0.98 .. 1.02 around 1.0 */
+    double y[9] = {0.5, 0.98, 0.99, 1.0, 1.0, 1.0, 1.01, 1.02, 3.0};
+    CHECK_NEAR(ps_rel_ci_width(y, 9), 0.04, 1e-12);
+    CHECK(ps_stop_decide(&adaptive, y, 9, 9, &w) == PS_STOP_CI);
+}
+
+/* min_reps holds the rule back; max_reps ends it; failed repetitions
+ * count towards max_reps (runs), not towards the sample. */
+static void test_min_and_max_reps(void)
+{
+    double x[8] = {1, 1, 1, 1, 1, 1, 1, 1}, w;
+    ps_stop_rule r = adaptive;
+    r.min_reps = 8;
+    CHECK(ps_stop_decide(&r, x, 7, 7, &w) == PS_STOP_RUNNING);
+    CHECK(ps_stop_decide(&r, x, 8, 8, &w) == PS_STOP_CI);
+    double wide[6] = {1, 2, 3, 4, 5, 6};
+    CHECK(ps_stop_decide(&adaptive, wide, 6, 19, &w) == PS_STOP_RUNNING);
+    CHECK(ps_stop_decide(&adaptive, wide, 6, 20, &w) == PS_STOP_MAX_REPS);
+    CHECK(ps_stop_decide(&adaptive, x, 0, 20, &w) == PS_STOP_MAX_REPS);
+}
+
+/* Fixed mode: -r R repetitions, whatever the width. */
+static void test_fixed(void)
+{
+    ps_stop_rule r = {.reps = 3};
+    double x[3] = {1, 5, 9}, w;
+    CHECK(ps_stop_decide(&r, x, 2, 2, &w) == PS_STOP_RUNNING);
+    CHECK(ps_stop_decide(&r, x, 3, 3, &w) == PS_STOP_REPS);
+    CHECK(strcmp(ps_stop_reason_name(PS_STOP_REPS), "reps") == 0);
+    CHECK(strcmp(ps_stop_reason_name(PS_STOP_MAX_TIME), "max-time") == 0);
+}
+
+/* A base that reached its target runs on while a configuration measured
+ * against it runs; it stops with it, and a budget's end keeps its ci. */
+static void test_base_keeps_running(void)
+{
+    double tight[6] = {1, 1, 1, 1, 1, 1}, wide[6] = {1, 2, 3, 4, 5, 6};
+    ps_stop_item it[3] = {
+        {.x = tight, .n = 6, .runs = 6, .base = -1},  /* seq: the base */
+        {.x = wide, .n = 6, .runs = 6, .base = 0},    /* omp w=2: not yet */
+        {.x = tight, .n = 6, .runs = 6, .base = 0},   /* omp w=1: done */
+    };
+    CHECK(ps_stop_round(&adaptive, it, 3) == 2);
+    CHECK(it[0].reason == PS_STOP_RUNNING);
+    CHECK(it[1].reason == PS_STOP_RUNNING);
+    CHECK(it[2].reason == PS_STOP_CI);
+    ps_stop_out_of_time(&adaptive, it, 3);
+    CHECK(it[0].reason == PS_STOP_CI);
+    CHECK(it[1].reason == PS_STOP_MAX_TIME);
+    it[1].x = tight;
+    CHECK(ps_stop_round(&adaptive, it, 3) == 0);
+    CHECK(it[0].reason == PS_STOP_CI && it[1].reason == PS_STOP_CI);
+    /* a base at --max-reps stops even while others run */
+    it[0].runs = 20;
+    it[1].x = wide;
+    CHECK(ps_stop_round(&adaptive, it, 3) == 1);
+    CHECK(it[0].reason == PS_STOP_CI);
+}
+
+/* The budget: a round starts only when it is expected to end within it. */
+static void test_budget(void)
+{
+    ps_stop_rule r = adaptive;
+    CHECK(ps_stop_round_fits(&r, 1e9, 1e9));  /* no budget */
+    r.max_time = 10.0;
+    CHECK(ps_stop_round_fits(&r, 6.0, 4.0));
+    CHECK(!ps_stop_round_fits(&r, 6.0, 4.5));
+}
+
+int main(void)
+{
+    test_ci_reached();
+    test_width_is_the_exact_interval();
+    test_min_and_max_reps();
+    test_fixed();
+    test_base_keeps_running();
+    test_budget();
+    return check_report("test_stopping");
+}
