@@ -32,7 +32,8 @@ typedef struct ps_mpi ps_mpi;  /* mpi_env.h; NULL when MPI is not running */
 typedef struct ps_ctx {
     int rank, nranks;   /* in MPI_COMM_WORLD; 0 and 1 without MPI */
     ps_mpi *mpi;
-    int cores;          /* cores this process may run on */
+    int cores;          /* cores of every host in the launch, each once */
+    const struct ps_hosts *hosts;  /* sysinfo.h: every rank's host */
 } ps_ctx;
 
 /* Opaque storage a backend lays its own struct over (checked with

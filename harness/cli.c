@@ -209,15 +209,22 @@ static int cmd_run(int argc, char **argv)
     if (launched > 0 && ps_mpi_start(&ctx, &argc, &argv, &err) != 0)
         ps_die(1, "%s", err.msg);
 #endif
-    ctx.cores = ps_sysinfo_cores_online();
+    /* every rank's host, so that rows can say where their ranks ran and
+     * judge cores host by host */
+    ps_host me;
+    ps_host_collect(&me);
+    ps_hosts hosts;
+    int hrc = 0;
 #ifdef PARSCALE_HAVE_MPI
-    if (ctx.mpi) {
-        int total = ps_mpi_total_cores(&ctx, ctx.cores, &err);
-        if (total < 0)
-            ps_die(1, "rank %d: %s", ctx.rank, err.msg);
-        ctx.cores = total;
-    }
+    if (ctx.mpi)
+        hrc = ps_mpi_gather_hosts(&ctx, &me, &hosts, &err);
 #endif
+    if (!ctx.mpi)
+        hrc = ps_hosts_build(&hosts, &me, 1, &err);
+    if (hrc != 0)
+        ps_die(1, "rank %d: %s", ctx.rank, err.msg);
+    ctx.hosts = &hosts;
+    ctx.cores = ps_hosts_cores(&hosts, ctx.nranks);
     ps_plan plan;
     int ok = ps_plan_build(&plan, &o, &ctx, &err) == 0;
     /* every rank found the same problem, or rank 0 alone the CSV one */
@@ -245,6 +252,7 @@ static int cmd_run(int argc, char **argv)
     if (rc < 0)
         fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
     ps_plan_free(&plan);
+    ps_hosts_free(&hosts);
 #ifdef PARSCALE_HAVE_MPI
     ps_mpi_stop(&ctx);
 #endif

@@ -30,8 +30,8 @@
     PS_COL(bytes,         "bytes moved to and from memory in the repetition (for the roofline)") \
     PS_COL(verified,      "true when the kernel's answer passed its check") \
     PS_COL(error,         "why the repetition failed or did not verify; empty when fine") \
-    PS_COL(oversubscribed,"true when workers exceed the cores available to the run") \
-    PS_COL(cores,         "cores the workers may use: rank 0's affinity mask for threads, every host's cores for ranks") \
+    PS_COL(oversubscribed,"true when workers exceed the cores available: for ranks, judged host by host (ranks x threads on a host against its cores)") \
+    PS_COL(cores,         "cores the workers may use: rank 0's affinity mask for threads, for ranks, the cores of each host holding one of them, counted once") \
     PS_COL(schedule,      "OpenMP schedule (omp, hybrid), else empty") \
     PS_COL(gil_model,     "new (CPython 3.2+) or old (before 3.2); gil backend only") \
     PS_COL(switch_interval, "gil switch interval in seconds (new model)") \
@@ -53,7 +53,8 @@
     PS_COL(steal,         "share of the host's CPU time the hypervisor gave to other guests during the repetition (/proc/stat, 10 ms ticks); empty where unknown") \
     PS_COL(loop_switches, "event-loop backends: times the loop resumed a different task than the one it resumed last, in the repetition") \
     PS_COL(loop_lateness_median, "event-loop backends: median, over the repetition's waits, of seconds from a wait's deadline to its task's resumption") \
-    PS_COL(loop_lateness_p99, "event-loop backends: 99th percentile of the same lateness, seconds")
+    PS_COL(loop_lateness_p99, "event-loop backends: 99th percentile of the same lateness, seconds") \
+    PS_COL(hosts,         "host of each rank, as host:ranks in the order of first rank (n1:2,n2:2); rank 0's host alone for threads")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,
 enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };

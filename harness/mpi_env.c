@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "placement.h"
+#include "sysinfo.h"
 #include "timer.h"
 
 #define PS_MAX_COUNTS 64
@@ -232,37 +233,21 @@ int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
     }
 }
 
-typedef struct host_cores {
-    char host[64];
-    int cores;
-} host_cores;
-
-int ps_mpi_total_cores(const ps_ctx *ctx, int my_cores, ps_err *err)
+int ps_mpi_gather_hosts(const ps_ctx *ctx, const ps_host *mine, ps_hosts *out,
+                        ps_err *err)
 {
-    host_cores mine;
-    memset(&mine, 0, sizeof mine);
-    if (gethostname(mine.host, sizeof mine.host - 1) != 0)
-        snprintf(mine.host, sizeof mine.host, "rank%d", ctx->rank);
-    mine.cores = my_cores;
-    host_cores *all = calloc((size_t)ctx->nranks, sizeof *all);
+    ps_host *all = calloc((size_t)ctx->nranks, sizeof *all);
     if (!all)
         return ps_fail(err, "out of memory");
-    int rc = MPI_Allgather(&mine, (int)sizeof mine, MPI_BYTE, all, (int)sizeof mine,
+    int rc = MPI_Allgather(mine, (int)sizeof *mine, MPI_BYTE, all, (int)sizeof *mine,
                            MPI_BYTE, MPI_COMM_WORLD);
     if (rc != MPI_SUCCESS) {
         free(all);
         return mpi_fail(err, rc, "MPI_Allgather", __FILE__, __LINE__);
     }
-    int total = 0;
-    for (int i = 0; i < ctx->nranks; i++) {
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++)
-            seen = strcmp(all[i].host, all[j].host) == 0;
-        if (!seen)
-            total += all[i].cores;
-    }
+    rc = ps_hosts_build(out, all, ctx->nranks, err);
     free(all);
-    return total;
+    return rc;
 }
 
 int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)

@@ -13,6 +13,9 @@
 
 #include "backend.h"
 
+struct ps_host;   /* sysinfo.h */
+struct ps_hosts;
+
 /* Ranks in the launch as the launcher's environment tells (mpirun, srun
  * with PMI/PMIx), or 0 when not started by an MPI launcher. */
 int ps_mpi_launched_size(void);
@@ -29,9 +32,10 @@ int ps_mpi_prepare(ps_ctx *ctx, int w, ps_err *err);
  * steal the cores of the ranks being measured.  Returns 0 when every rank
  * was ok, 1 when some rank was not, -1 when the MPI call failed (err). */
 int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err);
-/* Cores of all the hosts in the launch: each distinct host counted once,
- * with the cores it has online (a collective call). */
-int ps_mpi_total_cores(const ps_ctx *ctx, int my_cores, ps_err *err);
+/* Every rank's host (MPI_Allgather of each rank's description of its own),
+ * so that every rank knows where each rank runs (a collective call). */
+int ps_mpi_gather_hosts(const ps_ctx *ctx, const struct ps_host *mine,
+                        struct ps_hosts *out, ps_err *err);
 /* Rank 0's bytes to every rank. */
 int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err);
 /* Logical AND of ok over the world (so every rank agrees to stop). */

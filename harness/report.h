@@ -45,6 +45,7 @@ typedef struct ps_run_info {
     int nranks;
     int total_cores;        /* cores of the hosts in the launch */
     int rank0_cores;        /* cores rank 0 may run on (its threads' share) */
+    const ps_hosts *hosts;  /* every rank's host */
     ps_sysinfo sys;
     int steal_reported;     /* /proc/stat's steal was above 0 at the start */
     ps_warnings before;     /* known before anything ran */
@@ -52,10 +53,11 @@ typedef struct ps_run_info {
 } ps_run_info;
 
 /* Cores the configuration's workers may use: rank 0's share for threads,
- * the launch's hosts for ranks. */
+ * for ranks the cores of the hosts they are on, each host once. */
 int ps_run_cores(const ps_run_info *ri, const ps_config *c);
 /* More workers competing for those cores than there are (never for
- * PS_BACKEND_TASKS). */
+ * PS_BACKEND_TASKS), judged host by host for ranks: 2 ranks on a 2-core
+ * host beside an idle one are not spread over 4 cores. */
 int ps_run_oversubscribed(const ps_run_info *ri, const ps_config *c);
 
 /* One repetition as the loop hands it on (rank 0 only). */

@@ -38,6 +38,9 @@ static void row_config(ps_csv_row *r, const ps_config *c, int repno, const ps_ru
     ps_csv_set(r, PS_COL_oversubscribed, "%s", ps_run_oversubscribed(ri, c) ? "true" : "false");
     ps_csv_set(r, PS_COL_cores, "%d", cores);
     ps_csv_set(r, PS_COL_slurm_job_id, "%s", ri->sys.slurm_job_id);
+    if (ri->hosts)  /* rank 0 alone unless the backend runs ranks */
+        ps_hosts_placement(ri->hosts, (c->backend->flags & PS_BACKEND_USES_MPI) ? c->ranks : 1,
+                           r->v[PS_COL_hosts], sizeof r->v[PS_COL_hosts]);
 }
 
 /* What the repetition gave: time, rate, work, verdict, placement, steal. */

@@ -45,6 +45,10 @@ static int write_header(const ps_run_info *ri, ps_err *err)
     else
         ps_buf_printf(&extra, "\"reps\":%d,\"warmup\":%d", o->reps, o->warmup);
     ps_kernel_libs_json(&o->libs, &extra);  /* which loaded code made the rows */
+    if (ri->hosts) {
+        ps_buf_put(&extra, ",", 1);
+        ps_hosts_json(ri->hosts, &extra);
+    }
     ps_sysinfo_json(&ri->sys, extra.data, &line);
     ps_buf_put(&line, "\n", 1);
     int rc = append_line(ri, &line, err);

@@ -32,12 +32,18 @@ void ps_warnings_free(ps_warnings *ws)
 
 int ps_run_cores(const ps_run_info *ri, const ps_config *c)
 {
-    return (c->backend->flags & PS_BACKEND_USES_MPI) ? ri->total_cores : ri->rank0_cores;
+    if (!(c->backend->flags & PS_BACKEND_USES_MPI))
+        return ri->rank0_cores;
+    return ri->hosts ? ps_hosts_cores(ri->hosts, c->ranks) : ri->total_cores;
 }
 
 int ps_run_oversubscribed(const ps_run_info *ri, const ps_config *c)
 {
-    return !(c->backend->flags & PS_BACKEND_TASKS) && c->workers > ps_run_cores(ri, c);
+    if (c->backend->flags & PS_BACKEND_TASKS)
+        return 0;
+    if ((c->backend->flags & PS_BACKEND_USES_MPI) && ri->hosts)
+        return ps_hosts_oversubscribed(ri->hosts, c->ranks, c->threads);
+    return c->workers > ps_run_cores(ri, c);
 }
 
 /* The build, the governor, the repetitions, the binding and the clock. */

@@ -54,6 +54,7 @@ static int run_info_init(ps_run_info *ri, const ps_run_opts *o, const ps_ctx *ct
         ri->rank0_cores = procs;
 #endif
     ri->total_cores = ctx->cores > 0 ? ctx->cores : ri->sys.cores_online;
+    ri->hosts = ctx->hosts;
     return 0;
 }
 

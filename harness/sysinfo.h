@@ -41,4 +41,42 @@ int ps_cpu_ticks(unsigned long long *total, unsigned long long *steal);
 int ps_cores_allowed(void);
 int ps_sysinfo_cores_online(void);
 
+/* ---- the hosts of a launch ---------------------------------------------- */
+
+/* One host as its ranks describe it: fixed size, so that MPI can gather it
+ * as bytes. */
+typedef struct ps_host {
+    char name[64];
+    int cores;             /* cores online */
+    char cpu_model[128];
+    char os[256];
+    char caches[256];
+} ps_host;
+
+/* Where the ranks of a launch run: every rank's host, each distinct host
+ * once (in the order of its first rank). */
+typedef struct ps_hosts {
+    int nranks, nhosts;
+    int *rank_host;        /* [nranks]: index into host */
+    ps_host *host;         /* [nhosts] */
+} ps_hosts;
+
+/* This process's host: name, cores online, CPU model, caches, OS. */
+void ps_host_collect(ps_host *h);
+/* Groups per-rank host descriptions (rank r's at per_rank[r]) by host
+ * name.  Returns -1 (err set) when out of memory. */
+int ps_hosts_build(ps_hosts *h, const ps_host *per_rank, int nranks, ps_err *err);
+void ps_hosts_free(ps_hosts *h);
+/* Cores of the hosts the first w ranks are on, each host counted once. */
+int ps_hosts_cores(const ps_hosts *h, int w);
+/* Whether a host gets more workers than it has cores when the first w
+ * ranks each run `threads` threads: judged host by host. */
+int ps_hosts_oversubscribed(const ps_hosts *h, int w, int threads);
+/* "n1:2,n2:2": the hosts of the first w ranks and how many of them each
+ * holds, in the order of first rank.  Truncated with "..." if too long. */
+void ps_hosts_placement(const ps_hosts *h, int w, char *buf, size_t len);
+/* "\"hosts\":[{...},...]" for the metadata: every host's name, cores, CPU
+ * model, caches, OS and ranks. */
+void ps_hosts_json(const ps_hosts *h, ps_buf *out);
+
 #endif

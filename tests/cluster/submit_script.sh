@@ -38,6 +38,15 @@ csv="$nasty/r\$HOME.csv"
 [ "$(grep -c '^#!/bin/bash' "$WORK/dry")" -eq 4 ] && pass || fail "--dry-run did not print 4 scripts"
 [ ! -e "$WORK/count" ] && [ ! -e "$csv.jobs" ] && pass || fail "--dry-run wrote or submitted"
 grep -q 'mpirun -np 2 --map-by slot:PE=2 --bind-to core' "$WORK/dry" && pass || fail "no mpirun line for 2 x 2"
+# --nodes 1,2: one job per node count; --launcher srun: srun with PMIx
+"$SUBMIT" --dry-run --ranks 2 --nodes 1,2 --launcher srun --csv "$csv" --parscale "$PARSCALE" \
+  -- -k pi >"$WORK/dry2" 2>&1 && pass || { fail "--launcher srun --dry-run failed"; cat "$WORK/dry2"; }
+[ "$(grep -c '^#SBATCH --nodes=1$' "$WORK/dry2")" -eq 1 ] &&
+  [ "$(grep -c '^#SBATCH --nodes=2$' "$WORK/dry2")" -eq 1 ] && pass ||
+  fail "--nodes 1,2 did not make one job on 1 node and one on 2"
+[ "$(grep -c '^srun --mpi=pmix --ntasks 2 --cpus-per-task 1 --cpu-bind=cores "$parscale" run' \
+      "$WORK/dry2")" -eq 2 ] && ! grep -q mpirun "$WORK/dry2" && pass ||
+  { fail "--launcher srun: no srun --mpi=pmix line in each job"; cat "$WORK/dry2"; }
 
 # bad input: status 2, nothing submitted
 bad() {
@@ -52,6 +61,8 @@ bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --partition 'a b'
 bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --time '1:00
 touch /tmp/x'
 bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --ranks 0
+bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --launcher srun --map-by node
+bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --launcher ssh
 bad --csv "$WORK/no/such/dir/x.csv" --parscale "$PARSCALE"
 bad --csv "$WORK/x.csv" --parscale "$WORK/no-such-parscale"
 

@@ -102,6 +102,38 @@ class FixtureAnalysis(TempDirCase):
         slow = next(s for s in chart.series if s.label.endswith("0.0001"))
         self.assertAlmostEqual(slow.points[1].speedup, 0.4 / (0.408 * 1.5), places=6)
 
+    def test_ranks_on_one_host_and_on_two_never_pool(self):
+        # mpirun's default mapping puts the first 2 ranks on one host,
+        # --map-by node on two: the hosts column tells the points apart
+        rows = [r for r in analysis.load_csv(self.csv)
+                if r["backend"] == "mpi" and r["kernel"] == "pi" and r["workers"] == 2
+                and r["scaling"] == "strong" and r["threads"] == 1]
+        self.assertTrue(rows)
+        one = [dict(r, hosts="n1:2", nodes=1) for r in rows]
+        two = [dict(r, hosts="n1:1,n2:1", nodes=2, seconds=r["seconds"] * 3) for r in rows]
+        a = analysis.Analysis(one + two)
+        ps = sorted((p for p in a.points if p.workers == 2), key=lambda p: p.median)
+        self.assertEqual([p.config["nodes"] for p in ps], [1, 2])
+        self.assertAlmostEqual(ps[1].median, 3 * ps[0].median, places=9)
+        # and two lines, one per node count, each starting at the 1-rank point
+        w1 = [dict(r, workers=1, ranks=1, hosts="n1:1", nodes=1) for r in rows]
+        a = analysis.Analysis(one + two + w1)
+        lines = sorted((s.label, [(p.workers, p.config["nodes"]) for p in s.points])
+                       for s in a.series if s.backend == "mpi")
+        self.assertEqual(lines, [("mpi nodes=1", [(1, 1), (2, 1)]),
+                                 ("mpi nodes=2", [(1, 1), (2, 2)])])
+
+    def test_nodes_read_from_the_hosts_column(self):
+        rows = analysis.load_csv(self.csv)
+        self.assertTrue(all(r["nodes"] is None for r in rows))  # the fixture has none
+        with open(self.csv) as fh:
+            text = fh.read()
+        lines = text.splitlines()
+        lines[1] = lines[1] + '"n1:1,n2:1"'  # hosts is the last column
+        p = self.tmp / "hosts.csv"
+        p.write_text("\n".join(lines) + "\n")
+        self.assertEqual(analysis.load_csv(p)[0]["nodes"], 2)
+
     def test_hybrid_lines_by_threads_per_rank(self):
         # --threads-per-rank 1,2 at 1,2,4 workers: T=1 gives 1x1, 2x1, 4x1 and
         # T=2 gives 1x1, 1x2, 2x2 (ranks x threads); the rows record t, not T
@@ -223,8 +255,8 @@ class BadInput(TempDirCase):
         p = self.write(",".join(cols[:short]) + "\n" + ",".join(row[:short]) + "\n")
         rows = analysis.load_csv(p)
         self.assertEqual(len(rows), 1)
-        for c in cols[short:]:
-            self.assertIsNone(rows[0][c], c)
+        for c in cols[short:]:  # empty: None for numbers, '' for text
+            self.assertIn(rows[0][c], (None, ""), c)
         self.assertEqual(rows[0]["kernel"], row[cols.index("kernel")])
         upto = cols.index("verified")
         p = self.write(",".join(cols[:upto]) + "\n" + ",".join(row[:upto]) + "\n")

@@ -23,8 +23,10 @@ class DataError(Exception):
 # Columns the analysis cannot work without.
 REQUIRED = ("kernel", "backend", "workers", "scaling", "size", "seconds", "verified")
 # What ran: rows agreeing on all of these (present in the schema) pool.
+# nodes (from the hosts column) keeps 2 ranks on one host and 2 ranks on
+# two hosts apart: shared memory against the network.
 CONFIG = ("host", "kernel", "scaling", "order", "size", "steps", "backend",
-          "workers", "threads", "ranks", "schedule", "gil_model",
+          "workers", "threads", "ranks", "nodes", "schedule", "gil_model",
           "switch_interval", "check_interval", "tick", "gil_release")
 # The same minus what varies along one line of a chart.
 SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
@@ -155,6 +157,8 @@ def _typed(path, line, raw):
                         % (path, line, raw["workers"]))
     if row["size"] is None:
         raise DataError("%s:%d: malformed row: size is empty" % (path, line))
+    if "hosts" in row:  # "n1:2,n2:2": the hosts the ranks ran on
+        row["nodes"] = len([h for h in row["hosts"].split(",") if h]) or None
     row["ok"] = bool(row["verified"]) and not row.get("error")
     if row["ok"] and (row["seconds"] is None or row["seconds"] <= 0):
         raise DataError("%s:%d: malformed row: a verified repetition with seconds '%s'"
@@ -388,8 +392,14 @@ class Analysis:
                 continue
             for t, members in _threads_per_rank(ps):
                 by_series[key + (t,)] = members
-        self.series = [Series(k, ps, per_rank=k[-1] is not None)
-                       for k, ps in by_series.items()]
+        self.series = []
+        for k, ps in by_series.items():
+            for nodes, members in _by_nodes(ps):
+                s = Series(k, members, per_rank=k[-1] is not None)
+                if nodes:
+                    s.variant["nodes"] = nodes
+                    s.label += " nodes=%s" % nodes
+                self.series.append(s)
         for s in self.series:
             s.do_fit()
         charts = OrderedDict()
@@ -409,7 +419,7 @@ class Analysis:
             for b, ss in by_backend.items():
                 if len(ss) < 2:
                     continue
-                varying = [col for col in SERIES_VARIANT + ("threads",)
+                varying = [col for col in SERIES_VARIANT + ("threads", "nodes")
                            if len({str(s.variant.get(col)) for s in ss}) > 1]
                 for s in ss:
                     s.label = b + " " + " ".join("%s=%s" % (col, _fmt(s.variant.get(col)))
@@ -448,6 +458,25 @@ class Analysis:
 
     def kernels(self):
         return list(OrderedDict((r["kernel"], 1) for r in self.rows))
+
+
+def _by_nodes(points):
+    """A line's points split by the number of hosts their ranks ran on,
+    when that varies among its points of several ranks: [(nodes, points)],
+    a one-rank point leading every line; [(None, points)] otherwise.  So
+    2 ranks on one host and 2 ranks on two hosts are two lines, not one
+    line going back and forth."""
+    def nodes(p):
+        return p.config.get("nodes")
+
+    multi = sorted({nodes(p) for p in points
+                    if (p.config.get("ranks") or 1) > 1 and nodes(p)})
+    if len(multi) < 2:
+        return [(None, points)]
+    alone = [p for p in points if (p.config.get("ranks") or 1) <= 1]
+    return [(n, alone + [p for p in points
+                         if (p.config.get("ranks") or 1) > 1 and nodes(p) == n])
+            for n in multi]
 
 
 def _ranks_x_threads(points):

@@ -1,12 +1,16 @@
 """scripts/submit -- a scaling study as Slurm batch jobs.
 
-One job per point (ranks x threads per rank x nodes): each job asks Slurm
-for `ranks` tasks of `threads` CPUs on `nodes` nodes and runs, inside the
-allocation,
+One job per point (ranks x threads per rank x nodes; `--nodes 1,2` makes
+one job per node count): each job asks Slurm for `ranks` tasks of
+`threads` CPUs on `nodes` nodes and runs, inside the allocation,
 
     mpirun -np R --map-by slot:PE=T --bind-to core \\
         parscale run --backend hybrid --workers R*T --threads-per-rank T \\
         --csv FILE <your parscale run arguments>
+
+or, with --launcher srun, Slurm starts the ranks itself through PMIx:
+
+    srun --mpi=pmix --ntasks R --cpus-per-task T --cpu-bind=cores parscale run ...
 
 Open MPI takes the node list and slots from the allocation; every rank gets
 T cores of its own, and its T OpenMP threads are bound inside them
@@ -94,9 +98,12 @@ def parser():
     p.add_argument("--jobs-dir", help="where scripts and job logs go (default: CSV.jobs)")
     p.add_argument("--parscale", help="the parscale program (default $PARSCALE, then "
                    "build/parscale, then PATH)")
-    p.add_argument("--mpirun", default="mpirun", help="the MPI launcher (default mpirun)")
-    p.add_argument("--bind-to", help="mpirun --bind-to (default core; none with "
-                   "--oversubscribe)")
+    p.add_argument("--launcher", default="mpirun", choices=("mpirun", "srun"),
+                   help="how a job starts its ranks: mpirun inside the allocation "
+                   "(default), or srun --mpi=pmix")
+    p.add_argument("--mpirun", default="mpirun", help="the mpirun program (default mpirun)")
+    p.add_argument("--bind-to", help="mpirun --bind-to, srun --cpu-bind (default core; "
+                   "none with --oversubscribe)")
     p.add_argument("--map-by", help="mpirun --map-by (default slot:PE=T)")
     p.add_argument("--omp-bind", default="close",
                    help="OMP_PROC_BIND in the job, OMP_PLACES=cores (default close; "
@@ -176,14 +183,7 @@ def script_for(opts, point, parscale, backend, csv, run_args):
         lines.append("#SBATCH --account=%s" % opts.account)
     if opts.oversubscribe:
         lines.append("#SBATCH --overcommit")
-    bind_to = opts.bind_to or ("none" if opts.oversubscribe else "core")
-    map_by = opts.map_by or (None if opts.oversubscribe else "slot:PE=%d" % t)
-    mpirun = shlex.split(opts.mpirun) + ["-np", str(r)]
-    if map_by:
-        mpirun += ["--map-by", map_by]
-    mpirun += ["--bind-to", bind_to]
-    if opts.oversubscribe:
-        mpirun.append("--oversubscribe")
+    mpirun = launcher_cmd(opts, r, t)
     run = ["run", "--backend", backend, "--workers", str(r * t),
            "--threads-per-rank", str(t), "--csv", csv] + list(run_args)
     lines += [
@@ -203,6 +203,26 @@ def script_for(opts, point, parscale, backend, csv, run_args):
         "",
     ]
     return "\n".join(lines)
+
+
+def launcher_cmd(opts, r, t):
+    """The command that starts r ranks of t threads inside the allocation."""
+    bind_to = opts.bind_to or ("none" if opts.oversubscribe else "core")
+    if opts.launcher == "srun":
+        # srun's names for mpirun's: core -> cores, none -> none
+        cmd = ["srun", "--mpi=pmix", "--ntasks", str(r), "--cpus-per-task", str(t),
+               "--cpu-bind=%s" % ("cores" if bind_to == "core" else bind_to)]
+        if opts.oversubscribe:
+            cmd.append("--overcommit")
+        return cmd
+    map_by = opts.map_by or (None if opts.oversubscribe else "slot:PE=%d" % t)
+    cmd = shlex.split(opts.mpirun) + ["-np", str(r)]
+    if map_by:
+        cmd += ["--map-by", map_by]
+    cmd += ["--bind-to", bind_to]
+    if opts.oversubscribe:
+        cmd.append("--oversubscribe")
+    return cmd
 
 
 def sbatch_cmd(opts, script_path, log_path, wait):
@@ -252,6 +272,11 @@ def main(argv=None):
     try:
         check_run_args(run_args)
         pts = points(opts)
+        if opts.launcher == "srun" and opts.map_by:
+            raise BadInput("--map-by is mpirun's; with --launcher srun give Slurm's "
+                           "--sbatch-arg=--distribution=... instead")
+        if opts.launcher == "srun" and opts.bind_to not in (None, "core", "none"):
+            raise BadInput("--bind-to: with --launcher srun only core or none")
         for opt in ("partition", "account", "time", "job_name", "bind_to", "map_by",
                     "omp_bind"):
             safe("--" + opt.replace("_", "-"), getattr(opts, opt))
