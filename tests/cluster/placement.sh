@@ -17,7 +17,7 @@ bad() {
   [ ! -e "$csv" ] && pass || { fail "'$*' created the CSV"; rm -f "$csv"; }
 }
 bad "not a whole number of ranks" $MPIRUN -np 2 "$PARSCALE" run -k null -b hybrid -w 3 --threads-per-rank 2 -s test --csv "$csv"
-bad "hybrid only" "$PARSCALE" run -k null -b omp -w 2 --threads-per-rank 2 -s test --csv "$csv"
+bad "option of the hybrid backend" "$PARSCALE" run -k null -b omp -w 2 --threads-per-rank 2 -s test --csv "$csv"
 bad "needs --bind" "$PARSCALE" run -k null -b omp -w 2 --places cores -s test --csv "$csv"
 bad "--bind" "$PARSCALE" run -k null -b omp -w 2 --bind sideways -s test --csv "$csv"
 bad "need 4 ranks" $MPIRUN -np 2 "$PARSCALE" run -k null -b hybrid -w 4 --threads-per-rank 1 -s test --csv "$csv"
