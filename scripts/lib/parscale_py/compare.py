@@ -371,7 +371,10 @@ class Comparison:
 
 
 def _order(r):
-    c = r.cfg
+    return _order_cfg(r.cfg)
+
+
+def _order_cfg(c):
     b = c.get("backend")
     bi = analysis.BACKEND_ORDER.index(b) if b in analysis.BACKEND_ORDER else 99
     return (str(c.get("kernel")), str(c.get("scaling")), c.get("size") or 0,
@@ -707,8 +710,8 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
         ok = [r for r in rows if r["ok"]]
         if not ok or any(r.get("oversubscribed") for r in rows):
             continue
-        entry = OrderedDict([("config", OrderedDict((kk, v) for kk, v in
-                                                    key_dict(k, side.keys).items()))])
+        entry = OrderedDict([("config", OrderedDict(
+            (kk, v) for kk, v in key_dict(k, side.keys).items() if v not in (None, "")))])
         rates = [r["rate"] for r in ok if r.get("rate") is not None]
         if "rate" in metrics and rates:
             entry["rate"] = OrderedDict([("expect", _round(stats.median(rates))),
@@ -719,6 +722,7 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
                                             ("lower", -tolerance), ("upper", tolerance)])
         if len(entry) > 1:
             refs.append(entry)
+    refs.sort(key=lambda e: _order_cfg(e["config"]))
     if not refs:
         raise DataError("%s: no verified, not oversubscribed configuration to make "
                         "references from" % side.path)
@@ -773,6 +777,16 @@ def _read_refs(path):
     return doc
 
 
+def _blank(v):
+    """None for an empty value, numbers as floats: how a file's value and a
+    row's are compared."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return v
+    return float(v)
+
+
 def pick_machine(doc, path, cpu, cores, name=None):
     machines = doc["machines"]
     if name:
@@ -795,10 +809,10 @@ def pick_machine(doc, path, cpu, cores, name=None):
 class Check:
     """One reference value against the run."""
 
-    def __init__(self, entry, metric, measured):
+    def __init__(self, entry, metric, measured, shown=None):
         ref = entry[metric]
         self.cfg = entry["config"]
-        self.label = label(self.cfg)
+        self.label = label(self.cfg, shown)
         self.metric = metric
         self.unit = ref.get("unit", "") if metric == "rate" else "x"
         self.expect = float(ref["expect"])
@@ -831,11 +845,17 @@ class Judgement:
         speed = None
         self.checks = []
         matched = 0
+        # A key the reference leaves out must be empty in the run: the file
+        # lists only the keys and settings a configuration has.
+        cols = list(side.keys) + [k for e in m["references"] for k in e["config"]
+                                  if k not in side.keys]
+        groups = OrderedDict()
+        for r in side.rows:
+            if r["ok"]:
+                groups.setdefault(tuple(_blank(r.get(k)) for k in cols), []).append(r)
+        shown = varying(e["config"] for e in m["references"])
         for e in m["references"]:
-            cols = list(e["config"])
-            key = tuple(e["config"].get(k) for k in cols)
-            rows = [r for r in side.rows if r["ok"] and
-                    tuple(r.get(k) for k in cols) == key]
+            rows = groups.get(tuple(_blank(e["config"].get(k)) for k in cols), [])
             matched += bool(rows)
             for metric in ("rate", "speedup"):
                 if metric not in e:
@@ -847,7 +867,7 @@ class Judgement:
                     if speed is None:
                         speed = _speedups(side)
                     val = speed.get(config_key(rows[0], side.keys))
-                self.checks.append(Check(e, metric, val))
+                self.checks.append(Check(e, metric, val, shown))
         if not matched:
             raise DataError("no configuration of %s is among the %d references of '%s' in %s"
                             % (side.path, len(m["references"]), machine, path))

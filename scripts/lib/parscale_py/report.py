@@ -360,13 +360,16 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path):
 
 
 def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_json=None,
-          log=print):
+          log=print, compare_base=None):
     """Loads the CSV (refusing a bad one before anything is written), makes
     the charts that are missing, writes report.md and report.html."""
     from . import plots      # matplotlib only when a report is really made
 
     a = analysis.analyse(csv_path)
     runs, meta_problems = analysis.load_meta(csv_path)
+    if compare_base:        # refuses a bad BASE before anything is written
+        from . import compare
+        compared = compare.report_section(compare_base, csv_path, out)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
@@ -380,6 +383,8 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
                 e2e_dir = d
                 break
     doc, title = build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path)
+    if compare_base:
+        compared.add_to(doc)
     (out / "report.md").write_text(doc.markdown(out), encoding="utf-8")
     (out / "report.html").write_text(doc.html(title), encoding="utf-8")
     log("report: %s and %s (%d charts)" % (out / "report.md", out / "report.html", len(charts)))
@@ -397,9 +402,11 @@ def main(argv=None):
                     "(default: --out, then the CSV's directory)")
     ap.add_argument("--parscale", help="the parscale binary, for the roofline's kernel table")
     ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
+    ap.add_argument("--compare", metavar="BASE", help="add a section comparing this run "
+                    "with BASE (a CSV or results directory), as scripts/compare does")
     args = ap.parse_args(argv)
     guarded("report", write, args.csv, args.out, args.charts, args.e2e, args.parscale,
-            args.kernels_json)
+            args.kernels_json, compare_base=args.compare)
     return 0
 
 
