@@ -505,6 +505,7 @@ def ratio_chart(c, out, name="compare-ratios"):
     from . import plots
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
     kernels = list(OrderedDict((r.cfg.get("kernel"), 1) for r in c.results))
     counts = [sum(1 for r in c.results if r.cfg.get("kernel") == k) for k in kernels]
@@ -536,6 +537,14 @@ def ratio_chart(c, out, name="compare-ratios"):
         ax.set_title(k, fontsize=9, loc="left")
         ax.grid(True, axis="x", which="major", color="0.9")
     axes[-1].set_xscale("log")
+    ends = [v for r in c.results for v in (r.lo, r.hi, r.ratio) if v]
+    span = [min(ends + [lo_t]) / 1.05, max(ends + [hi_t]) * 1.05]
+    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2, 3, 5, 10)
+             if span[0] <= t <= span[1]]
+    axes[-1].set_xlim(*span)
+    axes[-1].xaxis.set_major_locator(FixedLocator(ticks))
+    axes[-1].xaxis.set_minor_locator(NullLocator())
+    axes[-1].xaxis.set_major_formatter(FormatStrFormatter("%g"))
     axes[-1].set_xlabel("time ratio NEW / BASE (median, 95% interval; > 1 = slower)")
     fig.suptitle("NEW %s vs BASE %s" % (c.new.path.name if c.new.path.name != "results.csv"
                                         else c.new.path.parent.name,
@@ -548,7 +557,8 @@ def ratio_chart(c, out, name="compare-ratios"):
     if any(r.oversubscribed for r in c.results):
         hs.append(Line2D([], [], marker="o", color="0.3", markerfacecolor="white",
                          linestyle="none", label="oversubscribed (hollow)"))
-    axes[0].legend(handles=hs, fontsize=7, loc="upper right", framealpha=0.9)
+    axes[0].legend(handles=hs, fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+                   ncol=len(hs), frameon=False, borderaxespad=0.2, handletextpad=0.3)
     return plots._save(fig, axes[-1], out, name)
 
 
