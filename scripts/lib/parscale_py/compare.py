@@ -894,7 +894,16 @@ class Judgement:
                                fnum(c.hi) if c.hi is not None else "-"),
                  "-" if c.measured is None else "%s %s" % (fnum(c.measured), c.unit),
                  "-" if c.measured is None else "%+.1f%%" % (100 * (c.measured / c.expect - 1)),
-                 c.verdict] for c in self.checks]
+                 c.verdict] for c in self.checks if c.verdict != "not run"]
+
+    def not_run(self):
+        """The line naming the reference configurations the run lacks."""
+        missing = list(OrderedDict((c.label, 1) for c in self.checks
+                                   if c.verdict == "not run"))
+        if not missing:
+            return None
+        return "not in this run, not judged (%d configuration(s)): %s" % (
+            len(missing), _list(missing, 8))
 
     def summary(self):
         return "%d ok, %d below, %d above, %d not run of %d reference values (machine '%s')" % (
@@ -1004,12 +1013,14 @@ def _run(args):
             print("\n".join(["- references: %s, machine '%s'" % (j.path, j.machine),
                              "- run: " + j.side.describe(), ""] +
                             _md_table(REF_HEADER, j.rows(), REF_ALIGN) +
-                            ["", j.summary() + "."]))
+                            ["", j.summary() + "."] +
+                            (["", "- " + j.not_run()] if j.not_run() else [])))
         else:
             print("\n".join(["references: %s, machine '%s'" % (j.path, j.machine),
                              "run: " + j.side.describe(), ""] +
                             _fmt_table(REF_HEADER, j.rows(), REF_ALIGN) +
-                            ["", j.summary()]))
+                            ["", j.summary()] +
+                            (["note: " + j.not_run()] if j.not_run() else [])))
         return j.status()
     if len(args.files) != 2:
         raise DataError("expected BASE and NEW (each a CSV or a results directory), "
