@@ -82,6 +82,7 @@ def parse_filter(text, sch, flag):
 
 
 def _matches(row, key, value):
+    """Whether a row's typed value equals a filter's text (numbers as numbers)."""
     v = row.get(key)
     if value == "":
         return v is None or v == ""
@@ -97,6 +98,7 @@ def _matches(row, key, value):
 
 
 def _show(v):
+    """A value as the tables and messages show it."""
     if v is None or v == "":
         return "(empty)"
     if isinstance(v, bool):
@@ -167,10 +169,12 @@ class Side:
 
 
 def config_key(row, keys):
+    """The tuple of a row's values of the keys: its configuration."""
     return tuple(row.get(k) for k in keys)
 
 
 def key_dict(key, keys):
+    """A configuration tuple back as {key: value}."""
     return OrderedDict(zip(keys, key))
 
 
@@ -214,6 +218,7 @@ def varying(cfgs):
 
 
 def _si(v):
+    """A size in a few characters: 200M, 1.02k."""
     if v is None:
         return "?"
     v = float(v)
@@ -375,6 +380,7 @@ def _order(r):
 
 
 def _order_cfg(c):
+    """Sort order: kernel, scaling, size, the backends in their usual order, workers."""
     b = c.get("backend")
     bi = analysis.BACKEND_ORDER.index(b) if b in analysis.BACKEND_ORDER else 99
     return (str(c.get("kernel")), str(c.get("scaling")), c.get("size") or 0,
@@ -383,6 +389,7 @@ def _order_cfg(c):
 
 
 def _list(items, limit=10):
+    """Items joined by commas, the rest counted."""
     items = list(items)
     more = len(items) - limit
     return ", ".join(items[:limit]) + (", and %d more" % more if more > 0 else "")
@@ -437,12 +444,14 @@ ALIGN = ["l", "r", "r", "r", "r", "r", "r", "r", "l"]
 
 
 def _p(p):
+    """A p-value to three decimals."""
     if p is None:
         return "-"
     return "<0.001" if p < 0.001 else "%.3f" % p
 
 
 def table_rows(c):
+    """The comparison table's cells, shared by the terminal, Markdown and report."""
     rows = []
     for r in c.results:
         name = r.label + (" *" if r.oversubscribed else "")
@@ -455,21 +464,16 @@ def table_rows(c):
 
 
 def summary_line(c):
+    """How many configurations got each verdict, and the rule behind it."""
     return "%d slower, %d faster, %d same of %d configurations (p < %g and a change " \
            "beyond %g%%)" % (c.count("slower"), c.count("faster"), c.count("same"),
                              len(c.results), c.alpha, 100 * c.threshold)
 
 
 def text(c):
-    rows = table_rows(c)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADER)]
-
-    def line(cells):
-        return "  ".join(cell.rjust(w) if a == "r" else cell.ljust(w)
-                         for cell, w, a in zip(cells, widths, ALIGN)).rstrip()
-
-    out = ["BASE: " + c.base.describe(), "NEW:  " + c.new.describe(), "",
-           line(HEADER)] + [line(r) for r in rows] + [""]
+    """The terminal output: both sides, the table, the summary and the notes."""
+    out = ["BASE: " + c.base.describe(), "NEW:  " + c.new.describe(), ""]
+    out += _fmt_table(HEADER, table_rows(c), ALIGN) + [""]
     if any(r.oversubscribed for r in c.results):
         out.append("* oversubscribed: more workers than cores")
     out.append(summary_line(c))
@@ -478,11 +482,9 @@ def text(c):
 
 
 def markdown(c):
-    out = ["- BASE: " + c.base.describe(), "- NEW: " + c.new.describe(), "",
-           "| " + " | ".join(HEADER) + " |",
-           "|" + "|".join("---:" if a == "r" else "---" for a in ALIGN) + "|"]
-    out += ["| " + " | ".join(x.replace("|", "\\|") for x in r) + " |" for r in table_rows(c)]
-    out.append("")
+    """The same as Markdown (for a pull request or a CI summary)."""
+    out = ["- BASE: " + c.base.describe(), "- NEW: " + c.new.describe(), ""]
+    out += _md_table(HEADER, table_rows(c), ALIGN) + [""]
     if any(r.oversubscribed for r in c.results):
         out.append("\\* oversubscribed: more workers than cores\n")
     out.append(summary_line(c) + ".")
@@ -563,6 +565,7 @@ def ratio_chart(c, out, name="compare-ratios"):
 
 
 def _short(cfg, kernel, shown):
+    """A label without its kernel, for a panel already titled with it."""
     text = label(cfg, shown)
     return text[len(kernel) + 1:] if text.startswith(kernel + " ") else text
 
@@ -747,6 +750,7 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
 
 
 def _round(v):
+    """Six significant digits: what a reference value can mean."""
     return float("%.6g" % v)
 
 
@@ -798,6 +802,7 @@ def _blank(v):
 
 
 def pick_machine(doc, path, cpu, cores, name=None):
+    """The reference machine: named, or the one with this CPU model and core count."""
     machines = doc["machines"]
     if name:
         if name not in machines:
@@ -925,6 +930,7 @@ REF_ALIGN = ["l", "l", "r", "r", "r", "r", "l"]
 
 
 def judge(ref_path, run_spec, machine=None, filters=()):
+    """Loads the reference file and the run (DataError for bad input) and judges it."""
     sch = schema_mod.load()
     doc = _read_refs(ref_path)
     side = Side(run_spec, [parse_filter(f, sch, "--new-filter") for f in filters],
@@ -935,6 +941,7 @@ def judge(ref_path, run_spec, machine=None, filters=()):
 
 
 def _fmt_table(header, rows, align):
+    """A table as aligned terminal lines."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(header)]
 
@@ -945,6 +952,7 @@ def _fmt_table(header, rows, align):
 
 
 def _md_table(header, rows, align):
+    """A table as Markdown lines."""
     return ["| " + " | ".join(header) + " |",
             "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"] + \
         ["| " + " | ".join(x.replace("|", "\\|") for x in r) + " |" for r in rows]
@@ -967,6 +975,7 @@ def fraction(flag, text, lo, hi):
 
 
 def _keys_arg(values):
+    """Repeated, comma-separated --ignore/--match values as one list."""
     return [k.strip() for v in values for k in v.split(",") if k.strip()]
 
 
@@ -1046,6 +1055,7 @@ def _run(args):
 
 
 def main(argv=None):
+    """The command line: parse, then _run under the bad-input guard."""
     ap = argparse.ArgumentParser(
         prog="compare",
         description="Compare two parscale runs configuration by configuration (exit 1 when "
