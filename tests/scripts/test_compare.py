@@ -316,6 +316,15 @@ class CommandLine(TempDirCase):
         r = run_script("compare", "--references", ref, other, "--machine", "hostA")
         self.assertIn(r.returncode, (0, 1), r.stderr)
         self.assertIn("not run", r.stdout)
+        # bad input: nothing written
+        fresh = self.tmp / "fresh.json"
+        for args in (["--make-references", fresh, self.tmp / "missing.csv"],
+                     ["--make-references", fresh, self.base, "--tolerance", "-5%"],
+                     ["--make-references", fresh, self.base, self.same]):
+            r = run_script("compare", *args)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertFalse(fresh.exists(), args)
         ref.write_text('{"format": "something else"}')
         r = run_script("compare", "--references", ref, self.same)
         self.assertEqual(r.returncode, 2)
