@@ -217,6 +217,14 @@ class CommandLine(TempDirCase):
         self.assertIn("| slower |", r.stdout)
         r = run_script("compare", self.base, self.slow, "--threshold", "25%")
         self.assertEqual(r.returncode, 0, r.stdout)
+        # a results directory stands for its results.csv
+        d = self.tmp / "run"
+        d.mkdir()
+        write(d / "results.csv", rows_for([(c, [1.0 / c["workers"]] * 6)
+                                           for c, _ in self.cfgs]))
+        r = run_script("compare", self.base, d)
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        self.assertIn("NEW:  %s" % (d / "results.csv"), r.stdout)
 
     def test_charts(self):
         out = self.tmp / "charts"
