@@ -318,6 +318,14 @@ class CommandLine(TempDirCase):
                                ("pi omp x2", "speedup", "below")])
         # another machine: refused unless named
         other = write(self.tmp / "other.csv", rows_for([({}, [1.0] * 5)]), cpu="Other", cores=8)
+        both = self.tmp / "both.json"
+        both.write_text(ref.read_text())
+        r = run_script("compare", "--make-references", both, other, "--machine", "big")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(list(json.loads(both.read_text())["machines"]), ["hostA", "big"])
+        r = run_script("compare", "--references", both, other)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("machine 'big'", r.stdout)
         r = run_script("compare", "--references", ref, other)
         self.assertEqual(r.returncode, 2)
         self.assertIn("no references for this machine (Other, 8 cores)", r.stderr)

@@ -749,6 +749,27 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
     return doc, name, refs
 
 
+def dump_refs(doc):
+    """A reference file as JSON with one line per reference, so that a diff
+    of two versions shows which configurations changed."""
+    out = ['{', ' "format": %s,' % json.dumps(doc["format"]), ' "machines": {']
+    names = list(doc["machines"])
+    for i, name in enumerate(names):
+        m = doc["machines"][name]
+        out.append('  %s: {' % json.dumps(name))
+        for k, v in m.items():
+            if k != "references":
+                out.append('   %s: %s,' % (json.dumps(k), json.dumps(v)))
+        refs = m.get("references", [])
+        out.append('   "references": [')
+        out += ['    %s%s' % (json.dumps(e), "," if j < len(refs) - 1 else "")
+                for j, e in enumerate(refs)]
+        out.append('   ]')
+        out.append('  }' + ("," if i < len(names) - 1 else ""))
+    out += [' }', '}']
+    return "\n".join(out) + "\n"
+
+
 def _round(v):
     """Six significant digits: what a reference value can mean."""
     return float("%.6g" % v)
@@ -1004,7 +1025,7 @@ def _run(args):
             raise DataError("--make-references %s: no directory %s" % (out, out.parent))
         doc, name, refs = make_references(args.files[0], out, args.machine, tolerance,
                                           args.new_filter)
-        write_atomic(out, json.dumps(doc, indent=1) + "\n")
+        write_atomic(out, dump_refs(doc))
         print("compare: %d reference configurations for machine '%s' (%s, %s cores) "
               "in %s" % (len(refs), name, doc["machines"][name]["cpu_model"],
                          doc["machines"][name]["cores"], out))
