@@ -348,7 +348,7 @@ def _kernel_order(a, summ):
     return first + [k for k in a.kernels() if k not in first]
 
 
-def _toc(a, summ, has_roof, has_e2e, has_warn):
+def _toc(a, summ, has_roof, has_e2e, has_warn, has_compare=False):
     toc = [(0, "Summary", "summary"), (1, "Findings", "findings")]
     if has_warn:
         toc.append((0, "Warnings", "warnings"))
@@ -364,11 +364,14 @@ def _toc(a, summ, has_roof, has_e2e, has_warn):
         toc.append((0, "Roofline", "roofline"))
     if has_e2e:
         toc.append((0, "End-to-end timing", "e2e"))
+    if has_compare:
+        toc.append((0, "Compared with", "compared"))
     toc.append((0, "Machine and build", "machine"))
     return toc
 
 
-def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, records=()):
+def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, records=(),
+          compared=None):
     doc = Doc()
     hosts = ", ".join(h or "unknown host" for h in a.hosts())
     title = "parscale report: %s, %s" % (hosts, a.dates() or "undated")
@@ -387,7 +390,7 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
     e2e_doc = Doc()
     has_e2e = e2e_section(e2e_doc, e2e_dir)
     doc.h(2, "Contents", "contents")
-    doc.toc(_toc(a, summ, has_roof, has_e2e, True))
+    doc.toc(_toc(a, summ, has_roof, has_e2e, True, compared is not None))
 
     doc.h(2, "Warnings", "warnings")
     if w:
@@ -428,6 +431,9 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
         doc.ul([n for n in notes if "roofline" in n])
         doc.top()
     doc.blocks += e2e_doc.blocks
+    if compared is not None:
+        compared.add_to(doc)
+        doc.top()
     machine_section(doc, runs)
     doc.top()
     doc.appendix()
@@ -435,7 +441,7 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
 
 
 def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_json=None,
-          log=print, linked=False):
+          log=print, linked=False, compare_base=None):
     """Loads the CSV (refusing a bad one before anything is written), makes
     the charts that are missing, writes report.md and report.html (charts
     embedded, or referenced when linked)."""
@@ -443,6 +449,9 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
 
     a = analysis.analyse(csv_path)
     runs, records, meta_problems = analysis.read_meta(csv_path)
+    if compare_base:        # refuses a bad BASE before anything is written
+        from . import compare
+        compared = compare.report_section(compare_base, csv_path, out)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
@@ -456,7 +465,7 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
                 e2e_dir = d
                 break
     doc, title = build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo,
-                       records)
+                       records, compared if compare_base else None)
     images = Images(out, linked=linked)
     page = doc.html(title, images)
     (out / "report.md").write_text(doc.markdown(out), encoding="utf-8")
@@ -481,9 +490,11 @@ def main(argv=None):
     ap.add_argument("--linked", action="store_true", help="refer to the chart files (SVG) "
                     "beside the page instead of embedding them: a small page that needs "
                     "its chart files")
+    ap.add_argument("--compare", metavar="BASE", help="add a section comparing this run "
+                    "with BASE (a CSV or results directory), as scripts/compare does")
     args = ap.parse_args(argv)
     guarded("report", write, args.csv, args.out, args.charts, args.e2e, args.parscale,
-            args.kernels_json, linked=args.linked)
+            args.kernels_json, linked=args.linked, compare_base=args.compare)
     return 0
 
 

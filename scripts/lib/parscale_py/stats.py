@@ -19,6 +19,18 @@ together.
   Karp-Flatt         e(p) = (1/S - 1/p) / (1 - 1/p), for p > 1
   Amdahl fit         f minimising sum_i (S_i - 1/(f + (1-f)/p_i))^2, f in [0,1]
   Gustafson fit      f minimising sum_i (S_i - (p_i - f (p_i - 1)))^2, f in [0,1]
+
+Comparing two samples x (BASE) and y (NEW) of times (scripts/compare):
+  Mann-Whitney U     U = #{(i,j): y_j > x_i} + #{ties}/2; the two-sided
+                     p-value exactly from U's distribution when there are no
+                     ties and m*n <= EXACT_U_LIMIT, else from the normal
+                     approximation with the tie correction and a continuity
+                     correction of 1/2
+  Hodges-Lehmann     the shift of log y against log x: the median of the m*n
+                     differences log y_j - log x_i, with the exact
+                     distribution-free 95% interval [D_(k), D_(mn+1-k)] where
+                     k is the largest with P(U <= k - 1) <= 2.5% (the same
+                     U distribution); exp() of both gives the ratio's interval
 """
 import math
 
@@ -210,3 +222,135 @@ def fit_gustafson(points):
     den = sum((p - 1.0) ** 2 for p, _ in pts)
     f = min(1.0, max(0.0, -num / den))
     return Fit("gustafson", f, pts)
+
+
+# ---- two samples: Mann-Whitney U and the Hodges-Lehmann shift ---------------
+
+EXACT_U_LIMIT = 2500        # m*n up to which U's distribution is computed exactly
+
+
+def u_counts(m, n):
+    """How many of the C(m+n, m) orderings of two untied samples give each
+    U = 0 .. m*n: the coefficients of the Gaussian binomial coefficient
+    prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i), in exact integers."""
+    deg = m * n
+    c = [0] * (deg + 1)
+    c[0] = 1
+    for i in range(1, m + 1):
+        k = n + i
+        for u in range(deg, k - 1, -1):     # times (1 - q^k)
+            c[u] -= c[u - k]
+        for u in range(i, deg + 1):          # divided by (1 - q^i): exact
+            c[u] += c[u - i]
+    return c
+
+
+def _u_cdf(counts, u):
+    """P(U <= u) from u_counts."""
+    if u < 0:
+        return 0.0
+    u = min(int(math.floor(u)), len(counts) - 1)
+    return sum(counts[:u + 1]) / float(sum(counts))
+
+
+def _ranks(values):
+    """Mid-ranks (1-based) of values, and the sizes of the tied groups."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    ties = []
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2.0 + 1.0
+        if j > i:
+            ties.append(j - i + 1)
+        i = j + 1
+    return ranks, ties
+
+
+class UTest:
+    """The two-sided Mann-Whitney U test of x against y.  u counts the pairs
+    where y is the larger (ties a half), so u > m*n/2 means y tends larger;
+    method is 'exact' or 'normal'."""
+
+    def __init__(self, x, y):
+        m, n = len(x), len(y)
+        if m == 0 or n == 0:
+            raise ValueError("the U test needs samples on both sides")
+        ranks, ties = _ranks(list(x) + list(y))
+        r_y = sum(ranks[m:])
+        self.m, self.n = m, n
+        self.u = r_y - n * (n + 1) / 2.0
+        self.ties = bool(ties)
+        mu = m * n / 2.0
+        if not ties and m * n <= EXACT_U_LIMIT:
+            self.method = "exact"
+            counts = u_counts(m, n)
+            lo = _u_cdf(counts, self.u)
+            hi = 1.0 - _u_cdf(counts, self.u - 1)
+            self.p = min(1.0, 2.0 * min(lo, hi))
+            return
+        self.method = "normal"
+        big = m + n
+        t = sum(g ** 3 - g for g in ties)
+        var = m * n / 12.0 * ((big + 1) - t / float(big * (big - 1)))
+        if var <= 0:                          # every value the same
+            self.p = 1.0
+            return
+        z = max(0.0, abs(self.u - mu) - 0.5) / math.sqrt(var)
+        self.p = min(1.0, math.erfc(z / math.sqrt(2.0)))
+
+
+def _z(level):
+    """The standard normal quantile for a two-sided level, by bisection on erf."""
+    target = level
+    lo, hi = 0.0, 10.0
+    for _ in range(100):
+        mid = (lo + hi) / 2.0
+        if math.erf(mid / math.sqrt(2.0)) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+def hl_rank(m, n, level=CI_LEVEL):
+    """k, the 1-based rank of the lower end of the Hodges-Lehmann interval
+    among the m*n sorted differences (the upper end is m*n + 1 - k), and the
+    interval's coverage; None when the samples are too small for the level."""
+    alpha = (1.0 - level) / 2.0
+    if m * n <= EXACT_U_LIMIT:
+        counts = u_counts(m, n)
+        k = None
+        for cand in range(1, m * n // 2 + 1):
+            if _u_cdf(counts, cand - 1) <= alpha:
+                k = cand
+            else:
+                break
+        if k is None:
+            return None
+        return k, 1.0 - 2.0 * _u_cdf(counts, k - 1)
+    sd_u = math.sqrt(m * n * (m + n + 1) / 12.0)
+    k = int(math.floor(m * n / 2.0 - _z(level) * sd_u))
+    return (k, level) if k >= 1 else None
+
+
+class Shift:
+    """The Hodges-Lehmann estimate of how y is shifted against x (log scale:
+    a ratio) and its distribution-free interval.  ratio, lo, hi are NEW/BASE
+    factors; lo and hi are None when the samples are too small."""
+
+    def __init__(self, x, y, level=CI_LEVEL):
+        lx = [math.log(v) for v in x]
+        ly = [math.log(v) for v in y]
+        d = sorted(b - a for a in lx for b in ly)
+        self.ratio = math.exp(median(d))
+        r = hl_rank(len(x), len(y), level)
+        if r is None:
+            self.lo = self.hi = self.coverage = None
+        else:
+            k, self.coverage = r
+            self.lo, self.hi = math.exp(d[k - 1]), math.exp(d[len(d) - k])
