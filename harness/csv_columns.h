@@ -14,7 +14,7 @@
     PS_COL(timestamp,     "UTC time the repetition ended, ISO 8601") \
     PS_COL(host,          "host name of rank 0") \
     PS_COL(kernel,        "kernel name") \
-    PS_COL(backend,       "seq, gil, omp, mpi, hybrid, cpython-threads, cpython-processes") \
+    PS_COL(backend,       "seq, gil, omp, mpi, hybrid, async, cpython-threads, cpython-processes, cpython-asyncio, cpython-asyncio-to-thread, cpython-asyncio-processes") \
     PS_COL(workers,       "threads x ranks taking part") \
     PS_COL(threads,       "threads per process") \
     PS_COL(ranks,         "processes") \
@@ -50,7 +50,10 @@
     PS_COL(slurm_job_id,  "SLURM_JOB_ID when run inside a Slurm job, else empty") \
     PS_COL(cpus,          "CPU each worker was on when its work ended (sched_getcpu, untimed): ',' between a rank's threads, ';' between ranks; empty where not recorded") \
     PS_COL(params,        "the kernel's parameters as name=value;... (--param), empty when it has none") \
-    PS_COL(steal,         "share of the host's CPU time the hypervisor gave to other guests during the repetition (/proc/stat, 10 ms ticks); empty where unknown")
+    PS_COL(steal,         "share of the host's CPU time the hypervisor gave to other guests during the repetition (/proc/stat, 10 ms ticks); empty where unknown") \
+    PS_COL(loop_switches, "event-loop backends: times the loop resumed a different task than the one it resumed last, in the repetition") \
+    PS_COL(loop_lateness_median, "event-loop backends: median, over the repetition's waits, of seconds from a wait's deadline to its task's resumption") \
+    PS_COL(loop_lateness_p99, "event-loop backends: 99th percentile of the same lateness, seconds")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,
 enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };

@@ -187,8 +187,30 @@ class BadInput(TempDirCase):
 
     def test_missing_column(self):
         cols = schema.load().columns
-        p = self.write(",".join(cols[:-1]) + "\n")
-        self.assertRefused(p, "has %d columns, expected %d" % (len(cols) - 1, len(cols)))
+        p = self.write(",".join(cols[:5] + cols[6:]) + "\n")
+        self.assertRefused(p, "column 6 is '%s', expected '%s'" % (cols[6], cols[5]))
+        p = self.write(",".join(cols + ["extra"]) + "\n")
+        self.assertRefused(p, "has %d columns, expected %d" % (len(cols) + 1, len(cols)))
+
+    def test_older_header_reads_with_new_columns_empty(self):
+        """Columns are only appended: a file with a leading part of today's
+        header (an older parscale's) reads, its missing columns empty; one
+        that stops before a column the analysis needs does not."""
+        cols = schema.load().columns
+        row = self.good_row().split(",")
+        short = cols.index("steal") + 1
+        p = self.write(",".join(cols[:short]) + "\n" + ",".join(row[:short]) + "\n")
+        rows = analysis.load_csv(p)
+        self.assertEqual(len(rows), 1)
+        for c in cols[short:]:
+            self.assertIsNone(rows[0][c], c)
+        self.assertEqual(rows[0]["kernel"], row[cols.index("kernel")])
+        upto = cols.index("verified")
+        p = self.write(",".join(cols[:upto]) + "\n" + ",".join(row[:upto]) + "\n")
+        self.assertRefused(p, "not a parscale CSV", "has %d columns" % upto)
+        # a row as long as today's header under the older one is malformed
+        p = self.write(",".join(cols[:short]) + "\n" + ",".join(row) + "\n")
+        self.assertRefused(p, ":2:", "%d fields, expected %d" % (len(cols), short))
 
     def test_short_row(self):
         p = self.write(self.header() + "\n" + self.good_row() + "\n" + "a,b,c\n")

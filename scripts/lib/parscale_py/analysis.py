@@ -31,15 +31,17 @@ SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
                   "tick", "gil_release")
 INTEGER = {"workers", "threads", "ranks", "order", "size", "steps", "rep", "cores",
            "check_interval", "tick", "gil_switches", "gil_forced_switches",
-           "gil_drop_requests", "gil_drops_discarded"}
+           "gil_drop_requests", "gil_drops_discarded", "loop_switches"}
 REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "gil_wait_seconds",
-        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal"}
+        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal",
+        "loop_lateness_median", "loop_lateness_p99"}
 BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
 # The order backends are listed and drawn in; a backend not named here (a
 # newer binary's, say) comes after these, in name order, never dropped.
-BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "cpython-threads",
-                 "cpython-processes")
+BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "async", "cpython-threads",
+                 "cpython-processes", "cpython-asyncio", "cpython-asyncio-to-thread",
+                 "cpython-asyncio-processes")
 
 
 def _number(text, integer):
@@ -76,17 +78,24 @@ def load_csv(path, schema=None):
             if header is None or header == []:
                 raise DataError("%s: empty file, expected the header line of a parscale "
                                 "CSV (%s)" % (path, sch.name))
-            if header != sch.columns:
+            # Columns are only ever appended to the schema: a file an older
+            # parscale wrote has a leading part of today's list, and reads
+            # with the newer columns empty.
+            if header != sch.columns[:len(header)] or \
+                    any(c not in header for c in REQUIRED):
                 raise DataError(_foreign(path, header, sch))
+            missing = dict.fromkeys(sch.columns[len(header):], "")
             for row in reader:
                 line = reader.line_num
                 if not row:
                     continue
-                if len(row) != len(sch.columns):
+                if len(row) != len(header):
                     raise DataError("%s:%d: malformed row: %d fields, expected %d (the "
                                     "columns of %s)" % (path, line, len(row),
-                                                        len(sch.columns), sch.name))
-                rows.append(_typed(path, line, dict(zip(sch.columns, row))))
+                                                        len(header), sch.name))
+                raw = dict(zip(header, row))
+                raw.update(missing)
+                rows.append(_typed(path, line, raw))
         except csv.Error as e:
             raise DataError("%s:%d: malformed CSV: %s" % (path, reader.line_num, e)) from None
         except UnicodeDecodeError as e:
