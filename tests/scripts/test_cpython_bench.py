@@ -182,6 +182,43 @@ class Asyncio(unittest.TestCase):
         self.assertEqual(st.switches, 2)
 
 
+class WhereTheWorkRuns(unittest.TestCase):
+    """Each asyncio backend runs the kernel where it says: on the loop's
+    thread, in a pool thread, in another process."""
+
+    def setUp(self):
+        self.loop = asyncio.new_event_loop()
+        cpython_bench.FUNCS["where"] = _where
+
+    def tearDown(self):
+        self.loop.close()
+        del cpython_bench.FUNCS["where"]
+
+    def where(self, mode, pool=None):
+        res, _ = cpython_bench.rep_asyncio(self.loop, mode, "where", 2, 2, {}, pool=pool)
+        return {r[2] for r in res}
+
+    def test_places(self):
+        here = (os.getpid(), threading.get_ident())
+        self.assertEqual(self.where("asyncio"), {here})
+        threads = self.where("asyncio-to-thread")
+        self.assertEqual({p for p, _ in threads}, {os.getpid()})
+        self.assertNotIn(here, threads)
+        ex = cpython_bench.make_process_executor(2)
+        try:
+            procs = self.where("asyncio-processes", ex)
+            with self.assertRaises(ValueError):
+                self.where("asyncio-to-thread", ex)
+        finally:
+            ex.shutdown()
+        self.assertNotIn(os.getpid(), {p for p, _ in procs})
+
+
+def _where(n, lo, hi, opt):
+    """A kernel that answers where it ran (picklable: module level)."""
+    return os.getpid(), threading.get_ident()
+
+
 class SwitchInterval(TempDirCase):
     def test_interval_is_set_and_recorded(self):
         out = self.tmp / "si.csv"

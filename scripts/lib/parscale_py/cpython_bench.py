@@ -322,7 +322,10 @@ def rep_asyncio(loop, mode, kernel, n, w, opt, cpu_tasks=0, stretch=0.01, pool=N
                 trace=None):
     """One repetition of w tasks under asyncio.gather on loop; cpu_tasks
     computing tasks, created first, run beside them until they are done.
-    Returns ([(start, end, result)] per task, LoopStats)."""
+    Returns ([(start, end, result)] per task, LoopStats).  pool: the
+    ProcessPoolExecutor of asyncio-processes, None for the others."""
+    if (mode == "asyncio-processes") != (pool is not None):
+        raise ValueError("%s with %s pool" % (mode, "a" if pool is not None else "no"))
     st = LoopStats(trace)
 
     def part(i):
@@ -660,7 +663,9 @@ def main(argv):
                         res = rep_processes(pools[w], k, n, w, opts[k])
                     else:
                         res, st = rep_asyncio(loop, m, k, n, w, opts[k], a.cpu_tasks,
-                                              a.cpu_stretch_ms * 1e-3, executors.get(w))
+                                              a.cpu_stretch_ms * 1e-3,
+                                              executors[w] if m == "asyncio-processes"
+                                              else None)
                     secs = max(r[1] for r in res) - min(r[0] for r in res)
                     total = sum(r[2] for r in res)
                     err = verify(k, n, total)
