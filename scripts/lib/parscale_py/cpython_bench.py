@@ -11,9 +11,10 @@ before anything is measured; the fraction measured then goes to the params
 column.
 
 Real CPython beside the emulated lock: rows carry backend cpython-threads,
-cpython-processes or cpython-asyncio(-to-thread, -processes); the interpreter's version, switch interval and whether it
-is a free-threaded build go to FILE.meta.jsonl, one line per run_id, as the
-harness writes its metadata.
+cpython-processes or cpython-asyncio(-to-thread, -processes); the
+interpreter's version, switch interval and whether it is a free-threaded
+build go to FILE.meta.jsonl, one line per run_id, as the harness writes its
+metadata.
 
     scripts/studies/cpython-bench --csv out.csv               # quick sizes
     PARSCALE_CPYTHON=python3.13t scripts/studies/cpython-bench -k pi -w 1,2 -r 7 --csv out.csv

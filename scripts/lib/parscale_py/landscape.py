@@ -44,7 +44,8 @@ BACKENDS = ("seq", "async", "gil", "omp", "mpi", "cpython-threads", "cpython-pro
 # where it has one, so every chart draws a backend alike.
 _OWN_STYLE = {
     "async":                     dict(color="#F0E442", marker="*", linestyle="-"),
-    "cpython-asyncio":           dict(color="#8C510A", marker="h", linestyle=(0, (3, 1, 1, 1, 1, 1))),
+    "cpython-asyncio":           dict(color="#8C510A", marker="h",
+                                      linestyle=(0, (3, 1, 1, 1, 1, 1))),
     "cpython-asyncio-to-thread": dict(color="#7F7F7F", marker="<", linestyle=(0, (4, 2))),
     "cpython-asyncio-processes": dict(color="#332288", marker=">", linestyle=(0, (2, 1))),
 }
