@@ -1,7 +1,9 @@
 """scripts/studies/cpython-bench, the real-CPython side of the GIL's experiments:
 rows in parscale's schema that verify, the interpreter recorded, hashlib
-really releasing the GIL in hashmix, wrong answers caught, and bad input
-refused with status 2 and nothing written."""
+really releasing the GIL in hashmix, wrong answers caught, asyncio's tasks
+overlapping their waits and a computing task making them late, and bad
+input refused with status 2 and nothing written."""
+import asyncio
 import contextlib
 import csv
 import io
@@ -89,6 +91,142 @@ class Rows(TempDirCase):
         self.assertEqual(m["free_threaded_build"], bool(sysconfig.get_config_var("Py_GIL_DISABLED")))
         self.assertAlmostEqual(m["switch_interval"], sys.getswitchinterval())
         self.assertEqual({r["run_id"] for r in self.rows}, {m["run_id"]})
+
+
+class AsyncioRows(TempDirCase):
+    """The asyncio backends: rows that verify, threads and ranks as each
+    backend runs, the loop's statistics where the loop does the waiting."""
+
+    def test_rows(self):
+        out = self.tmp / "a.csv"
+        r = bench("-k", "count,pi,io", "-b", "asyncio,asyncio-to-thread,asyncio-processes",
+                  "-w", "1,3", "-s", "test", "-r", "2", "--warmup", "0",
+                  "--io-wait-us", "200", "--csv", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(len(rows), 3 * 3 * 2 * 2)
+        pool = cpython_bench.default_pool_size()
+        for x in rows:
+            self.assertEqual(x["verified"], "true", x)
+            w, b = int(x["workers"]), x["backend"]
+            want = {"cpython-asyncio": (1, 1), "cpython-asyncio-to-thread": (min(w, pool), 1),
+                    "cpython-asyncio-processes": (1, w)}[b]
+            self.assertEqual((int(x["threads"]), int(x["ranks"])), want, x)
+            late = b == "cpython-asyncio" and x["kernel"] == "io"
+            # lateness only where the loop itself waits
+            self.assertEqual(bool(x["loop_lateness_median"]), late, x)
+            self.assertEqual(bool(x["loop_lateness_p99"]), late, x)
+            if late:
+                self.assertGreaterEqual(float(x["loop_lateness_p99"]),
+                                        float(x["loop_lateness_median"]))
+            if b == "cpython-asyncio" and x["kernel"] != "io":
+                # compute never awaits: each task runs once, to its end
+                self.assertEqual(int(x["loop_switches"]), w - 1, x)
+            if b == "cpython-asyncio-to-thread":
+                self.assertIn("pool_threads=%d" % pool, x["params"])
+
+    def test_pitfall_rows(self):
+        out = self.tmp / "p.csv"
+        r = bench("-k", "io", "-b", "asyncio", "-w", "2", "-s", "6", "-r", "1",
+                  "--warmup", "0", "--cpu-tasks", "1", "--cpu-stretch-ms", "20", "--csv", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, newline="") as f:
+            (x,) = list(csv.DictReader(f))
+        self.assertEqual(x["params"], "wait_us=1000;cpu_tasks=1;cpu_stretch_ms=20")
+        self.assertEqual(x["threads"], "1")
+        self.assertGreaterEqual(float(x["loop_lateness_median"]), 0.010)
+
+
+class Asyncio(unittest.TestCase):
+    """rep_asyncio in this process, instrumented."""
+
+    def setUp(self):
+        self.loop = asyncio.new_event_loop()
+
+    def tearDown(self):
+        self.loop.close()
+
+    def run_io(self, w, n, wait, **kw):
+        res, st = cpython_bench.rep_asyncio(self.loop, "asyncio", "io", n, w,
+                                            {"wait": wait}, **kw)
+        self.assertEqual(sum(r[2] for r in res), n)
+        return max(r[1] for r in res) - min(r[0] for r in res), st
+
+    def test_every_task_waits_before_the_first_wakes(self):
+        """The waits overlap: all 16 tasks have handed their first sleep to
+        the loop before any task is resumed from one."""
+        trace = []
+        _, st = self.run_io(16, 32, 0.005, trace=trace)
+        first_wake = next(i for i, e in enumerate(trace) if e[0] == "run" and e[2] is not None)
+        sleepers = {e[1] for e in trace[:first_wake] if e[0] == "sleep"}
+        self.assertEqual(sleepers, set(range(16)))
+        self.assertEqual(len(st.lateness), 32)
+        # the loop went from task to task (16 starts, then 32 resumptions)
+        self.assertGreaterEqual(st.switches, 15)
+
+    def test_io_overlaps(self):
+        """A wide margin: 64 waits of 5 ms take at least 320 ms on one task;
+        16 tasks overlap them (ideally 16x faster), asserted only 4x."""
+        one = sorted(self.run_io(1, 64, 0.005)[0] for _ in range(3))[1]
+        many = sorted(self.run_io(16, 64, 0.005)[0] for _ in range(3))[1]
+        self.assertGreaterEqual(one, 0.32)
+        self.assertGreaterEqual(one / many, 4.0, (one, many))
+
+    def test_cpu_task_makes_waits_late(self):
+        """A task computing 20 ms between awaits: every wait registered
+        while it runs ends at least one stretch later, so the waiting
+        tasks' median lateness is at least 20 - 1 ms (asserted: 10 ms)."""
+        _, st = self.run_io(4, 16, 0.001, cpu_tasks=1, stretch=0.02)
+        self.assertEqual(len(st.lateness), 16)
+        self.assertGreaterEqual(cpython_bench.median(st.lateness), 0.010)
+
+    def test_compute_tasks_run_one_after_another(self):
+        trace = []
+        res, st = cpython_bench.rep_asyncio(self.loop, "asyncio", "pi", 30000, 3, {},
+                                            trace=trace)
+        self.assertEqual(cpython_bench.verify("pi", 30000, sum(r[2] for r in res)), "")
+        self.assertEqual([e[1] for e in trace], [0, 1, 2])
+        for a, b in zip(res, res[1:]):
+            self.assertLessEqual(a[1], b[0])      # one ends before the next starts
+        self.assertEqual(st.switches, 2)
+
+
+class WhereTheWorkRuns(unittest.TestCase):
+    """Each asyncio backend runs the kernel where it says: on the loop's
+    thread, in a pool thread, in another process."""
+
+    def setUp(self):
+        self.loop = asyncio.new_event_loop()
+        cpython_bench.FUNCS["where"] = _where
+
+    def tearDown(self):
+        self.loop.close()
+        del cpython_bench.FUNCS["where"]
+
+    def where(self, mode, pool=None):
+        res, _ = cpython_bench.rep_asyncio(self.loop, mode, "where", 2, 2, {}, pool=pool)
+        return {r[2] for r in res}
+
+    def test_places(self):
+        here = (os.getpid(), threading.get_ident())
+        self.assertEqual(self.where("asyncio"), {here})
+        threads = self.where("asyncio-to-thread")
+        self.assertEqual({p for p, _ in threads}, {os.getpid()})
+        self.assertNotIn(here, threads)
+        ex = cpython_bench.make_process_executor(2)
+        try:
+            procs = self.where("asyncio-processes", ex)
+            with self.assertRaises(ValueError):
+                self.where("asyncio-to-thread", ex)
+        finally:
+            ex.shutdown()
+        self.assertNotIn(os.getpid(), {p for p, _ in procs})
+
+
+def _where(n, lo, hi, opt):
+    """A kernel that answers where it ran (picklable: module level)."""
+    return os.getpid(), threading.get_ident()
 
 
 class SwitchInterval(TempDirCase):
@@ -330,6 +468,13 @@ class BadInput(TempDirCase):
     def test_tick_too_short_for_hashlib(self):
         self.refused("-k", "hashmix", "-s", "test", "--gil-release", "0.1", "--tick-us", "10",
                      says="hashlib keeps the GIL")
+
+    def test_asyncio_options(self):
+        self.refused("-b", "coroutines", says="unknown backend 'coroutines'")
+        self.refused("-b", "threads", "--cpu-tasks", "1", says="asyncio backends only")
+        self.refused("-b", "asyncio", "--cpu-tasks", "-1", says="--cpu-tasks")
+        self.refused("-b", "asyncio", "--cpu-tasks", "1", "--cpu-stretch-ms", "0",
+                     says="--cpu-stretch-ms must be")
 
     def test_unknown_kernel_and_workers(self):
         self.refused("-k", "fib", says="unknown kernel 'fib'")

@@ -1,6 +1,6 @@
 """cpython-bench -- the count, pi and io kernels in pure Python, run with
-threading and with multiprocessing on the interpreter that runs this script,
-measured interleaved, appended to a CSV in parscale's schema.
+threading, multiprocessing and asyncio on the interpreter that runs this
+script, measured interleaved, appended to a CSV in parscale's schema.
 
 The hashmix kernel is real CPython releasing its GIL, the counterpart of
 parscale's --gil-release F: each tick of --tick-us microseconds runs the
@@ -10,10 +10,11 @@ loop count and the buffer size come from timing both alone, on one thread,
 before anything is measured; the fraction measured then goes to the params
 column.
 
-Real CPython beside the emulated lock: rows carry backend cpython-threads or
-cpython-processes; the interpreter's version, switch interval and whether it
-is a free-threaded build go to FILE.meta.jsonl, one line per run_id, as the
-harness writes its metadata.
+Real CPython beside the emulated lock: rows carry backend cpython-threads,
+cpython-processes or cpython-asyncio(-to-thread, -processes); the
+interpreter's version, switch interval and whether it is a free-threaded
+build go to FILE.meta.jsonl, one line per run_id, as the harness writes its
+metadata.
 
 The steal column is the hypervisor's share of the CPU time during each
 repetition, from /proc/stat.  Where the cumulative steal of its aggregate
@@ -27,6 +28,20 @@ the column is left empty and the metadata says steal_reported: false.
 It runs on the interpreter under study ($PARSCALE_CPYTHON, else python3 on
 PATH), any CPython 3.8 or later: standard library only.
 
+The asyncio backends run w tasks on one event loop (a new loop per run,
+reused by every repetition): `asyncio` awaits asyncio.sleep per io index
+and runs compute kernels as coroutines that never await (so its tasks run
+one after another); `asyncio-to-thread` sends each task's share to the
+default thread pool with asyncio.to_thread; `asyncio-processes` to a
+ProcessPoolExecutor of w processes with loop.run_in_executor.
+--cpu-tasks N adds tasks that compute for --cpu-stretch-ms between awaits
+of asyncio.sleep(0) until the measured tasks are done: the blocking call
+inside a coroutine, whose cost is the waiting tasks' lateness.  Rows carry
+loop_switches (resumptions of another task than the one resumed last) and,
+where the loop itself waits (asyncio, io), loop_lateness_median and _p99:
+per wait, the loop's clock at the task's resumption minus the sleep's
+deadline (taken just before the await).
+
 Speedups are against the same backend at 1 worker (one thread, or a pool
 of one process): the interpreter's own sequential speed.  The process pool
 is started, and its workers warmed, before anything is timed, as an MPI
@@ -34,6 +49,8 @@ launch is not timed.  All workers of a repetition start at one barrier; a
 repetition's time is from the first worker's start to the last one's end.
 """
 import argparse
+import asyncio
+import concurrent.futures
 import hashlib
 import json
 import multiprocessing as mp
@@ -49,7 +66,7 @@ from pathlib import Path
 
 from . import schema as ps_schema
 from .common import fail, machine_cores
-from .stats import median
+from .stats import median, quantile
 
 
 # name: (rate unit, rate per index, flops per index, sizes test/quick/full)
@@ -225,6 +242,153 @@ def rep_processes(pool, kernel, n, w, opt):
     return pool.map(_pool_task, tasks, chunksize=1)
 
 
+# ---- asyncio: w tasks on one event loop --------------------------------------
+
+ASYNC_MODES = ("asyncio", "asyncio-to-thread", "asyncio-processes")
+MODES = ("threads", "processes") + ASYNC_MODES
+
+
+class LoopStats:
+    """What the loop did in one repetition, recorded by the tasks themselves:
+    switches (a task resumed after another one ran), the lateness of each
+    io wait, and optionally a trace of (event, task, loop time)."""
+
+    def __init__(self, trace=None):
+        self.last = None
+        self.switches = 0
+        self.lateness = []
+        self.trace = trace
+
+    def resumed(self, task, now=None):
+        if self.last is not None and self.last != task:
+            self.switches += 1
+        self.last = task
+        if self.trace is not None:
+            self.trace.append(("run", task, now))
+
+
+async def _io_task(i, n, lo, hi, opt, st):
+    """hi - lo waits handed to the loop: each await asyncio.sleep lets the
+    other tasks run; lateness is resumption minus the deadline."""
+    loop = asyncio.get_running_loop()
+    wait = opt["wait"]
+    st.resumed(i)
+    t0 = time.perf_counter()
+    for _ in range(lo, hi):
+        deadline = loop.time() + wait
+        if st.trace is not None:
+            st.trace.append(("sleep", i, deadline))
+        await asyncio.sleep(wait)
+        now = loop.time()
+        st.resumed(i, now)
+        st.lateness.append(now - deadline)
+    return t0, time.perf_counter(), hi - lo
+
+
+async def _compute_task(i, kernel, n, lo, hi, opt, st):
+    """A coroutine that never awaits: it holds the loop from start to end."""
+    fn = FUNCS[kernel]
+    st.resumed(i)
+    t0 = time.perf_counter()
+    r = fn(n, lo, hi, opt)
+    return t0, time.perf_counter(), r
+
+
+def _run_part(kernel, n, lo, hi, opt):
+    """A task's share, run in a pool thread or process."""
+    return FUNCS[kernel](n, lo, hi, opt)
+
+
+async def _executor_task(i, pool, kernel, n, lo, hi, opt, st):
+    """A task that hands its share to a pool (None: the loop's default
+    thread pool, as asyncio.to_thread does) and waits for it; timed from the
+    loop's side, so the handoff is part of the time."""
+    st.resumed(i)
+    t0 = time.perf_counter()
+    if pool is None:
+        r = await asyncio.to_thread(_run_part, kernel, n, lo, hi, opt)
+    else:
+        r = await asyncio.get_running_loop().run_in_executor(pool, _run_part, kernel, n, lo,
+                                                           hi, opt)
+    st.resumed(i)
+    return t0, time.perf_counter(), r
+
+
+async def _cpu_task(i, stretch, done, st):
+    """The pitfall: compute (the count loop) for stretch seconds, then give
+    the loop back once (asyncio.sleep(0)), until done is set."""
+    while not done:
+        st.resumed(i)
+        end = time.perf_counter() + stretch
+        while time.perf_counter() < end:
+            k_count(0, 0, 1000)
+        await asyncio.sleep(0)
+
+
+def rep_asyncio(loop, mode, kernel, n, w, opt, cpu_tasks=0, stretch=0.01, pool=None,
+                trace=None):
+    """One repetition of w tasks under asyncio.gather on loop; cpu_tasks
+    computing tasks, created first, run beside them until they are done.
+    Returns ([(start, end, result)] per task, LoopStats).  pool: the
+    ProcessPoolExecutor of asyncio-processes, None for the others."""
+    if (mode == "asyncio-processes") != (pool is not None):
+        raise ValueError("%s with %s pool" % (mode, "a" if pool is not None else "no"))
+    st = LoopStats(trace)
+
+    def part(i):
+        lo, hi = partition(n, w, i)
+        if mode == "asyncio":
+            if kernel == "io":
+                return _io_task(i, n, lo, hi, opt, st)
+            return _compute_task(i, kernel, n, lo, hi, opt, st)
+        return _executor_task(i, pool, kernel, n, lo, hi, opt, st)
+
+    async def main():
+        done = []
+        hogs = [asyncio.ensure_future(_cpu_task(w + j, stretch, done, st))
+                for j in range(cpu_tasks)]
+        try:
+            res = await asyncio.gather(*[part(i) for i in range(w)])
+        finally:
+            done.append(1)
+            await asyncio.gather(*hogs)
+        return list(res)
+
+    return loop.run_until_complete(main()), st
+
+
+def _pid_after(secs):
+    time.sleep(secs)
+    return os.getpid()
+
+
+def make_process_executor(w, hash_bytes=0):
+    """A ProcessPoolExecutor of w processes, all started before any timing:
+    w tasks that each sleep make it start a process for each."""
+    ctx = mp.get_context(start_method())
+    ex = concurrent.futures.ProcessPoolExecutor(
+        w, mp_context=ctx, initializer=hash_buffer if hash_bytes else None,
+        initargs=(hash_bytes,) if hash_bytes else ())
+    list(ex.map(_pid_after, [0.05] * w))
+    return ex
+
+
+def default_pool_size():
+    """Threads in asyncio's default executor (ThreadPoolExecutor's default):
+    min(32, CPUs + 4)."""
+    cpus = os.process_cpu_count() if hasattr(os, "process_cpu_count") else os.cpu_count()
+    return min(32, (cpus or 1) + 4)
+
+
+def lateness_cells(st):
+    """The loop statistics columns of one repetition."""
+    cells = {"loop_switches": st.switches}
+    if st.lateness:
+        cells["loop_lateness_median"] = "%.9g" % median(st.lateness)
+        cells["loop_lateness_p99"] = "%.9g" % quantile(st.lateness, 0.99)
+    return cells
+
+
 # ---- hashmix: calibrated before anything is timed ----------------------------
 
 def _rate(fn, unit):
@@ -332,7 +496,8 @@ def parse_args(argv):
     ap.add_argument("-k", "--kernel", default="count,pi,io",
                     help="count,pi,io,hashmix (default count,pi,io)")
     ap.add_argument("-b", "--backend", default="threads,processes",
-                    help="threads,processes (default both)")
+                    help="threads,processes,asyncio,asyncio-to-thread,asyncio-processes "
+                         "(default threads,processes)")
     ap.add_argument("-w", "--workers", default="1,2", help="worker counts (default 1,2)")
     ap.add_argument("-s", "--size", default="quick", help="test|quick|full or an index count")
     ap.add_argument("-r", "--reps", type=int, default=5)
@@ -342,6 +507,13 @@ def parse_args(argv):
     ap.add_argument("--cpu-threads", type=int, default=0,
                     help="threads backend: N more threads running the count loop "
                          "beside the measured ones (convoy effect); threads = w + N")
+    ap.add_argument("--cpu-tasks", type=int, default=0,
+                    help="asyncio backends: N more tasks on the loop computing (the "
+                         "count loop) for --cpu-stretch-ms between awaits (the pitfall); "
+                         "threads stay 1")
+    ap.add_argument("--cpu-stretch-ms", type=float, default=10.0,
+                    help="how long a --cpu-tasks task computes before it gives the loop "
+                         "back, in milliseconds (default 10)")
     ap.add_argument("--io-wait-us", type=float, default=1000.0,
                     help="length of one io wait in microseconds, as parscale's "
                          "--param io.wait_us (default 1000)")
@@ -365,8 +537,18 @@ def parse_args(argv):
         if k not in KERNELS:
             ap.error("unknown kernel '%s' (count, pi, io, hashmix)" % k)
     for m in a.modes:
-        if m not in ("threads", "processes"):
-            ap.error("unknown backend '%s' (threads, processes)" % m)
+        if m not in MODES:
+            ap.error("unknown backend '%s' (%s)" % (m, ", ".join(MODES)))
+    if "asyncio-to-thread" in a.modes and not hasattr(asyncio, "to_thread"):
+        ap.error("backend asyncio-to-thread needs asyncio.to_thread (Python 3.9 or later); "
+                 "this is Python %s" % platform.python_version())
+    if a.cpu_tasks < 0 or a.cpu_threads < 0:
+        ap.error("--cpu-tasks and --cpu-threads must be 0 or more")
+    if a.cpu_tasks and not any(m in ASYNC_MODES for m in a.modes):
+        ap.error("--cpu-tasks applies to the asyncio backends only (for threads: "
+                 "--cpu-threads)")
+    if not 0.01 <= a.cpu_stretch_ms <= 10000:
+        ap.error("--cpu-stretch-ms must be from 0.01 to 10000, not %g" % a.cpu_stretch_ms)
     if a.reps < 1 or a.warmup < 0 or min(a.workers) < 1:
         ap.error("--reps, --warmup and --workers must be positive")
     if not 0.0 <= a.gil_release < 1.0:
@@ -468,12 +650,21 @@ def main(argv):
                                                         cal["measured_release"],
                                                         cal["measured_tick_us"]))
     hash_bytes = opts.get("hashmix", {}).get("hash_bytes", 0)
-    pools = {}
+    pools, executors, loop = {}, {}, None
     if "processes" in a.modes:
         for w in a.workers:
             pools[w] = make_pool(w, hash_bytes)
     start_ticks = cpu_ticks()
     reported = steal_reported(start_ticks)
+    if "asyncio-processes" in a.modes:
+        for w in a.workers:
+            executors[w] = make_process_executor(w, hash_bytes)
+    if any(m in ASYNC_MODES for m in a.modes):
+        loop = asyncio.new_event_loop()
+    pool_threads = default_pool_size()
+    extra = ""
+    if a.cpu_tasks:
+        extra = "cpu_tasks=%d;cpu_stretch_ms=%g" % (a.cpu_tasks, a.cpu_stretch_ms)
     meta = {
         "schema": sch.name, "run_id": run_id, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": "cpython-bench " + " ".join(argv), "host": host, "cores": cores,
@@ -487,6 +678,7 @@ def main(argv):
     }
     meta_done = False
     samples = {c: [] for c in configs}
+    lates = {c: [] for c in configs}
     gil_model = "new" if gil_on else "disabled"
     try:
         for rnd in range(a.warmup + a.reps):
@@ -496,9 +688,17 @@ def main(argv):
                 n = sizes[k]
                 err = ""
                 ticks0 = cpu_ticks()
+                st = None
                 try:
-                    res = (rep_threads(k, n, w, opts[k], a.cpu_threads) if m == "threads"
-                           else rep_processes(pools[w], k, n, w, opts[k]))
+                    if m == "threads":
+                        res = rep_threads(k, n, w, opts[k], a.cpu_threads)
+                    elif m == "processes":
+                        res = rep_processes(pools[w], k, n, w, opts[k])
+                    else:
+                        res, st = rep_asyncio(loop, m, k, n, w, opts[k], a.cpu_tasks,
+                                              a.cpu_stretch_ms * 1e-3,
+                                              executors[w] if m == "asyncio-processes"
+                                              else None)
                     secs = max(r[1] for r in res) - min(r[0] for r in res)
                     total = sum(r[2] for r in res)
                     err = verify(k, n, total)
@@ -510,10 +710,18 @@ def main(argv):
                 if not err:
                     samples[(k, m, w)].append(secs)
                 unit, per, flops, _ = KERNELS[k]
+                threads, ranks = {"threads": (w + a.cpu_threads, 1), "processes": (1, w),
+                                  "asyncio-to-thread": (min(w, pool_threads), 1),
+                                  "asyncio-processes": (1, w)}.get(m, (1, 1))
+                par = params[k]
+                if m == "asyncio-to-thread":
+                    par = ";".join(x for x in (par, "pool_threads=%d" % pool_threads) if x)
+                if m in ASYNC_MODES and extra:
+                    par = ";".join(x for x in (par, extra) if x)
                 row = {
                     "run_id": run_id, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "host": host, "kernel": k, "backend": "cpython-" + m, "workers": w,
-                    "threads": w + a.cpu_threads if m == "threads" else 1, "ranks": 1 if m == "threads" else w,
+                    "threads": threads, "ranks": ranks,
                     "scaling": "strong", "order": n, "size": n, "steps": 1, "rep": rnd - a.warmup,
                     "seconds": "%.9g" % secs if secs > 0 else "",
                     "rate": "%.6g" % (n * per / secs) if secs > 0 else "",
@@ -522,8 +730,11 @@ def main(argv):
                     "oversubscribed": "true" if w > cores else "false", "cores": cores,
                     "gil_model": gil_model, "switch_interval": "%.9g" % interval,
                     "gil_release": "%g" % a.gil_release if k == "hashmix" else "",
-                    "params": params[k], "steal": steal,
+                    "params": par, "steal": steal,
                 }
+                if st is not None:
+                    row.update(lateness_cells(st))
+                    lates[(k, m, w)].append(row.get("loop_lateness_median"))
                 if not meta_done:
                     out.meta(meta)
                     meta_done = True
@@ -532,6 +743,12 @@ def main(argv):
         for p in pools.values():
             p.terminate()
             p.join()
+        for ex in executors.values():
+            ex.shutdown(wait=True)
+        if loop is not None:
+            if hasattr(loop, "shutdown_default_executor"):  # Python 3.9+
+                loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
 
     if not a.quiet:
         print("cpython-bench: Python %s (%s), switch interval %g s, free-threaded build: %s, "
@@ -542,13 +759,18 @@ def main(argv):
                    else "no readable aggregate cpu line")
             print("  steal: not reported by this hypervisor (%s: %s); the steal column "
                   "is left empty" % (proc_stat_path(), why))
-        print("  %-8s %-18s %3s %12s %8s" % ("kernel", "backend", "w", "median s", "speedup"))
+        late = any(x for v in lates.values() for x in v)
+        print("  %-8s %-26s %3s %12s %8s%s" % ("kernel", "backend", "w", "median s", "speedup",
+                                               " %14s" % "late ms median" if late else ""))
         for (k, m, w) in configs:
             s = samples[(k, m, w)]
             base = samples.get((k, m, 1)) or []
             med = median(s) if s else float("nan")
             sp = median(base) / med if s and base else float("nan")
-            print("  %-8s %-18s %3d %12.4f %8.2f" % (k, "cpython-" + m, w, med, sp))
+            lt = [float(x) for x in lates[(k, m, w)] if x]
+            print("  %-8s %-26s %3d %12.4f %8.2f%s" % (
+                k, "cpython-" + m, w, med, sp,
+                (" %14.3f" % (median(lt) * 1e3) if lt else " %14s" % "") if late else ""))
     return 0
 
 

@@ -11,6 +11,16 @@ harness runs mpi on sub-communicators and the other backends on rank 0,
 interleaved).  The harness appends each repetition's row as it finishes, so
 Ctrl-C keeps every finished row, and running again with the same --out adds
 to the CSV; nothing here ever truncates or replaces it.
+
+The landscape step (skip it with --no-landscape) measures one waiting and one
+computing kernel under every way of doing several things at once, parscale's
+and real CPython's, into landscape.csv beside results.csv, and draws
+landscape.png from it: io (1 ms waits) at 1 to 64 workers, where waiting
+makes oversubscription cheap, except mpi and CPython's processes, capped at
+8 (64 processes on a small machine measure the machine, not the model), and
+pi at 1, 2 and 4 workers at a small size.  Its own CSV keeps these rows,
+measured at other sizes and worker counts than the study's, out of the
+study's charts and report; scripts/landscape draws it again from that CSV.
 """
 import argparse
 import datetime
@@ -30,6 +40,16 @@ from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
 
 REPO = Path(__file__).resolve().parents[3]
 CSV_NAME = "results.csv"
+LANDSCAPE_CSV = "landscape.csv"
+# The landscape's measurements: (kernel, size, worker counts); the process
+# backends' io stops at PROCESS_CAP; CPython's pi runs at a size for pure
+# Python.  About half a minute on 2 cores with --quick's repetitions.
+LANDSCAPE_IO = ("io", "128", (1, 2, 4, 8, 16, 32, 64))
+LANDSCAPE_PI = ("pi", "40000000", (1, 2, 4))
+LANDSCAPE_PY_PI_SIZE = "200000"
+LANDSCAPE_IO_WAIT_US = 1000
+PROCESS_CAP = 8
+LANDSCAPE_BACKENDS = ("seq", "async", "gil", "omp", "mpi")
 # Per mode: harness size class, warm-ups, and either a fixed count of timed
 # repetitions (full: enough for a 95% interval of the median) or the
 # harness's stopping rule (quick: rounds until each interval is within
@@ -93,9 +113,16 @@ def check_csv(path):
     try:
         analysis.load_csv(path)
     except analysis.DataError as e:
-        if "no measurements" in str(e):
-            return
-        fail("sweep", "%s; use another --out" % e)
+        if "no measurements" not in str(e):
+            fail("sweep", "%s; use another --out" % e)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        header = fh.readline().rstrip("\r\n").split(",")
+    cols = schema_mod.load().columns
+    if header != cols:
+        # readable (an older parscale's, fewer columns), but rows of today's
+        # schema cannot be added to it
+        fail("sweep", "%s was written by an older parscale (%d of today's %d columns); "
+             "use another --out" % (path, len(header), len(cols)))
 
 
 def _count_rows(path):
@@ -166,11 +193,69 @@ def plan(args, kernels, backends, mpirun, props, kinfo=None):
     return launches
 
 
-def run_launch(scaling, argv, expected, csv_path, env, i, n):
-    print("\n== [%d/%d] %s scaling: %s" % (i, n, scaling, " ".join(shlex.quote(a) for a in argv)),
+def landscape_plan(args, props, mpirun, chosen):
+    """The landscape's launches: [(label, argv, expected rows)], parscale's
+    (backends it has, among LANDSCAPE_BACKENDS and the sweep's chosen ones)
+    then cpython-bench's, all appending to args.landscape_csv."""
+    mode = MODES["quick" if args.quick else "full"]
+    reps = str(args.reps or mode["reps"])
+    warm = str(args.warmup if args.warmup is not None else mode["warmup"])
+    csv_path = str(args.landscape_csv)
+    bs = [b for b in LANDSCAPE_BACKENDS if b in props and b in chosen]
+    local = [b for b in bs if not props[b]["mpi"]]
+    mpi = [b for b in bs if props[b]["mpi"]] if mpirun else []
+    out = []
+    for kernel, size, ws in (LANDSCAPE_IO, LANDSCAPE_PI):
+        common = ["--kernel", kernel, "--scaling", "strong", "--size", size, "--reps", reps,
+                  "--warmup", warm, "--csv", csv_path, "--quiet"]
+        if kernel == "io":
+            common += ["--param", "io.wait_us=%d" % LANDSCAPE_IO_WAIT_US]
+        if local:
+            out.append(("landscape %s" % kernel,
+                        [args.parscale, "run", "--backend", ",".join(local),
+                         "--workers", ",".join(map(str, ws))] + common,
+                        int(reps) * len(local) * len(ws)))
+        mws = [w for w in ws if w <= PROCESS_CAP]
+        if mpi:
+            out.append(("landscape %s, mpi up to %d ranks" % (kernel, mws[-1]),
+                        mpirun_argv(mpirun, mws[-1]) +
+                        [args.parscale, "run", "--backend", ",".join(mpi), "--workers",
+                         ",".join(map(str, mws)), "--no-baseline"] + common,
+                        int(reps) * len(mpi) * len(mws)))
+    bench = str(REPO / "scripts" / "studies" / "cpython-bench")
+    io_ws, pi_ws = LANDSCAPE_IO[2], LANDSCAPE_PI[2]
+    for label, kernel, backends, ws, size in (
+            ("threads, asyncio", "io", "threads,asyncio", io_ws, LANDSCAPE_IO[1]),
+            ("processes up to %d" % PROCESS_CAP, "io", "processes",
+             [w for w in io_ws if w <= PROCESS_CAP], LANDSCAPE_IO[1]),
+            ("threads, processes, asyncio", "pi", "threads,processes,asyncio", pi_ws,
+             LANDSCAPE_PY_PI_SIZE)):
+        out.append(("landscape CPython %s %s" % (kernel, label),
+                    [bench, "-k", kernel, "-b", backends, "-w", ",".join(map(str, ws)),
+                     "-s", size, "-r", reps, "--warmup", warm, "--io-wait-us",
+                     str(LANDSCAPE_IO_WAIT_US), "--csv", csv_path, "--quiet"],
+                    int(reps) * len(backends.split(",")) * len(ws)))
+    return out
+
+
+def run_landscape(args, launches, env):
+    """Runs the landscape's launches; a failed one is reported, not fatal
+    (the study's own rows are already in).  Returns 0, or 1 if any failed."""
+    status = 0
+    for i, (label, argv_, expected) in enumerate(launches, 1):
+        rc, _ = run_launch(label, argv_, expected, args.landscape_csv, env, i, len(launches))
+        if rc != 0:
+            status = 1
+            print("sweep: the landscape launch above exited with status %d; continuing"
+                  % rc, file=sys.stderr)
+    return status
+
+
+def run_launch(label, argv, expected, csv_path, env, i, n):
+    print("\n== [%d/%d] %s: %s" % (i, n, label, " ".join(shlex.quote(a) for a in argv)),
           file=sys.stderr, flush=True)
     start = _count_rows(csv_path)
-    prog = Progress(csv_path, start, expected, "%s" % scaling)
+    prog = Progress(csv_path, start, expected, label)
     if sys.stderr.isatty():
         prog.start()
     proc = subprocess.Popen(argv, env=env)
@@ -191,7 +276,7 @@ def run_launch(scaling, argv, expected, csv_path, env, i, n):
     finally:
         prog.stop.set()
     added = _count_rows(csv_path) - start
-    print("== %s scaling: %d rows added (exit status %d)" % (scaling, added, rc),
+    print("== %s: %d rows added (exit status %d)" % (label, added, rc),
           file=sys.stderr, flush=True)
     return rc, added
 
@@ -222,6 +307,9 @@ def main(argv=None):
                     "PATH; 'none' runs without MPI)")
     ap.add_argument("--no-e2e", action="store_true", help="skip whole-process timing")
     ap.add_argument("--no-charts", action="store_true", help="measure only")
+    ap.add_argument("--no-landscape", action="store_true", help="skip the landscape step "
+                    "(io and pi under every backend and real CPython's threads, processes "
+                    "and asyncio, into landscape.csv and landscape.png)")
     ap.add_argument("--dry-run", action="store_true", help="print the launches, run nothing")
     args = ap.parse_args(argv)
     args.harness_args = harness_args
@@ -272,10 +360,18 @@ def main(argv=None):
     out = Path(args.out) if args.out else \
         REPO / "results" / ("%s-%s" % (host, datetime.date.today().isoformat()))
     args.csv = (out / CSV_NAME).resolve()
+    args.landscape_csv = (out / LANDSCAPE_CSV).resolve()
     launches = plan(args, kernels, backends, mpirun, props, kinfo)
+    scape = [] if args.no_landscape else landscape_plan(args, props, mpirun, backends)
+    if not args.no_landscape and not all(k in known_k for k in ("io", "pi")):
+        print("sweep: this parscale has no io or no pi kernel: skipping the landscape",
+              file=sys.stderr)
+        scape = []
     check_csv(args.csv)
+    if scape:
+        check_csv(args.landscape_csv)
     if args.dry_run:
-        for scaling, argv_, expected in launches:
+        for _, argv_, _ in launches + scape:
             print(" ".join(shlex.quote(a) for a in argv_))
         return 0
     try:
@@ -296,13 +392,14 @@ def main(argv=None):
         log.write("# %s  %s\n" % (datetime.datetime.now().isoformat(timespec="seconds"),
                                   " ".join(shlex.quote(a) for a in [sys.argv[0]] + argv +
                                            (["--"] + harness_args if harness_args else []))))
-        for _, argv_, _ in launches:
+        for _, argv_, _ in launches + scape:
             log.write(" ".join(shlex.quote(a) for a in argv_) + "\n")
 
     status = 0
     try:
         for i, (scaling, argv_, expected) in enumerate(launches, 1):
-            rc, _ = run_launch(scaling, argv_, expected, args.csv, env, i, len(launches))
+            rc, _ = run_launch("%s scaling" % scaling, argv_, expected, args.csv, env, i,
+                               len(launches))
             if rc == EXIT_BAD_INPUT:
                 fail("sweep", "parscale refused the arguments above (status 2)")
             if rc != 0:
@@ -327,6 +424,10 @@ def main(argv=None):
             else:
                 print("sweep: hyperfine not found: skipping end-to-end timing "
                       "(sudo apt-get install hyperfine)", file=sys.stderr)
+        if scape:
+            print("\n== the landscape: io and pi under every backend, into %s"
+                  % args.landscape_csv, file=sys.stderr)
+            status = max(status, run_landscape(args, scape, env))
     except KeyboardInterrupt:
         print("\nsweep: interrupted; %d finished rows are kept in %s. Run the same "
               "command again to add to it." % (_count_rows(args.csv), args.csv),
@@ -347,6 +448,15 @@ def main(argv=None):
                      log=lambda m: print(m, file=sys.stderr))
     except analysis.DataError as e:
         fail("sweep", str(e))
+    if scape and _count_rows(args.landscape_csv) > 0:
+        from . import landscape
+        try:
+            png = landscape.make(args.landscape_csv, out,
+                                 log=lambda m: print(m, file=sys.stderr))
+            print("landscape: %s" % png, file=sys.stderr)
+        except analysis.DataError as e:
+            status = 1
+            print("sweep: no landscape chart: %s" % e, file=sys.stderr)
     print("sweep: done: %s (%d rows)" % (out, _count_rows(args.csv)), file=sys.stderr)
     return status
 

@@ -1,0 +1,230 @@
+"""The landscape chart: one figure, two panels, the lesson in numbers.
+
+Left, "do more at once while waiting": a waiting kernel (io).  Right, "do it
+faster on more cores": a computing kernel (pi).  Each panel draws speedup
+against workers for parscale's seq, async, gil, omp and mpi and for real
+CPython's threads, processes and asyncio, from a CSV alone:
+
+- parscale backends: against the seq row of the same kernel, size, steps
+  and parameters (as every other chart);
+- CPython backends: against the same CPython backend at 1 worker (one
+  thread, one process, one task), as cpython-bench's summary does: the
+  interpreter's own sequential speed, since pure Python is far slower than
+  the C kernels and a speedup over C's seq would say nothing about scaling.
+
+A point is the median of its verified repetitions; hollow markers are
+points with more workers than cores.  Rows measured with computing tasks
+beside the measured ones (params cpu_tasks=...) are left out: they are the
+pitfall's measurements, not the landscape.  Where a kernel and backend were
+measured at several sizes (or parameters), the line with the most worker
+counts is drawn (the larger size on a tie).
+
+    scripts/landscape CSV --out DIR [--waiting io] [--computing pi]
+"""
+import argparse
+import sys
+from collections import OrderedDict, defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
+
+from . import analysis, plots, stats  # noqa: E402
+from .common import fail, guarded  # noqa: E402
+
+NAME = "landscape"
+FIGSIZE = (11.0, 5.2)       # inches: two panels side by side and the caption
+BACKENDS = ("seq", "async", "gil", "omp", "mpi", "cpython-threads", "cpython-processes",
+            "cpython-asyncio")
+# Styles for the backends plots.STYLE does not (yet) have; plots.STYLE wins
+# where it has one, so every chart draws a backend alike.
+_OWN_STYLE = {
+    "async":                     dict(color="#F0E442", marker="*", linestyle="-"),
+    "cpython-asyncio":           dict(color="#8C510A", marker="h",
+                                      linestyle=(0, (3, 1, 1, 1, 1, 1))),
+    "cpython-asyncio-to-thread": dict(color="#7F7F7F", marker="<", linestyle=(0, (4, 2))),
+    "cpython-asyncio-processes": dict(color="#332288", marker=">", linestyle=(0, (2, 1))),
+}
+STYLE = dict(_OWN_STYLE, **plots.STYLE)
+PANELS = (("waiting", "do more at once while waiting"),
+          ("computing", "do it faster on more cores"))
+CAPTION = ("Speedup: parscale's backends against its seq at the same size; CPython's "
+           "(cpython-*) against the same CPython backend at 1 worker.\nMedians of the "
+           "verified repetitions; hollow markers: more workers than cores; dotted: ideal "
+           "(S = p).")
+
+
+def is_cpython(backend):
+    return backend.startswith("cpython-")
+
+
+def _pitfall(row):
+    return "cpu_tasks=" in (row.get("params") or "")
+
+
+class Line:
+    """One backend's points for one kernel: workers -> (speedup, over)."""
+
+    def __init__(self, backend, key, points, note):
+        self.backend, self.key, self.points, self.note = backend, key, points, note
+
+
+def lines(rows, kernel, backends=BACKENDS, host=None):
+    """The lines of one panel: [Line] in backends' order, from parsed rows
+    (analysis.load_csv).  A backend without a base for its speedup (no seq
+    row at its size, no 1-worker CPython row) has no line."""
+    groups = defaultdict(lambda: defaultdict(list))   # (backend, key) -> workers -> times
+    over = defaultdict(bool)
+    for r in rows:
+        if (r["kernel"] != kernel or r["scaling"] != "strong" or not r["ok"]
+                or r["backend"] not in backends or _pitfall(r)
+                or (host is not None and r.get("host") != host)):
+            continue
+        key = (r["size"], r.get("steps"), r.get("params") or "")
+        groups[(r["backend"], key)][r["workers"]].append(r["seconds"])
+        over[(r["backend"], key, r["workers"])] |= bool(r.get("oversubscribed"))
+    med = {g: {w: stats.median(ts) for w, ts in by_w.items()} for g, by_w in groups.items()}
+    out = []
+    for b in backends:
+        cands = []
+        for (gb, key), by_w in med.items():
+            if gb != b:
+                continue
+            base = med.get(("seq", key), {}).get(1) if not is_cpython(b) else by_w.get(1)
+            if not base:
+                continue
+            pts = OrderedDict((w, (base / t, over[(b, key, w)])) for w, t in sorted(by_w.items()))
+            cands.append((len(pts), key[0], key, pts))
+        if not cands:
+            continue
+        _, _, key, pts = max(cands, key=lambda c: (c[0], c[1]))
+        note = "vs itself at 1 worker" if is_cpython(b) else "vs seq"
+        out.append(Line(b, key, pts, note))
+    return out
+
+
+def _host(rows):
+    """The host with the most rows: one machine per figure."""
+    count = defaultdict(int)
+    for r in rows:
+        count[r.get("host")] += 1
+    return max(count, key=count.get) if count else None
+
+
+def _describe(kernel, ls):
+    """The panel's subtitle: the kernel and its sizes (parscale's, CPython's)."""
+    sizes = []
+    for fam, pick in (("C", lambda b: not is_cpython(b)), ("Python", is_cpython)):
+        keys = sorted({(ln.key[0], ln.key[2]) for ln in ls if pick(ln.backend)})
+        for size, params in keys:
+            sizes.append("%s n=%s%s" % (fam, plots._si(size), " " + params if params else ""))
+    return "%s (%s)" % (kernel, "; ".join(sizes) if sizes else "no data")
+
+
+def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
+    """The two-panel figure into out (PNG, SVG, PDF); returns (paths, the
+    lines of each panel).  Raises analysis.DataError when neither kernel
+    has a line."""
+    host = _host(rows)
+    cores = [r.get("cores") for r in rows if r.get("host") == host and r.get("cores")]
+    cores = int(stats.median(cores)) if cores else None
+    panels = [(kernel, title, lines(rows, kernel, backends, host))
+              for kernel, (_, title) in zip((waiting, computing), PANELS)]
+    if not any(ls for _, _, ls in panels):
+        raise analysis.DataError("no verified strong-scaling rows of %s or %s with a base "
+                                 "for their speedup (a seq row, or a CPython backend at 1 "
+                                 "worker)" % (waiting, computing))
+    # two panels above, the shared legend and caption below in an axes of
+    # their own, so that the layout makes room for them
+    fig = plt.figure(figsize=FIGSIZE)
+    grid = fig.add_gridspec(2, 2, height_ratios=(4.0, 1.0))
+    axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])]
+    below = fig.add_subplot(grid[1, :])
+    below.axis("off")
+    handles = OrderedDict()
+    for ax, (kernel, title, ls) in zip(axes, panels):
+        xs = sorted({w for ln in ls for w in ln.points})
+        for ln in ls:
+            st = STYLE.get(ln.backend) or plots.EXTRA[len(handles) % len(plots.EXTRA)]
+            ws = list(ln.points)
+            ys = [ln.points[w][0] for w in ws]
+            ax.plot(ws, ys, color=st["color"], linestyle=st["linestyle"], linewidth=1.4,
+                    zorder=3)
+            for w, y in zip(ws, ys):
+                hollow = ln.points[w][1]
+                ax.plot([w], [y], marker=st["marker"], markersize=7, color=st["color"],
+                        markerfacecolor="white" if hollow else st["color"],
+                        markeredgewidth=1.4, linestyle="none", zorder=4)
+            handles.setdefault(ln.backend, Line2D(
+                [], [], color=st["color"], marker=st["marker"], linestyle=st["linestyle"],
+                label="%s (%s)" % (ln.backend, ln.note)))
+        if xs:
+            plots._workers_axis(ax, xs, cores)
+            ax.plot(xs, xs, color="0.4", linestyle=":", linewidth=1, zorder=1)
+            ax.set_xlabel("workers (threads, ranks or tasks)")
+        if kernel == waiting and xs:
+            # waiting scales with the workers, by up to 64x: equal ratios
+            # get equal room, and the ideal is the diagonal
+            ax.set_yscale("log", base=2)
+            ax.yaxis.set_major_locator(FixedLocator(xs))
+            ax.yaxis.set_minor_locator(NullLocator())
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_ylabel("speedup (x)")
+        ax.set_title("%s\n%s" % (title, _describe(kernel, ls)), fontsize=10)
+        if ax is not axes[-1]:
+            ax.grid(True, which="major", color="0.9")
+    hs = list(handles.values()) + [
+        Line2D([], [], color="0.4", linestyle=":", label="ideal (S = p)"),
+        Line2D([], [], marker="o", color="0.3", markerfacecolor="white", linestyle="none",
+               label="oversubscribed (hollow)")]
+    below.legend(handles=hs, loc="upper center", ncol=4, fontsize=7.5, framealpha=0.9)
+    below.text(0.5, 0.0, CAPTION, transform=below.transAxes, ha="center", va="top",
+               fontsize=7.5)
+    fig.suptitle("which way of doing several things at once helps which work\n%s, %s" % (
+        host or "unknown host", _dates(rows) or "undated"), fontsize=11)
+    paths = plots._save(fig, axes[-1], out, name)
+    return paths, {k: ls for k, _, ls in panels}
+
+
+def _dates(rows):
+    ds = sorted({(r.get("timestamp") or "")[:10] for r in rows} - {""})
+    return "" if not ds else ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
+
+
+def make(csv_path, out, waiting="io", computing="pi", log=print):
+    """The landscape of csv_path into out; returns the PNG's path."""
+    rows = analysis.load_csv(csv_path)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    paths, panels = draw(rows, out, waiting, computing)
+    for kernel, ls in panels.items():
+        missing = [b for b in BACKENDS if b not in {ln.backend for ln in ls}]
+        if missing:
+            log("landscape: %s: no line for %s" % (kernel, ", ".join(missing)))
+    return paths[0]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="landscape", description="The landscape chart (PNG, "
+                                 "SVG, PDF): speedup against workers for a waiting and a "
+                                 "computing kernel, every backend, from a CSV alone.")
+    ap.add_argument("csv", help="a CSV of parscale and cpython-bench rows")
+    ap.add_argument("--out", required=True, help="directory for landscape.png/.svg/.pdf")
+    ap.add_argument("--waiting", default="io", help="the waiting kernel (default io)")
+    ap.add_argument("--computing", default="pi", help="the computing kernel (default pi)")
+    a = ap.parse_args(argv)
+    if a.waiting == a.computing:
+        fail("landscape", "--waiting and --computing name the same kernel '%s'" % a.waiting)
+    png = guarded("landscape", make, a.csv, a.out, a.waiting, a.computing,
+                  log=lambda m: print(m, file=sys.stderr))
+    print("landscape: %s (and .svg, .pdf)" % png)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
