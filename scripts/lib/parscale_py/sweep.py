@@ -57,8 +57,8 @@ LANDSCAPE_BACKENDS = ("seq", "async", "gil", "omp", "mpi")
 # within budget seconds, shared by its launches).
 MODES = {
     "quick": dict(size="quick", weak_size="test", ci_width="5%", min_reps=6, budget=110,
-                  warmup=1),
-    "full": dict(size="full", weak_size="quick", reps=10, warmup=2),
+                  warmup=1, landscape_reps=3),
+    "full": dict(size="full", weak_size="quick", reps=10, warmup=2, landscape_reps=7),
 }
 # Quick strong scaling runs each kernel at its quick size divided by this
 # (work grows as n, n^2 or n^3): about 50-100 ms a repetition on one core,
@@ -198,7 +198,9 @@ def landscape_plan(args, props, mpirun, chosen):
     (backends it has, among LANDSCAPE_BACKENDS and the sweep's chosen ones)
     then cpython-bench's, all appending to args.landscape_csv."""
     mode = MODES["quick" if args.quick else "full"]
-    reps = str(args.reps or mode["reps"])
+    # a fixed count: the landscape compares backends' shapes (tens of x
+    # between them), not percent-level differences the interval rule is for
+    reps = str(args.reps or mode["landscape_reps"])
     warm = str(args.warmup if args.warmup is not None else mode["warmup"])
     csv_path = str(args.landscape_csv)
     bs = [b for b in LANDSCAPE_BACKENDS if b in props and b in chosen]
