@@ -231,6 +231,25 @@ int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
     }
 }
 
+int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
+{
+    if (!ctx->mpi || ctx->nranks == 1)
+        return ok ? 1 : 0;
+    int mine = ok ? 1 : 0, all = 0;
+    MPI_Request req;
+    MPI_TRY(err, MPI_Iallreduce, (&mine, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD, &req));
+    uint64_t nap = 50000;  /* the same back-off as ps_mpi_idle_sync */
+    for (;;) {
+        int done = 0;
+        MPI_TRY(err, MPI_Test, (&req, &done, MPI_STATUS_IGNORE));
+        if (done)
+            return all ? 1 : 0;
+        ps_sleep_ns(nap);
+        if (nap < 20000000)
+            nap *= 2;
+    }
+}
+
 typedef struct host_cores {
     char host[64];
     int cores;

@@ -27,6 +27,13 @@ int ps_mpi_prepare(ps_ctx *ctx, int w, ps_err *err);
 /* A barrier over the world in which waiting ranks sleep instead of spinning,
  * so idle ranks do not steal the cores of the ranks being measured. */
 int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err);
+/* The same sleeping barrier, carrying a verdict: 1 when ok held on every
+ * rank, 0 when some rank failed (a write on rank 0, a run elsewhere), -1
+ * with err when the call itself failed.  Every rank calls it at the same
+ * point of the schedule, whatever happened to it, so a failure on one
+ * rank ends the run on all of them instead of leaving them in different
+ * collectives. */
+int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err);
 /* Cores of all the hosts in the launch: each distinct host counted once,
  * with the cores it has online (a collective call). */
 int ps_mpi_total_cores(const ps_ctx *ctx, int my_cores, ps_err *err);
@@ -68,6 +75,11 @@ static inline int ps_mpi_idle_sync(const ps_ctx *ctx, ps_err *err)
 {
     (void)ctx, (void)err;
     return 0;
+}
+static inline int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
+{
+    (void)ctx, (void)err;
+    return ok ? 1 : 0;
 }
 static inline int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)
 {

@@ -1,6 +1,7 @@
 /* options.c -- see options.h. */
 #define _GNU_SOURCE
 #include "options.h"
+#include "placement.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -76,6 +77,8 @@ void ps_run_usage(void)
 "output\n"
 "  -o, --csv FILE            append raw rows to FILE (metadata: FILE.meta.jsonl)\n"
 "  -q, --quiet               no progress, summary only\n"
+"      --check-args ARGS...  (first after run) check ARGS as a run would,\n"
+"                            run nothing, print them normalised as JSON\n"
 "  -h, --help                this text\n");
 }
 
@@ -115,6 +118,18 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+#define RUN_SHORT ":k:b:w:s:r:o:qh"
+
+const struct option *ps_run_long_options(void)
+{
+    return long_opts;
+}
+
+const char *ps_run_short_options(void)
+{
+    return RUN_SHORT;
+}
+
 static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
 {
     if (strcmp(arg, "all") == 0) {
@@ -126,7 +141,7 @@ static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
     char *items[PS_MAX_LIST];
     int n = ps_split_list(arg, items, PS_MAX_LIST);
     if (n < 0)
-        return ps_fail(err, "--kernel: empty item in the list");
+        return ps_list_fail(err, "--kernel", n, PS_MAX_LIST);
     for (int i = 0; i < n; i++) {
         if (!(o->kernels[i] = ps_kernel_find(items[i])))
             return ps_fail(err, "unknown kernel '%s' (parscale list shows them)", items[i]);
@@ -146,7 +161,7 @@ static int parse_backends(ps_run_opts *o, char *arg, ps_err *err)
     char *items[PS_MAX_LIST];
     int n = ps_split_list(arg, items, PS_MAX_LIST);
     if (n < 0)
-        return ps_fail(err, "--backend: empty item in the list");
+        return ps_list_fail(err, "--backend", n, PS_MAX_LIST);
     for (int i = 0; i < n; i++) {
         if (!(o->backends[i] = ps_backend_find(items[i]))) {
             static const char *const known_elsewhere[] = {"omp", "mpi", "hybrid"};
@@ -167,7 +182,7 @@ static int parse_counts(const char *opt, char *arg, int *out, int *nout, ps_err 
     char *items[PS_MAX_LIST];
     int n = ps_split_list(arg, items, PS_MAX_LIST);
     if (n < 0)
-        return ps_fail(err, "%s: empty item in the list", opt);
+        return ps_list_fail(err, opt, n, PS_MAX_LIST);
     for (int i = 0; i < n; i++) {
         uint64_t w;
         if (ps_parse_count(items[i], &w) != 0 || w > 4096)
@@ -260,9 +275,8 @@ static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
         return ps_fail(err, "--param: kernel %s has no parameter '%.*s' (parscale list "
                        "--params shows them)", kname, (int)(eq - dot - 1), dot + 1);
     const ps_kernel_param *p = &k->params[idx];
-    char *end;
-    double v = strtod(eq + 1, &end);
-    if (end == eq + 1 || *end != '\0' || !(v >= p->min && v <= p->max))
+    double v;
+    if (ps_parse_real(eq + 1, &v) != 0 || !(v >= p->min && v <= p->max))
         return ps_fail(err, "--param %s.%s: '%s' is not a number from %g to %g", kname,
                        p->name, eq + 1, p->min, p->max);
     if (o->nparams == (int)(sizeof o->params / sizeof o->params[0]))
@@ -294,7 +308,8 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         else if (strcmp(arg, "quick") == 0) o->size_class = PS_SIZE_QUICK;
         else if (strcmp(arg, "full") == 0) o->size_class = PS_SIZE_FULL;
         else if (ps_parse_count(arg, &o->size) == 0) o->size_class = -1;
-        else return ps_fail(err, "--size: '%s' is not a positive count or test, quick, full", arg);
+        else return ps_fail(err, "--size: '%s' is not a whole count from 1 to 2^53 "
+                            "(9007199254740992), or test, quick, full", arg);
         return 0;
     case OPT_SCALING: {
         char *items[2];
@@ -357,8 +372,8 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
     case OPT_TPR: return parse_counts("--threads-per-rank", arg, o->tpr, &o->ntpr, err);
     case OPT_BIND: return parse_bind(o, arg, err);
     case OPT_PLACES:
-        if (!*arg)
-            return ps_fail(err, "--places needs a value such as cores or threads");
+        if (ps_places_check(arg, err) != 0)
+            return -1;
         o->places = arg;
         return 0;
     case OPT_GIL_CPU:
@@ -402,17 +417,13 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     optind = 1;
     opterr = 0;  /* we say what was wrong ourselves, in one line */
     int c, tpr_given = 0;
-    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, RUN_SHORT, long_opts, NULL)) != -1) {
         if (c == 'h') {
             ps_run_usage();
             return 1;
         }
-        if (c == '?') {
-            if (optopt)
-                return ps_fail(err, "run: unknown option '-%c' (parscale run --help)", optopt);
-            return ps_fail(err, "run: unknown option '%s' (parscale run --help)",
-                           argv[optind - 1]);
-        }
+        if (c == '?')
+            return ps_getopt_fail(err, "run", long_opts, RUN_SHORT, argv[optind - 1], optopt);
         if (c == ':')
             return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
         tpr_given |= c == OPT_TPR;

@@ -50,6 +50,10 @@ typedef struct ps_run_opts {
  * --help was printed; -1 with err naming the bad input. */
 int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
 void ps_run_usage(void);
+/* The getopt_long tables ps_run_opts_parse uses (for run --check-args). */
+struct option;
+const struct option *ps_run_long_options(void);
+const char *ps_run_short_options(void);
 /* The threads of each hybrid rank for --threads-per-rank T at W workers. */
 static inline int ps_threads_per_rank(int tpr, int workers)
 {

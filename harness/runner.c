@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "plan_limits.h"
 #include "mpi_env.h"
 #include "stats.h"
 #include "sysinfo.h"
@@ -91,6 +92,8 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k,
 int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
 {
     memset(plan, 0, sizeof *plan);
+    if (ps_limits_check_sizes(o, err) != 0)
+        return -1;
     const ps_backend *seq = ps_backend_find("seq");
     for (int ki = 0; ki < o->nkernels; ki++) {
         for (int si = 0; si < o->nscalings; si++) {
@@ -116,6 +119,8 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
             }
         }
     }
+    if (ps_limits_check_plan(plan, o, err) != 0)
+        return -1;
     if (o->csv && ctx->rank == 0 && ps_csv_check(o->csv, err) != 0)
         return -1;
     return 0;
@@ -277,9 +282,7 @@ static int write_meta(const ps_run_opts *o, const ps_ctx *ctx, run_info *ri, ps_
                   o->reps, o->warmup);
     ps_sysinfo_json(&ri->sys, extra.data, &line);
     ps_buf_put(&line, "\n", 1);
-    char path[4096];
-    snprintf(path, sizeof path, "%s.meta.jsonl", o->csv);
-    int rc = ps_append_locked(path, line.data, line.len, err);
+    int rc = ps_csv_meta_append(o->csv, line.data, line.len, err);
     ps_buf_free(&extra);
     ps_buf_free(&line);
     if (rc == 0)
@@ -451,28 +454,34 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
                 rep.steal = ticks && ps_cpu_ticks(&a1, &s1) == 0 && a1 > a0
                                 ? (double)(s1 - s0) / (double)(a1 - a0) : -1.0;
             }
-            if (ps_mpi_idle_sync(ctx, err) != 0) {
+            if (ctx->rank == 0 && round >= o->warmup) {
+                int repno = round - o->warmup;
+                if (record(p, &rep, ran) != 0)
+                    status = ps_fail(err, "out of memory");
+                if (!ran || !rep.verified)
+                    any_failed = 1;
+                if (o->csv && status == 0) {
+                    ps_csv_row row;
+                    ps_buf b = {0};
+                    fill_row(&row, c, &rep, ran, repno, &ri);
+                    ps_csv_row_format(&row, &b);
+                    /* the metadata once the run has a row, never without */
+                    if (ps_csv_append(o->csv, b.data, b.len, err) != 0 ||
+                        write_meta(o, ctx, &ri, err) != 0)
+                        status = -1;
+                    ps_buf_free(&b);
+                }
+            }
+            /* every rank, every configuration, whatever happened: a failed
+             * write on rank 0 stops all ranks here, together */
+            int all = ps_mpi_idle_all_ok(ctx, status == 0, err);
+            if (all != 1) {
+                /* rank 0 says why; the others stop without a word */
+                if (status == 0 && all == 0)
+                    status = ctx->rank == 0 ? ps_fail(err, "another rank stopped the run")
+                                            : ps_fail(err, "%s", "");
                 status = -1;
                 break;
-            }
-            if (ctx->rank != 0 || round < o->warmup)
-                continue;
-            int repno = round - o->warmup;
-            if (record(p, &rep, ran) != 0) {
-                status = ps_fail(err, "out of memory");
-                break;
-            }
-            if (!ran || !rep.verified)
-                any_failed = 1;
-            if (o->csv) {
-                ps_csv_row row;
-                ps_buf b = {0};
-                fill_row(&row, c, &rep, ran, repno, &ri);
-                ps_csv_row_format(&row, &b);
-                if (write_meta(o, ctx, &ri, err) != 0 ||
-                    ps_csv_append(o->csv, b.data, b.len, err) != 0)
-                    status = -1;
-                ps_buf_free(&b);
             }
         }
         /* a failed write on rank 0 stops every rank at the same point */
