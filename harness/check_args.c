@@ -67,8 +67,21 @@ int ps_run_check_args(int argc, char **argv)
         ps_buf_free(&given);
         return 0;
     }
-    if (rc != 0 || ps_limits_check_sizes(&o, &err) != 0)
+    if (rc != 0 || ps_limits_check_sizes(&o, &err) != 0) {
+        /* what was given, even so: a wrapper may have a better thing to
+         * say about it (an option it sets itself) */
+        ps_buf b = {0};
+        ps_buf_put(&b, "{\"given\":", 9);
+        ps_buf_put(&b, given.data, given.len);
+        ps_buf_put(&b, ",\"error\":", 9);
+        ps_buf_json_str(&b, err.msg);
+        ps_buf_put(&b, "}\n", 2);
+        fputs(b.data, stdout);
+        fflush(stdout);
+        ps_buf_free(&b);
+        ps_buf_free(&given);
         ps_die(2, "%s", err.msg);
+    }
     ps_buf b = {0};
     ps_buf_put(&b, "{\"given\":", 9);
     ps_buf_put(&b, given.data, given.len);

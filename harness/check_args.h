@@ -7,7 +7,8 @@
 #define PS_CHECK_ARGS_H
 
 /* argv[0] is "run"; the rest are the arguments to check.  Prints the JSON
- * and returns 0, or prints one line and exits 2 (bad input). */
+ * and returns 0; on bad input prints {"given": [...], "error": "..."} on
+ * stdout, the one-line message on stderr, and exits 2. */
 int ps_run_check_args(int argc, char **argv);
 
 #endif

@@ -380,8 +380,8 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
                 e2e_dir = d
                 break
     doc, title = build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path)
-    (out / "report.md").write_text(doc.markdown(out), encoding="utf-8")
-    (out / "report.html").write_text(doc.html(title), encoding="utf-8")
+    (out / "report.md").write_text(doc.markdown(out), encoding="utf-8", errors="replace")
+    (out / "report.html").write_text(doc.html(title), encoding="utf-8", errors="replace")
     log("report: %s and %s (%d charts)" % (out / "report.md", out / "report.html", len(charts)))
     return out / "report.md", out / "report.html"
 
