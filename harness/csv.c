@@ -83,9 +83,10 @@ static int check_content(int fd, const char *path, off_t size, ps_err *err)
                 i += (size_t)snprintf(shown + i, sizeof shown - i, "\\x%02x", ch);
         }
         shown[i] = '\0';
-        return ps_fail(err, "%s does not start with the %s header (it starts \"%s%s\"): "
-                       "it is not a parscale CSV; refusing to mix, choose another --csv",
-                       path, PS_CSV_SCHEMA, shown, (size_t)got > i ? "..." : "");
+        return ps_fail(err, "%s has another header (it starts \"%s%s\"), not the %s "
+                       "one: it is not a parscale CSV; refusing to mix schemas, choose "
+                       "another --csv", path, shown, (size_t)got > i ? "..." : "",
+                       PS_CSV_SCHEMA);
     }
     char last;
     if (pread(fd, &last, 1, size - 1) != 1)
