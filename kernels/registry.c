@@ -1,4 +1,6 @@
 /* registry.c -- the one list of kernels, and helpers every kernel shares. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +91,8 @@ uint64_t ps_kernel_width(const ps_kernel_args *args)
 
 double *ps_alloc_doubles(size_t count)
 {
+    if (count > (SIZE_MAX - 63) / sizeof(double))  /* the byte count would wrap */
+        return errno = ENOMEM, NULL;
     size_t bytes = (count * sizeof(double) + 63) / 64 * 64;
     return aligned_alloc(64, bytes ? bytes : 64);
 }
