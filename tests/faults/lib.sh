@@ -10,6 +10,8 @@ SCRIPTS="$SRC/scripts"
 . "$SCRIPTS/lib/find-python.sh"
 parscale_find_python --bare >/dev/null || exit 1
 PY=$PARSCALE_PY
+# sanitized builds run several times slower: their tests set this to 3
+TIME_SCALE=${PARSCALE_TIME_SCALE:-1}
 
 # csv_whole FILE WHAT: the header exactly once, on the first line; every
 # row whole (the file ends with a newline, each row has the header's
@@ -43,7 +45,7 @@ PY
 # timeout's 124) and, for a failure, stderr must hold exactly one line of
 # the program's own (mpirun may add its banner).
 ended_within() {
-  local secs=$1 want=$2 what=$3; shift 3
+  local secs=$(($1 * TIME_SCALE)) want=$2 what=$3; shift 3
   local rc
   timeout -k 5 "$secs" "$@" >"$WORK/out" 2>"$WORK/err"
   rc=$?
