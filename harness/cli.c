@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "check_args.h"
 #include "mpi_env.h"
 #include "options.h"
 #include "placement.h"
@@ -185,6 +186,10 @@ static int cmd_info(int argc, char **argv)
  * every rank does the same, only rank 0 speaks. */
 static int cmd_run(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--check-args") == 0) {
+        argv[1] = argv[0];  /* "run" stays the program name getopt skips */
+        return ps_run_check_args(argc - 1, argv + 1);
+    }
     ps_run_opts o;
     ps_err err = {""};
     int rc = ps_run_opts_parse(&o, argc, argv, &err);
@@ -249,7 +254,7 @@ static int cmd_run(int argc, char **argv)
     }
 #endif
     rc = ps_run(&plan, &o, &ctx, &err);
-    if (rc < 0)
+    if (rc < 0 && err.msg[0])  /* empty: another rank said why */
         fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
     ps_plan_free(&plan);
     ps_hosts_free(&hosts);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,35 +35,137 @@ const char *ps_csv_header(void)
     return header;
 }
 
-/* Reads the first line of fd (at most what fits in buf). */
-static ssize_t read_first_line(int fd, char *buf, size_t len)
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t m)
 {
-    ssize_t got = pread(fd, buf, len - 1, 0);
-    if (got < 0)
-        return -1;
-    buf[got] = '\0';
-    char *nl = strchr(buf, '\n');
-    if (nl)
-        nl[1] = '\0';
-    return (ssize_t)strlen(buf);
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO (named pipe)"
+         : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+         : S_ISSOCK(m) ? "a socket" : "not a regular file";
 }
 
-/* An existing file must start with exactly our header. */
-static int check_header(int fd, const char *path, ps_err *err)
+/* Rows go only to regular files: a FIFO would block the run (and rank 0
+ * with it, under MPI) until a reader comes; a device such as /dev/null
+ * would swallow the rows while FILE.meta.jsonl appeared beside it (in
+ * /dev); a directory cannot take them.  Leaving --csv out writes no rows. */
+static int check_regular(const struct stat *st, const char *what, const char *path,
+                         ps_err *err)
 {
-    char first[4096];
-    ssize_t n = read_first_line(fd, first, sizeof first);
-    if (n < 0)
-        return PS_FAIL_SYS(err, "read of CSV header");
-    if (n == 0)
+    if (S_ISREG(st->st_mode))
         return 0;
-    if (strcmp(first, ps_csv_header()) != 0) {
-        char shown[80];
-        snprintf(shown, sizeof shown, "%.*s", (int)strcspn(first, "\n"), first);
-        return ps_fail(err, "%s has another header (\"%s%s\"): it is not a "
-                       "%s file; refusing to mix schemas, choose another --csv",
-                       path, shown, strlen(first) > 70 ? "..." : "", PS_CSV_SCHEMA);
+    return ps_fail(err, "%s %s is %s: rows are appended only to regular files "
+                   "(leave --csv out to write none)", what, path, file_kind(st->st_mode));
+}
+
+/* An existing CSV, open as fd, must start with exactly our header (byte
+ * for byte: a file that starts with a NUL or other binary is not ours)
+ * and end with a newline.  A last line without one is an interrupted
+ * write or a hand edit; parscale cannot tell a whole row that lacks its
+ * newline from half a row, and appending would glue the next row onto
+ * it, so the file is refused and left as it is. */
+static int check_content(int fd, const char *path, off_t size, ps_err *err)
+{
+    if (size == 0)
+        return 0;
+    const char *h = ps_csv_header();
+    size_t hlen = strlen(h);
+    char first[4096];
+    ssize_t got = pread(fd, first, sizeof first - 1, 0);
+    if (got < 0)
+        return PS_FAIL_SYS(err, "pread of the CSV header");
+    if ((size_t)got < hlen || memcmp(first, h, hlen) != 0) {
+        char shown[72];
+        size_t i = 0;
+        for (ssize_t j = 0; j < got && first[j] != '\n' && i + 5 < sizeof shown; j++) {
+            unsigned char ch = (unsigned char)first[j];
+            if (ch >= 0x20 && ch < 0x7f)
+                shown[i++] = (char)ch;
+            else
+                i += (size_t)snprintf(shown + i, sizeof shown - i, "\\x%02x", ch);
+        }
+        shown[i] = '\0';
+        return ps_fail(err, "%s has another header (it starts \"%s%s\"), not the %s "
+                       "one: it is not a parscale CSV; refusing to mix schemas, choose "
+                       "another --csv", path, shown, (size_t)got > i ? "..." : "",
+                       PS_CSV_SCHEMA);
     }
+    char last;
+    if (pread(fd, &last, 1, size - 1) != 1)
+        return PS_FAIL_SYS(err, "pread of the CSV's last byte");
+    if (last != '\n')
+        return ps_fail(err, "%s: its last line has no newline (a write was interrupted, "
+                       "or the file was edited); parscale cannot tell a whole row from "
+                       "half of one: end the line (echo >> FILE) if it is whole, else "
+                       "delete it", path);
+    return 0;
+}
+
+/* A folder takes a new file: proven by creating and at once removing a
+ * probe in it, because access() says yes to root even where nothing can
+ * be created (/proc, a read-only or full mount). */
+static int check_folder(const char *path, ps_err *err)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return ps_fail(err, "out of memory");
+    const char *dir = dirname(copy);
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rc = ps_fail(err, "--csv %s: folder %s does not exist", path, dir);
+    } else {
+        char probe[PATH_MAX];
+        int n = snprintf(probe, sizeof probe, "%s/.parscale-probe-XXXXXX", dir);
+        int fd = n > 0 && (size_t)n < sizeof probe ? mkstemp(probe) : -1;
+        if (fd < 0) {
+            rc = ps_fail(err, "--csv %s: folder %s is not writable: %s", path, dir,
+                         strerror(n > 0 && (size_t)n < sizeof probe ? errno : ENAMETOOLONG));
+        } else {
+            close(fd);
+            unlink(probe);
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+/* One file parscale will append to: the CSV (content checked) or its
+ * metadata.  Opened without blocking (a FIFO put there after a stat would
+ * otherwise hang the open) and without creating anything. */
+static int check_target(const char *path, int is_csv, ps_err *err)
+{
+    const char *what = is_csv ? "--csv" : "metadata file";
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return check_folder(path, err);
+        return ps_fail(err, "%s %s cannot be read: %s", what, path, strerror(errno));
+    }
+    struct stat st;
+    int rc = fstat(fd, &st) != 0 ? PS_FAIL_SYS(err, "fstat")
+           : check_regular(&st, what, path, err);
+    if (rc == 0 && is_csv)
+        rc = check_content(fd, path, st.st_size, err);
+    close(fd);
+    if (rc != 0)
+        return rc;
+    fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY);  /* writes nothing */
+    if (fd < 0)
+        return ps_fail(err, "%s %s is not writable: %s", what, path, strerror(errno));
+    close(fd);
+    return 0;
+}
+
+int ps_csv_meta_path(const char *csv, char *buf, size_t len, ps_err *err)
+{
+    const char *base = strrchr(csv, '/');
+    base = base ? base + 1 : csv;
+    size_t blen = strlen(base) + strlen(PS_META_SUFFIX);
+    int n = snprintf(buf, len, "%s%s", csv, PS_META_SUFFIX);
+    if (n < 0 || (size_t)n >= len || n >= PATH_MAX || blen > NAME_MAX)
+        return ps_fail(err, "--csv: the name is too long for the metadata file beside "
+                       "it (FILE%s: %zu characters in its last part, %d in all; the "
+                       "system allows %d and %d)", PS_META_SUFFIX, blen, n, NAME_MAX,
+                       PATH_MAX - 1);
     return 0;
 }
 
@@ -69,42 +173,46 @@ int ps_csv_check(const char *path, ps_err *err)
 {
     if (!path || !*path)
         return ps_fail(err, "--csv needs a file name");
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return ps_fail(err, "--csv %s is a directory", path);
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
-            return ps_fail(err, "--csv %s cannot be read: %s", path, strerror(errno));
-        int rc = check_header(fd, path, err);
-        close(fd);
-        if (rc != 0)
-            return rc;
-        if (access(path, W_OK) != 0)
-            return ps_fail(err, "--csv %s is not writable: %s", path, strerror(errno));
-        return 0;
-    }
-    if (errno != ENOENT)
-        return ps_fail(err, "--csv %s: %s", path, strerror(errno));
-    char *copy = strdup(path);
-    if (!copy)
-        return ps_fail(err, "out of memory");
-    const char *dir = dirname(copy);
-    int rc = 0;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        rc = ps_fail(err, "--csv %s: folder %s does not exist", path, dir);
-    else if (access(dir, W_OK) != 0)
-        rc = ps_fail(err, "--csv %s: folder %s is not writable", path, dir);
-    free(copy);
-    return rc;
+    char meta[PATH_MAX];
+    if (ps_csv_meta_path(path, meta, sizeof meta, err) != 0)
+        return -1;
+    if (check_target(path, 1, err) != 0)
+        return -1;
+    return check_target(meta, 0, err);
 }
 
-/* Opens (creating) and locks path; the caller writes and unlocks. */
-static int open_locked(const char *path, ps_err *err)
+/* A file that outgrows RLIMIT_FSIZE gets SIGXFSZ, which by default kills
+ * the process in the middle of a row, before the short write can be cut
+ * back; ignored, the write fails with EFBIG instead.  A handler someone
+ * else installed is left alone. */
+static void ignore_sigxfsz(void)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_APPEND, 0644);
+    struct sigaction now;
+    if (sigaction(SIGXFSZ, NULL, &now) == 0 && now.sa_handler == SIG_DFL) {
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGXFSZ, &ign, NULL);
+    }
+}
+
+/* Opens (never creates a FIFO's reader wait: O_NONBLOCK) and locks path,
+ * creating a regular file when there is none; the caller writes and
+ * closes.  *size: the length found under the lock. */
+static int open_locked(const char *path, off_t *size, ps_err *err)
+{
+    ignore_sigxfsz();
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY, 0644);
     if (fd < 0)
         return ps_fail(err, "open %s failed: %s", path, strerror(errno)), -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || check_regular(&st, "output", path, err) != 0) {
+        if (err && !err->msg[0])
+            PS_FAIL_SYS(err, "fstat");
+        close(fd);
+        return -1;
+    }
     while (flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             int en = errno;
@@ -112,6 +220,12 @@ static int open_locked(const char *path, ps_err *err)
             return ps_fail(err, "flock %s failed: %s", path, strerror(en)), -1;
         }
     }
+    if (fstat(fd, &st) != 0) {  /* others may have appended while we waited */
+        int rc = PS_FAIL_SYS(err, "fstat");
+        close(fd);
+        return rc;
+    }
+    *size = st.st_size;
     return fd;
 }
 
@@ -127,7 +241,10 @@ static int write_all_or_nothing(int fd, const char *path, off_t old_len,
             continue;
         if (w <= 0) {
             int en = w < 0 ? errno : ENOSPC;
-            if (ftruncate(fd, old_len) != 0) { /* best effort */ }
+            if (ftruncate(fd, old_len) != 0)
+                return ps_fail(err, "write to %s failed: %s, and cutting it back to its "
+                               "old length failed too: %s (the last line may be half "
+                               "a row)", path, strerror(en), strerror(errno));
             return ps_fail(err, "write to %s failed: %s (nothing of this row kept)",
                            path, strerror(en));
         }
@@ -138,17 +255,15 @@ static int write_all_or_nothing(int fd, const char *path, off_t old_len,
 
 int ps_csv_append(const char *path, const char *rows, size_t len, ps_err *err)
 {
-    int fd = open_locked(path, err);
+    off_t size = 0;
+    int fd = open_locked(path, &size, err);
     if (fd < 0)
         return -1;
     int rc = 0;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        rc = PS_FAIL_SYS(err, "fstat of CSV");
-    } else if (st.st_size > 0) {
-        rc = check_header(fd, path, err);  /* it may have changed since */
+    if (size > 0) {
+        rc = check_content(fd, path, size, err);  /* it may have changed since */
         if (rc == 0)
-            rc = write_all_or_nothing(fd, path, st.st_size, rows, len, err);
+            rc = write_all_or_nothing(fd, path, size, rows, len, err);
     } else {
         ps_buf b = {0};
         const char *h = ps_csv_header();
@@ -164,14 +279,32 @@ int ps_csv_append(const char *path, const char *rows, size_t len, ps_err *err)
 
 int ps_append_locked(const char *path, const char *text, size_t len, ps_err *err)
 {
-    int fd = open_locked(path, err);
+    off_t size = 0;
+    int fd = open_locked(path, &size, err);
     if (fd < 0)
         return -1;
-    struct stat st;
-    int rc = fstat(fd, &st) != 0 ? PS_FAIL_SYS(err, "fstat")
-           : write_all_or_nothing(fd, path, st.st_size, text, len, err);
+    int rc = 0;
+    char last = '\n';
+    /* a line left unended (a killed writer, an edit) keeps its own line:
+     * the reader reports that one and still reads ours */
+    if (size > 0 && pread(fd, &last, 1, size - 1) != 1)
+        rc = PS_FAIL_SYS(err, "pread");
+    ps_buf b = {0};
+    if (rc == 0 && ((last != '\n' && ps_buf_put(&b, "\n", 1)) || ps_buf_put(&b, text, len)))
+        rc = ps_fail(err, "out of memory");
+    if (rc == 0)
+        rc = write_all_or_nothing(fd, path, size, b.data, b.len, err);
+    ps_buf_free(&b);
     close(fd);
     return rc;
+}
+
+int ps_csv_meta_append(const char *csv, const char *text, size_t len, ps_err *err)
+{
+    char meta[PATH_MAX];
+    if (ps_csv_meta_path(csv, meta, sizeof meta, err) != 0)
+        return -1;
+    return ps_append_locked(meta, text, len, err);
 }
 
 void ps_csv_field(ps_buf *b, const char *value, int first)

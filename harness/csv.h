@@ -17,14 +17,20 @@
 /* The header line, with its newline. */
 const char *ps_csv_header(void);
 
-/* Checks, without creating or touching anything, that rows can later be
- * appended to path: an existing file must carry our header (or be empty),
- * a new one needs a writable folder. */
+/* Checks, without creating or changing anything, that rows can later be
+ * appended to path and metadata beside it: each must be a regular file
+ * (not a FIFO, device or directory) or not exist yet; an existing CSV
+ * must start with our header byte for byte (or be empty) and end with a
+ * newline; a new one needs a folder a file can be created in (tried with
+ * a probe file, removed at once); FILE.meta.jsonl must fit the system's
+ * name limits. */
 int ps_csv_check(const char *path, ps_err *err);
 
 /* Appends the bytes of whole rows (each ending in a newline), writing the
- * header first when the file is new or empty.  On a short write the file
- * is cut back to its old length, so no half row remains. */
+ * header first when the file is new or empty.  On a short write (full
+ * disk, file-size limit: SIGXFSZ is ignored so that the write fails
+ * instead of killing the process) the file is cut back to its old length,
+ * so no half row remains. */
 int ps_csv_append(const char *path, const char *rows, size_t len, ps_err *err);
 
 /* Appends one field to b, quoted per RFC 4180 when it needs to be, preceded
@@ -38,7 +44,16 @@ typedef struct ps_csv_row {
 void ps_csv_set(ps_csv_row *r, enum ps_csv_column c, const char *fmt, ...) PS_PRINTF(3, 4);
 void ps_csv_row_format(const ps_csv_row *r, ps_buf *out);
 
-/* Appends text to path under the same lock discipline (the metadata file). */
+/* Appends text to path under the same lock discipline (the metadata file);
+ * a last line found unended is ended first. */
 int ps_append_locked(const char *path, const char *text, size_t len, ps_err *err);
+
+/* The metadata file beside a CSV: FILE.meta.jsonl. */
+#define PS_META_SUFFIX ".meta.jsonl"
+/* Its name in buf; -1 with err when it would not fit the system's limits
+ * (a name that would otherwise be cut short, into another file). */
+int ps_csv_meta_path(const char *csv, char *buf, size_t len, ps_err *err);
+/* Appends one metadata line beside csv. */
+int ps_csv_meta_append(const char *csv, const char *text, size_t len, ps_err *err);
 
 #endif

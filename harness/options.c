@@ -1,6 +1,7 @@
 /* options.c -- see options.h. */
 #define _GNU_SOURCE
 #include "options.h"
+#include "placement.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -69,6 +70,8 @@ void ps_run_usage(void)
 "output\n"
 "  -o, --csv FILE            append raw rows to FILE (metadata: FILE.meta.jsonl)\n"
 "  -q, --quiet               no progress, summary only\n"
+"      --check-args ARGS...  (first after run) check ARGS as a run would,\n"
+"                            run nothing, print them normalised as JSON\n"
 "  -h, --help                this text\n");
 }
 
@@ -112,6 +115,8 @@ typedef struct opt_table {
     const char *backend_names[MAX_OPTS];  /* by val - OPT_BACKEND */
 } opt_table;
 
+#define RUN_SHORT ":k:b:w:s:r:o:qh"
+
 static void opt_table_build(opt_table *t)
 {
     memset(t, 0, sizeof *t);
@@ -134,6 +139,24 @@ static void opt_table_build(opt_table *t)
     }
 }
 
+int ps_run_long_options(struct option *out, int max)
+{
+    opt_table t;
+    opt_table_build(&t);
+    int n = 0;
+    while (t.all[n].name && n < max - 1) {
+        out[n] = t.all[n];
+        n++;
+    }
+    out[n] = (struct option){NULL, 0, NULL, 0};
+    return n;
+}
+
+const char *ps_run_short_options(void)
+{
+    return RUN_SHORT;
+}
+
 /* A backend option goes to every backend that has one of that name. */
 static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
                              ps_err *err)
@@ -153,6 +176,7 @@ static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
     return 0;
 }
 
+
 static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
 {
     if (strcmp(arg, "all") == 0) {
@@ -165,7 +189,7 @@ static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
     char *items[PS_MAX_LIST];
     int n = ps_split_list(arg, items, PS_MAX_LIST);
     if (n < 0)
-        return ps_fail(err, "--kernel: empty item in the list");
+        return ps_list_fail(err, "--kernel", n, PS_MAX_LIST);
     for (int i = 0; i < n; i++) {
         if (!(o->kernels[i] = ps_kernel_lookup(&o->libs, items[i])))
             return ps_fail(err, "unknown kernel '%s' (parscale list shows them)", items[i]);
@@ -185,7 +209,7 @@ static int parse_backends(ps_run_opts *o, char *arg, ps_err *err)
     char *items[PS_MAX_LIST];
     int n = ps_split_list(arg, items, PS_MAX_LIST);
     if (n < 0)
-        return ps_fail(err, "--backend: empty item in the list");
+        return ps_list_fail(err, "--backend", n, PS_MAX_LIST);
     for (int i = 0; i < n; i++) {
         if (!(o->backends[i] = ps_backend_find(items[i]))) {
             const char *why = ps_backend_absent(items[i]);
@@ -204,7 +228,7 @@ static int parse_counts(const char *opt, char *arg, int *out, int *nout, ps_err 
     char *items[PS_MAX_LIST];
     int n = ps_split_list(arg, items, PS_MAX_LIST);
     if (n < 0)
-        return ps_fail(err, "%s: empty item in the list", opt);
+        return ps_list_fail(err, opt, n, PS_MAX_LIST);
     for (int i = 0; i < n; i++) {
         uint64_t w;
         if (ps_parse_count(items[i], &w) != 0 || w > 4096)
@@ -334,9 +358,8 @@ static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
         return ps_fail(err, "--param: kernel %s has no parameter '%.*s' (parscale list "
                        "--params shows them)", kname, (int)(eq - dot - 1), dot + 1);
     const ps_kernel_param *p = &k->params[idx];
-    char *end;
-    double v = strtod(eq + 1, &end);
-    if (end == eq + 1 || *end != '\0' || !(v >= p->min && v <= p->max))
+    double v;
+    if (ps_parse_real(eq + 1, &v) != 0 || !(v >= p->min && v <= p->max))
         return ps_fail(err, "--param %s.%s: '%s' is not a number from %g to %g", kname,
                        p->name, eq + 1, p->min, p->max);
     if (o->nparams == (int)(sizeof o->params / sizeof o->params[0]))
@@ -434,7 +457,8 @@ static int parse_size(const char *arg, int *size_class, uint64_t *size, ps_err *
         *size_class = -1;
         return 0;
     }
-    return ps_fail(err, "--size: '%s' is not a positive count or test, quick, full", arg);
+    return ps_fail(err, "--size: '%s' is not a whole count from 1 to 2^53 "
+                   "(9007199254740992), or test, quick, full", arg);
 }
 
 /* --size S[,KERNEL=S...]: the run's size, and any kernel's own. */
@@ -443,7 +467,7 @@ static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
     char *items[PS_MAX_LIST];
     int n = ps_split_list(arg, items, PS_MAX_LIST);
     if (n < 0)
-        return ps_fail(err, "--size: empty item in the list");
+        return ps_list_fail(err, "--size", n, PS_MAX_LIST);
     o->nksizes = 0;
     for (int i = 0; i < n; i++) {
         char *eq = strchr(items[i], '=');
@@ -537,8 +561,8 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
     case OPT_PARAM: return parse_param(o, arg, err);
     case OPT_BIND: return parse_bind(o, arg, err);
     case OPT_PLACES:
-        if (!*arg)
-            return ps_fail(err, "--places needs a value such as cores or threads");
+        if (ps_places_check(arg, err) != 0)
+            return -1;
         o->places = arg;
         return 0;
     case 'o':
@@ -588,12 +612,8 @@ static int take_option(ps_run_opts *o, const opt_table *t, int c, char **argv,
         ps_run_usage();
         return 1;
     }
-    if (c == '?') {
-        if (optopt)
-            return ps_fail(err, "run: unknown option '-%c' (parscale run --help)", optopt);
-        return ps_fail(err, "run: unknown option '%s' (parscale run --help)",
-                       argv[optind - 1]);
-    }
+    if (c == '?')
+        return ps_getopt_fail(err, "run", t->all, RUN_SHORT, argv[optind - 1], optopt);
     if (c == ':')
         return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
     *stop_given |= (c == 'r' ? 1u : 0u) | (c == OPT_MIN_REPS ? 2u : 0u) |
@@ -612,7 +632,7 @@ static int load_kernel_libs(ps_run_opts *o, const opt_table *t, int argc, char *
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", t->all, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, RUN_SHORT, t->all, NULL)) != -1)
         if (c == OPT_KERNEL_LIB && ps_kernel_libs_open(&o->libs, optarg, err) != 0)
             return -1;
     return 0;
@@ -629,7 +649,7 @@ int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     opterr = 0;  /* we say what was wrong ourselves, in one line */
     int c;
     unsigned stop_given = 0;  /* bits: -r, --min-reps, --max-reps */
-    while ((c = getopt_long(argc, argv, ":k:b:w:s:r:o:qh", t.all, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, RUN_SHORT, t.all, NULL)) != -1) {
         int rc = take_option(o, &t, c, argv, &stop_given, err);
         if (rc != 0)
             return rc;

@@ -58,6 +58,12 @@ typedef struct ps_run_opts {
  * --help was printed; -1 with err naming the bad input. */
 int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
 void ps_run_usage(void);
+/* The getopt_long tables ps_run_opts_parse uses, the backends' options
+ * included (for run --check-args): the long one written into out (room
+ * for max entries, the last one all zero); returns its count. */
+struct option;
+int ps_run_long_options(struct option *out, int max);
+const char *ps_run_short_options(void);
 /* The values of kernel k's parameters under these options: its defaults,
  * overridden by --param. */
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,

@@ -34,4 +34,11 @@ void ps_placement_local(const int *cpus, int n, ps_rep *rep);
  * to do.  Returns 0 when they hold; -1 with err naming the failed call. */
 int ps_bind_apply(const char *bind, const char *places, char **argv, ps_err *err);
 
+/* Whether places is something OMP_PLACES takes: an abstract name
+ * (threads, cores, sockets, ll_caches, numa_domains) with an optional
+ * count in parentheses, or an explicit list of places, each a number or
+ * a braced list of numbers, with ':count:stride' intervals and '!'
+ * exclusions.  -1 with err naming the value otherwise. */
+int ps_places_check(const char *places, ps_err *err);
+
 #endif

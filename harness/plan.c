@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "plan_limits.h"
 #include "stats.h"
 
 const char *ps_scaling_name(enum ps_scaling s)
@@ -98,6 +99,8 @@ static void link_bases(ps_plan *plan)
 int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
 {
     memset(plan, 0, sizeof *plan);
+    if (ps_limits_check_sizes(o, err) != 0)
+        return -1;
     const ps_backend *base = o->baseline ? ps_backend_baseline() : NULL;
     for (int ki = 0; ki < o->nkernels; ki++)
         for (int si = 0; si < o->nscalings; si++)
@@ -112,6 +115,8 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                     return -1;
             }
     link_bases(plan);
+    if (ps_limits_check_plan(plan, o, err) != 0)
+        return -1;
     if (o->csv && ctx->rank == 0 && ps_csv_check(o->csv, err) != 0)
         return -1;
     return 0;

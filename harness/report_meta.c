@@ -15,9 +15,7 @@
 
 static int append_line(const ps_run_info *ri, const ps_buf *b, ps_err *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s.meta.jsonl", ri->opts->csv);
-    return ps_append_locked(path, b->data, b->len, err);
+    return ps_csv_meta_append(ri->opts->csv, b->data, b->len, err);
 }
 
 /* The run's header: what the rows of this run_id were measured on. */

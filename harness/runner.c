@@ -93,7 +93,8 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     ri.steal_reported = have_ticks && steal0 > 0;
     ps_meta_state meta = {0};
     const ps_reporter reporters[] = {
-        {&ps_report_meta, &meta}, {&ps_report_csv, NULL}, {&ps_report_console, NULL},
+        /* rows first: the metadata follows the first row, never without one */
+        {&ps_report_csv, NULL}, {&ps_report_meta, &meta}, {&ps_report_console, NULL},
     };
     const int nrep = ctx->rank == 0 ? (int)(sizeof reporters / sizeof reporters[0]) : 0;
     if (ctx->rank == 0)

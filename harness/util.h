@@ -17,6 +17,14 @@ typedef struct ps_err {
 #define PS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define PS_PRINTF(a, b)
+/* One line on what was wrong when getopt_long returned '?': an unknown
+ * short or long option, an ambiguous abbreviation, or a value given to a
+ * long option that takes none.  arg: the argument getopt was reading
+ * (argv[optind - 1]); cmd: the subcommand, for the message. */
+struct option;
+int ps_getopt_fail(ps_err *err, const char *cmd, const struct option *longopts,
+                   const char *shortopts, const char *arg, int optopt);
+
 #endif
 
 /* Fills err and returns -1, so callers can write `return ps_fail(...)`. */
@@ -29,19 +37,33 @@ int ps_fail_sys(ps_err *err, const char *call, const char *file, int line);
  * or 1 (a failure while running). */
 _Noreturn void ps_die(int status, const char *fmt, ...) PS_PRINTF(2, 3);
 
-/* Parses a whole positive integer, rejecting signs, junk and zero.
- * Accepts k/M/G suffixes (powers of ten) and 1e6 notation. */
+/* The largest count accepted anywhere: 2^53, beyond which a double (how
+ * sizes are read, and how every script reads the CSV) cannot hold every
+ * whole number exactly. */
+#define PS_EXACT_MAX 9007199254740992.0
+#define PS_EXACT_MAX_U64 UINT64_C(9007199254740992)
+
+/* Parses a whole positive integer up to 2^53, rejecting signs, blanks,
+ * hex, inf, nan, junk and zero.  Accepts k/M/G suffixes (powers of ten)
+ * and 1e6 notation. */
 int ps_parse_count(const char *s, uint64_t *out);
 /* Parses a duration such as 5ms, 100us, 1.5s, 250ns into nanoseconds. */
 int ps_parse_duration_ns(const char *s, uint64_t *out);
-/* Parses a fraction 0 <= f < 1. */
+/* Parses a fraction 0 <= f < 1 (plain decimal only). */
 int ps_parse_fraction(const char *s, double *out);
+/* Parses a finite decimal number with an optional leading '-': no blanks,
+ * '+', hex, inf or nan. */
+int ps_parse_real(const char *s, double *out);
 /* Formats seconds with a unit suited to its size ("412.3 ms"). */
 void ps_format_seconds(double s, char *buf, size_t len);
 
-/* Splits a comma-separated list in place; returns the count or -1 when an
- * item is empty or there are more than max. */
+/* Splits a comma-separated list in place; returns the count, or
+ * PS_LIST_EMPTY_ITEM / PS_LIST_TOO_MANY (more than max items). */
+#define PS_LIST_EMPTY_ITEM (-1)
+#define PS_LIST_TOO_MANY (-2)
 int ps_split_list(char *s, char **items, int max);
+/* Fills err with what ps_split_list's negative rc means for option opt. */
+int ps_list_fail(ps_err *err, const char *opt, int rc, int max);
 
 /* A growable string for building CSV rows and JSON. */
 typedef struct ps_buf {
@@ -50,7 +72,17 @@ typedef struct ps_buf {
 } ps_buf;
 int ps_buf_printf(ps_buf *b, const char *fmt, ...) PS_PRINTF(2, 3);
 int ps_buf_put(ps_buf *b, const char *s, size_t n);
-void ps_buf_json_str(ps_buf *b, const char *s);  /* quoted, escaped */
+/* s as a JSON string: quoted, escaped, and valid UTF-8 whatever s holds
+ * (each byte that is not part of well-formed UTF-8 becomes \ufffd). */
+void ps_buf_json_str(ps_buf *b, const char *s);
 void ps_buf_free(ps_buf *b);
+
+/* One line on what was wrong when getopt_long returned '?': an unknown
+ * short or long option, an ambiguous abbreviation, or a value given to a
+ * long option that takes none.  arg: the argument getopt was reading
+ * (argv[optind - 1]); cmd: the subcommand, for the message. */
+struct option;
+int ps_getopt_fail(ps_err *err, const char *cmd, const struct option *longopts,
+                   const char *shortopts, const char *arg, int optopt);
 
 #endif

@@ -2,6 +2,8 @@
  * Built into the harness and, for out-of-tree kernels, installed as the
  * small static library parscale::kernel_util; nothing here may depend on
  * the harness or on the list of kernels. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,8 @@ uint64_t ps_kernel_width(const ps_kernel_args *args)
 
 double *ps_alloc_doubles(size_t count)
 {
+    if (count > (SIZE_MAX - 63) / sizeof(double))  /* the byte count would wrap */
+        return errno = ENOMEM, NULL;
     size_t bytes = (count * sizeof(double) + 63) / 64 * 64;
     return aligned_alloc(64, bytes ? bytes : 64);
 }

@@ -66,9 +66,12 @@ bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --launcher ssh
 bad --csv "$WORK/no/such/dir/x.csv" --parscale "$PARSCALE"
 bad --csv "$WORK/x.csv" --parscale "$WORK/no-such-parscale"
 
-# the nasty path and a nasty run argument reach the job intact
+# a nasty run argument is refused by parscale's own parser before any job
+bad --ranks 2 --csv "$csv" --parscale "$PARSCALE" --mpirun "$WORK/bin/mpirun" \
+  -- -k pi --gil-release "0.5'\$(touch $WORK/pwned4)"
+# the nasty path reaches the job intact
 "$SUBMIT" --ranks 2 --csv "$csv" --parscale "$PARSCALE" --mpirun "$WORK/bin/mpirun" \
-  -- -k pi --gil-release "0.5'\$(touch $WORK/pwned4)" >"$WORK/out" 2>&1 &&
+  -- -k pi --gil-release 0.5 >"$WORK/out" 2>&1 &&
   pass || { fail "submit failed"; cat "$WORK/out"; }
 bash -n "$WORK/script.1" && pass || fail "the generated script is not valid bash"
 (cd "$WORK" && bash "$WORK/script.1" >/dev/null 2>&1) && pass || fail "the generated script failed"
@@ -91,7 +94,7 @@ $csv
 -k
 pi
 --gil-release
-0.5'\$(touch $WORK/pwned4)"
+0.5"
 [ "$(cat "$WORK/mpirun.args" 2>/dev/null)" = "$expected" ] && pass ||
   { fail "the job's arguments differ:"; diff <(echo "$expected") "$WORK/mpirun.args"; }
 for p in pwned1 pwned2 pwned3 pwned4; do
@@ -101,6 +104,6 @@ grep -qx -- "--output" "$WORK/args.1" && grep -qx -- "$csv.jobs/01-r2-t1-n1-%j.o
   pass || fail "sbatch did not get the log path as one argument"
 
 # --wait: a job that fails makes submit fail
-FAKE_FAIL=1 "$SUBMIT" --wait --csv "$WORK/x.csv" --parscale "$PARSCALE" >"$WORK/out" 2>&1
+FAKE_FAIL=1 "$SUBMIT" --wait --csv "$WORK/x.csv" --parscale "$PARSCALE" -- -k pi >"$WORK/out" 2>&1
 [ $? -ne 0 ] && grep -q "failed" "$WORK/out" && pass || { fail "--wait did not report the failed job"; cat "$WORK/out"; }
 finish

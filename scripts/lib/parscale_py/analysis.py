@@ -7,8 +7,11 @@ repetitions; a *series* is one backend's points over worker counts, which is
 what a chart draws as one line.
 """
 import csv
+import io
 import json
 import math
+import os
+import stat
 from collections import OrderedDict, defaultdict
 from pathlib import Path
 
@@ -57,6 +60,35 @@ def _number(text, integer):
     return v
 
 
+def _kind(mode):
+    return ("a directory" if stat.S_ISDIR(mode) else
+            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+            "a character device" if stat.S_ISCHR(mode) else
+            "a block device" if stat.S_ISBLK(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+
+
+def open_regular(path, what="CSV"):
+    """Opens path for reading in binary, only if it is a regular file.
+
+    Opened without blocking and checked on the open file itself, so that a
+    FIFO (which would wait for a writer forever) or a device is refused
+    with a DataError instead of hanging or reading endlessly."""
+    try:
+        fd = os.open(str(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise DataError("%s is %s, not a %s file" % (path, _kind(mode), what))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def load_csv(path, schema=None):
     """Reads a parscale CSV into a list of dicts with typed values.
 
@@ -68,11 +100,19 @@ def load_csv(path, schema=None):
     if missing:
         raise DataError("%s lacks column(s) the analysis needs: %s"
                         % (sch.path, ", ".join(missing)))
+    raw = open_regular(path)
+    with raw:
+        data = raw.read()
+    if b"\0" in data[:4096]:
+        raise DataError("%s: not a text CSV (it holds NUL bytes near its start)" % path)
+    unended = bool(data) and not data.endswith(b"\n")
     try:
-        fh = open(path, newline="", encoding="utf-8")
-    except OSError as e:
-        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise DataError("%s:%d: not a text CSV (%s)" % (path, line, e.reason)) from None
     rows = []
+    fh = io.StringIO(text, newline="")
     with fh:
         reader = csv.reader(fh, strict=True)
         try:
@@ -92,16 +132,17 @@ def load_csv(path, schema=None):
                 if not row:
                     continue
                 if len(row) != len(header):
+                    last = unended and fh.tell() == len(text)
                     raise DataError("%s:%d: malformed row: %d fields, expected %d (the "
-                                    "columns of %s)" % (path, line, len(row),
-                                                        len(header), sch.name))
+                                    "columns of %s)%s" % (
+                                        path, line, len(row), len(header), sch.name,
+                                        "; it is the last line and has no newline: a "
+                                        "write stopped part-way?" if last else ""))
                 raw = dict(zip(header, row))
                 raw.update(missing)
                 rows.append(_typed(path, line, raw))
         except csv.Error as e:
             raise DataError("%s:%d: malformed CSV: %s" % (path, reader.line_num, e)) from None
-        except UnicodeDecodeError as e:
-            raise DataError("%s: not a text CSV (%s)" % (path, e.reason)) from None
     if not rows:
         raise DataError("%s: has the parscale header but no measurements" % path)
     return rows
@@ -177,24 +218,33 @@ def read_meta(csv_path):
     fatal."""
     path = Path(str(csv_path) + ".meta.jsonl")
     runs, records, problems = OrderedDict(), [], []
-    if not path.exists():
+    if not os.path.lexists(str(path)):
         return runs, records, ["no metadata file %s" % path.name]
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                problems.append("%s:%d: not JSON (%s)" % (path.name, i, e))
-                continue
-            if not isinstance(obj, dict):
-                problems.append("%s:%d: not a JSON object" % (path.name, i))
-                continue
-            if "record" in obj:
-                records.append(obj)
-            else:
-                runs[str(obj.get("run_id", "line %d" % i))] = obj
+    try:
+        with open_regular(path, "metadata") as fh:
+            data = fh.read()
+    except DataError as e:
+        return runs, records, [str(e)]
+    for i, raw in enumerate(data.split(b"\n"), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            problems.append("%s:%d: not UTF-8 (%s)" % (path.name, i, e.reason))
+            continue
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            problems.append("%s:%d: not JSON (%s)" % (path.name, i, e))
+            continue
+        if not isinstance(obj, dict):
+            problems.append("%s:%d: not a JSON object" % (path.name, i))
+            continue
+        if "record" in obj:
+            records.append(obj)
+        else:
+            runs[str(obj.get("run_id", "line %d" % i))] = obj
     return runs, records, problems
 
 

@@ -468,8 +468,8 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
                        records, compared if compare_base else None)
     images = Images(out, linked=linked)
     page = doc.html(title, images)
-    (out / "report.md").write_text(doc.markdown(out), encoding="utf-8")
-    (out / "report.html").write_text(page, encoding="utf-8")
+    (out / "report.md").write_text(doc.markdown(out), encoding="utf-8", errors="replace")
+    (out / "report.html").write_text(page, encoding="utf-8", errors="replace")
     log("report: %s and %s (%d charts %s; page %.1f MB)" % (
         out / "report.md", out / "report.html", len(charts),
         "linked" if linked else "embedded", len(page.encode("utf-8")) / 1e6))

@@ -28,6 +28,7 @@ the #SBATCH lines (kept so a printed script can be submitted by hand) take
 only values made of safe characters.  Only the standard library is used.
 """
 import argparse
+import json
 import os
 import re
 import shlex
@@ -41,11 +42,12 @@ from .common import fail, split_at_dashdash
 
 PROG = "submit"
 # What may appear on an #SBATCH line: Slurm names, times, counts.
-SAFE = re.compile(r"^[A-Za-z0-9_.:,@+=/-]+$")
-# parscale run options that submit sets itself, per point.
-OWNED = {"-b": "--backend", "--backend": "--backend", "-w": "--workers",
-         "--workers": "--workers", "--threads-per-rank": "--threads-per-rank",
-         "-o": "--csv", "--csv": "--csv"}
+# Matched against the whole value (fullmatch: no trailing newline slips
+# through, as it would past a '$' anchor).
+SAFE = re.compile(r"[A-Za-z0-9_.:,@+=/-]+")
+# parscale run options that submit sets itself, per point, by the long
+# names `parscale run --check-args` reports whatever the spelling.
+OWNED = ("--backend", "--workers", "--threads-per-rank", "--csv")
 
 
 class BadInput(Exception):
@@ -65,7 +67,7 @@ def counts(opt, text):
 
 def safe(opt, value):
     """A value for an #SBATCH line: no spaces, quotes, newlines or $."""
-    if value is not None and not SAFE.match(value):
+    if value is not None and not SAFE.fullmatch(value):
         raise BadInput("%s: '%s' may hold only letters, digits and _.:,@+=/-"
                        % (opt, value))
     return value
@@ -121,14 +123,36 @@ def parser():
     return p
 
 
-def check_run_args(run_args):
-    """The parscale run arguments after --, minus what submit sets itself."""
-    for a in run_args:
-        name = a.split("=", 1)[0]
-        if name in OWNED:
+def check_run_args(parscale, point, csv, run_args):
+    """The parscale run arguments after --, checked by parscale's own parser
+    (`parscale run --check-args`) behind the options submit sets, so that
+    every spelling parscale accepts (-bseq, -w4, -o/x.csv, --cs=x.csv) is
+    seen as parscale sees it: none of submit's options may be overridden,
+    and a job that parscale would refuse is never queued."""
+    r, t, _ = point
+    own = ["--backend", "hybrid", "--workers", str(r * t), "--threads-per-rank", str(t),
+           "--csv", csv]
+    try:
+        pr = subprocess.run([parscale, "run", "--check-args"] + own + list(run_args),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BadInput("cannot run %s run --check-args: %s" % (parscale, e))
+    err = pr.stderr.decode("utf-8", "replace").strip()
+    try:
+        checked = json.loads(pr.stdout.decode("utf-8"))
+        given = checked["given"]
+    except (ValueError, KeyError, TypeError):
+        raise BadInput("%s run --check-args failed (exit %d)%s; is it parscale?"
+                       % (parscale, pr.returncode, ": " + err if err else ""))
+    for g in given[len(own) // 2:]:
+        if g.get("option") in OWNED:
             raise BadInput("'%s' after -- is set by submit for each point (backend "
                            "hybrid, workers = --ranks x --threads-per-rank, csv from "
-                           "submit's --csv); leave %s out" % (a, OWNED[name]))
+                           "submit's --csv); leave it out"
+                           % (g["option"] + ("=" + g["value"] if g.get("value") else "")))
+    if pr.returncode != 0 or "error" in checked:
+        raise BadInput("the arguments after -- are refused by parscale: %s"
+                       % checked.get("error", err or "exit %d" % pr.returncode))
     return run_args
 
 
@@ -270,7 +294,6 @@ def main(argv=None):
     argv, run_args = split_at_dashdash(argv)
     opts = parser().parse_args(argv)
     try:
-        check_run_args(run_args)
         pts = points(opts)
         if opts.launcher == "srun" and opts.map_by:
             raise BadInput("--map-by is mpirun's; with --launcher srun give Slurm's "
@@ -285,6 +308,7 @@ def main(argv=None):
         csv = os.path.abspath(opts.csv)
         if not os.path.isdir(os.path.dirname(csv)):
             raise BadInput("--csv: the folder of '%s' does not exist" % csv)
+        check_run_args(parscale, pts[0], csv, run_args)
         jobs_dir = os.path.abspath(opts.jobs_dir or csv + ".jobs")
         if not opts.dry_run and not shutil.which("sbatch"):
             raise BadInput("sbatch not found: run on a Slurm login node, or use --dry-run")

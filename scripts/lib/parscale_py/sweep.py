@@ -108,8 +108,20 @@ def discover(parscale):
 
 def check_csv(path):
     """Refuses, before hours of measuring, to add to a CSV of another schema."""
-    if not path.exists() or path.stat().st_size == 0:
+    if not os.path.lexists(str(path)):
         return
+    try:
+        analysis.open_regular(path).close()  # a FIFO or device: refused, never opened blocking
+    except analysis.DataError as e:
+        fail("sweep", "%s; use another --out" % e)
+    if path.stat().st_size == 0:
+        return
+    with open(path, "rb") as fh:  # parscale refuses to append after an unended line
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) != b"\n":
+            fail("sweep", "%s: its last line has no newline (a write stopped part-way, or "
+                 "an edit); end it if the row is whole, else delete it; or use another "
+                 "--out" % path)
     try:
         analysis.load_csv(path)
     except analysis.DataError as e:
