@@ -99,9 +99,6 @@ int ps_run_check_args(int argc, char **argv)
     ps_buf_put(&b, "],\"workers\":[", 13);
     for (int i = 0; i < o.nworkers; i++)
         ps_buf_printf(&b, "%s%d", i ? "," : "", o.workers[i]);
-    ps_buf_put(&b, "],\"threads_per_rank\":[", 22);
-    for (int i = 0; i < o.ntpr; i++)
-        ps_buf_printf(&b, "%s%d", i ? "," : "", o.tpr[i]);
     ps_buf_printf(&b, "],\"reps\":%d,\"warmup\":%d,\"csv\":", o.reps, o.warmup);
     if (o.csv)
         ps_buf_json_str(&b, o.csv);
