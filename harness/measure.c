@@ -138,8 +138,8 @@ static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
     int sync = ps_mpi_idle_all_ok(L->ctx, status == 0, err);
     if (sync < 0)
         return -1;
-    if (sync > 0 && status == 0)
-        return ps_fail(err, "rank 0 stopped the run");
+    if (sync > 0 && status == 0)  /* rank 0 says why; the others stop without a word */
+        return ps_fail(err, "%s", "");
     return status;
 }
 

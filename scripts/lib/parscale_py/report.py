@@ -472,7 +472,7 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     (out / "report.html").write_text(page, encoding="utf-8", errors="replace")
     log("report: %s and %s (%d charts %s; page %.1f MB)" % (
         out / "report.md", out / "report.html", len(charts),
-        "linked" if linked else "embedded", len(page.encode("utf-8")) / 1e6))
+        "linked" if linked else "embedded", len(page.encode("utf-8", "replace")) / 1e6))
     return out / "report.md", out / "report.html"
 
 

@@ -24,6 +24,7 @@ study's charts and report; scripts/landscape draws it again from that CSV.
 """
 import argparse
 import datetime
+import os
 import shlex
 import shutil
 import signal
