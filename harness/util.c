@@ -29,12 +29,17 @@ int ps_fail_sys(ps_err *err, const char *call, const char *file, int line)
 
 _Noreturn void ps_die(int status, const char *fmt, ...)
 {
+    /* one write: stderr is unbuffered, and under mpirun the lines of
+     * several ranks and mpirun's own would otherwise cut into each other */
+    char line[1024];
+    int n = snprintf(line, sizeof line, "parscale: ");
     va_list ap;
-    fputs("parscale: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t len = strlen(line);
+    line[len++] = '\n';
+    fwrite(line, 1, len, stderr);
     exit(status);
 }
 
