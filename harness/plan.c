@@ -129,10 +129,7 @@ void ps_plan_free(ps_plan *plan)
 
 double ps_point_median(const ps_point *p)
 {
-    ps_summary s;
-    if (p->nsamples <= 0 || ps_summarize(p->seconds, (size_t)p->nsamples, &s) != 0)
-        return NAN;
-    return s.median;
+    return p->nsamples > 0 ? ps_median(p->seconds, (size_t)p->nsamples) : NAN;
 }
 
 void ps_config_work(const ps_config *c, double *units, double *flops, double *bytes)
