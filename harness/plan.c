@@ -107,14 +107,17 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                 const enum ps_scaling sc = o->scalings[si];
                 for (int bi = 0; bi < o->nbackends; bi++)
                     if (add_backend(plan, o, ctx, k, o->backends[bi], w, sc, err) != 0)
-                        return -1;
+                        goto fail;
                 if (base && add_backend(plan, o, ctx, k, base, w, sc, err) != 0)
-                    return -1;
+                    goto fail;
             }
     link_bases(plan);
     if (o->csv && ctx->rank == 0 && ps_csv_check(o->csv, err) != 0)
-        return -1;
+        goto fail;
     return 0;
+fail:
+    ps_plan_free(plan);  /* a refused plan holds nothing */
+    return -1;
 }
 
 void ps_plan_free(ps_plan *plan)
