@@ -407,9 +407,12 @@ static void gil_summary(const ps_config *cfg, const ps_samples *sm, ps_buf *out)
     double release = opts_of(cfg)->release;
     if (release > 0) {
         double sf = 1.0 - release, w = cfg->workers;
-        ps_buf_printf(out, "      amdahl: serial fraction %.2f predicts %.2f at %d workers; "
-                      "measured %.2f (%.0f%%)\n", sf, 1.0 / (sf + (1.0 - sf) / w),
-                      cfg->workers, sm->speedup, 100.0 * sm->speedup * (sf + (1.0 - sf) / w));
+        ps_buf_printf(out, "      amdahl: serial fraction %.2f predicts %.2f at %d workers",
+                      sf, 1.0 / (sf + (1.0 - sf) / w), cfg->workers);
+        if (!isnan(sm->speedup))  /* no base (--no-baseline): nothing measured against */
+            ps_buf_printf(out, "; measured %.2f (%.0f%%)", sm->speedup,
+                          100.0 * sm->speedup * (sf + (1.0 - sf) / w));
+        ps_buf_put(out, "\n", 1);
     }
 }
 
