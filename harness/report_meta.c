@@ -16,7 +16,9 @@
 static int append_line(const ps_run_info *ri, const ps_buf *b, ps_err *err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s.meta.jsonl", ri->opts->csv);
+    int n = snprintf(path, sizeof path, "%s.meta.jsonl", ri->opts->csv);
+    if (n < 0 || (size_t)n >= sizeof path)  /* cut, it would name another file */
+        return ps_fail(err, "--csv %s: the path is too long for its .meta.jsonl", ri->opts->csv);
     return ps_append_locked(path, b->data, b->len, err);
 }
 
