@@ -100,7 +100,8 @@ static int hybrid_opt_parse(void *opts, const char *name, const char *arg, ps_er
     if (rc <= 0)
         return rc;
     char copy[256], *items[TPR_MAX];
-    snprintf(copy, sizeof copy, "%s", arg);
+    if (snprintf(copy, sizeof copy, "%s", arg) >= (int)sizeof copy)  /* a cut list lies */
+        return ps_fail(err, "--threads-per-rank: the list is too long");
     int n = ps_split_list(copy, items, TPR_MAX);
     if (n < 0)
         return ps_fail(err, "--threads-per-rank: an empty item, or more than %d", TPR_MAX);
