@@ -243,12 +243,6 @@ static void async_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, in
     }
 }
 
-static double median_of(double *x, int n)
-{
-    ps_summary s;
-    return n > 0 && ps_summarize(x, (size_t)n, &s) == 0 ? s.median : NAN;
-}
-
 /* The loop's behaviour, medians over the repetitions: switches per second
  * and per wait (the loop's own cost is the time of a zero-length wait),
  * and how late the waiting tasks' wake-ups came. */
@@ -257,7 +251,7 @@ static void async_summary(const ps_config *cfg, const ps_samples *sm, ps_buf *ou
     if (!sm->extra || sm->n == 0)
         return;
     const int n = sm->n;
-    double *v = malloc((size_t)n * 3 * sizeof *v);
+    double *v = calloc((size_t)n * 3, sizeof *v);  /* calloc: lm, lp may be partly unused */
     if (!v)
         return;
     double *sw = v, *lm = v + n, *lp = v + 2 * n;
@@ -271,11 +265,11 @@ static void async_summary(const ps_config *cfg, const ps_samples *sm, ps_buf *ou
             lp[nl++] = a.late_p99;
         }
     }
-    ps_buf_printf(out, "      loop: %.0f task switches/s", median_of(sw, n));
+    ps_buf_printf(out, "      loop: %.0f task switches/s", ps_median(sw, (size_t)n));
     if (nl > 0) {
         char a[32], b[32];
-        ps_format_seconds(median_of(lm, nl), a, sizeof a);
-        ps_format_seconds(median_of(lp, nl), b, sizeof b);
+        ps_format_seconds(ps_median(lm, (size_t)nl), a, sizeof a);
+        ps_format_seconds(ps_median(lp, (size_t)nl), b, sizeof b);
         ps_buf_printf(out, "; wake-ups late by %s median, %s p99", a, b);
     }
     if (opts_of(cfg)->cpu_tasks > 0)

@@ -365,12 +365,6 @@ static void gil_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, int 
     ps_csv_set(r, PS_COL_gil_handoff_median, "%.9g", s->handoff_median);
 }
 
-static double median_of(const double *x, int n)
-{
-    ps_summary s;
-    return n > 0 && ps_summarize(x, (size_t)n, &s) == 0 ? s.median : NAN;
-}
-
 /* The lock's behaviour, medians over the repetitions. */
 static void gil_lock_line(const ps_samples *sm, ps_buf *out)
 {
@@ -393,14 +387,14 @@ static void gil_lock_line(const ps_samples *sm, ps_buf *out)
         hand[i] = g.handoff_median;
     }
     char a[32], b[32], c[32], d[32];
-    ps_format_seconds(median_of(wmed, n), a, sizeof a);
-    ps_format_seconds(median_of(wp99, n), b, sizeof b);
-    ps_format_seconds(median_of(hold, n), c, sizeof c);
-    ps_format_seconds(median_of(hand, n), d, sizeof d);
-    double s = median_of(sw, n), f = median_of(forced, n);
+    ps_format_seconds(ps_median(wmed, (size_t)n), a, sizeof a);
+    ps_format_seconds(ps_median(wp99, (size_t)n), b, sizeof b);
+    ps_format_seconds(ps_median(hold, (size_t)n), c, sizeof c);
+    ps_format_seconds(ps_median(hand, (size_t)n), d, sizeof d);
+    double s = ps_median(sw, (size_t)n), f = ps_median(forced, (size_t)n);
     ps_buf_printf(out, "      gil: %.0f switches/s (%.0f forced, %.0f voluntary), %.0f drop "
                   "requests/s; wait %s median, %s p99; hold %s; handoff %s\n",
-                  s, f, s - f, median_of(req, n), a, b, c, d);
+                  s, f, s - f, ps_median(req, (size_t)n), a, b, c, d);
     free(v);
 }
 
@@ -413,9 +407,12 @@ static void gil_summary(const ps_config *cfg, const ps_samples *sm, ps_buf *out)
     double release = opts_of(cfg)->release;
     if (release > 0) {
         double sf = 1.0 - release, w = cfg->workers;
-        ps_buf_printf(out, "      amdahl: serial fraction %.2f predicts %.2f at %d workers; "
-                      "measured %.2f (%.0f%%)\n", sf, 1.0 / (sf + (1.0 - sf) / w),
-                      cfg->workers, sm->speedup, 100.0 * sm->speedup * (sf + (1.0 - sf) / w));
+        ps_buf_printf(out, "      amdahl: serial fraction %.2f predicts %.2f at %d workers",
+                      sf, 1.0 / (sf + (1.0 - sf) / w), cfg->workers);
+        if (!isnan(sm->speedup))  /* no base (--no-baseline): nothing measured against */
+            ps_buf_printf(out, "; measured %.2f (%.0f%%)", sm->speedup,
+                          100.0 * sm->speedup * (sf + (1.0 - sf) / w));
+        ps_buf_put(out, "\n", 1);
     }
 }
 

@@ -24,7 +24,6 @@ typedef struct hybrid_opts {
     ps_omp_sched sched;
     int tpr[TPR_MAX];          /* --threads-per-rank settings (default 1) */
     int ntpr;
-    int tpr_given;
 } hybrid_opts;
 PS_BACKEND_FITS(hybrid_opts);
 
@@ -101,7 +100,8 @@ static int hybrid_opt_parse(void *opts, const char *name, const char *arg, ps_er
     if (rc <= 0)
         return rc;
     char copy[256], *items[TPR_MAX];
-    snprintf(copy, sizeof copy, "%s", arg);
+    if (snprintf(copy, sizeof copy, "%s", arg) >= (int)sizeof copy)  /* a cut list lies */
+        return ps_fail(err, "--threads-per-rank: the list is too long");
     int n = ps_split_list(copy, items, TPR_MAX);
     if (n < 0)
         return ps_fail(err, "--threads-per-rank: an empty item, or more than %d", TPR_MAX);
@@ -113,18 +113,16 @@ static int hybrid_opt_parse(void *opts, const char *name, const char *arg, ps_er
         h->tpr[i] = (int)v;
     }
     h->ntpr = n;
-    h->tpr_given = 1;
     return 0;
 }
 
-/* --threads-per-rank belongs to hybrid, and every worker count W must split
- * into whole ranks of min(T, W) threads. */
+/* Every worker count W must split into whole ranks of min(T, W) threads.
+ * (--threads-per-rank without hybrid is refused before this, by the rule
+ * for every backend's options.) */
 static int hybrid_opts_check(const void *opts, int selected, const int *workers,
                              int nworkers, ps_err *err)
 {
     const hybrid_opts *h = opts;
-    if (h->tpr_given && !selected)
-        return ps_fail(err, "--threads-per-rank applies to --backend hybrid only");
     for (int i = 0; selected && i < nworkers; i++)
         for (int j = 0; j < h->ntpr; j++) {
             int t = threads_per_rank(h->tpr[j], workers[i]);

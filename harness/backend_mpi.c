@@ -3,7 +3,7 @@
  * of the data, as Python's multiprocessing gives each process its own
  * interpreter and lock.  One launch of N ranks measures every count up to
  * N on the sub-communicator of the first w ranks (as IMB's -npmin does);
- * the ranks outside it wait in the runner's idle barrier.
+ * the ranks outside it wait in the measuring loop's idle sync (measure.c).
  */
 #define _GNU_SOURCE  /* sched_getcpu */
 #include <mpi.h>

@@ -120,15 +120,20 @@ static int ready_pop(ps_loop *l)
     return t;
 }
 
-int ps_loop_sleep(ps_loop *l, int task, uint64_t ns)
+int ps_loop_sleep_until(ps_loop *l, int task, uint64_t deadline)
 {
     if (task < 0 || task >= l->ntasks || l->sleeping != -1 || l->nheap >= l->ntasks)
         return -1;
-    ps_loop_timer t = {ps_now_ns() + ns, l->seq++, task};
+    ps_loop_timer t = {deadline, l->seq++, task};
     heap_push(l, t);
     l->sleeping = task;
     l->stats.waits++;
     return 0;
+}
+
+int ps_loop_sleep(ps_loop *l, int task, uint64_t ns)
+{
+    return ps_loop_sleep_until(l, task, ps_now_ns() + ns);
 }
 
 /* Sleeps in epoll_wait until the earliest timer is due. */

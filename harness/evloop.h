@@ -62,6 +62,9 @@ void ps_loop_free(ps_loop *l);
 /* From inside task's step: resume it no earlier than ns from now.  A task
  * sets at most one timer per step.  Returns 0, -1 when misused. */
 int ps_loop_sleep(ps_loop *l, int task, uint64_t ns);
+/* The same with an absolute deadline on the ps_now_ns() clock (asyncio's
+ * call_at), so that several tasks can share one deadline. */
+int ps_loop_sleep_until(ps_loop *l, int task, uint64_t deadline);
 
 /* Starts tasks 0..ntasks-1 (in that order) and runs until every one has
  * returned PS_TASK_DONE.  May be called again (for the next step of an

@@ -4,7 +4,8 @@
  * Each backend that can notes the CPU every worker was on when it finished
  * its work (sched_getcpu, after the clock stopped), so a row says where its
  * time was measured; two workers seen on one CPU while cores were free
- * means the binding put them there, which the runner warns about.
+ * means the binding put them there, which the run warns about
+ * (report_warnings.c).
  *
  * Binding threads is OpenMP's business (OMP_PROC_BIND, OMP_PLACES), and
  * OpenMP reads those once, when the program starts: --bind therefore sets

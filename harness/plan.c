@@ -110,16 +110,19 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                 const enum ps_scaling sc = o->scalings[si];
                 for (int bi = 0; bi < o->nbackends; bi++)
                     if (add_backend(plan, o, ctx, k, o->backends[bi], w, sc, err) != 0)
-                        return -1;
+                        goto fail;
                 if (base && add_backend(plan, o, ctx, k, base, w, sc, err) != 0)
-                    return -1;
+                    goto fail;
             }
     link_bases(plan);
     if (ps_limits_check_plan(plan, o, err) != 0)
         return -1;
     if (o->csv && ctx->rank == 0 && ps_csv_check(o->csv, err) != 0)
-        return -1;
+        goto fail;
     return 0;
+fail:
+    ps_plan_free(plan);  /* a refused plan holds nothing */
+    return -1;
 }
 
 void ps_plan_free(ps_plan *plan)
@@ -134,10 +137,7 @@ void ps_plan_free(ps_plan *plan)
 
 double ps_point_median(const ps_point *p)
 {
-    ps_summary s;
-    if (p->nsamples <= 0 || ps_summarize(p->seconds, (size_t)p->nsamples, &s) != 0)
-        return NAN;
-    return s.median;
+    return p->nsamples > 0 ? ps_median(p->seconds, (size_t)p->nsamples) : NAN;
 }
 
 void ps_config_work(const ps_config *c, double *units, double *flops, double *bytes)

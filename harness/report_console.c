@@ -241,7 +241,7 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
     for (int i = 0; i < plan->npoints; i++)
         sorted[i] = &plan->points[i];
     qsort(sorted, (size_t)plan->npoints, sizeof *sorted, cmp_points);
-    int any_over = 0, any_approx = 0;
+    int any_over = 0, any_over_ranks = 0, any_approx = 0;
     for (int i = 0; i < plan->npoints; i++) {
         const ps_config *c = &sorted[i]->cfg;
         if (i == 0 || c->kernel != sorted[i - 1]->cfg.kernel ||
@@ -259,13 +259,19 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
             continue;
         }
         any_over |= over;
+        any_over_ranks |= over && (c->backend->flags & PS_BACKEND_USES_MPI);
         any_approx |= print_point(plan, sorted[i], ri, label);
     }
     if (any_over || any_approx)
         printf("\n");
-    if (any_over)
+    /* rank 0's cores judge threads; ranks are judged host by host
+     * (ps_run_oversubscribed), so their footnote names no one count */
+    if (any_over && !any_over_ranks)
         printf("  * oversubscribed: more workers than the %d core%s available\n",
                ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s");
+    else if (any_over)
+        printf("  * oversubscribed: more workers than cores (threads: the %d rank 0 may "
+               "use; ranks: each host's own)\n", ri->rank0_cores);
     if (any_approx)
         printf("  ~ fewer than 6 repetitions: no 95%% CI of the median exists; min..max shown\n");
     print_unfinished(plan, sorted, ri);

@@ -3,24 +3,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "csv.h"
 #include "report.h"
-
-static void iso_time(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+#include "timer.h"
 
 /* Which run, where, and the configuration. */
 static void row_config(ps_csv_row *r, const ps_config *c, int repno, const ps_run_info *ri)
 {
     char ts[32];
-    iso_time(ts, sizeof ts);
+    ps_utc_now(ts, sizeof ts);
     ps_csv_set(r, PS_COL_run_id, "%s", ri->run_id);
     ps_csv_set(r, PS_COL_timestamp, "%s", ts);
     ps_csv_set(r, PS_COL_host, "%s", ri->sys.host);

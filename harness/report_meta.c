@@ -8,10 +8,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "csv.h"
 #include "report.h"
+#include "timer.h"
 
 static int append_line(const ps_run_info *ri, const ps_buf *b, ps_err *err)
 {
@@ -23,10 +23,7 @@ static int write_header(const ps_run_info *ri, ps_err *err)
 {
     const ps_run_opts *o = ri->opts;
     char ts[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ps_utc_now(ts, sizeof ts);
     ps_buf extra = {0}, line = {0};
     ps_buf_put(&extra, "\"schema\":", 9);
     ps_buf_json_str(&extra, PS_CSV_SCHEMA);

@@ -103,8 +103,14 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
                           .steal_reported = ri.steal_reported, .ri = &ri,
                           .reporters = reporters, .nreporters = nrep};
     int rc = report_all(reporters, nrep, 0, &ri, plan, err);
-    if (rc == 0)
+    /* rank 0 alone has reporters: the others must learn that one could not
+     * begin, or they would wait in the loop's first collective forever */
+    if (!ps_mpi_all_ok(ctx, rc == 0)) {
+        if (rc == 0)
+            rc = ps_fail(err, "rank 0 stopped the run");
+    } else {
         rc = ps_measure(plan, &m, ctx, err);
+    }
     if (rc >= 0 && ctx->rank == 0) {
         ps_warnings_after_run(plan, &ri, steal_share(have_ticks, ticks0, steal0));
         if (report_all(reporters, nrep, 1, &ri, plan, err) != 0)

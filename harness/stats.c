@@ -81,6 +81,13 @@ int ps_summarize(const double *x, size_t n, ps_summary *out)
     return 0;
 }
 
+/* One median for every summary line, so backends share its rounding. */
+double ps_median(const double *x, size_t n)
+{
+    ps_summary s;
+    return ps_summarize(x, n, &s) == 0 ? s.median : NAN;
+}
+
 /* Bucket b = 16 * e + m covers [2^e * (1 + m/16), 2^e * (1 + (m+1)/16))
  * for values >= 16; smaller values get exact buckets 0..15. */
 static unsigned hist_bucket(uint64_t v)

@@ -16,6 +16,9 @@ typedef struct ps_summary {
 
 /* Sorts a copy of x; returns -1 only when out of memory or n == 0. */
 int ps_summarize(const double *x, size_t n, ps_summary *out);
+/* The median of x (as ps_summarize gives it); NAN when n == 0 or out of
+ * memory. */
+double ps_median(const double *x, size_t n);
 
 /* The 1-based ranks (l, u) of the order statistics bounding a distribution-
  * free confidence interval of the median with coverage >= level: the

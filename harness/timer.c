@@ -48,3 +48,12 @@ void ps_sleep_ns(uint64_t ns)
     while (nanosleep(&req, &req) != 0 && errno == EINTR)
         ;
 }
+
+/* One format for every stamp a reader compares: rows and run headers. */
+void ps_utc_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -58,6 +58,17 @@ static int hog_scenario(ps_loop *l, int t, void *arg)
     return PS_TASK_DONE;
 }
 
+/* Every task's one wait ends at the same instant, g->wait_ns on the clock. */
+static int same_deadline_task(ps_loop *l, int t, void *arg)
+{
+    log_t *g = arg;
+    note(g, g->started[t] ? t + 1000 : t);
+    if (g->started[t]++)
+        return PS_TASK_DONE;
+    CHECK(ps_loop_sleep_until(l, t, g->wait_ns) == 0);
+    return PS_TASK_WAITING;
+}
+
 static int bad_task(ps_loop *l, int t, void *arg)
 {
     (void)l;
@@ -95,6 +106,23 @@ static void test_overlap_order(void)
         g.waits_left[t] = 1;
     CHECK(ps_loop_run(&l, waiting_task, &g, &err) == 0);
     CHECK(g.nev == 128 && l.stats.waits == 128);
+    ps_loop_free(&l);
+}
+
+/* Timers with one deadline fire in the order they were set (the heap
+ * alone would not keep that order). */
+static void test_tie_order(void)
+{
+    ps_loop l;
+    ps_err err = {""};
+    log_t g;
+    memset(&g, 0, sizeof g);
+    g.wait_ns = ps_now_ns() + 2000000;  /* one absolute deadline for all */
+    CHECK(ps_loop_init(&l, 16, &err) == 0);
+    CHECK_MSG(ps_loop_run(&l, same_deadline_task, &g, &err) == 0, "%s", err.msg);
+    CHECK(g.nev == 32);
+    for (int i = 0; i < 16; i++)
+        CHECK_MSG(g.ev[16 + i] == 1000 + i, "wake-up %d is %d", i, g.ev[16 + i]);
     ps_loop_free(&l);
 }
 
@@ -148,6 +176,7 @@ static void test_misuse(void)
 int main(void)
 {
     test_overlap_order();
+    test_tie_order();
     test_compute_runs_to_completion();
     test_hog_delays_wakeup();
     test_misuse();

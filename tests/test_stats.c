@@ -1,4 +1,5 @@
 /* test_stats.c -- the summary statistics against values computed by hand. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -48,6 +49,11 @@ static void test_summary(void)
     CHECK_NEAR(s.median, 4.25, 0);
     CHECK_NEAR(s.sd, 0, 0);
     CHECK(ps_summarize(x, 0, &s) != 0);
+
+    /* the median alone, as the backends' summary lines take it */
+    CHECK_NEAR(ps_median(x, 10), 5.5, 1e-12);
+    CHECK_NEAR(ps_median(odd, 5), 3, 0);
+    CHECK(isnan(ps_median(x, 0)));
 }
 
 static void test_quantile(void)

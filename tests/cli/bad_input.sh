@@ -58,6 +58,11 @@ expect_bad "--ci-width: '100%'"      "$P" run -k pi -b seq --ci-width 100%
 expect_bad "--ci-width: '5'"         "$P" run -k pi -b seq --ci-width 5
 expect_bad "--max-time: '0'"         "$P" run -k pi -b seq --ci-width 5% --max-time 0
 expect_bad "--max-time: '10us'"      "$P" run -k pi -b seq --max-time 10us
+# a list longer than its buffer is refused, not cut (cut, "...0012" read as 1)
+if "$P" list | grep -q '^  hybrid '; then
+  expect_bad "--threads-per-rank: the list is too long" "$P" run -k pi -b hybrid -w 12 \
+    --threads-per-rank "1,$(printf '0%.0s' $(seq 252))12"
+fi
 expect_bad "--max-time: 'soon'"      "$P" run -k pi -b seq --max-time soon
 expect_bad "above --max-reps 5"      "$P" run -k pi -b seq --ci-width 5% --min-reps 10 --max-reps 5
 expect_bad "above --max-reps 100"    "$P" run -k pi -b seq --ci-width 5% --min-reps 200
