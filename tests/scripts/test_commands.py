@@ -226,5 +226,22 @@ class BadCsv(TempDirCase):
         self.check("report")
 
 
+class Help(unittest.TestCase):
+    """Every Python command answers --help with its usage and status 0:
+    argparse formats the help text only then, so a stray '%' in one
+    option's help crashes --help alone and nothing else would notice."""
+
+    COMMANDS = ("compare", "e2e-timing", "landscape", "plot", "report", "submit", "sweep",
+                "studies/cpython-bench", "studies/gil-experiments",
+                "studies/gil-stats-overhead", "studies/gil-targets",
+                "studies/harness-targets")
+
+    def test_every_command_prints_its_usage(self):
+        for name in self.COMMANDS:
+            r = run_script(name, "--help")
+            self.assertEqual(r.returncode, 0, "%s --help: %s" % (name, r.stderr[-500:]))
+            self.assertIn("usage:", r.stdout, name)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1113,7 +1113,7 @@ def main(argv=None):
                     "CPU model and core count; when making: the host name)")
     ap.add_argument("--tolerance", default="%g%%" % (100 * TOLERANCE),
                     help="allowed change either way when making references "
-                    "(default %g%%)" % (100 * TOLERANCE))
+                    "(default %g%%%%)" % (100 * TOLERANCE))
     ap.error = lambda msg: fail("compare", msg + " (see --help)")     # one line, status 2
     args = ap.parse_args(argv)
     if args.references and args.make_references:
