@@ -16,8 +16,9 @@ A point is the median of its verified repetitions; hollow markers are
 points with more workers than cores.  Rows measured with computing tasks
 beside the measured ones (params cpu_tasks=...) are left out: they are the
 pitfall's measurements, not the landscape.  Where a kernel and backend were
-measured at several sizes (or parameters), the line with the most worker
-counts is drawn (the larger size on a tie).
+measured at several sizes, parameters or settings (a GIL model, a switch
+interval), the line with the most worker counts is drawn (the larger size
+on a tie); rows of different settings are never pooled.
 
     scripts/landscape CSV --out DIR [--waiting io] [--computing pi]
 """
@@ -85,19 +86,27 @@ def lines(rows, kernel, backends=BACKENDS, host=None):
                 or (host is not None and r.get("host") != host)):
             continue
         key = (r["size"], r.get("steps"), r.get("params") or "")
-        groups[(r["backend"], key)][r["workers"]].append(r["seconds"])
-        over[(r["backend"], key, r["workers"])] |= bool(r.get("oversubscribed"))
+        # a backend's settings (GIL model, intervals, schedule) make lines
+        # of their own, as in every other chart: never one median of both
+        variant = tuple(r.get(c) for c in analysis.SERIES_VARIANT)
+        groups[(r["backend"], key, variant)][r["workers"]].append(r["seconds"])
+        over[(r["backend"], key, variant, r["workers"])] |= bool(r.get("oversubscribed"))
     med = {g: {w: stats.median(ts) for w, ts in by_w.items()} for g, by_w in groups.items()}
+    seq = {}
+    for (gb, key, _), by_w in med.items():
+        if gb == "seq" and by_w.get(1):
+            seq.setdefault(key, by_w[1])
     out = []
     for b in backends:
         cands = []
-        for (gb, key), by_w in med.items():
+        for (gb, key, variant), by_w in med.items():
             if gb != b:
                 continue
-            base = med.get(("seq", key), {}).get(1) if not is_cpython(b) else by_w.get(1)
+            base = seq.get(key) if not is_cpython(b) else by_w.get(1)
             if not base:
                 continue
-            pts = OrderedDict((w, (base / t, over[(b, key, w)])) for w, t in sorted(by_w.items()))
+            pts = OrderedDict((w, (base / t, over[(b, key, variant, w)]))
+                              for w, t in sorted(by_w.items()))
             cands.append((len(pts), key[0], key, pts))
         if not cands:
             continue
@@ -126,9 +135,9 @@ def _describe(kernel, ls):
 
 
 def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
-    """The two-panel figure into out (PNG, SVG, PDF); returns (paths, the
-    lines of each panel).  Raises analysis.DataError when neither kernel
-    has a line."""
+    """The two-panel figure into out (PNG, SVG, PDF), made if missing;
+    returns (paths, the lines of each panel).  Raises analysis.DataError,
+    before out is made, when neither kernel has a line."""
     host = _host(rows)
     cores = [r.get("cores") for r in rows if r.get("host") == host and r.get("cores")]
     cores = int(stats.median(cores)) if cores else None
@@ -138,6 +147,7 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
         raise analysis.DataError("no verified strong-scaling rows of %s or %s with a base "
                                  "for their speedup (a seq row, or a CPython backend at 1 "
                                  "worker)" % (waiting, computing))
+    Path(out).mkdir(parents=True, exist_ok=True)
     # two panels above, the shared legend and caption below in an axes of
     # their own, so that the layout makes room for them
     fig = plt.figure(figsize=FIGSIZE)
@@ -200,7 +210,6 @@ def _dates(rows):
 def make(csv_path, out, waiting="io", computing="pi", log=print):
     """The landscape of csv_path into out; returns the PNG's path."""
     rows = analysis.load_csv(csv_path)
-    Path(out).mkdir(parents=True, exist_ok=True)
     paths, panels = draw(rows, out, waiting, computing)
     for kernel, ls in panels.items():
         missing = [b for b in BACKENDS if b not in {ln.backend for ln in ls}]
