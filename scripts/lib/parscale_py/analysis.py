@@ -519,6 +519,17 @@ def _fmt(v):
     return "" if v is None else str(v)
 
 
+def short_size(v):
+    """A size in a few characters for titles and labels: 200M, 1.02k."""
+    if v is None:
+        return "?"
+    v = float(v)
+    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return ("%.3g" % (v / div)) + suf
+    return "%g" % v
+
+
 def _safe(text):
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
 

@@ -193,7 +193,7 @@ def label(cfg, shown=None):
     if "scaling" in cfg and cfg.get("scaling") != "strong" and show("scaling"):
         bits.append(cfg.get("scaling"))
     if "size" in cfg and show("size"):
-        bits.append("n=%s" % _si(cfg.get("size")))
+        bits.append("n=%s" % analysis.short_size(cfg.get("size")))
     if cfg.get("steps") not in (None, 1) and show("steps"):
         bits.append("%s steps" % cfg.get("steps"))
     for k in SETTINGS + EXTRA_KEYS:
@@ -215,17 +215,6 @@ def varying(cfgs):
         shown |= {kb + (k,) for k in SETTINGS + EXTRA_KEYS
                   if len({_show(c.get(k)) for c in mine}) > 1}
     return shown
-
-
-def _si(v):
-    """A size in a few characters: 200M, 1.02k."""
-    if v is None:
-        return "?"
-    v = float(v)
-    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= div:
-            return ("%.3g" % (v / div)) + suf
-    return "%g" % v
 
 
 # ---- comparing --------------------------------------------------------------
@@ -619,7 +608,7 @@ def speedup_charts(c, out):
         ax.plot(ideal, ideal, color="0.4", linestyle=":", linewidth=1, zorder=1)
         ax.set_ylim(bottom=0)
         ax.set_ylabel("speedup over seq (x)")
-        size = "n=%s" % _si(order) + ("" if scaling == "strong" else " per worker")
+        size = "n=%s" % analysis.short_size(order) + ("" if scaling == "strong" else " per worker")
         ax.set_title("%s: speedup, NEW vs BASE (%s scaling, %s)" % (kernel, scaling, size),
                      fontsize=10)
         hs = []

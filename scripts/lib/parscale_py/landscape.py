@@ -130,7 +130,7 @@ def _describe(kernel, ls):
     for fam, pick in (("C", lambda b: not is_cpython(b)), ("Python", is_cpython)):
         keys = sorted({(ln.key[0], ln.key[2]) for ln in ls if pick(ln.backend)})
         for size, params in keys:
-            sizes.append("%s n=%s%s" % (fam, plots._si(size), " " + params if params else ""))
+            sizes.append("%s n=%s%s" % (fam, analysis.short_size(size), " " + params if params else ""))
     return "%s (%s)" % (kernel, "; ".join(sizes) if sizes else "no data")
 
 

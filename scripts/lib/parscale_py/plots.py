@@ -69,22 +69,12 @@ def _save(fig, ax, out, name):
 
 
 def _title(ax, what, chart, a):
-    size = "n=%s" % _si(chart.order) + ("" if chart.scaling == "strong" else " per worker")
+    size = "n=%s" % analysis.short_size(chart.order) + ("" if chart.scaling == "strong" else " per worker")
     if chart.steps not in (None, 1):
         size += ", %s steps" % chart.steps
     ax.set_title("%s: %s (%s scaling, %s)\n%s, %s" % (
         chart.kernel, what, chart.scaling, size, chart.host or "unknown host",
         a.dates() or "undated"), fontsize=10)
-
-
-def _si(v):
-    if v is None:
-        return "?"
-    v = float(v)
-    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= div:
-            return ("%.3g" % (v / div)) + suf
-    return "%g" % v
 
 
 def _xpos(point, chart):
