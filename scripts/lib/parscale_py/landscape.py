@@ -41,16 +41,6 @@ NAME = "landscape"
 FIGSIZE = (11.0, 5.2)       # inches: two panels side by side and the caption
 BACKENDS = ("seq", "async", "gil", "omp", "mpi", "cpython-threads", "cpython-processes",
             "cpython-asyncio")
-# Styles for the backends plots.STYLE does not (yet) have; plots.STYLE wins
-# where it has one, so every chart draws a backend alike.
-_OWN_STYLE = {
-    "async":                     dict(color="#F0E442", marker="*", linestyle="-"),
-    "cpython-asyncio":           dict(color="#8C510A", marker="h",
-                                      linestyle=(0, (3, 1, 1, 1, 1, 1))),
-    "cpython-asyncio-to-thread": dict(color="#7F7F7F", marker="<", linestyle=(0, (4, 2))),
-    "cpython-asyncio-processes": dict(color="#332288", marker=">", linestyle=(0, (2, 1))),
-}
-STYLE = dict(_OWN_STYLE, **plots.STYLE)
 PANELS = (("waiting", "do more at once while waiting"),
           ("computing", "do it faster on more cores"))
 CAPTION = ("Speedup: parscale's backends against its seq at the same size; CPython's "
@@ -159,7 +149,7 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
     for ax, (kernel, title, ls) in zip(axes, panels):
         xs = sorted({w for ln in ls for w in ln.points})
         for ln in ls:
-            st = STYLE.get(ln.backend) or plots.EXTRA[len(handles) % len(plots.EXTRA)]
+            st = plots.STYLE.get(ln.backend) or plots.EXTRA[len(handles) % len(plots.EXTRA)]
             ws = list(ln.points)
             ys = [ln.points[w][0] for w in ws]
             ax.plot(ws, ys, color=st["color"], linestyle=st["linestyle"], linewidth=1.4,

@@ -40,6 +40,10 @@ STYLE = {
     "hybrid":            dict(color="#CC79A7", marker="v", linestyle=":"),
     "cpython-threads":   dict(color="#E69F00", marker="X", linestyle=(0, (5, 1, 1, 1))),
     "cpython-processes": dict(color="#56B4E9", marker="P", linestyle=(0, (1, 1))),
+    "async":             dict(color="#F0E442", marker="*", linestyle="-"),
+    "cpython-asyncio":   dict(color="#8C510A", marker="h", linestyle=(0, (3, 1, 1, 1, 1, 1))),
+    "cpython-asyncio-to-thread": dict(color="#7F7F7F", marker="<", linestyle=(0, (4, 2))),
+    "cpython-asyncio-processes": dict(color="#332288", marker=">", linestyle=(0, (2, 1))),
 }
 EXTRA = [dict(color="#999999", marker=m, linestyle=l)
          for m, l in (("h", "--"), ("*", ":"), ("<", "-."), (">", "-"))]
