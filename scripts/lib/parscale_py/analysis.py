@@ -446,15 +446,10 @@ class Analysis:
         return sorted({r.get("host") or "" for r in self.rows})
 
     def dates(self):
-        ds = sorted({(r.get("timestamp") or "")[:10] for r in self.rows} - {""})
-        if not ds:
-            return ""
-        return ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
+        return dates(self.rows)
 
     def cores(self, host=None):
-        cs = [r.get("cores") for r in self.rows
-              if r.get("cores") and (host is None or r.get("host") == host)]
-        return int(stats.median(cs)) if cs else None
+        return cores(self.rows, host)
 
     def kernels(self):
         return list(OrderedDict((r["kernel"], 1) for r in self.rows))
@@ -517,6 +512,22 @@ def _fmt(v):
     if isinstance(v, float):
         return "%g" % v
     return "" if v is None else str(v)
+
+
+def dates(rows):
+    """The rows' day, or first to last day, for titles; "" when undated."""
+    ds = sorted({(r.get("timestamp") or "")[:10] for r in rows} - {""})
+    if not ds:
+        return ""
+    return ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
+
+
+def cores(rows, host=None):
+    """The median core count the rows (of host) were measured with; None
+    when they do not say."""
+    cs = [r.get("cores") for r in rows
+          if r.get("cores") and (host is None or r.get("host") == host)]
+    return int(stats.median(cs)) if cs else None
 
 
 def short_size(v):

@@ -150,8 +150,7 @@ class Side:
             if cores:
                 break
         if cores is None:
-            cs = [r.get("cores") for r in self.rows if r.get("cores")]
-            cores = int(stats.median(cs)) if cs else None
+            cores = analysis.cores(self.rows)
         return cpu, cores
 
     def describe(self):

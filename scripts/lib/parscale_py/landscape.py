@@ -129,8 +129,7 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
     returns (paths, the lines of each panel).  Raises analysis.DataError,
     before out is made, when neither kernel has a line."""
     host = _host(rows)
-    cores = [r.get("cores") for r in rows if r.get("host") == host and r.get("cores")]
-    cores = int(stats.median(cores)) if cores else None
+    cores = analysis.cores(rows, host)
     panels = [(kernel, title, lines(rows, kernel, backends, host))
               for kernel, (_, title) in zip((waiting, computing), PANELS)]
     if not any(ls for _, _, ls in panels):
@@ -187,14 +186,9 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
     below.text(0.5, 0.0, CAPTION, transform=below.transAxes, ha="center", va="top",
                fontsize=7.5)
     fig.suptitle("which way of doing several things at once helps which work\n%s, %s" % (
-        host or "unknown host", _dates(rows) or "undated"), fontsize=11)
+        host or "unknown host", analysis.dates(rows) or "undated"), fontsize=11)
     paths = plots._save(fig, axes[-1], out, name)
     return paths, {k: ls for k, _, ls in panels}
-
-
-def _dates(rows):
-    ds = sorted({(r.get("timestamp") or "")[:10] for r in rows} - {""})
-    return "" if not ds else ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
 
 
 def make(csv_path, out, waiting="io", computing="pi", log=print):
