@@ -221,18 +221,6 @@ def stopping_records(records):
     return total, short
 
 
-def load_records(csv_path, kind="stopping"):
-    """The metadata records of one kind (e.g. each run's closing "stopping"
-    line: the rule and, per configuration, reps, reason and rel_width), by
-    run_id.  Returns (records, problems)."""
-    _, records, problems = read_meta(csv_path)
-    out = OrderedDict()
-    for i, obj in enumerate(records):
-        if obj.get("record") == kind:
-            out[str(obj.get("run_id", "record %d" % i))] = obj
-    return out, problems
-
-
 def _key(row, cols):
     return tuple(row.get(c) for c in cols)
 
