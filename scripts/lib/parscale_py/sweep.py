@@ -221,7 +221,9 @@ def landscape_plan(args, props, mpirun, chosen):
             out.append(("landscape %s" % kernel,
                         [args.parscale, "run", "--backend", ",".join(local),
                          "--workers", ",".join(map(str, ws))] + common,
-                        int(reps) * len(local) * len(ws)))
+                        # the baseline (seq) runs at one worker only
+                        int(reps) * sum(1 if props[b]["baseline"] else len(ws)
+                                        for b in local)))
         mws = [w for w in ws if w <= PROCESS_CAP]
         if mpi:
             out.append(("landscape %s, mpi up to %d ranks" % (kernel, mws[-1]),
