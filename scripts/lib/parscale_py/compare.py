@@ -989,12 +989,17 @@ def _keys_arg(values):
 
 
 def write_atomic(path, text):
-    """Writes text to path through a temporary file in the same directory."""
+    """Writes text to path through a temporary file in the same directory;
+    on failure (a full disk) the old file stays and the temporary goes."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=str(path.parent))
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _run(args):
