@@ -382,6 +382,9 @@ class CommandLine(TempDirCase):
         self.assertIn("| pi omp x2 |", md)
         self.assertIn("compare-ratios.png", md)
         self.assertTrue((out / "compare-ratios.png").is_file())
+        # the section shows the ratio chart only: no speedup charts drawn for it
+        self.assertEqual(sorted(p.name for p in out.glob("compare-*.png")),
+                         ["compare-ratios.png"])
         out2 = self.tmp / "report2"
         r = run_script("report", self.slow, "--out", out2, "--compare", self.tmp / "nope.csv")
         self.assertEqual(r.returncode, 2)

@@ -629,12 +629,13 @@ def speedup_charts(c, out):
     return made
 
 
-def make_charts(c, out):
-    """The ratio chart and the overlaid speedup curves into out; [(caption, png)]."""
+def make_charts(c, out, speedups=True):
+    """The ratio chart and (with speedups) the overlaid speedup curves into
+    out; [(caption, png)]."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     made = [("NEW/BASE time ratio per configuration", ratio_chart(c, out)[0])]
-    return made + speedup_charts(c, out)
+    return made + (speedup_charts(c, out) if speedups else [])
 
 
 # ---- the report's section ---------------------------------------------------
@@ -668,7 +669,7 @@ def report_section(base_spec, csv_path, out):
     report's CSV with BASE (DataError before anything is written), draws the
     ratio chart into out, and returns a Section with add_to(doc)."""
     c = compare_paths(base_spec, csv_path)
-    return Section(c, make_charts(c, out)[:1], base_spec)
+    return Section(c, make_charts(c, out, speedups=False), base_spec)
 
 
 # ---- references -------------------------------------------------------------
