@@ -31,6 +31,7 @@ from . import schema as schema_mod
 from .analysis import DataError
 from .common import fail, guarded
 from .report import fnum, fsec
+from .reportdoc import md_table
 
 # What ran: rows agreeing on all of these are repetitions of one configuration.
 KEYS = ("kernel", "scaling", "size", "steps", "backend", "workers", "threads", "ranks")
@@ -472,7 +473,7 @@ def text(c):
 def markdown(c):
     """The same as Markdown (for a pull request or a CI summary)."""
     out = ["- BASE: " + c.base.describe(), "- NEW: " + c.new.describe(), ""]
-    out += _md_table(HEADER, table_rows(c), ALIGN) + [""]
+    out += md_table(HEADER, table_rows(c), ALIGN) + [""]
     if any(r.oversubscribed for r in c.results):
         out.append("\\* oversubscribed: more workers than cores\n")
     out.append(summary_line(c) + ".")
@@ -961,13 +962,6 @@ def _fmt_table(header, rows, align):
     return [line(header)] + [line(r) for r in rows]
 
 
-def _md_table(header, rows, align):
-    """A table as Markdown lines."""
-    return ["| " + " | ".join(header) + " |",
-            "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"] + \
-        ["| " + " | ".join(x.replace("|", "\\|") for x in r) + " |" for r in rows]
-
-
 # ---- the command line -------------------------------------------------------
 
 def fraction(flag, text, lo, hi):
@@ -1036,7 +1030,7 @@ def _run(args):
         elif args.md:
             print("\n".join(["- references: %s, machine '%s'" % (j.path, j.machine),
                              "- run: " + j.side.describe(), ""] +
-                            _md_table(REF_HEADER, j.rows(), REF_ALIGN) +
+                            md_table(REF_HEADER, j.rows(), REF_ALIGN) +
                             ["", j.summary() + "."] +
                             (["", "- " + j.not_run()] if j.not_run() else [])))
         else:
