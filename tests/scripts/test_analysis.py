@@ -184,7 +184,8 @@ class FixtureAnalysis(TempDirCase):
 
     def test_stopping_line_keeps_the_header(self):
         """A run's closing "stopping" line is a record about the run: its
-        header stays what load_meta returns, and load_records finds it."""
+        header stays what load_meta returns, and read_meta returns the record
+        (which stopping_records reads as reaching its target)."""
         meta = self.tmp / (self.csv.name + ".meta.jsonl")
         header = analysis.load_meta(self.csv)[0]["r-strong"]
         stop = {"record": "stopping", "run_id": "r-strong", "schema": "parscale-csv-1",
@@ -198,9 +199,11 @@ class FixtureAnalysis(TempDirCase):
         self.assertEqual(problems, [])
         self.assertEqual(list(runs), ["r-strong", "r-weak"])
         self.assertEqual(runs["r-strong"], header)
-        recs, _ = analysis.load_records(self.csv)
-        self.assertEqual(list(recs), ["r-strong"])
-        self.assertEqual(recs["r-strong"]["configs"][0]["reason"], "ci")
+        _, recs, _ = analysis.read_meta(self.csv)
+        self.assertEqual([r["run_id"] for r in recs if r["record"] == "stopping"],
+                         ["r-strong"])
+        self.assertEqual(recs[0]["configs"][0]["reason"], "ci")
+        self.assertEqual(analysis.stopping_records(recs), (1, []))
 
 
 class BadInput(TempDirCase):

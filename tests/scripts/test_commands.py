@@ -226,5 +226,40 @@ class BadCsv(TempDirCase):
         self.check("report")
 
 
+class E2ECommands(unittest.TestCase):
+    """The processes e2e-timing times: the baseline once, every other
+    backend (tasks on one thread too) at each worker count."""
+
+    def test_only_the_baseline_is_one_worker(self):
+        props = {"seq": dict(mpi=False, threads=False, baseline=True),
+                 "async": dict(mpi=False, threads=False, baseline=False),
+                 "omp": dict(mpi=False, threads=True, baseline=False),
+                 "mpi": dict(mpi=True, threads=False, baseline=False)}
+        cmds = e2e.commands("parscale", ["null"], list(props), [1, 2], "test", "k.csv",
+                            "/usr/bin/mpirun", props)
+        self.assertEqual([name for name, _ in cmds],
+                         ["null/seq/1", "null/async/1", "null/async/2", "null/omp/1",
+                          "null/omp/2", "null/mpi/1", "null/mpi/2"])
+        mpi = dict(cmds)["null/mpi/2"]
+        self.assertEqual(mpi[0], "/usr/bin/mpirun")
+
+
+class Help(unittest.TestCase):
+    """Every Python command answers --help with its usage and status 0:
+    argparse formats the help text only then, so a stray '%' in one
+    option's help crashes --help alone and nothing else would notice."""
+
+    COMMANDS = ("compare", "e2e-timing", "landscape", "plot", "report", "submit", "sweep",
+                "studies/cpython-bench", "studies/gil-experiments",
+                "studies/gil-stats-overhead", "studies/gil-targets",
+                "studies/harness-targets")
+
+    def test_every_command_prints_its_usage(self):
+        for name in self.COMMANDS:
+            r = run_script(name, "--help")
+            self.assertEqual(r.returncode, 0, "%s --help: %s" % (name, r.stderr[-500:]))
+            self.assertIn("usage:", r.stdout, name)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -186,6 +186,24 @@ class Verdicts(TempDirCase):
         self.assertEqual(c.results[1].new.n, 6)        # the unverified row is not a sample
 
 
+class WriteAtomic(TempDirCase):
+    def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(self):
+        path = self.tmp / "refs.json"
+        path.write_text("old\n")
+        replace = compare.os.replace
+
+        def broken(src, dst):
+            raise OSError(28, "No space left on device")
+        compare.os.replace = broken
+        try:
+            with self.assertRaises(OSError):
+                compare.write_atomic(path, "new\n")
+        finally:
+            compare.os.replace = replace
+        self.assertEqual(path.read_text(), "old\n")
+        self.assertEqual([p.name for p in self.tmp.iterdir()], ["refs.json"])
+
+
 class CommandLine(TempDirCase):
     def setUp(self):
         super().setUp()
@@ -364,6 +382,9 @@ class CommandLine(TempDirCase):
         self.assertIn("| pi omp x2 |", md)
         self.assertIn("compare-ratios.png", md)
         self.assertTrue((out / "compare-ratios.png").is_file())
+        # the section shows the ratio chart only: no speedup charts drawn for it
+        self.assertEqual(sorted(p.name for p in out.glob("compare-*.png")),
+                         ["compare-ratios.png"])
         out2 = self.tmp / "report2"
         r = run_script("report", self.slow, "--out", out2, "--compare", self.tmp / "nope.csv")
         self.assertEqual(r.returncode, 2)

@@ -82,6 +82,20 @@ class Lines(TempDirCase):
         self.assertEqual(notes["gil"], "vs seq")
         self.assertEqual(notes["cpython-asyncio"], "vs itself at 1 worker")
 
+    def test_settings_are_not_pooled(self):
+        # gil at 4 workers under two GIL models: two lines, not one median
+        # of both (which would be 0.016 here, not either model's time)
+        rows = [("io", "seq", 1, 64, 0.064, {}),
+                ("io", "gil", 4, 64, 0.008, {"gil_model": "new"}),
+                ("io", "gil", 4, 64, 0.032, {"gil_model": "old"}),
+                ("io", "gil", 2, 64, 0.032, {"gil_model": "old"})]
+        csv = self.tmp / "models.csv"
+        write_rows(csv, rows)
+        gil = [ln for ln in landscape.lines(analysis.load_csv(csv), "io")
+               if ln.backend == "gil"]
+        self.assertEqual([{w: round(s, 6) for w, (s, _) in ln.points.items()} for ln in gil],
+                         [{2: 2.0, 4: 2.0}])        # the old model's: more worker counts
+
     def test_figure_in_every_format(self):
         out = self.tmp / "out"
         r = run_script("landscape", self.csv, "--out", out)
@@ -106,6 +120,7 @@ class BadInput(TempDirCase):
         self.assertIn(says, r.stderr)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         self.assertFalse(list(out.glob("landscape.*")) if out.exists() else [])
+        self.assertFalse(out.exists(), "bad input made --out")
 
     def test_no_rows_of_either_kernel(self):
         csv = self.tmp / "c.csv"

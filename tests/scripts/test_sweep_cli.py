@@ -141,6 +141,14 @@ class Plan(TempDirCase):
         self.assertIn("does not describe its backends", r.stderr)
         self.assertEqual(launches, [])
 
+    def test_refuses_a_binary_without_a_kernel_list(self):
+        self.fake({"kernels": 5, "backends": LIST["backends"]})
+        r, launches = self.dry()
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("printed no kernel list", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertEqual(launches, [])
+
     def test_refuses_to_add_to_a_foreign_csv(self):
         self.out.mkdir()
         csv = self.out / "results.csv"

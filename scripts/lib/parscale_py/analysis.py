@@ -271,18 +271,6 @@ def stopping_records(records):
     return total, short
 
 
-def load_records(csv_path, kind="stopping"):
-    """The metadata records of one kind (e.g. each run's closing "stopping"
-    line: the rule and, per configuration, reps, reason and rel_width), by
-    run_id.  Returns (records, problems)."""
-    _, records, problems = read_meta(csv_path)
-    out = OrderedDict()
-    for i, obj in enumerate(records):
-        if obj.get("record") == kind:
-            out[str(obj.get("run_id", "record %d" % i))] = obj
-    return out, problems
-
-
 def _key(row, cols):
     return tuple(row.get(c) for c in cols)
 
@@ -496,15 +484,10 @@ class Analysis:
         return sorted({r.get("host") or "" for r in self.rows})
 
     def dates(self):
-        ds = sorted({(r.get("timestamp") or "")[:10] for r in self.rows} - {""})
-        if not ds:
-            return ""
-        return ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
+        return dates(self.rows)
 
     def cores(self, host=None):
-        cs = [r.get("cores") for r in self.rows
-              if r.get("cores") and (host is None or r.get("host") == host)]
-        return int(stats.median(cs)) if cs else None
+        return cores(self.rows, host)
 
     def kernels(self):
         return list(OrderedDict((r["kernel"], 1) for r in self.rows))
@@ -567,6 +550,33 @@ def _fmt(v):
     if isinstance(v, float):
         return "%g" % v
     return "" if v is None else str(v)
+
+
+def dates(rows):
+    """The rows' day, or first to last day, for titles; "" when undated."""
+    ds = sorted({(r.get("timestamp") or "")[:10] for r in rows} - {""})
+    if not ds:
+        return ""
+    return ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
+
+
+def cores(rows, host=None):
+    """The median core count the rows (of host) were measured with; None
+    when they do not say."""
+    cs = [r.get("cores") for r in rows
+          if r.get("cores") and (host is None or r.get("host") == host)]
+    return int(stats.median(cs)) if cs else None
+
+
+def short_size(v):
+    """A size in a few characters for titles and labels: 200M, 1.02k."""
+    if v is None:
+        return "?"
+    v = float(v)
+    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return ("%.3g" % (v / div)) + suf
+    return "%g" % v
 
 
 def _safe(text):

@@ -92,11 +92,13 @@ def require(prog, parscale, names):
     return found
 
 
-def ask_backends(prog, parscale):
-    """The binary's backends, or status 2 naming why they are unknown."""
-    obj, _, why = list_json(parscale)
+def ask_backends(prog, parscale, obj=None):
+    """The binary's backends, or status 2 naming why they are unknown; obj,
+    when given, is its `list --json` already parsed (not run again)."""
     if obj is None:
-        fail(prog, why)
+        obj, _, why = list_json(parscale)
+        if obj is None:
+            fail(prog, why)
     found = backends(obj)
     if found is None:
         fail(prog, "%s list --json does not describe its backends (mpi, threads, "

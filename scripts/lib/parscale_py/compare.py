@@ -31,6 +31,7 @@ from . import schema as schema_mod
 from .analysis import DataError
 from .common import fail, guarded
 from .report import fnum, fsec
+from .reportdoc import md_table
 
 # What ran: rows agreeing on all of these are repetitions of one configuration.
 KEYS = ("kernel", "scaling", "size", "steps", "backend", "workers", "threads", "ranks")
@@ -150,8 +151,7 @@ class Side:
             if cores:
                 break
         if cores is None:
-            cs = [r.get("cores") for r in self.rows if r.get("cores")]
-            cores = int(stats.median(cs)) if cs else None
+            cores = analysis.cores(self.rows)
         return cpu, cores
 
     def describe(self):
@@ -193,7 +193,7 @@ def label(cfg, shown=None):
     if "scaling" in cfg and cfg.get("scaling") != "strong" and show("scaling"):
         bits.append(cfg.get("scaling"))
     if "size" in cfg and show("size"):
-        bits.append("n=%s" % _si(cfg.get("size")))
+        bits.append("n=%s" % analysis.short_size(cfg.get("size")))
     if cfg.get("steps") not in (None, 1) and show("steps"):
         bits.append("%s steps" % cfg.get("steps"))
     for k in SETTINGS + EXTRA_KEYS:
@@ -215,17 +215,6 @@ def varying(cfgs):
         shown |= {kb + (k,) for k in SETTINGS + EXTRA_KEYS
                   if len({_show(c.get(k)) for c in mine}) > 1}
     return shown
-
-
-def _si(v):
-    """A size in a few characters: 200M, 1.02k."""
-    if v is None:
-        return "?"
-    v = float(v)
-    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= div:
-            return ("%.3g" % (v / div)) + suf
-    return "%g" % v
 
 
 # ---- comparing --------------------------------------------------------------
@@ -484,7 +473,7 @@ def text(c):
 def markdown(c):
     """The same as Markdown (for a pull request or a CI summary)."""
     out = ["- BASE: " + c.base.describe(), "- NEW: " + c.new.describe(), ""]
-    out += _md_table(HEADER, table_rows(c), ALIGN) + [""]
+    out += md_table(HEADER, table_rows(c), ALIGN) + [""]
     if any(r.oversubscribed for r in c.results):
         out.append("\\* oversubscribed: more workers than cores\n")
     out.append(summary_line(c) + ".")
@@ -619,7 +608,7 @@ def speedup_charts(c, out):
         ax.plot(ideal, ideal, color="0.4", linestyle=":", linewidth=1, zorder=1)
         ax.set_ylim(bottom=0)
         ax.set_ylabel("speedup over seq (x)")
-        size = "n=%s" % _si(order) + ("" if scaling == "strong" else " per worker")
+        size = "n=%s" % analysis.short_size(order) + ("" if scaling == "strong" else " per worker")
         ax.set_title("%s: speedup, NEW vs BASE (%s scaling, %s)" % (kernel, scaling, size),
                      fontsize=10)
         hs = []
@@ -641,12 +630,13 @@ def speedup_charts(c, out):
     return made
 
 
-def make_charts(c, out):
-    """The ratio chart and the overlaid speedup curves into out; [(caption, png)]."""
+def make_charts(c, out, speedups=True):
+    """The ratio chart and (with speedups) the overlaid speedup curves into
+    out; [(caption, png)]."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     made = [("NEW/BASE time ratio per configuration", ratio_chart(c, out)[0])]
-    return made + speedup_charts(c, out)
+    return made + (speedup_charts(c, out) if speedups else [])
 
 
 # ---- the report's section ---------------------------------------------------
@@ -680,7 +670,7 @@ def report_section(base_spec, csv_path, out):
     report's CSV with BASE (DataError before anything is written), draws the
     ratio chart into out, and returns a Section with add_to(doc)."""
     c = compare_paths(base_spec, csv_path)
-    return Section(c, make_charts(c, out)[:1], base_spec)
+    return Section(c, make_charts(c, out, speedups=False), base_spec)
 
 
 # ---- references -------------------------------------------------------------
@@ -972,13 +962,6 @@ def _fmt_table(header, rows, align):
     return [line(header)] + [line(r) for r in rows]
 
 
-def _md_table(header, rows, align):
-    """A table as Markdown lines."""
-    return ["| " + " | ".join(header) + " |",
-            "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"] + \
-        ["| " + " | ".join(x.replace("|", "\\|") for x in r) + " |" for r in rows]
-
-
 # ---- the command line -------------------------------------------------------
 
 def fraction(flag, text, lo, hi):
@@ -1001,12 +984,17 @@ def _keys_arg(values):
 
 
 def write_atomic(path, text):
-    """Writes text to path through a temporary file in the same directory."""
+    """Writes text to path through a temporary file in the same directory;
+    on failure (a full disk) the old file stays and the temporary goes."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=str(path.parent))
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _run(args):
@@ -1042,7 +1030,7 @@ def _run(args):
         elif args.md:
             print("\n".join(["- references: %s, machine '%s'" % (j.path, j.machine),
                              "- run: " + j.side.describe(), ""] +
-                            _md_table(REF_HEADER, j.rows(), REF_ALIGN) +
+                            md_table(REF_HEADER, j.rows(), REF_ALIGN) +
                             ["", j.summary() + "."] +
                             (["", "- " + j.not_run()] if j.not_run() else [])))
         else:
@@ -1113,7 +1101,7 @@ def main(argv=None):
                     "CPU model and core count; when making: the host name)")
     ap.add_argument("--tolerance", default="%g%%" % (100 * TOLERANCE),
                     help="allowed change either way when making references "
-                    "(default %g%%)" % (100 * TOLERANCE))
+                    "(default %g%%%%)" % (100 * TOLERANCE))
     ap.error = lambda msg: fail("compare", msg + " (see --help)")     # one line, status 2
     args = ap.parse_args(argv)
     if args.references and args.make_references:

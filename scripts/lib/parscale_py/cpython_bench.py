@@ -727,9 +727,10 @@ def main(argv):
                     "rate": "%.6g" % (n * per / secs) if secs > 0 else "",
                     "rate_unit": unit, "flops": "%.6g" % (n * flops), "bytes": 0,
                     "verified": "false" if err else "true", "error": err,
-                    # tasks on one loop never compete for cores (as the C
-                    # async backend decides it)
-                    "oversubscribed": "true" if m != "asyncio" and w > cores else "false",
+                    # tasks on the loop's one thread never compete for cores
+                    # (as parscale's async backend); threads and processes do
+                    "oversubscribed": "true" if m != "asyncio" and max(
+                        w if m == "threads" else threads, ranks) > cores else "false",
                     "cores": cores,
                     "gil_model": gil_model, "switch_interval": "%.9g" % interval,
                     "gil_release": "%g" % a.gil_release if k == "hashmix" else "",

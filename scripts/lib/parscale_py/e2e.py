@@ -39,8 +39,8 @@ def commands(parscale, kernels, backends, workers, size, kernel_csv, mpirun, pro
     for k in kernels:
         for b in backends:
             for w in workers:
-                if not (props[b]["mpi"] or props[b]["threads"]) and w != 1:
-                    continue                # one worker whatever is asked
+                if props[b]["baseline"] and w != 1:
+                    continue                # the base: one worker whatever is asked
                 # --no-baseline: time only this backend, not the baseline run
                 # the harness would add as the speedup base
                 run = [str(parscale), "run", "--kernel", k, "--backend", b, "--workers", str(w),

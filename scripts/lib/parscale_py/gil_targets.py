@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 
 from .binary import find_parscale, require
-from .interleave import (Plan, claim, gil_tick, matches,
-                                    med, mpirun_prefix, seconds_per_index)
+from .interleave import (Plan, claim, gil_tick, matches, med, mpirun_prefix,
+                         seconds_per_index)
 from .stats import median
 
 PROG = "gil-targets"

@@ -16,8 +16,9 @@ A point is the median of its verified repetitions; hollow markers are
 points with more workers than cores.  Rows measured with computing tasks
 beside the measured ones (params cpu_tasks=...) are left out: they are the
 pitfall's measurements, not the landscape.  Where a kernel and backend were
-measured at several sizes (or parameters), the line with the most worker
-counts is drawn (the larger size on a tie).
+measured at several sizes, parameters or settings (a GIL model, a switch
+interval), the line with the most worker counts is drawn (the larger size
+on a tie); rows of different settings are never pooled.
 
     scripts/landscape CSV --out DIR [--waiting io] [--computing pi]
 """
@@ -40,16 +41,6 @@ NAME = "landscape"
 FIGSIZE = (11.0, 5.2)       # inches: two panels side by side and the caption
 BACKENDS = ("seq", "async", "gil", "omp", "mpi", "cpython-threads", "cpython-processes",
             "cpython-asyncio")
-# Styles for the backends plots.STYLE does not (yet) have; plots.STYLE wins
-# where it has one, so every chart draws a backend alike.
-_OWN_STYLE = {
-    "async":                     dict(color="#F0E442", marker="*", linestyle="-"),
-    "cpython-asyncio":           dict(color="#8C510A", marker="h",
-                                      linestyle=(0, (3, 1, 1, 1, 1, 1))),
-    "cpython-asyncio-to-thread": dict(color="#7F7F7F", marker="<", linestyle=(0, (4, 2))),
-    "cpython-asyncio-processes": dict(color="#332288", marker=">", linestyle=(0, (2, 1))),
-}
-STYLE = dict(_OWN_STYLE, **plots.STYLE)
 PANELS = (("waiting", "do more at once while waiting"),
           ("computing", "do it faster on more cores"))
 CAPTION = ("Speedup: parscale's backends against its seq at the same size; CPython's "
@@ -85,19 +76,27 @@ def lines(rows, kernel, backends=BACKENDS, host=None):
                 or (host is not None and r.get("host") != host)):
             continue
         key = (r["size"], r.get("steps"), r.get("params") or "")
-        groups[(r["backend"], key)][r["workers"]].append(r["seconds"])
-        over[(r["backend"], key, r["workers"])] |= bool(r.get("oversubscribed"))
+        # a backend's settings (GIL model, intervals, schedule) make lines
+        # of their own, as in every other chart: never one median of both
+        variant = tuple(r.get(c) for c in analysis.SERIES_VARIANT)
+        groups[(r["backend"], key, variant)][r["workers"]].append(r["seconds"])
+        over[(r["backend"], key, variant, r["workers"])] |= bool(r.get("oversubscribed"))
     med = {g: {w: stats.median(ts) for w, ts in by_w.items()} for g, by_w in groups.items()}
+    seq = {}
+    for (gb, key, _), by_w in med.items():
+        if gb == "seq" and by_w.get(1):
+            seq.setdefault(key, by_w[1])
     out = []
     for b in backends:
         cands = []
-        for (gb, key), by_w in med.items():
+        for (gb, key, variant), by_w in med.items():
             if gb != b:
                 continue
-            base = med.get(("seq", key), {}).get(1) if not is_cpython(b) else by_w.get(1)
+            base = seq.get(key) if not is_cpython(b) else by_w.get(1)
             if not base:
                 continue
-            pts = OrderedDict((w, (base / t, over[(b, key, w)])) for w, t in sorted(by_w.items()))
+            pts = OrderedDict((w, (base / t, over[(b, key, variant, w)]))
+                              for w, t in sorted(by_w.items()))
             cands.append((len(pts), key[0], key, pts))
         if not cands:
             continue
@@ -121,23 +120,23 @@ def _describe(kernel, ls):
     for fam, pick in (("C", lambda b: not is_cpython(b)), ("Python", is_cpython)):
         keys = sorted({(ln.key[0], ln.key[2]) for ln in ls if pick(ln.backend)})
         for size, params in keys:
-            sizes.append("%s n=%s%s" % (fam, plots._si(size), " " + params if params else ""))
+            sizes.append("%s n=%s%s" % (fam, analysis.short_size(size), " " + params if params else ""))
     return "%s (%s)" % (kernel, "; ".join(sizes) if sizes else "no data")
 
 
 def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
-    """The two-panel figure into out (PNG, SVG, PDF); returns (paths, the
-    lines of each panel).  Raises analysis.DataError when neither kernel
-    has a line."""
+    """The two-panel figure into out (PNG, SVG, PDF), made if missing;
+    returns (paths, the lines of each panel).  Raises analysis.DataError,
+    before out is made, when neither kernel has a line."""
     host = _host(rows)
-    cores = [r.get("cores") for r in rows if r.get("host") == host and r.get("cores")]
-    cores = int(stats.median(cores)) if cores else None
+    cores = analysis.cores(rows, host)
     panels = [(kernel, title, lines(rows, kernel, backends, host))
               for kernel, (_, title) in zip((waiting, computing), PANELS)]
     if not any(ls for _, _, ls in panels):
         raise analysis.DataError("no verified strong-scaling rows of %s or %s with a base "
                                  "for their speedup (a seq row, or a CPython backend at 1 "
                                  "worker)" % (waiting, computing))
+    Path(out).mkdir(parents=True, exist_ok=True)
     # two panels above, the shared legend and caption below in an axes of
     # their own, so that the layout makes room for them
     fig = plt.figure(figsize=FIGSIZE)
@@ -149,7 +148,7 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
     for ax, (kernel, title, ls) in zip(axes, panels):
         xs = sorted({w for ln in ls for w in ln.points})
         for ln in ls:
-            st = STYLE.get(ln.backend) or plots.EXTRA[len(handles) % len(plots.EXTRA)]
+            st = plots.STYLE.get(ln.backend) or plots.EXTRA[len(handles) % len(plots.EXTRA)]
             ws = list(ln.points)
             ys = [ln.points[w][0] for w in ws]
             ax.plot(ws, ys, color=st["color"], linestyle=st["linestyle"], linewidth=1.4,
@@ -187,20 +186,14 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
     below.text(0.5, 0.0, CAPTION, transform=below.transAxes, ha="center", va="top",
                fontsize=7.5)
     fig.suptitle("which way of doing several things at once helps which work\n%s, %s" % (
-        host or "unknown host", _dates(rows) or "undated"), fontsize=11)
+        host or "unknown host", analysis.dates(rows) or "undated"), fontsize=11)
     paths = plots._save(fig, axes[-1], out, name)
     return paths, {k: ls for k, _, ls in panels}
-
-
-def _dates(rows):
-    ds = sorted({(r.get("timestamp") or "")[:10] for r in rows} - {""})
-    return "" if not ds else ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
 
 
 def make(csv_path, out, waiting="io", computing="pi", log=print):
     """The landscape of csv_path into out; returns the PNG's path."""
     rows = analysis.load_csv(csv_path)
-    Path(out).mkdir(parents=True, exist_ok=True)
     paths, panels = draw(rows, out, waiting, computing)
     for kernel, ls in panels.items():
         missing = [b for b in BACKENDS if b not in {ln.backend for ln in ls}]

@@ -40,6 +40,10 @@ STYLE = {
     "hybrid":            dict(color="#CC79A7", marker="v", linestyle=":"),
     "cpython-threads":   dict(color="#E69F00", marker="X", linestyle=(0, (5, 1, 1, 1))),
     "cpython-processes": dict(color="#56B4E9", marker="P", linestyle=(0, (1, 1))),
+    "async":             dict(color="#F0E442", marker="*", linestyle="-"),
+    "cpython-asyncio":   dict(color="#8C510A", marker="h", linestyle=(0, (3, 1, 1, 1, 1, 1))),
+    "cpython-asyncio-to-thread": dict(color="#7F7F7F", marker="<", linestyle=(0, (4, 2))),
+    "cpython-asyncio-processes": dict(color="#332288", marker=">", linestyle=(0, (2, 1))),
 }
 EXTRA = [dict(color="#999999", marker=m, linestyle=l)
          for m, l in (("h", "--"), ("*", ":"), ("<", "-."), (">", "-"))]
@@ -69,22 +73,12 @@ def _save(fig, ax, out, name):
 
 
 def _title(ax, what, chart, a):
-    size = "n=%s" % _si(chart.order) + ("" if chart.scaling == "strong" else " per worker")
+    size = "n=%s" % analysis.short_size(chart.order) + ("" if chart.scaling == "strong" else " per worker")
     if chart.steps not in (None, 1):
         size += ", %s steps" % chart.steps
     ax.set_title("%s: %s (%s scaling, %s)\n%s, %s" % (
         chart.kernel, what, chart.scaling, size, chart.host or "unknown host",
         a.dates() or "undated"), fontsize=10)
-
-
-def _si(v):
-    if v is None:
-        return "?"
-    v = float(v)
-    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= div:
-            return ("%.3g" % (v / div)) + suf
-    return "%g" % v
 
 
 def _xpos(point, chart):

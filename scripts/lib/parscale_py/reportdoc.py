@@ -82,6 +82,13 @@ def md_cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def md_table(header, rows, align):
+    """A table as Markdown lines; align: "r" for a right-aligned column."""
+    return ["| " + " | ".join(md_cell(h) for h in header) + " |",
+            "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"] + \
+        ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
+
+
 def relpath(path, base):
     try:
         return Path(path).resolve().relative_to(Path(base).resolve()).as_posix()
@@ -176,10 +183,7 @@ class Doc:
                 _, header, rows, align, anchor, _ = b
                 if anchor:
                     out.append('<a id="%s"></a>\n' % anchor)
-                lines = ["| " + " | ".join(md_cell(h) for h in header) + " |",
-                         "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
-                lines += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
-                out.append("\n".join(lines))
+                out.append("\n".join(md_table(header, rows, align)))
             elif kind == "img":
                 out.append("![%s](%s)" % (b[1], relpath(b[2], base)))
             elif kind == "figs":

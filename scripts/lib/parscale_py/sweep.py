@@ -99,12 +99,17 @@ def _csv_list(text, what):
 
 
 def discover(parscale):
-    """Kernels and backends (with their properties) the binary offers, and
-    its list --json text to keep beside the CSV."""
+    """Kernels (name -> their list --json object) and backends (with their
+    properties) the binary offers, and its list --json text to keep beside
+    the CSV; from one run of `parscale list --json`."""
     obj, text, why = binary.list_json(parscale)
     if obj is None:
         fail("sweep", why)
-    return list(kerninfo.parse(text)), binary.ask_backends("sweep", parscale), text
+    try:
+        kinfo = kerninfo.parse(text)
+    except ValueError as e:
+        fail("sweep", "%s list --json printed no kernel list (%s)" % (parscale, e))
+    return kinfo, binary.ask_backends("sweep", parscale, obj), text
 
 
 def check_csv(path):
@@ -229,7 +234,9 @@ def landscape_plan(args, props, mpirun, chosen):
             out.append(("landscape %s" % kernel,
                         [args.parscale, "run", "--backend", ",".join(local),
                          "--workers", ",".join(map(str, ws))] + common,
-                        int(reps) * len(local) * len(ws)))
+                        # the baseline (seq) runs at one worker only
+                        int(reps) * sum(1 if props[b]["baseline"] else len(ws)
+                                        for b in local)))
         mws = [w for w in ws if w <= PROCESS_CAP]
         if mpi:
             out.append(("landscape %s, mpi up to %d ranks" % (kernel, mws[-1]),
@@ -349,12 +356,8 @@ def main(argv=None):
     if bad:
         fail("sweep", "--scaling %s: expected strong, weak or strong,weak" % args.scaling)
 
-    known_k, props, list_json = discover(args.parscale)
-    known_b = list(props)
-    try:
-        kinfo = kerninfo.parse(list_json) if list_json else None
-    except ValueError:
-        kinfo = None
+    kinfo, props, list_json = discover(args.parscale)
+    known_k, known_b = list(kinfo), list(props)
     kernels = _csv_list(args.kernels, "kernels") if args.kernels else known_k
     backends = _csv_list(args.backends, "backends") if args.backends else known_b
     for what, asked, known in (("kernel", kernels, known_k), ("backend", backends, known_b)):
