@@ -166,10 +166,10 @@ vc_exec head "$SRC/scripts/submit" --ranks 2 --nodes 2 "${common[@]}" -- -k pi -
   -r 1000 --warmup 0 -q >"$WORK/submit-c.log" 2>&1 &
 submit_pid=$!
 job=""
-vc_wait_for "grep -q 'submitted as job' '$WORK/submit-c.log'" 20 &&
+wait_for "grep -q 'submitted as job' '$WORK/submit-c.log'" 20 &&
   job=$(sed -n 's/.* submitted as job \([0-9]*\)$/\1/p' "$WORK/submit-c.log")
 # some rows of the job written, then its non-batch host dies at once
-vc_wait_for "[ \$(rows_of '$job') -ge 3 ]" 60 || fail "job $job wrote no rows"
+wait_for "[ \$(rows_of '$job') -ge 3 ]" 60 || fail "job $job wrote no rows"
 batch=$(vc_exec head scontrol show job "$job" | sed -n 's/.*BatchHost=\([a-z0-9]*\).*/\1/p')
 victim=n2
 [ "$batch" = n2 ] && victim=n1

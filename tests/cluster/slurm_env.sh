@@ -47,18 +47,8 @@ slurm_env_free_port() {
   return 1
 }
 
-# Waits up to $2 seconds for the command in $1 to succeed.  The limits given
-# are many times what the daemons take on an idle machine (1-3 s): they only
-# bound a daemon that will never come up, and must not fail one that a
-# loaded 2-core VM starts slowly.
-slurm_env_wait_for() {
-  local i
-  for i in $(seq 1 $(($2 * 5))); do
-    eval "$1" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
+# shellcheck source=wait_for.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait_for.sh"
 
 slurm_env_start() {
   local d=$1 sbin=/usr/sbin host cpus mem ctl_port d_port
@@ -77,7 +67,7 @@ slurm_env_start() {
   runuser -u munge -- munged --force --socket="$MUNGE_SOCKET" \
     --key-file="$d/munge/munge.key" --log-file="$d/munge/munged.log" \
     --pid-file="$d/munge/munged.pid" --seed-file="$d/munge/munged.seed" || return 1
-  slurm_env_wait_for "[ -s '$d/munge/munged.pid' ]" 30 || return 1
+  wait_for "[ -s '$d/munge/munged.pid' ]" 30 || return 1
   SLURM_ENV_PIDS+=("$(cat "$d/munge/munged.pid")")
 
   host=$(hostname -s)
@@ -128,10 +118,10 @@ CONF
   # -D: stay in the foreground, so $! is the daemon itself
   slurmctld -D -i -f "$SLURM_CONF" >"$d/log/slurmctld.out" 2>&1 &
   SLURM_ENV_PIDS+=("$!")
-  slurm_env_wait_for "scontrol ping | grep -q UP" 60 || return 1
+  wait_for "scontrol ping | grep -q UP" 60 || return 1
   slurmd -D -f "$SLURM_CONF" -N "$host" >"$d/log/slurmd.out" 2>&1 &
   SLURM_ENV_PIDS+=("$!")
-  slurm_env_wait_for "sinfo -h -N -o %T | grep -Eq '^(idle|mixed|allocated)'" 90 || return 1
+  wait_for "sinfo -h -N -o %T | grep -Eq '^(idle|mixed|allocated)'" 90 || return 1
   return 0
 }
 

@@ -106,7 +106,7 @@ done
 # sbatch --wait returns once a job has finished, which may be before slurmd
 # has cleaned up after it (state CG, still listed): allow the clean-up time
 # on a loaded machine before calling a job left over
-slurm_env_wait_for '[ "$(squeue -h -o %i 2>/dev/null | grep -c .)" -eq 0 ]' 60
+wait_for '[ "$(squeue -h -o %i 2>/dev/null | grep -c .)" -eq 0 ]' 60
 left=$(squeue -h -o '%i %T' 2>/dev/null)
 [ -z "$left" ] || fail "jobs still in the queue a minute after they finished: $left"
 nlogs=$(ls "$csv.jobs"/*.out 2>/dev/null | wc -l)

@@ -68,10 +68,10 @@ bad --csv "$WORK/x.csv" --parscale "$WORK/no-such-parscale"
 
 # a nasty run argument is refused by parscale's own parser before any job
 bad --ranks 2 --csv "$csv" --parscale "$PARSCALE" --mpirun "$WORK/bin/mpirun" \
-  -- -k pi --gil-release "0.5'\$(touch $WORK/pwned4)"
+  -- -k pi --schedule "dynamic'\$(touch $WORK/pwned4)"
 # the nasty path reaches the job intact
 "$SUBMIT" --ranks 2 --csv "$csv" --parscale "$PARSCALE" --mpirun "$WORK/bin/mpirun" \
-  -- -k pi --gil-release 0.5 >"$WORK/out" 2>&1 &&
+  -- -k pi --schedule dynamic >"$WORK/out" 2>&1 &&
   pass || { fail "submit failed"; cat "$WORK/out"; }
 bash -n "$WORK/script.1" && pass || fail "the generated script is not valid bash"
 (cd "$WORK" && bash "$WORK/script.1" >/dev/null 2>&1) && pass || fail "the generated script failed"
@@ -93,8 +93,8 @@ hybrid
 $csv
 -k
 pi
---gil-release
-0.5"
+--schedule
+dynamic"
 [ "$(cat "$WORK/mpirun.args" 2>/dev/null)" = "$expected" ] && pass ||
   { fail "the job's arguments differ:"; diff <(echo "$expected") "$WORK/mpirun.args"; }
 for p in pwned1 pwned2 pwned3 pwned4; do

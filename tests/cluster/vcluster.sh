@@ -77,15 +77,8 @@ vc_check() {
   fi
 }
 
-# Waits up to $2 seconds for the command in $1 to succeed.
-vc_wait_for() {
-  local i
-  for i in $(seq 1 $(($2 * 5))); do
-    eval "$1" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
+# shellcheck source=wait_for.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait_for.sh"
 
 # The PID of the only child of $1, once there is one (nsenter and unshare
 # fork the process that enters the new PID namespace).
@@ -158,7 +151,7 @@ vc_add_host() {
   # shellcheck disable=SC2034  # read by the scripts that source this
   VC_ADDR[$h]=$addr
   VC_HOSTS+=("$h")
-  vc_wait_for "[ -e '$up' ]" 10 || vc_fail "host $h's namespaces" "$VC_DIR/log/init-$h.log" ||
+  wait_for "[ -e '$up' ]" 10 || vc_fail "host $h's namespaces" "$VC_DIR/log/init-$h.log" ||
     return 1
   ip netns attach "$VC_PREFIX-$h" "$init" || return 1
   VC_NETNS+=("$VC_PREFIX-$h")
@@ -297,19 +290,19 @@ vc_start() {
       return 1
   done
   for h in "${VC_HOSTS[@]}"; do
-    vc_wait_for "vc_exec $h munge -n </dev/null" 15 ||
+    wait_for "vc_exec $h munge -n </dev/null" 15 ||
       vc_fail "munged on $h" "$VC_DIR/munge/munged-$h.log" || return 1
   done
   vc_daemon head "$VC_DIR/log/slurmctld.out" slurmctld -D -i || return 1
-  vc_wait_for "vc_exec head scontrol ping | grep -q UP" 30 ||
+  wait_for "vc_exec head scontrol ping | grep -q UP" 30 ||
     vc_fail slurmctld "$VC_DIR/log/slurmctld.log" || return 1
   for i in $(seq 1 "$n"); do
     vc_daemon "n$i" "$VC_DIR/log/slurmd-n$i.out" slurmd -D -N "n$i" || return 1
   done
   for i in $(seq 1 "$n"); do
-    vc_wait_for "vc_exec head sinfo -h -n n$i -o %T | grep -Eq '^(idle|mixed|allocated)'" 45 ||
+    wait_for "vc_exec head sinfo -h -n n$i -o %T | grep -Eq '^(idle|mixed|allocated)'" 45 ||
       vc_fail "slurmd on n$i" "$VC_DIR/log/slurmd-n$i.log" || return 1
-    vc_wait_for "vc_exec head $VC_DIR/bin/vc-ssh n$i true" 15 ||
+    wait_for "vc_exec head $VC_DIR/bin/vc-ssh n$i true" 15 ||
       vc_fail "sshd on n$i" "$VC_DIR/log/sshd-n$i.out" || return 1
   done
   return 0

@@ -61,6 +61,11 @@ def style_for(series, index):
 def _save(fig, ax, out, name):
     """The chart's grid and layout, then every format; the figure is closed."""
     ax.grid(True, which="major", color="0.9")
+    return _write(fig, out, name)
+
+
+def _write(fig, out, name):
+    """The figure laid out and written in every format, then closed."""
     fig.tight_layout()
     paths = []
     for fmt in FORMATS:
@@ -376,15 +381,7 @@ def heatmap(a, summ, out, name=HEATMAP):
                  fontsize=9.5)
     if notes:
         fig.text(0.01, 0.005, notes.lstrip("; "), fontsize=7, color="0.3")
-    fig.tight_layout()
-    paths = []
-    for fmt in FORMATS:
-        p = Path(out) / ("%s.%s" % (name, fmt))
-        meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
-        fig.savefig(p, format=fmt, dpi=DPI, metadata=meta)
-        paths.append(p)
-    plt.close(fig)
-    return paths
+    return _write(fig, out, name)  # no grid over the cells
 
 
 def chart_name(chart, what):
