@@ -218,9 +218,13 @@ int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
     int all = 0;
     MPI_Request req;
     MPI_TRY(err, MPI_Iallreduce, (&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD, &req));
-    /* Back off from 50 us to 20 ms: short waits end soon, and a rank idle
-     * through a long measurement wakes about 50 times a second instead of
-     * preempting a measured worker a thousand times. */
+    /* Back off from 50 us to about 3 ms: short waits end soon, and a rank
+     * idle through a long measurement wakes a few hundred times a second
+     * (a few microseconds each, well under 1% of a core) instead of
+     * preempting a measured worker many thousand times.  The cap is also
+     * what every configuration may wait after its end for the collective
+     * to complete (its progress needs the sleepers' MPI_Test): at 20 ms it
+     * cost a quick study of ~200 configurations seconds per round. */
     uint64_t nap = 50000;
     for (;;) {
         int done = 0;
@@ -228,7 +232,7 @@ int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
         if (done)
             return all ? 0 : 1;
         ps_sleep_ns(nap);
-        if (nap < 20000000)
+        if (nap < 3200000)
             nap *= 2;
     }
 }

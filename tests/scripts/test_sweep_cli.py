@@ -78,11 +78,14 @@ class Plan(TempDirCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(launches), 2)
         budget = sweep.MODES["quick"]["budget"]
+        share = sweep.BUDGET_SHARE
         for argv, scaling in zip(launches, ("strong", "weak")):
-            self.assertEqual(argv[argv.index("--max-time") + 1], "%gs" % (budget / 2))
+            self.assertEqual(argv[argv.index("--max-time") + 1],
+                             "%gs" % round(budget * share[scaling] / sum(share.values())))
             size = argv[argv.index("--size") + 1]
             self.assertEqual(size, "test" if scaling == "weak" else
-                             "quick,pi=50000000,stream=4194304")
+                             "quick,pi=%d,stream=%d" % (400000000 // sweep.QUICK_DIVISOR["pi"],
+                                                         8388608 // sweep.QUICK_DIVISOR["stream"]))
         r, launches = self.dry("--quick", "--reps", "4", "--backends", "seq", "--mpirun", "none")
         self.assertEqual(r.returncode, 0, r.stderr)
         for argv in launches:

@@ -66,8 +66,12 @@ MODES = {
 # so that one round of every kernel x backend x workers 1,2,4 takes a few
 # seconds on 2 cores and six rounds fit the budget.  Kernels not named
 # here keep their quick size.
-QUICK_DIVISOR = {"count": 8, "pi": 8, "montecarlo": 8, "primes": 4, "io": 4, "stream": 2,
+QUICK_DIVISOR = {"count": 16, "pi": 16, "montecarlo": 32, "primes": 4, "io": 8, "stream": 4,
                  "dgemm": 2, "stencil": 2, "transpose": 2, "nbody": 3, "mandelbrot": 3}
+# The quick budget's share per scaling mode: a strong-scaling round (the
+# kernels at a sizeable fraction of their quick size) takes about twice a
+# weak one (test sizes), and both need the same number of rounds.
+BUDGET_SHARE = {"strong": 2.0, "weak": 1.0}
 
 
 def quick_sizes(kernels, kinfo):
@@ -168,13 +172,14 @@ class Progress(threading.Thread):
                   file=sys.stderr, flush=True)
 
 
-def stopping(args, mode, nlaunches):
-    """The harness's stopping options, and the repetitions a point gets at
-    least (for the progress estimate)."""
+def stopping(args, mode, scaling):
+    """The harness's stopping options for one scaling mode's launch, and the
+    repetitions a point gets at least (for the progress estimate)."""
     if args.reps or "reps" in mode:
         reps = args.reps or mode["reps"]
         return ["--reps", str(reps)], reps
-    budget = "%gs" % (mode["budget"] / max(1, nlaunches))
+    share = BUDGET_SHARE[scaling] / sum(BUDGET_SHARE[s] for s in args.scaling_list)
+    budget = "%gs" % round(mode["budget"] * share)
     return ["--ci-width", mode["ci_width"], "--min-reps", str(mode["min_reps"]),
             "--max-time", budget], mode["min_reps"]
 
@@ -186,9 +191,9 @@ def plan(args, kernels, backends, mpirun, props, kinfo=None):
     mode = MODES["quick" if args.quick else "full"]
     workers = args.workers_list
     maxw = max(workers)
-    stop, reps = stopping(args, mode, len(args.scaling_list))
     launches = []
     for scaling in args.scaling_list:
+        stop, reps = stopping(args, mode, scaling)
         size = args.size or (mode["weak_size"] if scaling == "weak" else
                              quick_sizes(kernels, kinfo) if args.quick else mode["size"])
         run = [args.parscale, "run", "--kernel", ",".join(kernels), "--backend",
