@@ -57,7 +57,7 @@ LANDSCAPE_BACKENDS = ("seq", "async", "gil", "omp", "mpi")
 # ci_width of its median, at least min_reps, the whole study's measurement
 # within budget seconds, shared by its launches).
 MODES = {
-    "quick": dict(size="quick", weak_size="test", ci_width="5%", min_reps=6, budget=110,
+    "quick": dict(size="quick", weak_size="test", ci_width="5%", min_reps=6, budget=95,
                   warmup=1, landscape_reps=3),
     "full": dict(size="full", weak_size="quick", reps=10, warmup=2, landscape_reps=7),
 }
