@@ -46,6 +46,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 PY=$(command -v python3 || echo /usr/bin/python3)
 
 WORK=$(mktemp -d /var/tmp/parscale-bw-XXXXXX)
+PARSCALE=$(vc_share "$PARSCALE" "$WORK") || exit 1  # hosts see only shared folders
 chmod 0755 "$WORK"
 trap 'vc_stop; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM

@@ -24,6 +24,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
 WORK=$(mktemp -d /var/tmp/parscale-sweep-XXXXXX)
+PARSCALE=$(vc_share "$PARSCALE" "$WORK") || exit 1  # hosts see only shared folders
 chmod 0755 "$WORK"
 trap 'vc_stop; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM

@@ -26,6 +26,8 @@ PARSCALE=$(cd "$(dirname "$PARSCALE")" && pwd)/$(basename "$PARSCALE")
 # shared by the hosts: not under /tmp, which each host has its own of
 WORK=$(mktemp -d /var/tmp/parscale-vc-XXXXXX)
 chmod 0755 "$WORK"  # munged runs as user munge and must reach its key
+PARSCALE=$(vc_share "$PARSCALE" "$WORK") || exit 1
+SCRIPTS=$(vc_share "$SRC/scripts" "$WORK") || exit 1
 links_before=$(ip -o link show | awk -F': ' '{print $2}' | sort)
 cleanup() {
   vc_stop
@@ -132,10 +134,10 @@ echo "  ($(($(date +%s) - t0)) s)"
 csv3="$WORK/jobs.csv"
 common=(--csv "$csv3" --parscale "$PARSCALE" --time 00:05:00 --wait)
 # both at once: the jobs queue and run as the hosts' CPUs allow
-vc_exec head timeout 150 "$SRC/scripts/submit" --ranks 2 --nodes 1,2 "${common[@]}" \
+vc_exec head timeout 150 "$SCRIPTS/submit" --ranks 2 --nodes 1,2 "${common[@]}" \
   -- -k stencil -s test -r 3 --warmup 0 -q >"$WORK/submit-a.log" 2>&1 &
 pa=$!
-vc_exec head timeout 150 "$SRC/scripts/submit" --ranks 2 --nodes 2 --launcher srun \
+vc_exec head timeout 150 "$SCRIPTS/submit" --ranks 2 --nodes 2 --launcher srun \
   "${common[@]}" -- -k stencil -s test -r 3 --warmup 0 -q >"$WORK/submit-b.log" 2>&1 &
 pb=$!
 wait "$pa" || { fail "submit --nodes 1,2 failed"; cat "$WORK/submit-a.log"; }
@@ -162,7 +164,7 @@ rows_of() { "$PY" "$WORK/check.py" "$csv3" "$1" | sed -n 's/^rows //p'; }
 
 echo "  ($(($(date +%s) - t0)) s)"
 # ---- 4. a host dies mid-job --------------------------------------------------
-vc_exec head "$SRC/scripts/submit" --ranks 2 --nodes 2 "${common[@]}" -- -k pi -s 20000000 \
+vc_exec head "$SCRIPTS/submit" --ranks 2 --nodes 2 "${common[@]}" -- -k pi -s 20000000 \
   -r 1000 --warmup 0 -q >"$WORK/submit-c.log" 2>&1 &
 submit_pid=$!
 job=""

@@ -77,6 +77,14 @@ vc_check() {
   fi
 }
 
+# The hosts have their own /tmp, /run and /dev/shm, so a program (or a
+# folder of scripts) of a checkout under /tmp is invisible to them: copies
+# PATH into the shared folder DIR and prints the copy's path.
+vc_share() {
+  local dst="$2/shared/$(basename "$1")"
+  mkdir -p "$2/shared" && cp -a "$1" "$dst" && echo "$dst"
+}
+
 # shellcheck source=wait_for.sh
 . "$(dirname "${BASH_SOURCE[0]}")/wait_for.sh"
 
