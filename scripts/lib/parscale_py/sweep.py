@@ -69,9 +69,9 @@ MODES = {
 QUICK_DIVISOR = {"count": 16, "pi": 16, "montecarlo": 32, "primes": 4, "io": 8, "stream": 4,
                  "dgemm": 2, "stencil": 2, "transpose": 2, "nbody": 3, "mandelbrot": 3}
 # The quick budget's share per scaling mode: a strong-scaling round (the
-# kernels at a sizeable fraction of their quick size) takes about twice a
+# kernels at a sizeable fraction of their quick size) takes 2-3 times a
 # weak one (test sizes), and both need the same number of rounds.
-BUDGET_SHARE = {"strong": 2.0, "weak": 1.0}
+BUDGET_SHARE = {"strong": 2.5, "weak": 1.0}
 
 
 def quick_sizes(kernels, kinfo):
