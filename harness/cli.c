@@ -234,12 +234,13 @@ static int cmd_run(int argc, char **argv)
     int ok = ps_plan_build(&plan, &o, &ctx, &err) == 0;
     /* every rank found the same problem, or rank 0 alone the CSV one */
     if (!ps_mpi_all_ok(&ctx, ok)) {
-        int rank = ctx.rank;
+        /* rank 0 says why before any rank leaves: once one exits non-zero,
+         * mpirun kills the others, perhaps before they have written */
+        if (ctx.rank == 0)
+            fprintf(stderr, "parscale: %s\n", ok ? "another rank rejected the run" : err.msg);
 #ifdef PARSCALE_HAVE_MPI
         ps_mpi_stop(&ctx);
 #endif
-        if (rank == 0)
-            ps_die(2, "%s", ok ? "another rank rejected the run" : err.msg);
         exit(2);
     }
 #ifdef PARSCALE_HAVE_MPI
