@@ -14,9 +14,15 @@
  * until the measured tasks are done: a blocking call inside a coroutine.
  * Every waiting task's wake-up then comes up to a stretch late; the rows'
  * loop_lateness columns measure it.
+ *
+ * --async-timer ms and --async-step-cost T time the loop as CPython's
+ * asyncio does (evloop.h): timeouts in whole milliseconds, rounded up, and
+ * the interpreter's CPU time on every task step.  With both set to what
+ * real asyncio measures, the model is checked against it (docs/async.md).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +35,8 @@
 typedef struct async_opts {
     int cpu_tasks;          /* extra computing tasks beside the measured ones */
     uint64_t stretch_ns;    /* how long each of them computes before it yields */
+    int timer;              /* PS_LOOP_TIMER_* */
+    uint64_t step_cost_ns;  /* CPU time per task step, as an interpreter's */
 } async_opts;
 PS_BACKEND_FITS(async_opts);
 
@@ -153,6 +161,8 @@ static int async_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         return -1;
     }
     l.timed_tasks = w;  /* the computing tasks' yields are not waits */
+    l.timer = o->timer;
+    l.step_cost_ns = o->step_cost_ns;
     r.cursor = calloc((size_t)w, sizeof *r.cursor);
     r.hi = calloc((size_t)w, sizeof *r.hi);
     r.accs = calloc((size_t)w, sizeof *r.accs);
@@ -190,7 +200,8 @@ out:
 }
 
 static const ps_backend_option async_options[] = {
-    {"async-cpu-tasks", 1}, {"async-cpu-stretch", 1}, {NULL, 0},
+    {"async-cpu-tasks", 1}, {"async-cpu-stretch", 1}, {"async-timer", 1},
+    {"async-step-cost", 1}, {NULL, 0},
 };
 
 static void async_opts_default(void *opts)
@@ -198,6 +209,8 @@ static void async_opts_default(void *opts)
     async_opts *a = opts;
     a->cpu_tasks = 0;
     a->stretch_ns = 10000000;  /* 10 ms: a slow handler, a parse, a hash */
+    a->timer = PS_LOOP_TIMER_PRECISE;
+    a->step_cost_ns = 0;
 }
 
 static int async_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
@@ -207,6 +220,23 @@ static int async_opt_parse(void *opts, const char *name, const char *arg, ps_err
         if (ps_parse_duration_ns(arg, &a->stretch_ns) != 0 || a->stretch_ns < 1000)
             return ps_fail(err, "--async-cpu-stretch: '%s' is not a duration from 1us to "
                            "1000s, such as 10ms", arg);
+        return 0;
+    }
+    if (strcmp(name, "async-timer") == 0) {
+        if (strcmp(arg, "precise") == 0)
+            a->timer = PS_LOOP_TIMER_PRECISE;
+        else if (strcmp(arg, "ms") == 0)
+            a->timer = PS_LOOP_TIMER_MS;
+        else
+            return ps_fail(err, "--async-timer: '%s' is neither 'precise' nor 'ms'", arg);
+        return 0;
+    }
+    if (strcmp(name, "async-step-cost") == 0) {
+        a->step_cost_ns = 0;
+        if (strcmp(arg, "0") != 0 &&
+            (ps_parse_duration_ns(arg, &a->step_cost_ns) != 0 || a->step_cost_ns > 1000000000u))
+            return ps_fail(err, "--async-step-cost: '%s' is not 0 or a duration up to 1s, "
+                           "such as 9us", arg);
         return 0;
     }
     uint64_t v = 0;
@@ -224,15 +254,30 @@ static void async_configure(ps_config *cfg, int variant)
     cfg->threads = 1;
 }
 
+/* Appends one key=value setting to the row's params, ';'-separated. */
+static void add_param(ps_csv_row *r, const char *fmt, ...)
+{
+    char *p = r->v[PS_COL_params];
+    size_t used = strlen(p), room = sizeof r->v[PS_COL_params];
+    if (used > 0 && used + 1 < room)
+        p[used++] = ';', p[used] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p + used, room - used, fmt, ap);
+    va_end(ap);
+}
+
 static void async_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, int ran)
 {
     const async_opts *o = opts_of(cfg);
-    if (o->cpu_tasks > 0) {  /* the pitfall's setting, beside the kernel's */
-        char *p = r->v[PS_COL_params];
-        size_t used = strlen(p);
-        snprintf(p + used, sizeof r->v[PS_COL_params] - used, "%scpu_tasks=%d;cpu_stretch_ms=%g",
-                 used ? ";" : "", o->cpu_tasks, (double)o->stretch_ns * 1e-6);
-    }
+    /* settings other than the defaults, beside the kernel's */
+    if (o->cpu_tasks > 0)
+        add_param(r, "cpu_tasks=%d;cpu_stretch_ms=%g", o->cpu_tasks,
+                  (double)o->stretch_ns * 1e-6);
+    if (o->timer == PS_LOOP_TIMER_MS)
+        add_param(r, "timer=ms");
+    if (o->step_cost_ns > 0)
+        add_param(r, "step_cost_us=%g", (double)o->step_cost_ns * 1e-3);
     if (!ran || !rep->has_extra)
         return;
     const async_report *a = (const async_report *)rep->extra.bytes;
@@ -272,9 +317,17 @@ static void async_summary(const ps_config *cfg, const ps_samples *sm, ps_buf *ou
         ps_format_seconds(ps_median(lp, (size_t)nl), b, sizeof b);
         ps_buf_printf(out, "; wake-ups late by %s median, %s p99", a, b);
     }
-    if (opts_of(cfg)->cpu_tasks > 0)
-        ps_buf_printf(out, " (beside %d computing task%s)", opts_of(cfg)->cpu_tasks,
-                      opts_of(cfg)->cpu_tasks == 1 ? "" : "s");
+    const async_opts *o = opts_of(cfg);
+    if (o->cpu_tasks > 0)
+        ps_buf_printf(out, " (beside %d computing task%s)", o->cpu_tasks,
+                      o->cpu_tasks == 1 ? "" : "s");
+    if (o->timer == PS_LOOP_TIMER_MS || o->step_cost_ns > 0) {
+        char c[32];
+        ps_format_seconds((double)o->step_cost_ns * 1e-9, c, sizeof c);
+        ps_buf_printf(out, " [asyncio's timing: %s timeouts, %s per step]",
+                      o->timer == PS_LOOP_TIMER_MS ? "whole-ms" : "precise",
+                      o->step_cost_ns > 0 ? c : "nothing");
+    }
     ps_buf_put(out, "\n", 1);
     free(v);
 }
@@ -292,7 +345,15 @@ const ps_backend ps_backend_async = {
 "                            coroutine; rows report the measured kernel\n"
 "                            and the waits' lateness (default 0)\n"
 "      --async-cpu-stretch T how long each computes before it yields,\n"
-"                            e.g. 10ms (default 10ms)\n",
+"                            e.g. 10ms (default 10ms)\n"
+"      --async-timer precise|ms\n"
+"                            how the loop sleeps to its next timer: on a\n"
+"                            timerfd, to the microsecond (precise, the\n"
+"                            default), or with epoll_wait's timeout in whole\n"
+"                            milliseconds rounded up, as asyncio does (ms)\n"
+"      --async-step-cost T   CPU time the loop spends on each task step, as\n"
+"                            an interpreter does (CPython's asyncio: about\n"
+"                            10us per timed wait); default 0, as C code\n",
     .options = async_options,
     .opts_default = async_opts_default,
     .opt_parse = async_opt_parse,

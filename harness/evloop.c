@@ -6,11 +6,13 @@
  * io_uring is missing from many kernels' and containers' allow-lists and
  * would need liburing.  Why a timerfd rather than epoll_wait's timeout:
  * that timeout is in whole milliseconds, and waits of 1 ms would become
- * 1-2 ms. */
+ * 1-2 ms.  That is what asyncio does, so PS_LOOP_TIMER_MS keeps it, to
+ * measure what it costs. */
 #define _GNU_SOURCE  /* timerfd, epoll */
 #include "evloop.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -136,10 +138,10 @@ int ps_loop_sleep(ps_loop *l, int task, uint64_t ns)
     return ps_loop_sleep_until(l, task, ps_now_ns() + ns);
 }
 
-/* Sleeps in epoll_wait until the earliest timer is due. */
-static int wait_for_timer(ps_loop *l, ps_err *err)
+/* Sleeps in epoll_wait until the timerfd, armed at the earliest deadline,
+ * fires. */
+static int wait_on_timerfd(ps_loop *l, uint64_t d, ps_err *err)
 {
-    uint64_t d = l->heap[0].deadline;
     struct itimerspec its;
     memset(&its, 0, sizeof its);
     its.it_value.tv_sec = (time_t)(d / 1000000000u);
@@ -157,8 +159,50 @@ static int wait_for_timer(ps_loop *l, ps_err *err)
     uint64_t expirations;
     if (read(l->tfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
         return PS_FAIL_SYS(err, "read(timerfd)");
-    l->stats.polls++;
     return 0;
+}
+
+/* Whole milliseconds from now to deadline d, rounded up: the timeout
+ * asyncio's selector loop passes to epoll_wait (0 when d has passed). */
+int ps_loop_ms_timeout(uint64_t now, uint64_t d)
+{
+    if (d <= now)
+        return 0;
+    uint64_t ns = d - now, ms = ns / 1000000u + (ns % 1000000u != 0);
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Sleeps in epoll_wait with the deadline as a timeout in whole
+ * milliseconds, rounded up.  Nothing is armed, so it returns when the
+ * timeout has passed, or early on a signal: the caller then finds no timer
+ * due and comes back with a new timeout, as asyncio does. */
+static int wait_on_ms_timeout(ps_loop *l, uint64_t d, ps_err *err)
+{
+    struct epoll_event ev;
+    int n = epoll_wait(l->epfd, &ev, 1, ps_loop_ms_timeout(ps_now_ns(), d));
+    if (n < 0 && errno != EINTR)
+        return PS_FAIL_SYS(err, "epoll_wait");
+    return 0;
+}
+
+/* Sleeps until the earliest timer is due (or, with PS_LOOP_TIMER_MS, until
+ * the rounded-up timeout has passed). */
+static int wait_for_timer(ps_loop *l, ps_err *err)
+{
+    uint64_t d = l->heap[0].deadline;
+    int rc = l->timer == PS_LOOP_TIMER_MS ? wait_on_ms_timeout(l, d, err)
+                                           : wait_on_timerfd(l, d, err);
+    if (rc == 0)
+        l->stats.polls++;
+    return rc;
+}
+
+/* The interpreter's share of a step: step_cost_ns of CPU time. */
+static void spend(uint64_t ns)
+{
+    const uint64_t end = ps_now_ns() + ns;
+    while (ps_now_ns() < end)
+        ;
 }
 
 /* Resumes one ready task; returns its step's answer. */
@@ -173,6 +217,8 @@ static int resume(ps_loop *l, int task, int last, ps_task_step step, void *arg)
         l->due[task] = 0;
     }
     l->sleeping = -1;
+    if (l->step_cost_ns)
+        spend(l->step_cost_ns);
     int rc = step(l, task, arg);
     int slept = l->sleeping == task;
     l->sleeping = -1;

@@ -2,8 +2,11 @@
  * not by the OS: tasks start in order, every wait is registered before the
  * first wake-up when no task computes, timers fire in the order set, a task
  * that computes delays the others' wake-ups by at least its stretch, and a
- * task that "waits" without a timer is an error. */
+ * task that "waits" without a timer is an error.  With asyncio's timing,
+ * the timeout is rounded up to whole milliseconds, so a short wait lasts at
+ * least 1 ms, and each resumption spends the step cost. */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -162,6 +165,61 @@ static void test_hog_delays_wakeup(void)
     ps_loop_free(&l);
 }
 
+/* The rounding itself, as asyncio's selector loop does it. */
+static void test_ms_timeout_rounding(void)
+{
+    CHECK(ps_loop_ms_timeout(0, 1) == 1);
+    CHECK(ps_loop_ms_timeout(0, 100000) == 1);
+    CHECK(ps_loop_ms_timeout(0, 1000000) == 1);
+    CHECK(ps_loop_ms_timeout(0, 1000001) == 2);
+    CHECK(ps_loop_ms_timeout(7000000, 8500000) == 2);
+    CHECK(ps_loop_ms_timeout(5, 5) == 0);
+    CHECK(ps_loop_ms_timeout(9, 5) == 0);
+    CHECK(ps_loop_ms_timeout(0, UINT64_MAX) == INT_MAX);
+}
+
+/* A wait of 0.1 ms sleeps a whole millisecond: epoll_wait never returns
+ * before its timeout, so the wake-up comes at least 0.9 ms late. */
+static void test_ms_timer_rounds_up(void)
+{
+    ps_loop l;
+    ps_err err = {""};
+    log_t g;
+    memset(&g, 0, sizeof g);
+    g.wait_ns = 100000;
+    g.waits_left[0] = 3;
+    CHECK(ps_loop_init(&l, 1, &err) == 0);
+    l.timer = PS_LOOP_TIMER_MS;
+    uint64_t t0 = ps_now_ns();
+    CHECK_MSG(ps_loop_run(&l, waiting_task, &g, &err) == 0, "%s", err.msg);
+    uint64_t took = ps_now_ns() - t0;
+    CHECK(l.stats.lateness.count == 3 && l.stats.polls >= 3);
+    double late = ps_hist_quantile(&l.stats.lateness, 0.0);
+    CHECK_MSG(late >= 0.97 * 0.9e6, "least lateness %.0f ns", late);
+    CHECK_MSG(took >= 3000000, "3 waits took %llu ns", (unsigned long long)took);
+    ps_loop_free(&l);
+}
+
+/* Every resumption spends the step cost: 4 tasks of 3 steps each (two
+ * waits of zero length) take at least 12 step costs. */
+static void test_step_cost_is_spent(void)
+{
+    ps_loop l;
+    ps_err err = {""};
+    log_t g;
+    memset(&g, 0, sizeof g);
+    for (int t = 0; t < 4; t++)
+        g.waits_left[t] = 2;
+    CHECK(ps_loop_init(&l, 4, &err) == 0);
+    l.step_cost_ns = 500000;
+    uint64_t t0 = ps_now_ns();
+    CHECK_MSG(ps_loop_run(&l, waiting_task, &g, &err) == 0, "%s", err.msg);
+    uint64_t took = ps_now_ns() - t0;
+    CHECK(g.nev == 12);
+    CHECK_MSG(took >= 12 * 500000, "12 steps took %llu ns", (unsigned long long)took);
+    ps_loop_free(&l);
+}
+
 static void test_misuse(void)
 {
     ps_loop l;
@@ -179,6 +237,9 @@ int main(void)
     test_tie_order();
     test_compute_runs_to_completion();
     test_hog_delays_wakeup();
+    test_ms_timeout_rounding();
+    test_ms_timer_rounds_up();
+    test_step_cost_is_spent();
     test_misuse();
     return check_report("test_evloop");
 }

@@ -38,6 +38,22 @@ params=$(awk -F, -v c="$(col "$WORK/p.csv" params)" 'NR == 2 {print $c}' "$WORK/
 awk -v l="$late" 'BEGIN {exit !(l >= 0.018)}' && pass || fail "pitfall lateness $late s, expected >= 18 ms"
 case "$params" in *cpu_tasks=1*cpu_stretch_ms=20*) pass ;; *) fail "params column: $params" ;; esac
 
+# asyncio's timing: the loop sleeps whole milliseconds, rounded up, and
+# spends the step cost on each of its 6 resumptions; one task waiting 5
+# times 0.1 ms therefore resumes each time at least 0.9 ms late, and the
+# run takes at least 5 x 1 ms + 6 x 0.2 ms.
+"$PARSCALE" run -k io -b async -w 1 -s 5 --param io.wait_us=100 -r 1 --warmup 0 -q \
+    --no-baseline --async-timer ms --async-step-cost 200us --csv "$WORK/m.csv" >"$WORK/log" 2>&1 \
+    && pass || { fail "asyncio's timing run"; cat "$WORK/log"; }
+row() { awk -F, -v c="$(col "$WORK/m.csv" "$1")" 'NR == 2 {print $c}' "$WORK/m.csv"; }
+late=$(row loop_lateness_median); s=$(row seconds); params=$(row params)
+awk -v l="$late" 'BEGIN {exit !(l >= 0.00087)}' && pass || fail "ms timer: lateness $late s, expected >= 0.87 ms"
+awk -v s="$s" 'BEGIN {exit !(s >= 0.0062)}' && pass || fail "ms timer and step cost: $s s, expected >= 6.2 ms"
+[ "$params" = "wait_us=100;timer=ms;step_cost_us=200" ] && pass || fail "params column: $params"
+"$PARSCALE" run -k io -b async -w 1 -s 5 --param io.wait_us=100 -r 1 --warmup 0 --no-baseline \
+    --async-timer ms --async-step-cost 200us 2>&1 | grep -q "asyncio's timing: whole-ms timeouts, 200.0* us per step" \
+    && pass || fail "the summary does not name asyncio's timing"
+
 # Every backend spends a waiting kernel's waits (the kernel no longer
 # sleeps itself): 20 waits of 2 ms on w workers take at least 20/w x 2 ms.
 backends=seq,async,gil
@@ -66,6 +82,11 @@ bad --gil-cpu-threads 1
 bad --async-cpu-tasks abc
 bad --async-cpu-tasks 5000
 bad --async-cpu-stretch 0
+bad --async-timer fast
+bad --async-step-cost 2s
+bad --async-step-cost abc
+"$PARSCALE" run -k io -b seq,gil -w 2 -s test --async-timer ms 2>&1 | grep -q 'async-timer.*async' \
+    && pass || fail "--async-timer without the async backend is not refused by name"
 "$PARSCALE" run -k io -b async -w 2 -s test --schedule dynamic 2>&1 | grep -q 'schedule.*omp' \
     && pass || fail "the conflict message does not name whose option --schedule is"
 finish
