@@ -55,9 +55,9 @@ class Plan:
     def parscale(self, *args, prefix=None):
         self.add((prefix or []) + [self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
 
-    def cpython(self, *args):
-        self.add([self.py, "-m", "parscale_py.cpython_bench", "-q", "-r", "1", "--warmup", "0"]
-                 + list(args))
+    def cpython(self, *args, prefix=None):
+        self.add((prefix or []) + [self.py, "-m", "parscale_py.cpython_bench", "-q", "-r", "1",
+                                   "--warmup", "0"] + list(args))
 
     def run(self, name):
         """Runs the rounds into a fresh CSV (an old one and its metadata,
