@@ -240,9 +240,8 @@ static int async_opt_parse(void *opts, const char *name, const char *arg, ps_err
         return 0;
     }
     uint64_t v = 0;
-    if (strcmp(arg, "0") != 0 && (ps_parse_count(arg, &v) != 0 || v > 4096))
-        return ps_fail(err, "--async-cpu-tasks: '%s' is not a whole number from 0 to 4096",
-                       arg);
+    if (ps_parse_count_in("--async-cpu-tasks", arg, 0, 4096, &v, err) != 0)
+        return -1;
     a->cpu_tasks = (int)v;
     return 0;
 }

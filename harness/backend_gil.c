@@ -279,19 +279,6 @@ static void gil_opts_default(void *opts)
                              .check_interval = 100, .stats = 1};
 }
 
-/* A whole number from lo to hi for the named option. */
-static int gil_count(const char *name, const char *arg, uint64_t lo, uint64_t hi,
-                     uint64_t *out, ps_err *err)
-{
-    uint64_t v = 0;
-    int zero = lo == 0 && strcmp(arg, "0") == 0;
-    if (!zero && (ps_parse_count(arg, &v) != 0 || v < lo || v > hi))
-        return ps_fail(err, "--%s: '%s' is not a whole number from %llu to %llu", name, arg,
-                       (unsigned long long)lo, (unsigned long long)hi);
-    *out = v;
-    return 0;
-}
-
 static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
 {
     gil_opts *g = opts;
@@ -308,13 +295,13 @@ static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *
                : ps_fail(err, "--switch-interval: '%s' is not a duration such as "
                          "5ms, 100us or 1us (1ns to 1000s)", arg);
     if (strcmp(name, "check-interval") == 0) {
-        if (gil_count(name, arg, 1, 100000000, &v, err))
+        if (ps_parse_count_in("--check-interval", arg, 1, 100000000, &v, err))
             return -1;
         g->gil.check_interval = (uint32_t)v;
         return 0;
     }
     if (strcmp(name, "tick") == 0)
-        return gil_count(name, arg, 1, UINT64_MAX / 2, &g->tick, err);
+        return ps_parse_count_in("--tick", arg, 1, UINT64_MAX / 2, &g->tick, err);
     if (strcmp(name, "gil-release") == 0)
         return ps_parse_fraction(arg, &g->release) == 0 ? 0
                : ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
@@ -322,7 +309,7 @@ static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *
         g->gil.stats = 0;
         return 0;
     }
-    if (gil_count(name, arg, 0, 4096, &v, err))  /* gil-cpu-threads */
+    if (ps_parse_count_in("--gil-cpu-threads", arg, 0, 4096, &v, err))
         return -1;
     g->gil.cpu_threads = (int)v;
     return 0;

@@ -321,21 +321,6 @@ static int check_backends(const ps_run_opts *o, ps_err *err)
     return 0;
 }
 
-static int parse_int(const char *opt, const char *arg, uint64_t min, uint64_t max,
-                     uint64_t *out, ps_err *err)
-{
-    uint64_t v = 0;
-    if (strcmp(arg, "0") == 0 && min == 0) {
-        *out = 0;
-        return 0;
-    }
-    if (ps_parse_count(arg, &v) != 0 || v < min || v > max)
-        return ps_fail(err, "%s: '%s' is not a whole number from %llu to %llu",
-                       opt, arg, (unsigned long long)min, (unsigned long long)max);
-    *out = v;
-    return 0;
-}
-
 /* --param KERNEL.NAME=VALUE: the kernel and the name must exist and the
  * value lie in the kernel's declared range. */
 static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
@@ -532,29 +517,29 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         return 0;
     }
     case OPT_STEPS:
-        if (parse_int("--steps", arg, 1, 1000000, &v, err)) return -1;
+        if (ps_parse_count_in("--steps", arg, 1, 1000000, &v, err)) return -1;
         o->steps = (uint32_t)v;
         return 0;
     case OPT_NO_BASELINE: o->baseline = 0; return 0;
     case 'r':
-        if (parse_int("--reps", arg, 1, 1000000, &v, err)) return -1;
+        if (ps_parse_count_in("--reps", arg, 1, 1000000, &v, err)) return -1;
         o->reps = (int)v;
         return 0;
     case OPT_WARMUP:
-        if (parse_int("--warmup", arg, 0, 1000, &v, err)) return -1;
+        if (ps_parse_count_in("--warmup", arg, 0, 1000, &v, err)) return -1;
         o->warmup = (int)v;
         return 0;
     case OPT_SEED:
-        if (parse_int("--seed", arg, 0, UINT64_MAX / 2, &o->seed, err)) return -1;
+        if (ps_parse_count_in("--seed", arg, 0, UINT64_MAX / 2, &o->seed, err)) return -1;
         o->have_seed = 1;
         return 0;
     case OPT_CI_WIDTH: return parse_ci_width(arg, &o->stop.ci_width, err);
     case OPT_MIN_REPS:
-        if (parse_int("--min-reps", arg, 1, 1000000, &v, err)) return -1;
+        if (ps_parse_count_in("--min-reps", arg, 1, 1000000, &v, err)) return -1;
         o->stop.min_reps = (int)v;
         return 0;
     case OPT_MAX_REPS:
-        if (parse_int("--max-reps", arg, 1, 1000000, &v, err)) return -1;
+        if (ps_parse_count_in("--max-reps", arg, 1, 1000000, &v, err)) return -1;
         o->stop.max_reps = (int)v;
         return 0;
     case OPT_MAX_TIME: return parse_budget(arg, &o->stop.max_time, err);

@@ -153,6 +153,18 @@ int ps_parse_count(const char *s, uint64_t *out)
     return 0;
 }
 
+int ps_parse_count_in(const char *opt, const char *arg, uint64_t lo, uint64_t hi,
+                      uint64_t *out, ps_err *err)
+{
+    uint64_t v = 0;
+    int zero = lo == 0 && strcmp(arg, "0") == 0;
+    if (!zero && (ps_parse_count(arg, &v) != 0 || v < lo || v > hi))
+        return ps_fail(err, "%s: '%s' is not a whole number from %llu to %llu", opt, arg,
+                       (unsigned long long)lo, (unsigned long long)hi);
+    *out = v;
+    return 0;
+}
+
 int ps_parse_duration_ns(const char *s, uint64_t *out)
 {
     const char *end = s ? decimal_end(s) : NULL;

@@ -47,6 +47,11 @@ _Noreturn void ps_die(int status, const char *fmt, ...) PS_PRINTF(2, 3);
  * hex, inf, nan, junk and zero.  Accepts k/M/G suffixes (powers of ten)
  * and 1e6 notation. */
 int ps_parse_count(const char *s, uint64_t *out);
+/* Parses a whole number from lo to hi for option opt ("--reps"): "0" where
+ * lo is 0, else as ps_parse_count.  Returns 0, or -1 with err naming the
+ * option, the value and the range. */
+int ps_parse_count_in(const char *opt, const char *arg, uint64_t lo, uint64_t hi,
+                      uint64_t *out, ps_err *err);
 /* Parses a duration such as 5ms, 100us, 1.5s, 250ns into nanoseconds. */
 int ps_parse_duration_ns(const char *s, uint64_t *out);
 /* Parses a fraction 0 <= f < 1 (plain decimal only). */
