@@ -223,6 +223,13 @@ static int cmd_run(int argc, char **argv)
 #ifdef PARSCALE_HAVE_MPI
     if (ctx.mpi)
         hrc = ps_mpi_gather_hosts(&ctx, &me, &hosts, &err);
+    if (hrc > 0) {
+        /* every rank has the verdict: rank 0 says why before any leaves */
+        if (ctx.rank == 0)
+            fprintf(stderr, "parscale: %s\n", err.msg);
+        ps_mpi_stop(&ctx);
+        exit(1);
+    }
 #endif
     if (!ctx.mpi)
         hrc = ps_hosts_build(&hosts, &me, 1, &err);

@@ -237,21 +237,44 @@ int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
     }
 }
 
+/* ps_mpi_idle_all_ok over an allocation of ok on this rank, err already
+ * naming the call if it failed here: 1 on every rank if it failed on any. */
+static int alloc_agreed(const ps_ctx *ctx, int ok, ps_err *err)
+{
+    int sync = ps_mpi_idle_all_ok(ctx, ok, err);
+    if (sync > 0 && ok)
+        ps_fail(err, "calloc failed on another rank while gathering the ranks' hosts");
+    return sync;
+}
+
 int ps_mpi_gather_hosts(const ps_ctx *ctx, const ps_host *mine, ps_hosts *out,
                         ps_err *err)
 {
+    /* Every rank takes part in every collective here, whatever failed on
+     * it: an allocation that failed on one rank is agreed on at a sync
+     * before the next collective, and every rank returns 1, instead of
+     * one leaving while the others wait for it in the Allgather (or in
+     * the caller's next collective) forever. */
     ps_host *all = calloc((size_t)ctx->nranks, sizeof *all);
     if (!all)
-        return ps_fail(err, "out of memory");
+        PS_FAIL_SYS(err, "calloc");
+    int sync = alloc_agreed(ctx, all != NULL, err);
+    if (sync != 0) {
+        free(all);
+        return sync;
+    }
     int rc = MPI_Allgather(mine, (int)sizeof *mine, MPI_BYTE, all, (int)sizeof *mine,
                            MPI_BYTE, MPI_COMM_WORLD);
     if (rc != MPI_SUCCESS) {
         free(all);
         return mpi_fail(err, rc, "MPI_Allgather", __FILE__, __LINE__);
     }
-    rc = ps_hosts_build(out, all, ctx->nranks, err);
+    int built = ps_hosts_build(out, all, ctx->nranks, err) == 0;
     free(all);
-    return rc;
+    sync = alloc_agreed(ctx, built, err);
+    if (sync != 0 && built)
+        ps_hosts_free(out);
+    return sync;
 }
 
 int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)

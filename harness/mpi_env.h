@@ -33,7 +33,10 @@ int ps_mpi_prepare(ps_ctx *ctx, int w, ps_err *err);
  * was ok, 1 when some rank was not, -1 when the MPI call failed (err). */
 int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err);
 /* Every rank's host (MPI_Allgather of each rank's description of its own),
- * so that every rank knows where each rank runs (a collective call). */
+ * so that every rank knows where each rank runs (a collective call).
+ * Returns 0; 1 on every rank when an allocation failed on any (err names
+ * the call, and says if it failed on another rank); -1 when an MPI call
+ * failed (err). */
 int ps_mpi_gather_hosts(const ps_ctx *ctx, const struct ps_host *mine,
                         struct ps_hosts *out, ps_err *err);
 /* Rank 0's bytes to every rank. */

@@ -224,8 +224,9 @@ int ps_hosts_build(ps_hosts *h, const ps_host *per_rank, int nranks, ps_err *err
     h->rank_host = calloc((size_t)nranks, sizeof *h->rank_host);
     h->host = calloc((size_t)nranks, sizeof *h->host);
     if (!h->rank_host || !h->host) {
+        int rc = PS_FAIL_SYS(err, "calloc");  /* before free, which may change errno */
         ps_hosts_free(h);
-        return ps_fail(err, "out of memory");
+        return rc;
     }
     h->nranks = nranks;
     for (int r = 0; r < nranks; r++) {

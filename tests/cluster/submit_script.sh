@@ -63,6 +63,12 @@ touch /tmp/x'
 bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --ranks 0
 bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --launcher srun --map-by node
 bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --launcher ssh
+# --mpirun with --launcher srun would be ignored: refused in one line naming both
+for m in "$WORK/bin/mpirun" mpirun; do
+  bad --csv "$WORK/x.csv" --parscale "$PARSCALE" --launcher srun --mpirun "$m" -- -k pi
+  [ "$(wc -l <"$WORK/out")" -eq 1 ] && grep -q '^submit: --mpirun and --launcher srun' "$WORK/out" &&
+    pass || { fail "--launcher srun --mpirun $m: not one line naming the conflict"; cat "$WORK/out"; }
+done
 bad --csv "$WORK/no/such/dir/x.csv" --parscale "$PARSCALE"
 bad --csv "$WORK/x.csv" --parscale "$WORK/no-such-parscale"
 

@@ -103,7 +103,9 @@ def parser():
     p.add_argument("--launcher", default="mpirun", choices=("mpirun", "srun"),
                    help="how a job starts its ranks: mpirun inside the allocation "
                    "(default), or srun --mpi=pmix")
-    p.add_argument("--mpirun", default="mpirun", help="the mpirun program (default mpirun)")
+    # no default here: a --mpirun given with --launcher srun is refused
+    p.add_argument("--mpirun", help="the mpirun program (default mpirun; not with "
+                   "--launcher srun)")
     p.add_argument("--bind-to", help="mpirun --bind-to, srun --cpu-bind (default core; "
                    "none with --oversubscribe)")
     p.add_argument("--map-by", help="mpirun --map-by (default slot:PE=T)")
@@ -240,7 +242,7 @@ def launcher_cmd(opts, r, t):
             cmd.append("--overcommit")
         return cmd
     map_by = opts.map_by or (None if opts.oversubscribe else "slot:PE=%d" % t)
-    cmd = shlex.split(opts.mpirun) + ["-np", str(r)]
+    cmd = shlex.split(opts.mpirun or "mpirun") + ["-np", str(r)]
     if map_by:
         cmd += ["--map-by", map_by]
     cmd += ["--bind-to", bind_to]
@@ -298,6 +300,9 @@ def main(argv=None):
         if opts.launcher == "srun" and opts.map_by:
             raise BadInput("--map-by is mpirun's; with --launcher srun give Slurm's "
                            "--sbatch-arg=--distribution=... instead")
+        if opts.launcher == "srun" and opts.mpirun is not None:
+            raise BadInput("--mpirun and --launcher srun conflict (srun starts the ranks, "
+                           "so --mpirun would be ignored); give one or the other")
         if opts.launcher == "srun" and opts.bind_to not in (None, "core", "none"):
             raise BadInput("--bind-to: with --launcher srun only core or none")
         for opt in ("partition", "account", "time", "job_name", "bind_to", "map_by",
