@@ -78,11 +78,6 @@ static inline int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
     (void)ctx, (void)err;
     return ok ? 0 : 1;
 }
-static inline int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
-{
-    (void)ctx, (void)err;
-    return ok ? 1 : 0;
-}
 static inline int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)
 {
     (void)ctx, (void)buf, (void)len, (void)err;
