@@ -2,6 +2,7 @@
 #include "stopping.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "stats.h"
 
@@ -62,14 +63,74 @@ int ps_stop_round_fits(const ps_stop_rule *r, double elapsed, double next)
     return r->max_time <= 0.0 || elapsed + next <= r->max_time;
 }
 
+/* One item the budget stops: for max-time, unless it had reached its own
+ * target (a base kept running for its dependents). */
+static void stop_for_time(const ps_stop_rule *r, ps_stop_item *it)
+{
+    enum ps_stop_reason own = ps_stop_decide(r, it->x, it->n, it->runs, &it->rel_width);
+    it->reason = own == PS_STOP_CI ? PS_STOP_CI : PS_STOP_MAX_TIME;
+}
+
 void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n)
 {
+    for (int i = 0; i < n; i++)
+        if (items[i].reason == PS_STOP_RUNNING)
+            stop_for_time(r, &items[i]);
+}
+
+typedef struct candidate {
+    int urgent;   /* 0: short of min_reps valid samples, so first */
+    double cost;
+    int index;
+} candidate;
+
+static int by_urgency_then_cost(const void *pa, const void *pb)
+{
+    const candidate *a = pa, *b = pb;
+    if (a->urgent != b->urgent)
+        return a->urgent - b->urgent;
+    if (a->cost != b->cost)
+        return a->cost < b->cost ? -1 : 1;
+    return a->index - b->index;
+}
+
+int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, const double *cost, int n,
+                       double remaining)
+{
+    candidate *c = malloc((size_t)(n > 0 ? n : 1) * sizeof *c);
+    char *pick = calloc((size_t)(n > 0 ? n : 1), 1);
+    int m = 0, running = 0;
+    if (!c || !pick) {  /* no room to choose: stop them all, as without this */
+        free(c);
+        free(pick);
+        ps_stop_out_of_time(r, items, n);
+        return 0;
+    }
+    for (int i = 0; i < n; i++)
+        if (items[i].reason == PS_STOP_RUNNING)
+            c[m++] = (candidate){.urgent = !(r->ci_width > 0.0 && items[i].n < r->min_reps),
+                                 .cost = cost[i] > 0.0 ? cost[i] : 0.0, .index = i};
+    qsort(c, (size_t)m, sizeof *c, by_urgency_then_cost);
+    for (int k = 0; k < m; k++) {
+        int i = c[k].index, b = items[i].base;
+        int with_base = b >= 0 && b != i && items[b].reason == PS_STOP_RUNNING && !pick[b];
+        double need = c[k].cost + (with_base ? (cost[b] > 0.0 ? cost[b] : 0.0) : 0.0);
+        if (pick[i] || need > remaining)
+            continue;
+        remaining -= need;
+        pick[i] = 1;
+        if (with_base)
+            pick[b] = 1;
+    }
     for (int i = 0; i < n; i++) {
         if (items[i].reason != PS_STOP_RUNNING)
             continue;
-        /* a base kept running for its dependents had reached its target */
-        enum ps_stop_reason own = ps_stop_decide(r, items[i].x, items[i].n, items[i].runs,
-                                                 &items[i].rel_width);
-        items[i].reason = own == PS_STOP_CI ? PS_STOP_CI : PS_STOP_MAX_TIME;
+        if (pick[i])
+            running++;
+        else
+            stop_for_time(r, &items[i]);
     }
+    free(c);
+    free(pick);
+    return running;
 }

@@ -6,7 +6,9 @@
  * until the exact 95% confidence interval of its median is no wider than P
  * of the median (with at least min_reps valid samples), or until it has run
  * max_reps repetitions.  In both modes a wall-clock budget (--max-time) may
- * end the run early.  These functions only decide; they time nothing.
+ * end the run early; when a whole round no longer fits it, the
+ * configurations that still fit run on alone.  These functions only decide;
+ * they time nothing.
  */
 #ifndef PS_STOPPING_H
 #define PS_STOPPING_H
@@ -64,6 +66,16 @@ int ps_stop_round(const ps_stop_rule *r, ps_stop_item *items, int n);
 /* The budget is spent: every item still running stops for max-time,
  * except a base that had reached its own target and ran on for others. */
 void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n);
+
+/* A round of every running item would not end within the budget: keeps
+ * running those that still fit in `remaining` seconds, each at its
+ * estimated cost (cost[i], e.g. its last repetition's wall time), and stops
+ * the others as ps_stop_out_of_time does.  Those short of min_reps valid
+ * samples come first, then the cheapest, so that one slow configuration
+ * cannot take the last rounds from all the others; an item's speedup base
+ * runs with it.  Returns how many still run. */
+int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, const double *cost, int n,
+                       double remaining);
 
 /* Whether a round estimated to take `next` seconds may start when
  * `elapsed` seconds of the budget are spent: always without a budget, and

@@ -64,6 +64,14 @@ out=$("$P" run -k pi -b seq,omp -w 1,2 -s 20000000 --ci-width 1% --max-time 1ms 
 check "$WORK/time.csv" 'rule["max_time"] == 0.001 and all(c["reason"] == "max-time" and c["reps"] == 1 for c in cfgs)'
 printf '%s' "$out" | grep -q "max-time" && pass || fail "max-time run: summary: $out"
 
+# when a whole round no longer fits the budget, what still fits runs on:
+# one task takes 40 waits of 5 ms in a row (200 ms), 64 tasks take them at
+# once (5 ms); after the full rounds that fit in 1 s, the 64-task one keeps
+# going alone (partial rounds) while the slow one stops for max-time
+out=$("$P" run -k io -b async -w 1,64 -s 40 --param io.wait_us=5000 --no-baseline \
+      --ci-width 0.01% --max-time 1s --csv "$WORK/part.csv" 2>&1) || fail "partial rounds run: $out"
+check "$WORK/part.csv" 'all(c["reason"] == "max-time" for c in cfgs) and next(c for c in cfgs if c["workers"] == 64)["reps"] >= 2 * next(c for c in cfgs if c["workers"] == 1)["reps"]'
+
 # under MPI every rank walks rank 0's schedule (a rank that did not would
 # hang or fail the collectives)
 if "$P" list | grep -q "^  mpi "; then
