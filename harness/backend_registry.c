@@ -34,14 +34,20 @@ const ps_backend *const ps_backends[] = {
     NULL,
 };
 
-/* Backends this project has that a build may leave out, and why. */
+/* Backends this project has that a build may leave out, and why: turned
+ * off by its option (PARSCALE_OPENMP_OFF, PARSCALE_MPI_OFF), or its library
+ * not found. */
 static const struct {
     const char *name, *why;
 } absent[] = {
-#ifndef PARSCALE_HAVE_OPENMP
+#if !defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_OPENMP_OFF)
+    {"omp", "it was turned off at configure time: -DPARSCALE_OPENMP=OFF"},
+#elif !defined(PARSCALE_HAVE_OPENMP)
     {"omp", "OpenMP was not found at configure time"},
 #endif
-#ifndef PARSCALE_HAVE_MPI
+#if !defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_MPI_OFF)
+    {"mpi", "it was turned off at configure time: -DPARSCALE_MPI=OFF"},
+#elif !defined(PARSCALE_HAVE_MPI)
     {"mpi", "MPI was not found at configure time"},
 #endif
 #if !(defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID))
@@ -79,6 +85,14 @@ const char *ps_backend_absent(const char *name)
         if (strcmp(absent[i].name, name) == 0)
             return absent[i].why;
     return NULL;
+}
+
+const char *ps_backend_absent_nth(int i, const char **why)
+{
+    if (i < 0 || i >= (int)(sizeof absent / sizeof absent[0]) - 1)
+        return NULL;
+    *why = absent[i].why;
+    return absent[i].name;
 }
 
 int ps_backend_count(void)
