@@ -70,6 +70,9 @@ if has_backend hybrid; then
     --threads-per-rank "1,$(printf '0%.0s' $(seq 252))12"
 else
   skip "hybrid: --threads-per-rank too long (this build has no hybrid backend)"
+  # its option is refused as the missing backend's, not as unknown
+  expect_bad "--threads-per-rank is an option of the hybrid backend, which is not in this build" \
+    "$P" run -k pi -b seq -w 2 --threads-per-rank 2
 fi
 expect_bad "--max-time: 'soon'"      "$P" run -k pi -b seq --max-time soon
 expect_bad "above --max-reps 5"      "$P" run -k pi -b seq --ci-width 5% --min-reps 10 --max-reps 5
