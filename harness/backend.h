@@ -166,6 +166,12 @@ void ps_backend_json(ps_buf *b, const ps_backend *be);
 /* Why a backend this project has is not in this build ("its library was
  * not found at configure time"), or NULL when name is not one of them. */
 const char *ps_backend_absent(const char *name);
+/* The i-th (from 0) backend this build leaves out, with why in *why; NULL
+ * after the last. */
+const char *ps_backend_absent_nth(int i, const char **why);
+/* How many of the backends this build leaves out would own --option (name
+ * without "--"); their names, ", "-separated, in buf. */
+int ps_backend_absent_owners(const char *option, char *buf, size_t len);
 /* The names of this build's backends, ", "-separated. */
 void ps_backend_names(char *buf, size_t len);
 /* The first backend flagged PS_BACKEND_BASELINE, or NULL. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "omp_team.h"
 #include "timer.h"
 
 extern const ps_backend ps_backend_seq, ps_backend_async, ps_backend_gil;
@@ -34,20 +35,36 @@ const ps_backend *const ps_backends[] = {
     NULL,
 };
 
-/* Backends this project has that a build may leave out, and why. */
-static const struct {
-    const char *name, *why;
-} absent[] = {
+/* Backends this project has that a build may leave out, and why: turned
+ * off by its option (PARSCALE_OPENMP_OFF, PARSCALE_MPI_OFF), or its library
+ * not found; with the options they would own, so that these are refused as
+ * theirs rather than as unknown. */
 #ifndef PARSCALE_HAVE_OPENMP
-    {"omp", "OpenMP was not found at configure time"},
-#endif
-#ifndef PARSCALE_HAVE_MPI
-    {"mpi", "MPI was not found at configure time"},
+static const ps_backend_option omp_options[] = {PS_OMP_SCHED_OPTIONS, {NULL, 0}};
 #endif
 #if !(defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID))
-    {"hybrid", "it needs both MPI and OpenMP at configure time"},
+static const ps_backend_option hybrid_options[] = {
+    PS_OMP_SCHED_OPTIONS, {"threads-per-rank", 1}, {NULL, 0},
+};
 #endif
-    {NULL, NULL},
+static const struct {
+    const char *name, *why;
+    const ps_backend_option *options;
+} absent[] = {
+#if !defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_OPENMP_OFF)
+    {"omp", "it was turned off at configure time: -DPARSCALE_OPENMP=OFF", omp_options},
+#elif !defined(PARSCALE_HAVE_OPENMP)
+    {"omp", "OpenMP was not found at configure time", omp_options},
+#endif
+#if !defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_MPI_OFF)
+    {"mpi", "it was turned off at configure time: -DPARSCALE_MPI=OFF", NULL},
+#elif !defined(PARSCALE_HAVE_MPI)
+    {"mpi", "MPI was not found at configure time", NULL},
+#endif
+#if !(defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID))
+    {"hybrid", "it needs both MPI and OpenMP at configure time", hybrid_options},
+#endif
+    {NULL, NULL, NULL},
 };
 
 const ps_backend *ps_backend_find(const char *name)
@@ -79,6 +96,34 @@ const char *ps_backend_absent(const char *name)
         if (strcmp(absent[i].name, name) == 0)
             return absent[i].why;
     return NULL;
+}
+
+const char *ps_backend_absent_nth(int i, const char **why)
+{
+    if (i < 0 || i >= (int)(sizeof absent / sizeof absent[0]) - 1)
+        return NULL;
+    *why = absent[i].why;
+    return absent[i].name;
+}
+
+int ps_backend_absent_owners(const char *option, char *buf, size_t len)
+{
+    int n = 0;
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    for (int i = 0; absent[i].name; i++) {
+        int owns = 0;
+        for (const ps_backend_option *o = absent[i].options; o && o->name; o++)
+            owns |= strcmp(o->name, option) == 0;
+        if (!owns)
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "", absent[i].name);
+        if (w > 0 && (size_t)w < len - used)
+            used += (size_t)w;
+        n++;
+    }
+    return n;
 }
 
 int ps_backend_count(void)

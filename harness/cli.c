@@ -137,12 +137,9 @@ static int cmd_list(int argc, char **argv)
     printf("\nbackends\n");
     for (const ps_backend *const *b = ps_backends; *b; b++)
         printf("  %-11s %s\n", (*b)->name, (*b)->summary);
-#ifndef PARSCALE_HAVE_OPENMP
-    printf("  (omp: not in this build; OpenMP was not found)\n");
-#endif
-#ifndef PARSCALE_HAVE_MPI
-    printf("  (mpi: not in this build; MPI was not found)\n");
-#endif
+    const char *name, *why;
+    for (int i = 0; (name = ps_backend_absent_nth(i, &why)); i++)
+        printf("  (%s: not in this build; %s)\n", name, why);
     ps_kernel_libs_close(&libs);
     return 0;
 }

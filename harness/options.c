@@ -597,8 +597,22 @@ static int take_option(ps_run_opts *o, const opt_table *t, int c, char **argv,
         ps_run_usage();
         return 1;
     }
-    if (c == '?')
-        return ps_getopt_fail(err, "run", t->all, RUN_SHORT, argv[optind - 1], optopt);
+    if (c == '?') {
+        /* an option of a backend the build leaves out: say whose it is */
+        const char *arg = argv[optind - 1];
+        char name[64], owners[64];
+        size_t len = arg && strncmp(arg, "--", 2) == 0 ? strcspn(arg + 2, "=") : 0;
+        if (len > 0 && len < sizeof name) {
+            memcpy(name, arg + 2, len);
+            name[len] = '\0';
+            int n = ps_backend_absent_owners(name, owners, sizeof owners);
+            if (n > 0)
+                return ps_fail(err, "--%s is an option of the %s backend%s, which %s "
+                               "not in this build (parscale list says why)", name, owners,
+                               n > 1 ? "s" : "", n > 1 ? "are" : "is");
+        }
+        return ps_getopt_fail(err, "run", t->all, RUN_SHORT, arg, optopt);
+    }
     if (c == ':')
         return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
     *stop_given |= (c == 'r' ? 1u : 0u) | (c == OPT_MIN_REPS ? 2u : 0u) |

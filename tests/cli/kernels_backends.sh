@@ -21,7 +21,7 @@ props() { "$PARSCALE" list --json | sed 's/.*"backends"//' | grep -o "\"name\":\
 case "$mode" in
   threads)
     backends=seq,async,gil
-    "$PARSCALE" list | grep -q '^  omp ' && backends=$backends,omp
+    has_backend omp && backends=$backends,omp || skip "omp: this build has no omp backend"
     "$PARSCALE" run -k all -b "$backends" -w 1,2,3 -s test -r 1 --warmup 0 -q --csv "$csv" >"$WORK/log" 2>&1
     rc=$?
     nb=$(printf '%s\n' "$backends" | tr ',' '\n' | wc -l)
