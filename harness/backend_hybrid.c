@@ -83,7 +83,7 @@ static int hybrid_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
 }
 
 static const ps_backend_option hybrid_options[] = {
-    PS_OMP_SCHED_OPTIONS, {"threads-per-rank", 1}, {NULL, 0},
+    PS_HYBRID_OPTIONS, {NULL, 0},
 };
 
 static void hybrid_opts_default(void *opts)

@@ -44,7 +44,7 @@ static const ps_backend_option omp_options[] = {PS_OMP_SCHED_OPTIONS, {NULL, 0}}
 #endif
 #if !(defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID))
 static const ps_backend_option hybrid_options[] = {
-    PS_OMP_SCHED_OPTIONS, {"threads-per-rank", 1}, {NULL, 0},
+    PS_HYBRID_OPTIONS, {NULL, 0},
 };
 #endif
 static const struct {

@@ -20,6 +20,8 @@ typedef struct ps_omp_sched {
     uint64_t chunk;            /* dynamic/guided chunk; 0 = default */
 } ps_omp_sched;
 #define PS_OMP_SCHED_OPTIONS {"schedule", 1}, {"chunk", 1}
+/* The hybrid backend's: the same, and its ranks' team size. */
+#define PS_HYBRID_OPTIONS PS_OMP_SCHED_OPTIONS, {"threads-per-rank", 1}
 #define PS_OMP_SCHED_HELP \
 "      --schedule static|dynamic|guided   (default static)\n" \
 "      --chunk N             indices per chunk for dynamic/guided\n"
