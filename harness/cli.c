@@ -192,14 +192,17 @@ static int cmd_run(int argc, char **argv)
     int rc = ps_run_opts_parse(&o, argc, argv, &err);
     if (rc == 1)
         return 0;
-    int launched = 0;
-#ifdef PARSCALE_HAVE_MPI
-    launched = ps_mpi_launched_size();
-#endif
+    const int launched = ps_mpi_launched_size();
     ps_ctx ctx = {.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
-    if (rc != 0) {
-        if (launched <= 1 || !getenv("OMPI_COMM_WORLD_RANK") ||
-            atoi(getenv("OMPI_COMM_WORLD_RANK")) == 0)
+#ifndef PARSCALE_HAVE_MPI
+    /* each rank would measure alone and append rows of its own */
+    if (rc == 0 && launched > 1)
+        rc = ps_fail(&err, "run: this parscale was built without MPI, but %d processes were "
+                     "launched (mpirun, srun): each would measure alone and append its own "
+                     "rows; run it without the launcher, or use a build with MPI", launched);
+#endif
+    if (rc != 0) {  /* under a launcher, one line from rank 0 */
+        if (launched <= 1 || ps_mpi_launched_rank() == 0)
             ps_die(2, "%s", err.msg);
         exit(2);
     }

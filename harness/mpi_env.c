@@ -43,19 +43,6 @@ static int mpi_fail(ps_err *err, int rc, const char *call, const char *file, int
             return mpi_fail((err), rc_, #call, __FILE__, __LINE__);       \
     } while (0)
 
-int ps_mpi_launched_size(void)
-{
-    static const char *const vars[] = {
-        "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS",
-    };
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && atoi(v) > 0)
-            return atoi(v);
-    }
-    return getenv("PMIX_RANK") ? 1 : 0;
-}
-
 int ps_mpi_start(ps_ctx *ctx, int *argc, char ***argv, ps_err *err)
 {
     /* funneled: the hybrid backend's OpenMP threads compute while the

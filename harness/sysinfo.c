@@ -205,6 +205,30 @@ int ps_cpu_ticks(unsigned long long *total, unsigned long long *steal)
 
 /* ---- the hosts of a launch ---------------------------------------------- */
 
+int ps_mpi_launched_size(void)
+{
+    static const char *const vars[] = {
+        "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS",
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 0)
+            return atoi(v);
+    }
+    return getenv("PMIX_RANK") ? 1 : 0;
+}
+
+int ps_mpi_launched_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v)
+            return atoi(v);
+    }
+    return 0;
+}
+
 void ps_host_collect(ps_host *h)
 {
     memset(h, 0, sizeof *h);

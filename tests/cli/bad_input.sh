@@ -93,6 +93,19 @@ if has_backend mpi; then
   [ ! -e "$WORK/new.csv" ] && pass || fail "mpi -w 3 on 2 ranks: created a CSV"
 else
   skip "mpi: more workers than ranks under mpirun (this build has no mpi backend)"
+  # a build without MPI under a launcher (its environment, as mpirun sets
+  # it) is refused: rank 0 says why, the others leave without a word
+  rm -f "$WORK/new.csv"
+  out=$(OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 "$P" run -k pi -b seq -s test \
+        --csv "$WORK/new.csv" 2>&1 >/dev/null); rc=$?
+  [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && pass ||
+    fail "no-MPI build under a launcher, rank 0: exit $rc: $out"
+  printf '%s' "$out" | grep -q "built without MPI, but 2 processes" && pass ||
+    fail "no-MPI build under a launcher: message: $out"
+  out=$(OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 "$P" run -k pi -b seq -s test \
+        --csv "$WORK/new.csv" 2>&1 >/dev/null); rc=$?
+  [ "$rc" -eq 2 ] && [ -z "$out" ] && pass || fail "no-MPI build under a launcher, rank 1: exit $rc: $out"
+  [ ! -e "$WORK/new.csv" ] && pass || fail "no-MPI build under a launcher: created a CSV"
 fi
 
 # CSV paths that cannot be written
