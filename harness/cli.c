@@ -119,6 +119,16 @@ static int cmd_list(int argc, char **argv)
             ps_buf_put(&b, first ? "" : ",", first ? 0 : 1);
             ps_backend_json(&b, *be);
         }
+        /* the backends this build leaves out, and why, for the scripts' messages */
+        ps_buf_put(&b, "],\"absent\":[", 12);
+        const char *name, *why;
+        for (int i = 0; (name = ps_backend_absent_nth(i, &why)); i++) {
+            ps_buf_put(&b, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8);
+            ps_buf_json_str(&b, name);
+            ps_buf_put(&b, ",\"why\":", 7);
+            ps_buf_json_str(&b, why);
+            ps_buf_put(&b, "}", 1);
+        }
         ps_buf_put(&b, "]}\n", 3);
         fputs(b.data, stdout);
         ps_buf_free(&b);

@@ -67,10 +67,11 @@ class Find(TempDirCase):
 
 
 class Backends(TempDirCase):
-    def fake(self, names):
+    def fake(self, names, absent=()):
         p = self.tmp / "fake"
         listing = {"kernels": [], "backends": [
-            {"name": n, "mpi": False, "threads": True, "baseline": False} for n in names]}
+            {"name": n, "mpi": False, "threads": True, "baseline": False} for n in names],
+            "absent": [{"name": n, "why": why} for n, why in absent]}
         p.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(listing))
         p.chmod(0o755)
         return str(p)
@@ -83,6 +84,32 @@ class Backends(TempDirCase):
             binary.require("t", exe, ("seq", "gil", "omp"))
         self.assertEqual(e.exception.code, 2)
         self.assertIn("has no omp backend", err.getvalue())
+
+    def test_a_backend_left_out_is_refused_with_the_reason(self):
+        exe = self.fake(["seq", "gil"], [("mpi", "it was turned off: -DPARSCALE_MPI=OFF")])
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as e:
+            binary.require("t", exe, ("seq", "mpi"))
+        self.assertEqual(e.exception.code, 2)
+        self.assertIn("has no mpi backend (it was turned off: -DPARSCALE_MPI=OFF)",
+                      err.getvalue())
+        obj = {"absent": [{"name": "mpi", "why": "turned off"}]}
+        self.assertEqual(binary.unknown_message("backend", ["bogus", "mpi"], ["seq"], obj),
+                         "unknown backend(s): bogus; mpi (not in this build: turned off) "
+                         "(this parscale has: seq)")
+        # kernels are never "left out"; an older listing says nothing of absence
+        self.assertEqual(binary.unknown_message("kernel", ["mpi"], ["pi"], obj),
+                         "unknown kernel(s): mpi (this parscale has: pi)")
+        self.assertEqual(binary.unknown_message("backend", ["mpi"], ["seq"], {}),
+                         "unknown backend(s): mpi (this parscale has: seq)")
+
+    def test_the_binary_says_what_it_leaves_out(self):
+        # CTest names the binary under test; by hand, build/parscale
+        obj, _, why = binary.list_json(os.environ.get("PARSCALE") or str(binary.DEFAULT))
+        self.assertIsNotNone(obj, why)
+        gone = binary.absent(obj)
+        for name in ("omp", "mpi", "hybrid"):
+            self.assertNotEqual(name in gone, name in binary.backends(obj), name)
 
     def test_properties(self):
         obj = {"backends": [{"name": "s", "mpi": False, "threads": False, "baseline": True},

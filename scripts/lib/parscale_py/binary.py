@@ -81,14 +81,39 @@ def backends(obj):
     return found or None
 
 
+def absent(obj):
+    """{name: why} of the backends the binary's build leaves out, from a
+    parsed `list --json` (empty for an older binary that does not say)."""
+    out = {}
+    for a in (obj or {}).get("absent") or []:
+        if isinstance(a, dict) and a.get("name"):
+            out[str(a["name"])] = str(a.get("why") or "not in this build")
+    return out
+
+
+def unknown_message(what, unknown, known, obj=None):
+    """One line for names of what (kernel, backend) the binary lacks: why
+    its build left each out where it says so, else that it is unknown."""
+    gone = absent(obj) if what == "backend" else {}
+    said = ["%s (not in this build: %s)" % (u, gone[u]) for u in unknown if u in gone]
+    rest = [u for u in unknown if u not in gone]
+    parts = (["unknown %s(s): %s" % (what, ", ".join(rest))] if rest else []) + said
+    return "%s (this parscale has: %s)" % ("; ".join(parts), ", ".join(known))
+
+
 def require(prog, parscale, names):
     """For the studies, which measure named backends: the binary's backends,
     or status 2 naming those of names it was built without."""
-    found = ask_backends(prog, parscale)
+    obj, _, why = list_json(parscale)
+    if obj is None:
+        fail(prog, why)
+    found = ask_backends(prog, parscale, obj)
     missing = [n for n in names if n not in found]
     if missing:
-        fail(prog, "%s has no %s backend (built without it?); this study needs %s"
-             % (parscale, ", ".join(missing), ", ".join(names)))
+        gone = absent(obj)
+        fail(prog, "%s has no %s backend (%s); this study needs %s"
+             % (parscale, ", ".join(missing),
+                "; ".join(gone.get(n, "built without it?") for n in missing), ", ".join(names)))
     return found
 
 

@@ -88,12 +88,14 @@ def run(args):
               file=sys.stderr)
         return 1
     mpirun = shutil.which("mpirun")
-    props = binary.ask_backends("e2e-timing", args.parscale)
+    obj, _, why = binary.list_json(args.parscale)
+    if obj is None:
+        fail("e2e-timing", why)
+    props = binary.ask_backends("e2e-timing", args.parscale, obj)
     backends = args.backends.split(",") if args.backends else list(props)
     unknown = [b for b in backends if b not in props]
     if unknown:
-        fail("e2e-timing", "unknown backend(s): %s (this parscale has: %s)"
-             % (", ".join(unknown), ", ".join(props)))
+        fail("e2e-timing", binary.unknown_message("backend", unknown, list(props), obj))
     needs_mpi = [b for b in backends if props[b]["mpi"]]
     if not mpirun and needs_mpi:
         print("e2e-timing: mpirun not found: skipping the %s backend(s)"

@@ -24,6 +24,7 @@ study's charts and report; scripts/landscape draws it again from that CSV.
 """
 import argparse
 import datetime
+import json
 import os
 import shlex
 import shutil
@@ -368,8 +369,7 @@ def main(argv=None):
     for what, asked, known in (("kernel", kernels, known_k), ("backend", backends, known_b)):
         unknown = [x for x in asked if x not in known]
         if unknown:
-            fail("sweep", "unknown %s(s): %s (this parscale has: %s)"
-                 % (what, ", ".join(unknown), ", ".join(known)))
+            fail("sweep", binary.unknown_message(what, unknown, known, json.loads(list_json)))
     mpirun = shutil.which(args.mpirun) if args.mpirun != "none" else None
     needs_mpi = [b for b in backends if props[b]["mpi"]]
     if not mpirun and needs_mpi:
