@@ -40,7 +40,7 @@ from pathlib import Path
 
 from .binary import find_parscale, require
 from .common import fail
-from .interleave import LIB, Plan, claim, load
+from .interleave import Plan, claim, cpython_env, load
 from .stats import median
 
 PROG = "asyncio-model"
@@ -67,13 +67,6 @@ def pin_prefix():
                                             "no taskset (Debian: util-linux)"))
         return [], None
     return [exe, "-c", str(cpu)], cpu
-
-
-def cpython_env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(LIB)] + [p for p in (
-        env.get("PYTHONPATH") or "").split(os.pathsep) if p])
-    return env
 
 
 def run_rows(prog, argv, what, env=None):

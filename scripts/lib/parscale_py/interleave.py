@@ -28,6 +28,16 @@ def mpirun_prefix(np_):
     return mpirun_argv(exe, np_) if exe else None
 
 
+def cpython_env(env=None):
+    """The environment (a copy of env, else of os.environ) in which
+    cpython-bench runs as a module of this package on another interpreter:
+    this package's folder first on PYTHONPATH."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join([str(LIB)] + [p for p in (
+        env.get("PYTHONPATH") or "").split(os.pathsep) if p])
+    return env
+
+
 def claim(prog, paths, replace, where="--out"):
     """Refuses (status 2, before anything runs) to overwrite results that
     exist unless replace: an experiment's figures come from its own rows
@@ -67,10 +77,7 @@ class Plan:
             if p.exists():
                 p.unlink()
         rng = random.Random(self.seed)
-        env = mpi_env()
-        # cpython-bench runs as a module of this package, on another interpreter
-        env["PYTHONPATH"] = os.pathsep.join([str(LIB)] + [p for p in (
-            env.get("PYTHONPATH") or "").split(os.pathsep) if p])
+        env = cpython_env(mpi_env())
         total = self.rounds + 1
         for rnd in range(total):
             order = self.jobs[:]
