@@ -18,7 +18,6 @@ typedef struct loop {
     int *order;            /* this round's configurations, shuffled */
     char *active;          /* per configuration: still measured (same on every rank) */
     ps_stop_item *items;   /* rank 0: the stopping rule's view of each */
-    double *cost;          /* rank 0: each one's estimated next repetition, s */
     uint64_t rs;           /* shuffle state, the same on every rank */
     double t0;             /* rank 0: when the run started */
     int done, total;       /* repetitions so far; total, or 0 when open-ended */
@@ -169,19 +168,16 @@ static int decide(loop *L)
     for (int i = 0; i < plan->npoints; i++) {
         const ps_point *p = &plan->points[i];
         L->items[i] = (ps_stop_item){.x = p->seconds, .n = p->nsamples, .runs = p->runs,
-                                     .base = p->base};
+                                     .base = p->base, .cost = p->wall};
     }
     int running = ps_stop_round(r, L->items, plan->npoints);
     double next = 0.0;
-    for (int i = 0; i < plan->npoints; i++) {
-        L->cost[i] = plan->points[i].wall;
+    for (int i = 0; i < plan->npoints; i++)
         if (L->items[i].reason == PS_STOP_RUNNING)
-            next += L->cost[i];
-    }
+            next += L->items[i].cost;
     double elapsed = ps_now() - L->t0;
     if (running > 0 && !ps_stop_round_fits(r, elapsed, next))  /* a partial round, or none */
-        running = ps_stop_fit_budget(r, L->items, L->cost, plan->npoints,
-                                     r->max_time - elapsed);
+        running = ps_stop_fit_budget(r, L->items, plan->npoints, r->max_time - elapsed);
     for (int i = 0; i < plan->npoints; i++) {
         plan->points[i].reason = L->items[i].reason;
         plan->points[i].rel_width = L->items[i].rel_width;
@@ -224,13 +220,11 @@ int ps_measure(ps_plan *plan, const ps_measure_setup *m, const ps_ctx *ctx, ps_e
     L.order = malloc((size_t)(np ? np : 1) * sizeof *L.order);
     L.active = malloc((size_t)(np ? np : 1));
     L.items = malloc((size_t)(np ? np : 1) * sizeof *L.items);
-    L.cost = malloc((size_t)(np ? np : 1) * sizeof *L.cost);
-    int status = L.order && L.active && L.items && L.cost ? run_rounds(&L, err)
+    int status = L.order && L.active && L.items ? run_rounds(&L, err)
                                                  : ps_fail(err, "out of memory");
     free(L.order);
     free(L.active);
     free(L.items);
-    free(L.cost);
     if (status != 0)
         return -1;
     return L.any_failed ? 1 : 0;

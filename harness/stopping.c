@@ -94,8 +94,7 @@ static int by_urgency_then_cost(const void *pa, const void *pb)
     return a->index - b->index;
 }
 
-int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, const double *cost, int n,
-                       double remaining)
+int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, int n, double remaining)
 {
     candidate *c = malloc((size_t)(n > 0 ? n : 1) * sizeof *c);
     char *pick = calloc((size_t)(n > 0 ? n : 1), 1);
@@ -109,12 +108,13 @@ int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, const double 
     for (int i = 0; i < n; i++)
         if (items[i].reason == PS_STOP_RUNNING)
             c[m++] = (candidate){.urgent = !(r->ci_width > 0.0 && items[i].n < r->min_reps),
-                                 .cost = cost[i] > 0.0 ? cost[i] : 0.0, .index = i};
+                                 .cost = items[i].cost > 0.0 ? items[i].cost : 0.0,
+                                 .index = i};
     qsort(c, (size_t)m, sizeof *c, by_urgency_then_cost);
     for (int k = 0; k < m; k++) {
         int i = c[k].index, b = items[i].base;
         int with_base = b >= 0 && b != i && items[b].reason == PS_STOP_RUNNING && !pick[b];
-        double need = c[k].cost + (with_base ? (cost[b] > 0.0 ? cost[b] : 0.0) : 0.0);
+        double need = c[k].cost + (with_base && items[b].cost > 0.0 ? items[b].cost : 0.0);
         if (pick[i] || need > remaining)
             continue;
         remaining -= need;

@@ -52,6 +52,7 @@ typedef struct ps_stop_item {
     int n;
     int runs;         /* repetitions run, failed ones included */
     int base;         /* index of its speedup base among the items, or -1 */
+    double cost;      /* seconds its next repetition is expected to take */
     /* out */
     enum ps_stop_reason reason;
     double rel_width;
@@ -68,14 +69,12 @@ int ps_stop_round(const ps_stop_rule *r, ps_stop_item *items, int n);
 void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n);
 
 /* A round of every running item would not end within the budget: keeps
- * running those that still fit in `remaining` seconds, each at its
- * estimated cost (cost[i], e.g. its last repetition's wall time), and stops
- * the others as ps_stop_out_of_time does.  Those short of min_reps valid
- * samples come first, then the cheapest, so that one slow configuration
- * cannot take the last rounds from all the others; an item's speedup base
- * runs with it.  Returns how many still run. */
-int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, const double *cost, int n,
-                       double remaining);
+ * running those that still fit in `remaining` seconds, each at its cost,
+ * and stops the others as ps_stop_out_of_time does.  Those short of
+ * min_reps valid samples come first, then the cheapest, so that one slow
+ * configuration cannot take the last rounds from all the others; an item's
+ * speedup base runs with it.  Returns how many still run. */
+int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, int n, double remaining);
 
 /* Whether a round estimated to take `next` seconds may start when
  * `elapsed` seconds of the budget are spent: always without a budget, and

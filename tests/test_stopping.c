@@ -105,27 +105,26 @@ static void test_partial_round(void)
     r.max_time = 60.0;
     double five[5] = {1, 1, 1, 1, 1}, wide[6] = {1, 2, 3, 4, 5, 6}, tight[6] = {1, 1, 1, 1, 1, 1};
     ps_stop_item it[5] = {
-        {.x = five, .n = 5, .runs = 5, .base = -1},  /* 0: seq, the base of 1 and 2 */
-        {.x = five, .n = 5, .runs = 5, .base = 0},   /* 1: slow, short of min_reps */
-        {.x = five, .n = 5, .runs = 5, .base = 0},   /* 2: cheap, short of min_reps */
-        {.x = wide, .n = 6, .runs = 6, .base = -1},  /* 3: cheapest, has 6 but wide */
-        {.x = tight, .n = 6, .runs = 6, .base = -1}, /* 4: done */
+        {.x = five, .n = 5, .runs = 5, .base = -1, .cost = 0.2},   /* 0: seq, base of 1, 2 */
+        {.x = five, .n = 5, .runs = 5, .base = 0, .cost = 3.0},    /* 1: slow, short of min */
+        {.x = five, .n = 5, .runs = 5, .base = 0, .cost = 0.1},    /* 2: cheap, short of min */
+        {.x = wide, .n = 6, .runs = 6, .base = -1, .cost = 0.05},  /* 3: cheapest, 6 but wide */
+        {.x = tight, .n = 6, .runs = 6, .base = -1, .cost = 0.1},  /* 4: done */
     };
-    double cost[5] = {0.2, 3.0, 0.1, 0.05, 0.1};
     CHECK(ps_stop_round(&r, it, 5) == 4);
     /* 0.5 s left: 2 with its base 0 (0.3 s), then 3 (0.05 s); not 1 (3 s) */
-    CHECK(ps_stop_fit_budget(&r, it, cost, 5, 0.5) == 3);
+    CHECK(ps_stop_fit_budget(&r, it, 5, 0.5) == 3);
     CHECK(it[0].reason == PS_STOP_RUNNING && it[2].reason == PS_STOP_RUNNING);
     CHECK(it[3].reason == PS_STOP_RUNNING);
     CHECK(it[1].reason == PS_STOP_MAX_TIME);
     CHECK(it[4].reason == PS_STOP_CI);
     /* 0.32 s left: the urgent one and its base first, the cheapest left out */
     CHECK(ps_stop_round(&r, it, 5) == 4);
-    CHECK(ps_stop_fit_budget(&r, it, cost, 5, 0.32) == 2);
+    CHECK(ps_stop_fit_budget(&r, it, 5, 0.32) == 2);
     CHECK(it[2].reason == PS_STOP_RUNNING && it[3].reason == PS_STOP_MAX_TIME);
     /* nothing fits: all stop, as ps_stop_out_of_time would */
     CHECK(ps_stop_round(&r, it, 5) == 4);
-    CHECK(ps_stop_fit_budget(&r, it, cost, 5, 0.01) == 0);
+    CHECK(ps_stop_fit_budget(&r, it, 5, 0.01) == 0);
     for (int i = 0; i < 4; i++)
         CHECK_MSG(it[i].reason == PS_STOP_MAX_TIME, "item %d: %d", i, it[i].reason);
 }
