@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "csv.h"
+#include "disturb.h"
 #include "kernel.h"
 #include "util.h"
 
@@ -67,6 +68,9 @@ typedef struct ps_rep {
     double steal;              /* hypervisor's share of the host's CPU time; <0 unknown */
     char cpus[256];            /* CPU of each worker at its end (placement.h) */
     int cpu_shared;            /* workers seen on a CPU another one was on */
+    ps_disturb dist;           /* what disturbed its workers (disturb.h) */
+    double lost;               /* the harness's: ps_disturb_lost, -1 unknown */
+    int disturbed;             /* the harness's: lost above --disturbed-above */
     int has_extra;             /* the backend filled extra */
     ps_backend_block extra;    /* the backend's own figures (rep_extra_size bytes) */
 } ps_rep;

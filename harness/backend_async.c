@@ -107,8 +107,10 @@ static int async_task(ps_loop *l, int t, void *arg)
 
 /* Runs every step on the loop; returns 0 or -1 with err. */
 static int async_steps(const ps_config *cfg, async_run *r, ps_loop *l, ps_comm *comm,
-                       double *seconds, ps_err *err)
+                       double *seconds, ps_disturb *dist, ps_err *err)
 {
+    ps_probe probe;
+    ps_probe_begin(&probe);
     double t0 = ps_now();
     for (uint32_t s = 0; s < cfg->steps; s++) {
         for (int t = 0; t < r->workers; t++)
@@ -122,6 +124,7 @@ static int async_steps(const ps_config *cfg, async_run *r, ps_loop *l, ps_comm *
             return ps_fail(err, "%s: exchange failed", r->k->name);
     }
     *seconds = ps_now() - t0;
+    ps_probe_end(&probe, dist);
     return 0;
 }
 
@@ -183,7 +186,7 @@ static int async_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         ps_partition(cfg->n, (uint64_t)w, (uint64_t)t, &lo, &hi);
         r.k->init(r.state, lo, hi);
     }
-    status = async_steps(cfg, &r, &l, &comm, &rep->seconds, err);
+    status = async_steps(cfg, &r, &l, &comm, &rep->seconds, &rep->dist, err);
     if (status == 0) {
         ps_finish_local(cfg, r.state, r.accs, w, rep);
         async_collect(&l, rep);

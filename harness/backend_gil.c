@@ -59,6 +59,7 @@ typedef struct gil_run {
     ps_gil_thread *threads;    /* measured ones first, then extra ones */
     ps_acc *accs;
     double *start, *end;       /* per worker, monotonic clock */
+    ps_disturb *dist;          /* per worker */
     int exchange_failed;
 } gil_run;
 
@@ -142,6 +143,8 @@ static void gil_worker(void *arg, int tid)
     ps_acc acc = {{0}};  /* here, not in r->accs: neighbours share a cache line */
 
     pthread_barrier_wait(&r->go);
+    ps_probe probe;
+    ps_probe_begin(&probe);
     r->start[tid] = ps_now();
     for (uint32_t s = 0; s < cfg->steps; s++) {
         gil_step(r, me, lo, hi, &acc);
@@ -159,6 +162,7 @@ static void gil_worker(void *arg, int tid)
         }
     }
     r->end[tid] = ps_now();
+    ps_probe_end(&probe, &r->dist[tid]);
     atomic_fetch_sub(&r->running, 1);
     r->accs[tid] = acc;
 }
@@ -200,8 +204,9 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     r.accs = calloc((size_t)n, sizeof *r.accs);
     r.start = calloc((size_t)n, sizeof *r.start);
     r.end = calloc((size_t)n, sizeof *r.end);
+    r.dist = calloc((size_t)n, sizeof *r.dist);
     int status = 0;
-    if (!r.threads || !r.accs || !r.start || !r.end) {
+    if (!r.threads || !r.accs || !r.start || !r.end || !r.dist) {
         status = ps_fail(err, "out of memory for %d gil threads", n);
         goto out;
     }
@@ -226,6 +231,9 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         goto out;
     }
     rep->seconds = ps_span(r.start, r.end, n);
+    ps_disturb_init(&rep->dist);
+    for (int i = 0; i < n; i++)
+        ps_disturb_add(&rep->dist, &r.dist[i]);
     ps_finish_local(cfg, r.state, r.accs, n, rep);
 
     /* the lock's figures cover every thread that used it */
@@ -249,6 +257,7 @@ out:
     free(r.accs);
     free(r.start);
     free(r.end);
+    free(r.dist);
     ps_gil_destroy(&r.gil);
     if (r.hog_state)
         r.hog->destroy(r.hog_state);

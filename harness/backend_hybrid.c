@@ -75,7 +75,7 @@ static int hybrid_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         ps_acc_reduce(k, &acc, t.accs, cfg->threads);  /* thread order */
         status = ps_mpi_finish(comm, cfg, state, &acc, t.seconds, rep, err);
         if (status == 0)
-            status = ps_mpi_gather_cpus(comm, t.cpus, cfg->threads, rep, err);
+            status = ps_mpi_gather_cpus(comm, t.cpus, cfg->threads, &t.dist, rep, err);
     }
     ps_omp_team_free(&t);
     k->destroy(state);

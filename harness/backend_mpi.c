@@ -37,6 +37,8 @@ static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     k->init(state, lo, hi);
     ps_acc acc = {{0}};
     int status = ps_mpi_barrier(comm, err);  /* all ranks start together */
+    ps_probe probe;
+    ps_probe_begin(&probe);
     double t0 = ps_now();
     for (uint32_t s = 0; s < cfg->steps && status == 0; s++) {
         ps_kernel_span(k, state, lo, hi, &acc, NULL);
@@ -45,11 +47,13 @@ static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
                              "(MPI call in the kernel's exchange)", k->name);
     }
     double elapsed = ps_now() - t0;
+    ps_disturb dist;
+    ps_probe_end(&probe, &dist);
     int cpu = sched_getcpu();  /* placement, after the clock stopped */
     if (status == 0)
         status = ps_mpi_finish(comm, cfg, state, &acc, elapsed, rep, err);
     if (status == 0)
-        status = ps_mpi_gather_cpus(comm, &cpu, 1, rep, err);
+        status = ps_mpi_gather_cpus(comm, &cpu, 1, &dist, rep, err);
     k->destroy(state);
     return status;
 }

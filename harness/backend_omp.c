@@ -27,6 +27,7 @@ static int omp_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     int status = ps_omp_team_run(&t, err);
     if (status == 0) {
         rep->seconds = t.seconds;
+        rep->dist = t.dist;
         ps_finish_local(cfg, state, t.accs, cfg->threads, rep);
         ps_placement_local(t.cpus, cfg->threads, rep);
         ps_omp_team_free(&t);

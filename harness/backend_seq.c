@@ -18,6 +18,8 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         return PS_FAIL_SYS(err, "kernel create");
     k->init(state, 0, cfg->n);
     ps_acc acc = {{0}};
+    ps_probe probe;
+    ps_probe_begin(&probe);
     double t0 = ps_now();
     for (uint32_t s = 0; s < cfg->steps; s++) {
         ps_kernel_span(k, state, 0, cfg->n, &acc, NULL);
@@ -27,6 +29,7 @@ static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         }
     }
     rep->seconds = ps_now() - t0;
+    ps_probe_end(&probe, &rep->dist);
     ps_finish_local(cfg, state, &acc, 1, rep);
     k->destroy(state);
     return 0;

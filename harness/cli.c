@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "calibrate.h"
 #include "check_args.h"
 #include "mpi_env.h"
 #include "options.h"
@@ -248,7 +249,7 @@ static int cmd_run(int argc, char **argv)
     ctx.hosts = &hosts;
     ctx.cores = ps_hosts_cores(&hosts, ctx.nranks);
     ps_plan plan;
-    int ok = ps_plan_build(&plan, &o, &ctx, &err) == 0;
+    int ok = ps_calibrate_sizes(&o, &ctx, &err) == 0 && ps_plan_build(&plan, &o, &ctx, &err) == 0;
     /* every rank found the same problem, or rank 0 alone the CSV one */
     if (!ps_mpi_all_ok(&ctx, ok)) {
         /* rank 0 says why before any rank leaves: once one exits non-zero,

@@ -7,7 +7,7 @@
  *
  *   PS_COL(name, description)
  */
-#define PS_CSV_SCHEMA "parscale-csv-1"
+#define PS_CSV_SCHEMA "parscale-csv-2"
 
 #define PS_CSV_COLUMNS(PS_COL) \
     PS_COL(run_id,        "id of one parscale invocation; links the row to its metadata") \
@@ -54,7 +54,15 @@
     PS_COL(loop_switches, "event-loop backends: times the loop resumed a different task than the one it resumed last, in the repetition") \
     PS_COL(loop_lateness_median, "event-loop backends: median, over the repetition's waits, of seconds from a wait's deadline to its task's resumption") \
     PS_COL(loop_lateness_p99, "event-loop backends: 99th percentile of the same lateness, seconds") \
-    PS_COL(hosts,         "host of each rank, as host:ranks in the order of first rank (n1:2,n2:2); rank 0's host alone for threads")
+    PS_COL(hosts,         "host of each rank, as host:ranks in the order of first rank (n1:2,n2:2); rank 0's host alone for threads") \
+    PS_COL(runq_delay,    "seconds the workers spent runnable but not running during the repetition (/proc/thread-self/schedstat), summed over workers; empty where unknown") \
+    PS_COL(lost,          "largest share of the repetition one worker lost: its run-queue delay, plus, for a worker that never blocked, time neither running nor queued (the hypervisor, interrupts); empty where unknown") \
+    PS_COL(migrations,    "workers that ended the repetition on another CPU than they started on") \
+    PS_COL(invol_switches, "involuntary context switches of the workers during the repetition (getrusage RUSAGE_THREAD), summed") \
+    PS_COL(user_s,        "CPU seconds the workers spent in user mode during the repetition, summed over workers and ranks") \
+    PS_COL(sys_s,         "CPU seconds the workers spent in the kernel during the repetition, summed over workers and ranks") \
+    PS_COL(disturbed,     "1 when lost exceeded --disturbed-above (not judged for oversubscribed configurations), else 0; disturbed repetitions are set aside unless --keep-disturbed") \
+    PS_COL(pair,          "number of the pair, within the run, this repetition belongs to: a configuration and its speedup base measured back to back; both rows carry it; empty when unpaired")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,
 enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };

@@ -21,6 +21,7 @@ typedef struct loop {
     uint64_t rs;           /* shuffle state, the same on every rank */
     double t0;             /* rank 0: when the run started */
     int done, total;       /* repetitions so far; total, or 0 when open-ended */
+    int pairs;             /* pairs run so far: each pair's number in the rows */
     int any_failed;
 } loop;
 
@@ -50,10 +51,23 @@ static int participates(const ps_ctx *ctx, const ps_config *c)
     return ctx->rank == 0;
 }
 
-/* Keeps a timed repetition: a failure is counted with its first reason;
- * a valid one becomes a sample (with the backend's figures). */
-static int record(ps_point *p, const ps_rep *rep, int ran)
+/* Whether a repetition that ran and verified is set aside as disturbed. */
+static int set_aside(const ps_stop_rule *r, const ps_rep *rep)
 {
+    return rep->disturbed && !r->keep_disturbed;
+}
+
+/* Keeps a timed repetition: a failure is counted with its first reason; a
+ * disturbed one is counted and set aside (its row says so); a valid one
+ * becomes a sample (with the backend's figures). */
+static int record(ps_point *p, const ps_rep *rep, int ran, const ps_stop_rule *r)
+{
+    p->disturbed += ran && rep->disturbed;
+    if (ran && rep->verified && set_aside(r, rep)) {
+        p->set_aside++;
+        p->set_aside_runq += rep->dist.runq >= rep->dist.hidden;
+        return 0;
+    }
     if (!ran || !rep->verified) {
         p->failures++;
         if (!p->first_error[0])
@@ -83,6 +97,16 @@ static int record(ps_point *p, const ps_rep *rep, int ran)
     return 0;
 }
 
+/* What the repetition lost, and whether that disturbed it.  A
+ * configuration with more workers than cores waits for CPUs by design: its
+ * loss is recorded, but it is not what --disturbed-above judges. */
+static void judge(const loop *L, const ps_config *c, ps_rep *rep, int ran)
+{
+    rep->lost = ran ? ps_disturb_lost(&rep->dist, rep->seconds) : -1.0;
+    rep->disturbed = rep->lost > L->m->rule->disturbed_above &&
+                     !ps_run_oversubscribed(L->m->ri, c);
+}
+
 /* Runs the backend for one repetition on a rank that takes part, with the
  * host's steal over it where the hypervisor reports steal. */
 static int run_rep(const loop *L, const ps_config *c, ps_rep *rep)
@@ -99,18 +123,20 @@ static int run_rep(const loop *L, const ps_config *c, ps_rep *rep)
         snprintf(rep->error, sizeof rep->error, "%s", rerr.msg);
     if (ticks && ps_cpu_ticks(&a1, &s1) == 0 && a1 > a0)
         rep->steal = (double)(s1 - s0) / (double)(a1 - a0);
+    judge(L, c, rep, ran);
     return ran;
 }
 
 /* Rank 0: records a timed repetition and hands it to every reporter. */
 static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, int warm,
-                   ps_err *err)
+                   int pair, ps_err *err)
 {
     ps_rep_event ev = {.point = p, .rep = rep, .ran = ran, .warmup = warm,
-                       .num = warm ? round : p->runs, .done = ++L->done, .total = L->total};
+                       .num = warm ? round : p->runs, .done = ++L->done,
+                       .total = L->total, .pair = pair};
     if (!warm) {
         p->runs++;
-        if (record(p, rep, ran) != 0)
+        if (record(p, rep, ran, L->m->rule) != 0)
             return ps_fail(err, "out of memory");
         L->any_failed |= !ran || !rep->verified;
     }
@@ -123,8 +149,10 @@ static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, 
 }
 
 /* One repetition of p: run where this rank takes part, handed on by rank
- * 0, then every rank agrees whether to go on. */
-static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
+ * 0, then every rank agrees whether to go on.  *out (rank 0) keeps what
+ * the pairing needs of it. */
+static int run_one(loop *L, ps_point *p, int round, int warm, int pair, ps_rep *out,
+                   ps_err *err)
 {
     ps_rep rep;
     double w0 = ps_now();
@@ -133,7 +161,11 @@ static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
     if (L->ctx->rank == 0) {
         if (!warm)
             p->wall = ps_now() - w0;
-        status = hand_on(L, p, &rep, ran, round, warm, err);
+        status = hand_on(L, p, &rep, ran, round, warm, pair, err);
+        if (out) {
+            *out = rep;
+            out->verified = ran && rep.verified;
+        }
     }
     int sync = ps_mpi_idle_all_ok(L->ctx, status == 0, err);
     if (sync < 0)
@@ -143,17 +175,74 @@ static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
     return status;
 }
 
-/* One round: every active configuration once, in an order shuffled the
- * same way on every rank. */
+/* Rank 0: a pair's outcome for the configuration measured against its
+ * base, from the two repetitions just run back to back. */
+static int record_pair(const loop *L, ps_point *p, const ps_rep *own, const ps_rep *base)
+{
+    p->pairs++;
+    if (!own->verified || !base->verified)
+        return 0;
+    const ps_stop_rule *r = L->m->rule;
+    if (set_aside(r, own) || set_aside(r, base)) {
+        p->pairs_set_aside++;
+        return 0;
+    }
+    if (!(own->seconds > 0.0))
+        return 0;
+    double *x = realloc(p->ratios, (size_t)(p->nratios + 1) * sizeof *x);
+    if (!x)
+        return -1;
+    p->ratios = x;
+    p->ratios[p->nratios++] = base->seconds / own->seconds;
+    return 0;
+}
+
+/* One unit of a round: a configuration and its base back to back, in an
+ * order drawn per pair, so that the host's drift hits both alike; or a
+ * configuration alone when it has no base. */
+static int run_unit(loop *L, int i, int round, int warm, ps_err *err)
+{
+    ps_point *p = &L->plan->points[i];
+    const int b = warm ? -1 : p->base;
+    if (b < 0)
+        return run_one(L, p, round, warm, -1, NULL, err);
+    const int pair = L->pairs++;
+    const int base_first = (int)(next_rand(&L->rs) & 1u);
+    ps_rep own, base;
+    ps_point *first = base_first ? &L->plan->points[b] : p;
+    ps_point *second = base_first ? p : &L->plan->points[b];
+    if (run_one(L, first, round, 0, pair, base_first ? &base : &own, err) != 0 ||
+        run_one(L, second, round, 0, pair, base_first ? &own : &base, err) != 0)
+        return -1;
+    if (L->ctx->rank == 0 && record_pair(L, p, &own, &base) != 0)
+        return ps_fail(err, "out of memory");
+    return 0;
+}
+
+/* Whether base point i runs alone this round: only when it still needs
+ * samples and no configuration measured against it runs (those pairs
+ * measure it too). */
+static int runs_alone(const loop *L, int i)
+{
+    for (int j = 0; j < L->plan->npoints; j++)
+        if (L->active[j] && L->plan->points[j].base == i)
+            return 0;
+    return 1;
+}
+
+/* One round: every active unit once, in an order shuffled the same way on
+ * every rank.  A warm-up round runs every configuration once, alone. */
 static int run_round(loop *L, int round, int warm, ps_err *err)
 {
     int n = 0;
-    for (int i = 0; i < L->plan->npoints; i++)
-        if (L->active[i])
+    for (int i = 0; i < L->plan->npoints; i++) {
+        const int unpaired = L->plan->points[i].base < 0;
+        if (L->active[i] && (warm || !unpaired || runs_alone(L, i)))
             L->order[n++] = i;
+    }
     shuffle(L->order, n, &L->rs);
     for (int oi = 0; oi < n; oi++)
-        if (run_one(L, &L->plan->points[L->order[oi]], round, warm, err) != 0)
+        if (run_unit(L, L->order[oi], round, warm, err) != 0)
             return -1;
     return 0;
 }
@@ -167,8 +256,12 @@ static int decide(loop *L)
     ps_plan *plan = L->plan;
     for (int i = 0; i < plan->npoints; i++) {
         const ps_point *p = &plan->points[i];
-        L->items[i] = (ps_stop_item){.x = p->seconds, .n = p->nsamples, .runs = p->runs,
-                                     .base = p->base, .cost = p->wall};
+        const ps_point *b = p->base >= 0 ? &plan->points[p->base] : NULL;
+        L->items[i] = b ? (ps_stop_item){.x = p->ratios, .n = p->nratios, .runs = p->pairs,
+                                         .set_aside = p->pairs_set_aside,
+                                         .cost = p->wall + b->wall}
+                        : (ps_stop_item){.x = p->seconds, .n = p->nsamples, .runs = p->runs,
+                                         .set_aside = p->set_aside, .cost = p->wall};
     }
     int running = ps_stop_round(r, L->items, plan->npoints);
     double next = 0.0;
@@ -212,11 +305,26 @@ static int run_rounds(loop *L, ps_err *err)
     }
 }
 
+/* Fixed mode: the repetitions the run is expected to make (for progress):
+ * warm-ups, two per pair, and the bases' own only where nothing is
+ * measured against them; retries of disturbed ones come on top. */
+static int expected_reps(const ps_plan *plan, const ps_measure_setup *m)
+{
+    int per_round = 0;
+    for (int i = 0; i < plan->npoints; i++) {
+        int dependents = 0;
+        for (int j = 0; j < plan->npoints; j++)
+            dependents += plan->points[j].base == i;
+        per_round += plan->points[i].base >= 0 ? 2 : dependents ? 0 : 1;
+    }
+    return m->warmup * plan->npoints + m->rule->reps * per_round;
+}
+
 int ps_measure(ps_plan *plan, const ps_measure_setup *m, const ps_ctx *ctx, ps_err *err)
 {
     const int np = plan->npoints;
     loop L = {.plan = plan, .m = m, .ctx = ctx, .rs = m->seed | 1, .t0 = ps_now()};
-    L.total = m->rule->ci_width > 0 ? 0 : (m->warmup + m->rule->reps) * np;
+    L.total = m->rule->ci_width > 0 ? 0 : expected_reps(plan, m);
     L.order = malloc((size_t)(np ? np : 1) * sizeof *L.order);
     L.active = malloc((size_t)(np ? np : 1));
     L.items = malloc((size_t)(np ? np : 1) * sizeof *L.items);

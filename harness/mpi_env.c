@@ -354,10 +354,11 @@ typedef struct rank_place {
     char host[64];
     int n;
     int cpu[PS_PLACE_MAX];
+    ps_disturb dist;
 } rank_place;
 
-int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
-                       ps_err *err)
+int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, const ps_disturb *dist,
+                       ps_rep *rep, ps_err *err)
 {
     const mpi_comm_impl *im = comm->impl;
     rank_place mine;
@@ -366,6 +367,7 @@ int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
         snprintf(mine.host, sizeof mine.host, "?");
     mine.n = n < PS_PLACE_MAX ? n : PS_PLACE_MAX;
     memcpy(mine.cpu, cpus, (size_t)mine.n * sizeof *cpus);
+    mine.dist = *dist;
     const int size = comm->size;
     rank_place *all = comm->rank == 0 ? calloc((size_t)size, sizeof *all) : NULL;
     if (comm->rank == 0 && !all)
@@ -397,6 +399,9 @@ int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
         }
     }
     ps_cpus_format(rep->cpus, sizeof rep->cpus, flat, size * per, per);
+    ps_disturb_init(&rep->dist);
+    for (int r = 0; r < size; r++)
+        ps_disturb_add(&rep->dist, &all[r].dist);
     rep->cpu_shared = ps_cpus_shared(flat, host, size * per);
     free(flat);
     free(host);

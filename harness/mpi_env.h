@@ -70,12 +70,13 @@ int ps_mpi_all_ok_comm(const ps_comm *comm, int ok);
 /* Whether threads may work inside a rank while its primary thread alone
  * calls MPI (MPI_THREAD_FUNNELED or better was granted at start). */
 int ps_mpi_funneled(const ps_ctx *ctx);
-/* Placement across the ranks of comm: each rank gives the CPUs its n
- * threads were on; rank 0 gets rep->cpus (ranks in order, ';' between
- * them) and rep->cpu_shared (workers on a CPU another worker of the same
- * host was on).  A collective call, outside any timing. */
-int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, ps_rep *rep,
-                       ps_err *err);
+/* Placement and disturbance across the ranks of comm: each rank gives the
+ * CPUs its n threads were on and what disturbed them; rank 0 gets
+ * rep->cpus (ranks in order, ';' between them), rep->cpu_shared (workers
+ * on a CPU another worker of the same host was on) and rep->dist (every
+ * rank's figures combined).  A collective call, outside any timing. */
+int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, const ps_disturb *dist,
+                       ps_rep *rep, ps_err *err);
 #else
 static inline int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
 {

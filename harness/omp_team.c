@@ -76,9 +76,11 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
     t->cpus = calloc((size_t)nt, sizeof *t->cpus);
     double *start = calloc((size_t)nt, sizeof *start);
     double *end = calloc((size_t)nt, sizeof *end);
-    if (!t->accs || !t->cpus || !start || !end) {
+    ps_disturb *dist = calloc((size_t)nt, sizeof *dist);
+    if (!t->accs || !t->cpus || !start || !end || !dist) {
         free(start);
         free(end);
+        free(dist);
         ps_omp_team_free(t);
         return ps_fail(err, "out of memory for %d omp threads", nt);
     }
@@ -100,6 +102,8 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
             sync_failed = t->start_sync(t->comm, &sync_err) != 0;
 #pragma omp barrier
         }
+        ps_probe probe;
+        ps_probe_begin(&probe);
         start[tid] = ps_now();
         for (uint32_t s = 0; s < cfg->steps && !sync_failed && !exchange_failed; s++) {
 #pragma omp for schedule(runtime)
@@ -118,6 +122,7 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
             }
         }
         end[tid] = ps_now();
+        ps_probe_end(&probe, &dist[tid]);
         t->cpus[tid] = sched_getcpu();  /* placement, after the clock stopped */
         t->accs[tid] = acc;
     }
@@ -132,8 +137,12 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
         status = ps_fail(err, "%s: exchange failed", k->name);
     else
         t->seconds = ps_span(start, end, nt);
+    ps_disturb_init(&t->dist);
+    for (int i = 0; i < nt; i++)
+        ps_disturb_add(&t->dist, &dist[i]);
     free(start);
     free(end);
+    free(dist);
     if (status != 0)
         ps_omp_team_free(t);
     return status;

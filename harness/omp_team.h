@@ -45,6 +45,7 @@ typedef struct ps_omp_team {
     ps_acc *accs;              /* per-thread partial results */
     int *cpus;                 /* CPU each thread was on when it finished */
     double seconds;            /* first thread's start to last thread's end */
+    ps_disturb dist;           /* what disturbed the team's threads */
 } ps_omp_team;
 
 /* Runs cfg->steps steps on cfg->threads threads.  Returns 0, or -1 with err

@@ -39,7 +39,7 @@ void ps_run_usage(void)
 "                            (parscale list --params shows them)\n"
 "\n"
 "how to measure\n"
-"  -r, --reps R              timed repetitions per configuration (default 5)\n"
+"  -r, --reps R              timed repetitions per configuration (default 10)\n"
 "      --warmup W            untimed rounds first (default 1)\n"
 "      --ci-width P          instead of -r: add rounds until the 95%% confidence\n"
 "                            interval of each median is no wider than P of it\n"
@@ -50,7 +50,17 @@ void ps_run_usage(void)
 "      --max-time T          wall-clock budget of the whole run, e.g. 90s, 2m,\n"
 "                            500ms; a round that would not end within it is\n"
 "                            not started (the first timed round always runs)\n"
-"      --seed N              seed of the interleaving order (default: time)\n",
+"      --seed N              seed of the interleaving order (default: time)\n"
+"      --rep-time T          choose each kernel's size on this machine, before\n"
+"                            timing, so that one seq repetition lasts about T\n"
+"                            (e.g. 10ms; from 1ms to 60s); replaces --size\n"
+"\n"
+"disturbed repetitions (a worker waited for a CPU, or the hypervisor took it)\n"
+"      --disturbed-above P   a repetition whose worst worker lost more than P\n"
+"                            of it is disturbed (default 2%%; above 0, below 100%%)\n"
+"      --retry-disturbed N   measure a disturbed repetition again in a later\n"
+"                            round, up to N times per planned one (default 2)\n"
+"      --keep-disturbed      use disturbed repetitions like the others\n",
            names);
     for (const ps_backend *const *b = ps_backends; *b; b++)
         if ((*b)->help)
@@ -79,6 +89,7 @@ enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
     OPT_PARAM, OPT_BIND, OPT_PLACES,
     OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_KERNEL_LIB,
+    OPT_DISTURBED_ABOVE, OPT_RETRY_DISTURBED, OPT_KEEP_DISTURBED, OPT_REP_TIME,
     OPT_BACKEND = 1024,  /* + the index of a backend's option name */
 };
 
@@ -98,6 +109,10 @@ static const struct option long_opts[] = {
     {"min-reps", required_argument, NULL, OPT_MIN_REPS},
     {"max-reps", required_argument, NULL, OPT_MAX_REPS},
     {"max-time", required_argument, NULL, OPT_MAX_TIME},
+    {"disturbed-above", required_argument, NULL, OPT_DISTURBED_ABOVE},
+    {"retry-disturbed", required_argument, NULL, OPT_RETRY_DISTURBED},
+    {"keep-disturbed", no_argument, NULL, OPT_KEEP_DISTURBED},
+    {"rep-time", required_argument, NULL, OPT_REP_TIME},
     {"param", required_argument, NULL, OPT_PARAM},
     {"bind", required_argument, NULL, OPT_BIND},
     {"places", required_argument, NULL, OPT_PLACES},
@@ -355,9 +370,11 @@ static int parse_param(ps_run_opts *o, const char *arg, ps_err *err)
     return 0;
 }
 
-/* --ci-width: a fraction (0.05) or a percentage (5%), above 0 and below 1:
- * an interval as wide as the median itself says nothing. */
-static int parse_ci_width(const char *arg, double *out, ps_err *err)
+/* A share given as a fraction (0.05) or a percentage (5%), above 0 and
+ * below 1 (--ci-width: an interval as wide as the median says nothing;
+ * --disturbed-above: a repetition that lost all of it measured nothing). */
+static int parse_share(const char *opt, const char *what, const char *arg, double *out,
+                       ps_err *err)
 {
     char *end;
     double v = -1.0;
@@ -369,8 +386,8 @@ static int parse_ci_width(const char *arg, double *out, ps_err *err)
             v = -1.0;
     }
     if (!(v > 0.0 && v < 1.0))
-        return ps_fail(err, "--ci-width: '%s' is not a width above 0 and below 100%%, "
-                       "such as 5%% or 0.05", arg);
+        return ps_fail(err, "%s: '%s' is not a %s above 0 and below 100%%, "
+                       "such as 5%% or 0.05", opt, arg, what);
     *out = v;
     return 0;
 }
@@ -533,7 +550,22 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         if (ps_parse_count_in("--seed", arg, 0, UINT64_MAX / 2, &o->seed, err)) return -1;
         o->have_seed = 1;
         return 0;
-    case OPT_CI_WIDTH: return parse_ci_width(arg, &o->stop.ci_width, err);
+    case OPT_CI_WIDTH: return parse_share("--ci-width", "width", arg, &o->stop.ci_width, err);
+    case OPT_DISTURBED_ABOVE:
+        return parse_share("--disturbed-above", "share", arg, &o->stop.disturbed_above, err);
+    case OPT_RETRY_DISTURBED:
+        if (ps_parse_count_in("--retry-disturbed", arg, 0, 100, &v, err)) return -1;
+        o->stop.retry_disturbed = (int)v;
+        return 0;
+    case OPT_KEEP_DISTURBED: o->stop.keep_disturbed = 1; return 0;
+    case OPT_REP_TIME: {
+        uint64_t ns;
+        if (ps_parse_duration_ns(arg, &ns) != 0 || ns < 1000000 || ns > 60000000000ull)
+            return ps_fail(err, "--rep-time: '%s' is not a duration from 1ms to 60s, "
+                           "such as 10ms", arg);
+        o->rep_time = (double)ns * 1e-9;
+        return 0;
+    }
     case OPT_MIN_REPS:
         if (ps_parse_count_in("--min-reps", arg, 1, 1000000, &v, err)) return -1;
         o->stop.min_reps = (int)v;
@@ -571,11 +603,13 @@ static void set_defaults(ps_run_opts *o, int argc, char **argv)
     o->nworkers = 1;
     o->scalings[0] = PS_STRONG;
     o->nscalings = 1;
-    o->reps = 5;
+    o->reps = PS_REPS_DEFAULT;
     o->warmup = 1;
     o->baseline = 1;
-    o->stop = (ps_stop_rule){.reps = 5, .min_reps = PS_MIN_REPS_DEFAULT,
-                             .max_reps = PS_MAX_REPS_DEFAULT};
+    o->stop = (ps_stop_rule){.reps = PS_REPS_DEFAULT, .min_reps = PS_MIN_REPS_DEFAULT,
+                             .max_reps = PS_MAX_REPS_DEFAULT,
+                             .disturbed_above = PS_DISTURBED_ABOVE_DEFAULT,
+                             .retry_disturbed = PS_RETRY_DISTURBED_DEFAULT};
     for (int i = 0; ps_backends[i] && i < PS_MAX_BACKENDS; i++)
         if (ps_backends[i]->opts_default)
             ps_backends[i]->opts_default(o->backend_opts[i].bytes);

@@ -12,6 +12,9 @@
 
 #define PS_MAX_LIST 64
 #define PS_MAX_BACKENDS 16
+/* -r when not given: enough for an interval of the median that does not
+ * reach the extremes (6 is the least with one at all). */
+#define PS_REPS_DEFAULT 10
 
 typedef struct ps_run_opts {
     const ps_kernel *kernels[PS_MAX_LIST];
@@ -35,6 +38,7 @@ typedef struct ps_run_opts {
     int reps, warmup;        /* reps: -r, the fixed count (also in stop) */
     ps_stop_rule stop;       /* -r, or --ci-width/--min-reps/--max-reps; --max-time */
     uint32_t steps;          /* 0: the kernel's default */
+    double rep_time;         /* --rep-time seconds: sizes calibrated to it; 0 off */
     /* each backend's own options, by its place in ps_backends */
     ps_backend_block backend_opts[PS_MAX_BACKENDS];
     const char *backend_opts_given[PS_MAX_LIST];  /* backends' option names seen */

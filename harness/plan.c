@@ -130,6 +130,7 @@ void ps_plan_free(ps_plan *plan)
     for (int i = 0; i < plan->npoints; i++) {
         free(plan->points[i].seconds);
         free(plan->points[i].extra);
+        free(plan->points[i].ratios);
     }
     free(plan->points);
     memset(plan, 0, sizeof *plan);
@@ -138,6 +139,13 @@ void ps_plan_free(ps_plan *plan)
 double ps_point_median(const ps_point *p)
 {
     return p->nsamples > 0 ? ps_median(p->seconds, (size_t)p->nsamples) : NAN;
+}
+
+int ps_point_speedup(const ps_point *p, ps_summary *out)
+{
+    if (p->base < 0 || p->nratios == 0)
+        return -1;
+    return ps_summarize(p->ratios, (size_t)p->nratios, out);
 }
 
 void ps_config_work(const ps_config *c, double *units, double *flops, double *bytes)

@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "options.h"
+#include "stats.h"
 #include "stopping.h"
 
 /* Everything measured for one configuration. */
@@ -23,6 +24,14 @@ typedef struct ps_point {
     double steal_sum;    /* steal shares of its valid repetitions, where reported */
     int steal_n;
     int runs;            /* timed repetitions run, failed ones included */
+    int disturbed;       /* of those, marked disturbed (set aside or kept) */
+    int set_aside;       /* of those, set aside as disturbed */
+    int set_aside_runq;  /* of those, lost mostly to other runnable tasks */
+    /* pairs with its base, each run back to back in one round */
+    int pairs;           /* pairs run */
+    int pairs_set_aside; /* pairs with a disturbed side, set aside */
+    double *ratios;      /* base seconds / own seconds, one per valid pair */
+    int nratios;
     enum ps_stop_reason reason;
     double rel_width;    /* final (ci_hi - ci_lo) / median; NAN below 6 samples */
     double wall;         /* wall time of its last repetition, set-up included */
@@ -43,6 +52,10 @@ void ps_plan_free(ps_plan *plan);
 const ps_point *ps_plan_base(const ps_plan *plan, const ps_point *p);
 /* The median of p's valid samples; NAN when it has none. */
 double ps_point_median(const ps_point *p);
+/* p's speedup against its base: the median of its per-pair ratios (base
+ * time / its time, each pair measured back to back) with the exact 95%
+ * interval of that median.  -1 when it has no base or no valid pair. */
+int ps_point_speedup(const ps_point *p, ps_summary *out);
 
 /* Work of one repetition: rate units, flops and bytes. */
 void ps_config_work(const ps_config *c, double *units, double *flops, double *bytes);

@@ -68,6 +68,7 @@ typedef struct ps_rep_event {
     int warmup;             /* a warm-up: not recorded */
     int num;                /* timed: repetition number from 0; warm-up: round from 0 */
     int done, total;        /* repetitions so far in the run; total, 0 when open-ended */
+    int pair;               /* the pair (with its speedup base) it belongs to; -1 none */
 } ps_rep_event;
 
 /* A reporter: its state and its three functions (each may be NULL).  A

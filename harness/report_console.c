@@ -143,8 +143,25 @@ static void print_group(const ps_config *c)
            ps_scaling_name(c->scaling), (unsigned long long)c->order,
            c->scaling == PS_WEAK ? " per worker" : "", c->steps, c->steps == 1 ? "" : "s",
            c->kernel->summary);
-    printf("  %-11s %4s %14s  %-25s %8s %6s  %s\n", "backend", "w", "median",
-           "95% CI of median", "speedup", "eff", "rate");
+    printf("  %-11s %4s %14s  %-25s %8s %-16s %6s  %s\n", "backend", "w", "median",
+           "95% CI of median", "speedup", "95% CI (paired)", "eff", "rate");
+}
+
+/* "      set aside: 3 of 14 repetitions lost > 2% to ..." under a
+ * configuration whose disturbed repetitions were measured again. */
+static void print_set_aside(const ps_point *p, const ps_run_info *ri)
+{
+    const ps_stop_rule *r = &ri->opts->stop;
+    if (p->disturbed == 0)
+        return;
+    char cause[160];
+    ps_disturb_cause(p->set_aside ? p->set_aside_runq : 0, p->set_aside, cause, sizeof cause);
+    if (r->keep_disturbed)
+        printf("      disturbed: %d of %d repetitions lost > %.3g%% (kept: --keep-disturbed)\n",
+               p->disturbed, p->runs, 100.0 * r->disturbed_above);
+    else
+        printf("      set aside: %d of %d repetitions lost > %.3g%% %s; measured again\n",
+               p->set_aside, p->runs, 100.0 * r->disturbed_above, cause);
 }
 
 /* The backend's own lines under the configuration's. */
@@ -174,18 +191,23 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
     ps_format_seconds(s.ci_lo, lo, sizeof lo);
     ps_format_seconds(s.ci_hi, hi, sizeof hi);
     snprintf(ci, sizeof ci, "%s%s .. %s", s.ci_exact ? "" : "~", lo, hi);
-    const ps_point *base = ps_plan_base(plan, p);
-    double speedup = base && base->nsamples > 0 ? ps_point_median(base) / s.median : NAN;
-    if (!isnan(speedup)) {
-        snprintf(sp, sizeof sp, "%.2f", speedup);
+    (void)plan;
+    ps_summary su;
+    double speedup = NAN;
+    char spci[40] = "";
+    if (ps_point_speedup(p, &su) == 0) {
+        speedup = su.median;
+        ps_format_interval(su.median, su.ci_lo, su.ci_hi, su.ci_exact, sp, sizeof sp, spci,
+                           sizeof spci);
         snprintf(eff, sizeof eff, "%.2f", speedup / c->workers);
     }
     double work, flops, bytes;
     ps_config_work(c, &work, &flops, &bytes);
     stop_note(p, ri->opts, note, sizeof note);
-    printf("  %-11s %4d %14s  %-25s %8s %6s  %.4g %s%s%s\n", label, c->workers, med, ci, sp,
-           eff, work / s.median, c->kernel->rate_unit,
+    printf("  %-11s %4d %14s  %-25s %8s %-16s %6s  %.4g %s%s%s\n", label, c->workers, med, ci,
+           sp, spci, eff, work / s.median, c->kernel->rate_unit,
            p->failures ? "  (some reps FAILED)" : "", note);
+    print_set_aside(p, ri);
     print_backend_lines(p, speedup);
     return !s.ci_exact;
 }

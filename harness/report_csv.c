@@ -35,6 +35,23 @@ static void row_config(ps_csv_row *r, const ps_config *c, int repno, const ps_ru
                            r->v[PS_COL_hosts], sizeof r->v[PS_COL_hosts]);
 }
 
+/* The repetition's disturbance columns, where its workers' readings
+ * were taken (disturb.h). */
+static void row_disturbance(ps_csv_row *r, const ps_rep *rep)
+{
+    const ps_disturb *d = &rep->dist;
+    if (!d->ok)
+        return;
+    ps_csv_set(r, PS_COL_runq_delay, "%.6g", d->runq);
+    if (rep->lost >= 0.0)
+        ps_csv_set(r, PS_COL_lost, "%.4g", rep->lost);
+    ps_csv_set(r, PS_COL_migrations, "%d", d->migrations);
+    ps_csv_set(r, PS_COL_invol_switches, "%ld", d->invol);
+    ps_csv_set(r, PS_COL_user_s, "%.6g", d->user);
+    ps_csv_set(r, PS_COL_sys_s, "%.6g", d->sys);
+    ps_csv_set(r, PS_COL_disturbed, "%d", rep->disturbed);
+}
+
 /* What the repetition gave: time, rate, work, verdict, placement, steal. */
 static void row_result(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int ran)
 {
@@ -44,6 +61,7 @@ static void row_result(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int
         ps_csv_set(r, PS_COL_seconds, "%.9g", rep->seconds);
         ps_csv_set(r, PS_COL_rate, "%.6g", rep->seconds > 0 ? units / rep->seconds : 0.0);
         ps_csv_set(r, PS_COL_cpus, "%s", rep->cpus);
+        row_disturbance(r, rep);
         if (rep->steal >= 0)
             ps_csv_set(r, PS_COL_steal, "%.4g", rep->steal);
     }
@@ -81,6 +99,8 @@ static int csv_repetition(void *self, const ps_run_info *ri, const ps_rep_event 
     row_config(&row, c, ev->num, ri);
     row_result(&row, c, ev->rep, ev->ran);
     row_params(&row, c);
+    if (ev->pair >= 0)
+        ps_csv_set(&row, PS_COL_pair, "%d", ev->pair);
     if (c->backend->row)
         c->backend->row(&row, c, ev->rep, ev->ran);
     ps_buf b = {0};

@@ -30,11 +30,14 @@ double ps_rel_ci_width(const double *x, int n)
 }
 
 enum ps_stop_reason ps_stop_decide(const ps_stop_rule *r, const double *x, int n,
-                                   int runs, double *rel_width)
+                                   int runs, int set_aside, double *rel_width)
 {
     *rel_width = ps_rel_ci_width(x, n);
-    if (r->ci_width <= 0.0)
-        return runs >= r->reps ? PS_STOP_REPS : PS_STOP_RUNNING;
+    if (r->ci_width <= 0.0) {
+        long retries = (long)r->retry_disturbed * r->reps;
+        long counted = runs - (set_aside < retries ? set_aside : retries);
+        return counted >= r->reps ? PS_STOP_REPS : PS_STOP_RUNNING;
+    }
     if (n >= r->min_reps && *rel_width <= r->ci_width)  /* false for NAN */
         return PS_STOP_CI;
     return runs >= r->max_reps ? PS_STOP_MAX_REPS : PS_STOP_RUNNING;
@@ -42,19 +45,12 @@ enum ps_stop_reason ps_stop_decide(const ps_stop_rule *r, const double *x, int n
 
 int ps_stop_round(const ps_stop_rule *r, ps_stop_item *items, int n)
 {
-    for (int i = 0; i < n; i++)
-        items[i].reason = ps_stop_decide(r, items[i].x, items[i].n, items[i].runs,
-                                         &items[i].rel_width);
-    /* bases are never measured against another base, so one pass will do */
-    for (int i = 0; i < n; i++) {
-        int b = items[i].base;
-        if (items[i].reason == PS_STOP_RUNNING && b >= 0 && b != i &&
-            items[b].reason == PS_STOP_CI && items[b].runs < r->max_reps)
-            items[b].reason = PS_STOP_RUNNING;
-    }
     int running = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        items[i].reason = ps_stop_decide(r, items[i].x, items[i].n, items[i].runs,
+                                         items[i].set_aside, &items[i].rel_width);
         running += items[i].reason == PS_STOP_RUNNING;
+    }
     return running;
 }
 
@@ -63,12 +59,11 @@ int ps_stop_round_fits(const ps_stop_rule *r, double elapsed, double next)
     return r->max_time <= 0.0 || elapsed + next <= r->max_time;
 }
 
-/* One item the budget stops: for max-time, unless it had reached its own
- * target (a base kept running for its dependents). */
+/* One item the budget stops: for max-time. */
 static void stop_for_time(const ps_stop_rule *r, ps_stop_item *it)
 {
-    enum ps_stop_reason own = ps_stop_decide(r, it->x, it->n, it->runs, &it->rel_width);
-    it->reason = own == PS_STOP_CI ? PS_STOP_CI : PS_STOP_MAX_TIME;
+    (void)r;
+    it->reason = PS_STOP_MAX_TIME;
 }
 
 void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n)
@@ -112,15 +107,11 @@ int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, int n, double
                                  .index = i};
     qsort(c, (size_t)m, sizeof *c, by_urgency_then_cost);
     for (int k = 0; k < m; k++) {
-        int i = c[k].index, b = items[i].base;
-        int with_base = b >= 0 && b != i && items[b].reason == PS_STOP_RUNNING && !pick[b];
-        double need = c[k].cost + (with_base && items[b].cost > 0.0 ? items[b].cost : 0.0);
-        if (pick[i] || need > remaining)
+        int i = c[k].index;
+        if (c[k].cost > remaining)
             continue;
-        remaining -= need;
+        remaining -= c[k].cost;
         pick[i] = 1;
-        if (with_base)
-            pick[b] = 1;
     }
     for (int i = 0; i < n; i++) {
         if (items[i].reason != PS_STOP_RUNNING)

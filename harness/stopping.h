@@ -32,7 +32,16 @@ typedef struct ps_stop_rule {
     int min_reps;     /* adaptive: valid samples before the width may stop it */
     int max_reps;     /* adaptive: repetitions at most */
     double max_time;  /* seconds for the whole run, warm-up included; 0: none */
+    /* disturbed repetitions (disturb.h) */
+    double disturbed_above;  /* a repetition that lost more than this share is disturbed */
+    int retry_disturbed;     /* fixed mode: each planned repetition measured up to this
+                                many times more when disturbed */
+    int keep_disturbed;      /* use disturbed repetitions like the others */
 } ps_stop_rule;
+
+/* --disturbed-above and --retry-disturbed when not given. */
+#define PS_DISTURBED_ABOVE_DEFAULT 0.02
+#define PS_RETRY_DISTURBED_DEFAULT 2
 
 /* "ci", "max-reps", ...; "" while running. */
 const char *ps_stop_reason_name(enum ps_stop_reason r);
@@ -42,38 +51,42 @@ const char *ps_stop_reason_name(enum ps_stop_reason r);
 double ps_rel_ci_width(const double *x, int n);
 
 /* One configuration's own verdict after `runs` repetitions (valid or not)
- * that gave the n valid samples x; *rel_width gets the current width. */
+ * of which `set_aside` were disturbed and set aside, leaving the n valid
+ * samples x; *rel_width gets the current width.  In fixed mode a set-aside
+ * repetition does not count towards -r while the retries last
+ * (retry_disturbed per planned repetition); in adaptive mode it never
+ * counts, and --max-reps bounds them all. */
 enum ps_stop_reason ps_stop_decide(const ps_stop_rule *r, const double *x, int n,
-                                   int runs, double *rel_width);
+                                   int runs, int set_aside, double *rel_width);
 
-/* What the round-level decision needs to know of one configuration. */
+/* What the round-level decision needs to know of one configuration.  For a
+ * configuration with a speedup base, its samples are the per-pair ratios
+ * and its cost includes its base's repetition: the two always run
+ * together, so the rule stops on the interval the reader reads. */
 typedef struct ps_stop_item {
     const double *x;  /* valid samples */
     int n;
-    int runs;         /* repetitions run, failed ones included */
-    int base;         /* index of its speedup base among the items, or -1 */
+    int runs;         /* repetitions run, failed and set-aside ones included */
+    int set_aside;    /* disturbed ones among them */
     double cost;      /* seconds its next repetition is expected to take */
     /* out */
     enum ps_stop_reason reason;
     double rel_width;
 } ps_stop_item;
 
-/* Decides every item after a round: its own verdict, except that a speedup
- * base stopped by the interval keeps running while any configuration
- * measured against it runs (so both sides of a speedup stay interleaved).
- * Returns how many still run. */
+/* Decides every item after a round by its own verdict.  Returns how many
+ * still run. */
 int ps_stop_round(const ps_stop_rule *r, ps_stop_item *items, int n);
 
-/* The budget is spent: every item still running stops for max-time,
- * except a base that had reached its own target and ran on for others. */
+/* The budget is spent: every item still running stops for max-time. */
 void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n);
 
 /* A round of every running item would not end within the budget: keeps
  * running those that still fit in `remaining` seconds, each at its cost,
  * and stops the others as ps_stop_out_of_time does.  Those short of
  * min_reps valid samples come first, then the cheapest, so that one slow
- * configuration cannot take the last rounds from all the others; an item's
- * speedup base runs with it.  Returns how many still run. */
+ * configuration cannot take the last rounds from all the others.  Returns
+ * how many still run. */
 int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, int n, double remaining);
 
 /* Whether a round estimated to take `next` seconds may start when

@@ -208,6 +208,26 @@ int ps_parse_real(const char *s, double *out)
     return 0;
 }
 
+void ps_format_interval(double point, double lo, double hi, int exact, char *pbuf,
+                        size_t plen, char *ibuf, size_t ilen)
+{
+    int mag = point != 0.0 && isfinite(point) ? (int)floor(log10(fabs(point))) : 0;
+    int places = 2 - mag;  /* three significant digits */
+    if (places < 0)
+        places = 0;
+    if (places > 9)
+        places = 9;
+    double scale = pow(10.0, places);
+    double p = round(point * scale) / scale;
+    double l = floor(lo * scale) / scale, h = ceil(hi * scale) / scale;
+    if (l > p)  /* the point rounded down past lo */
+        l = p;
+    if (h < p)
+        h = p;
+    snprintf(pbuf, plen, "%.*f", places, p);
+    snprintf(ibuf, ilen, "%s[%.*f, %.*f]", exact ? "" : "~", places, l, places, h);
+}
+
 void ps_format_seconds(double s, char *buf, size_t len)
 {
     if (s >= 1.0)

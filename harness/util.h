@@ -61,6 +61,12 @@ int ps_parse_fraction(const char *s, double *out);
 int ps_parse_real(const char *s, double *out);
 /* Formats seconds with a unit suited to its size ("412.3 ms"). */
 void ps_format_seconds(double s, char *buf, size_t len);
+/* A ratio and its interval rounded together: the point to three
+ * significant digits, the ends at the point's last decimal place, lo
+ * rounded down and hi up, so the printed point always lies inside the
+ * printed interval ("1.93" and "[1.90, 1.96]"; "~[...]" when not exact). */
+void ps_format_interval(double point, double lo, double hi, int exact, char *pbuf,
+                        size_t plen, char *ibuf, size_t ilen);
 
 /* Splits a comma-separated list in place; returns the count, or
  * PS_LIST_EMPTY_ITEM / PS_LIST_TOO_MANY (more than max items). */

@@ -1,0 +1,121 @@
+/* calibrate.c -- see calibrate.h. */
+#include "calibrate.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mpi_env.h"
+
+#define CALIBRATE_TRIES 8
+#define CALIBRATE_TOLERANCE 0.2
+
+uint64_t ps_calibrate_next(uint64_t n0, double t0, uint64_t n1, double t1, double target,
+                           uint64_t max)
+{
+    double p = 1.0;  /* work linear in n until two sizes say otherwise */
+    if (n0 > 0 && n0 != n1 && t0 > 0.0 && t1 > 0.0) {
+        p = log(t1 / t0) / log((double)n1 / (double)n0);
+        if (!(p >= 0.5))  /* NAN too: noise at tiny sizes */
+            p = 0.5;
+        if (p > 3.5)
+            p = 3.5;
+    }
+    double f = t1 > 0.0 ? pow(target / t1, 1.0 / p) : 64.0;
+    if (f > 64.0)
+        f = 64.0;
+    if (f < 1.0 / 64.0)
+        f = 1.0 / 64.0;
+    double n = (double)n1 * f;
+    if (n < 1.0)
+        n = 1.0;
+    if (n > (double)max)
+        n = (double)max;
+    return (uint64_t)llround(n);
+}
+
+/* The faster of two seq repetitions of k at size n: one disturbed run
+ * cannot mislead the fit. */
+static int time_seq(const ps_run_opts *o, const ps_ctx *ctx, const ps_kernel *k,
+                    uint64_t n, double *seconds, ps_err *err)
+{
+    const ps_backend *seq = ps_backend_baseline();
+    ps_config c;
+    memset(&c, 0, sizeof c);
+    c.kernel = k;
+    c.backend = seq;
+    c.workers = c.threads = c.ranks = 1;
+    c.scaling = PS_STRONG;
+    c.order = c.n = n;
+    c.steps = o->steps ? o->steps : k->steps;
+    c.opts = o->backend_opts[ps_backend_index(seq)];
+    ps_run_opts_params(o, k, c.param);
+    *seconds = INFINITY;
+    for (int i = 0; i < 2; i++) {
+        ps_rep rep;
+        memset(&rep, 0, sizeof rep);
+        if (seq->run(ctx, &c, &rep, err) != 0)
+            return -1;
+        if (!rep.verified)
+            return ps_fail(err, "--rep-time: %s did not verify at size %llu: %s", k->name,
+                           (unsigned long long)n, rep.error);
+        if (rep.seconds < *seconds)
+            *seconds = rep.seconds;
+    }
+    return 0;
+}
+
+/* Rank 0: the size of k whose seq repetition lasts about o->rep_time. */
+static int calibrate_one(const ps_run_opts *o, const ps_ctx *ctx, const ps_kernel *k,
+                         uint64_t *size, ps_err *err)
+{
+    const double target = o->rep_time;
+    uint64_t n0 = 0, n1 = k->sizes[PS_SIZE_TEST] ? k->sizes[PS_SIZE_TEST] : 1;
+    double t0 = 0.0, t1;
+    for (int i = 0; i < CALIBRATE_TRIES; i++) {
+        if (time_seq(o, ctx, k, n1, &t1, err) != 0)
+            return -1;
+        if (fabs(t1 / target - 1.0) <= CALIBRATE_TOLERANCE)
+            break;
+        uint64_t next = ps_calibrate_next(n0, t0, n1, t1, target, PS_EXACT_MAX_U64 / 64);
+        if (next == n1)  /* at a bound, or time no longer follows size */
+            break;
+        n0 = n1, t0 = t1, n1 = next;
+    }
+    *size = n1;
+    return 0;
+}
+
+/* Kernel k's own --size entry, added when it has none. */
+static void set_size(ps_run_opts *o, const ps_kernel *k, uint64_t size)
+{
+    int j = 0;
+    while (j < o->nksizes && o->ksizes[j].kernel != k)
+        j++;
+    if (j == o->nksizes)
+        o->nksizes++;
+    o->ksizes[j].kernel = k;
+    o->ksizes[j].size_class = -1;
+    o->ksizes[j].size = size;
+}
+
+int ps_calibrate_sizes(ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
+{
+    if (!(o->rep_time > 0.0))
+        return 0;
+    uint64_t sizes[PS_MAX_LIST] = {0};
+    int ok = 1;
+    if (ctx->rank == 0)
+        for (int i = 0; i < o->nkernels && ok; i++)
+            ok = calibrate_one(o, ctx, o->kernels[i], &sizes[i], err) == 0;
+    /* the others sleep here rather than spin in a broadcast beside it */
+    int sync = ps_mpi_idle_all_ok(ctx, ok, err);
+    if (sync < 0)
+        return -1;
+    if (sync > 0)
+        return ctx->rank == 0 ? -1 : ps_fail(err, "rank 0 could not calibrate the sizes");
+    if (ps_mpi_bcast(ctx, sizes, sizeof sizes, err) != 0)
+        return -1;
+    for (int i = 0; i < o->nkernels; i++)
+        set_size(o, o->kernels[i], sizes[i]);
+    return 0;
+}
