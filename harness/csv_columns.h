@@ -62,7 +62,7 @@
     PS_COL(user_s,        "CPU seconds the workers spent in user mode during the repetition, summed over workers and ranks") \
     PS_COL(sys_s,         "CPU seconds the workers spent in the kernel during the repetition, summed over workers and ranks") \
     PS_COL(disturbed,     "1 when lost exceeded --disturbed-above (not judged for oversubscribed configurations), else 0; disturbed repetitions are set aside unless --keep-disturbed") \
-    PS_COL(pair,          "number of the pair, within the run, this repetition belongs to: a configuration and its speedup base measured back to back; both rows carry it; empty when unpaired")
+    PS_COL(pair,          "number of the pair, within the run, this repetition belongs to: a configuration and its speedup base measured back to back; both rows carry it, the base's with a b (17 and 17b); empty when unpaired")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,
 enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };

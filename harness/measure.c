@@ -133,7 +133,8 @@ static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, 
 {
     ps_rep_event ev = {.point = p, .rep = rep, .ran = ran, .warmup = warm,
                        .num = warm ? round : p->runs, .done = ++L->done,
-                       .total = L->total, .pair = pair};
+                       .total = L->total, .pair = pair,
+                       .pair_base = pair >= 0 && p->base < 0};
     if (!warm) {
         p->runs++;
         if (record(p, rep, ran, L->m->rule) != 0)

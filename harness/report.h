@@ -69,6 +69,7 @@ typedef struct ps_rep_event {
     int num;                /* timed: repetition number from 0; warm-up: round from 0 */
     int done, total;        /* repetitions so far in the run; total, 0 when open-ended */
     int pair;               /* the pair (with its speedup base) it belongs to; -1 none */
+    int pair_base;          /* it is the base's repetition of that pair */
 } ps_rep_event;
 
 /* A reporter: its state and its three functions (each may be NULL).  A

@@ -99,8 +99,8 @@ static int csv_repetition(void *self, const ps_run_info *ri, const ps_rep_event 
     row_config(&row, c, ev->num, ri);
     row_result(&row, c, ev->rep, ev->ran);
     row_params(&row, c);
-    if (ev->pair >= 0)
-        ps_csv_set(&row, PS_COL_pair, "%d", ev->pair);
+    if (ev->pair >= 0)  /* the base's row: "17b" */
+        ps_csv_set(&row, PS_COL_pair, "%d%s", ev->pair, ev->pair_base ? "b" : "");
     if (c->backend->row)
         c->backend->row(&row, c, ev->rep, ev->ran);
     ps_buf b = {0};

@@ -36,10 +36,11 @@ SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
                   "tick", "gil_release")
 INTEGER = {"workers", "threads", "ranks", "order", "size", "steps", "rep", "cores",
            "check_interval", "tick", "gil_switches", "gil_forced_switches",
-           "gil_drop_requests", "gil_drops_discarded", "loop_switches"}
+           "gil_drop_requests", "gil_drops_discarded", "loop_switches", "migrations",
+           "invol_switches", "disturbed"}
 REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "gil_wait_seconds",
         "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal",
-        "loop_lateness_median", "loop_lateness_p99"}
+        "loop_lateness_median", "loop_lateness_p99", "runq_delay", "lost", "user_s", "sys_s"}
 BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
 # The order backends are listed and drawn in; a backend not named here (a
@@ -201,6 +202,9 @@ def _typed(path, line, raw):
     if "hosts" in row:  # "n1:2,n2:2": the hosts the ranks ran on
         row["nodes"] = len([h for h in row["hosts"].split(",") if h]) or None
     row["ok"] = bool(row["verified"]) and not row.get("error")
+    # disturbed (it lost more than --disturbed-above): set aside as the
+    # harness sets it aside, unless the run kept them (Analysis reads that)
+    row["aside"] = row["ok"] and row.get("disturbed") == 1
     if row["ok"] and (row["seconds"] is None or row["seconds"] <= 0):
         raise DataError("%s:%d: malformed row: a verified repetition with seconds '%s'"
                         % (path, line, raw["seconds"]))
@@ -286,7 +290,9 @@ class Point:
         self.workers = config["workers"]
         self.scaling = config["scaling"]
         self.size = config["size"]
-        ok = [r for r in rows if r["ok"]]
+        ok = [r for r in rows if r["ok"] and not r["aside"]]
+        self.set_aside = [r for r in rows if r["aside"]]
+        self.disturbed = [r for r in rows if r.get("disturbed") == 1]
         self.failed = [r for r in rows if not r["ok"]]
         self.times = [r["seconds"] for r in ok]
         self.summary = stats.Summary(self.times)
@@ -304,14 +310,31 @@ class Point:
         self.base = None            # the seq Point speedup is measured against
         self.base_note = None       # how the base was found, when not exact
         self.speedup = self.speedup_lo = self.speedup_hi = None
+        self.speedup_summary = None  # of the per-pair ratios, when paired
+        self.paired = False
         self.efficiency = self.karp_flatt = None
 
     @property
     def median(self):
         return self.summary.median
 
+    def set_paired_base(self, base, ratios):
+        """Speedup against base from the per-pair ratios (base time / own
+        time, each pair measured back to back): their median and its exact
+        interval, as the harness's summary gives them."""
+        self.base, self.base_note, self.paired = base, None, True
+        su = stats.Summary(ratios)
+        self.speedup_summary = su
+        if su.median is None:
+            return
+        self.speedup, self.speedup_lo, self.speedup_hi = su.median, su.lo, su.hi
+        self.efficiency = stats.efficiency(self.speedup, self.workers)
+        self.karp_flatt = stats.karp_flatt(self.speedup, self.workers)
+
     def set_base(self, base, scale=1.0, note=None):
-        """Speedup against base (its times multiplied by scale)."""
+        """Speedup against base (its times multiplied by scale), for rows
+        measured without pairs (older runs, the CPython benchmark): the
+        ratio of the medians, its interval from both intervals' ends."""
         self.base, self.base_note = base, note
         if base is None or base.median is None or self.median is None:
             return
@@ -386,8 +409,35 @@ class Analysis:
         for r in rows:
             groups.setdefault(_key(r, present), []).append(r)
         self.points = [Point(dict(zip(present, k)), rs) for k, rs in groups.items()]
+        self._pairs()
         self._bases()
         self._series()
+
+    # Paired rows: the harness ran a configuration and its base back to back
+    # and wrote the pair's number into both rows, with a "b" on the base's
+    # ("17" and "17b"), so nothing here decides which point is whose base.
+    def _pairs(self):
+        owner = {}
+        for p in self.points:
+            for r in p.rows:
+                owner[id(r)] = p
+        pairs = defaultdict(dict)
+        for r in self.rows:
+            tag = r.get("pair")
+            if tag:
+                role = "base" if tag.endswith("b") else "own"
+                pairs[(r.get("run_id"), tag.rstrip("b"))][role] = r
+        ratios = OrderedDict()
+        for pr in pairs.values():
+            ro, rb = pr.get("own"), pr.get("base")
+            if ro is None or rb is None:
+                continue
+            key = (owner[id(ro)], owner[id(rb)])
+            vals = ratios.setdefault(key, [])
+            if ro["ok"] and rb["ok"] and not ro["aside"] and not rb["aside"]:
+                vals.append(rb["seconds"] / ro["seconds"])
+        for (own, base), vals in ratios.items():
+            own.set_paired_base(base, vals)
 
     # Speedup base: seq, same host, kernel, global size and steps; the same
     # scaling mode's row first.  Weak scaling without a seq run at the global
@@ -399,6 +449,8 @@ class Analysis:
             if p.backend == "seq" and p.median is not None:
                 seq[(p.config.get("host"), p.kernel, p.size, p.config.get("steps"))].append(p)
         for p in self.points:
+            if p.paired:
+                continue
             cands = seq.get((p.config.get("host"), p.kernel, p.size, p.config.get("steps")), [])
             cands = sorted(cands, key=lambda b: (b.scaling != p.scaling, b.workers))
             if cands:
