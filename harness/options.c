@@ -60,7 +60,10 @@ void ps_run_usage(void)
 "                            of it is disturbed (default 2%%; above 0, below 100%%)\n"
 "      --retry-disturbed N   measure a disturbed repetition again in a later\n"
 "                            round, up to N times per planned one (default 2)\n"
-"      --keep-disturbed      use disturbed repetitions like the others\n",
+"      --keep-disturbed      use disturbed repetitions like the others\n"
+"      --advice-names LIST   for scripts that run parscale: the names their\n"
+"                            users give these options in the advice the\n"
+"                            summary prints, e.g. max-time=--budget,size=--size\n",
            names);
     for (const ps_backend *const *b = ps_backends; *b; b++)
         if ((*b)->help)
@@ -90,6 +93,7 @@ enum {
     OPT_PARAM, OPT_BIND, OPT_PLACES,
     OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_KERNEL_LIB,
     OPT_DISTURBED_ABOVE, OPT_RETRY_DISTURBED, OPT_KEEP_DISTURBED, OPT_REP_TIME,
+    OPT_ADVICE_NAMES,
     OPT_BACKEND = 1024,  /* + the index of a backend's option name */
 };
 
@@ -113,6 +117,7 @@ static const struct option long_opts[] = {
     {"retry-disturbed", required_argument, NULL, OPT_RETRY_DISTURBED},
     {"keep-disturbed", no_argument, NULL, OPT_KEEP_DISTURBED},
     {"rep-time", required_argument, NULL, OPT_REP_TIME},
+    {"advice-names", required_argument, NULL, OPT_ADVICE_NAMES},
     {"param", required_argument, NULL, OPT_PARAM},
     {"bind", required_argument, NULL, OPT_BIND},
     {"places", required_argument, NULL, OPT_PLACES},
@@ -491,6 +496,50 @@ static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
     return 0;
 }
 
+/* --advice-names NAME=SHOWN,...: each NAME an option of run's own. */
+static int parse_advice_names(ps_run_opts *o, const char *arg, ps_err *err)
+{
+    static const char *const names[] = {"size", "max-time", "max-reps", "reps"};
+    if (strlen(arg) >= sizeof o->advice_names)
+        return ps_fail(err, "--advice-names: longer than %zu characters",
+                       sizeof o->advice_names - 1);
+    char copy[sizeof o->advice_names];
+    snprintf(copy, sizeof copy, "%s", arg);
+    char *items[PS_MAX_LIST];
+    int n = ps_split_list(copy, items, PS_MAX_LIST);
+    if (n < 0)
+        return ps_list_fail(err, "--advice-names", n, PS_MAX_LIST);
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(items[i], '=');
+        int known = 0;
+        if (eq) {
+            *eq = '\0';
+            for (size_t j = 0; j < sizeof names / sizeof *names; j++)
+                known |= strcmp(items[i], names[j]) == 0;
+        }
+        if (!eq || !known || !eq[1])
+            return ps_fail(err, "--advice-names: '%s' is not NAME=SHOWN with NAME one of "
+                           "size, max-time, max-reps, reps", items[i]);
+    }
+    snprintf(o->advice_names, sizeof o->advice_names, "%s", arg);
+    return 0;
+}
+
+void ps_run_opts_advice_name(const ps_run_opts *o, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "--%s", name);
+    size_t nl = strlen(name);
+    for (const char *s = o->advice_names; *s;) {
+        const char *end = strchr(s, ',');
+        size_t item = end ? (size_t)(end - s) : strlen(s);
+        if (item > nl + 1 && strncmp(s, name, nl) == 0 && s[nl] == '=') {
+            snprintf(buf, len, "%.*s", (int)(item - nl - 1), s + nl + 1);
+            return;
+        }
+        s += item + (end ? 1 : 0);
+    }
+}
+
 uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k)
 {
     int sc = o->size_class;
@@ -558,6 +607,7 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         o->stop.retry_disturbed = (int)v;
         return 0;
     case OPT_KEEP_DISTURBED: o->stop.keep_disturbed = 1; return 0;
+    case OPT_ADVICE_NAMES: return parse_advice_names(o, arg, err);
     case OPT_REP_TIME: {
         uint64_t ns;
         if (ps_parse_duration_ns(arg, &ns) != 0 || ns < 1000000 || ns > 60000000000ull)

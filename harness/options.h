@@ -39,6 +39,7 @@ typedef struct ps_run_opts {
     ps_stop_rule stop;       /* -r, or --ci-width/--min-reps/--max-reps; --max-time */
     uint32_t steps;          /* 0: the kernel's default */
     double rep_time;         /* --rep-time seconds: sizes calibrated to it; 0 off */
+    char advice_names[256];  /* --advice-names: NAME=SHOWN,... */
     /* each backend's own options, by its place in ps_backends */
     ps_backend_block backend_opts[PS_MAX_BACKENDS];
     const char *backend_opts_given[PS_MAX_LIST];  /* backends' option names seen */
@@ -72,6 +73,9 @@ const char *ps_run_short_options(void);
  * overridden by --param. */
 void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
                         double out[PS_MAX_PARAMS]);
+/* How the summary's advice names run's option `name` (size, max-time,
+ * max-reps, reps): as --advice-names says, else "--NAME". */
+void ps_run_opts_advice_name(const ps_run_opts *o, const char *name, char *buf, size_t len);
 /* Kernel k's size (order) under these options: its own --size K=N, else
  * the run's --size. */
 uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k);

@@ -152,6 +152,18 @@ void ps_noise_causes(const ps_plan *plan, const ps_point *p, const ps_run_info *
     size_t used = 0;
     buf[0] = '\0';
     double med = ps_point_median(p);
+    const ps_run_opts *o = ri->opts;
+    char size[48], max_time[48], max_reps[48];
+    ps_run_opts_advice_name(o, "size", size, sizeof size);
+    ps_run_opts_advice_name(o, "max-time", max_time, sizeof max_time);
+    ps_run_opts_advice_name(o, o->stop.ci_width > 0 ? "max-reps" : "reps", max_reps,
+                            sizeof max_reps);
+    if (p->set_aside > 0) {
+        char cause[200];
+        ps_disturb_cause(p->set_aside_runq, p->set_aside, cause, sizeof cause);
+        add_cause(buf, len, &used, "%d of %d repetitions lost > %.3g%% %s", p->set_aside,
+                  p->runs, 100.0 * o->stop.disturbed_above, cause);
+    }
     if (ps_run_oversubscribed(ri, c))
         add_cause(buf, len, &used, "oversubscribed (%d workers on %d cores)", c->workers,
                   ps_run_cores(ri, c));
@@ -161,15 +173,15 @@ void ps_noise_causes(const ps_plan *plan, const ps_point *p, const ps_run_info *
     double tick = ri->sys.timer_tick > 0 ? ri->sys.timer_tick : 1e-9;
     if (med < 1000.0 * tick)
         add_cause(buf, len, &used, "repetitions of %.3g s are under 1000 clock steps "
-                  "(%.3g s): use a larger --size", med, tick);
+                  "(%.3g s): use a larger %s", med, tick, size);
     double nc = null_cost(plan, p);
     if (!isnan(nc) && med < 100.0 * nc)
         add_cause(buf, len, &used, "repetitions are only %.0fx the harness's own cost "
-                  "(null kernel %.3g s): use a larger --size", med / nc, nc);
+                  "(null kernel %.3g s): use a larger %s", med / nc, nc, size);
     if (p->reason == PS_STOP_MAX_TIME && p->nsamples < PS_MIN_REPS_DEFAULT)
         add_cause(buf, len, &used, "the budget allowed %d valid repetition%s: raise "
-                  "--max-time", p->nsamples, p->nsamples == 1 ? "" : "s");
+                  "%s", p->nsamples, p->nsamples == 1 ? "" : "s", max_time);
     if (used == 0)
         add_cause(buf, len, &used, "none visible here (other load on the machine?): raise "
-                  "--max-reps or --max-time");
+                  "%s or %s", max_reps, max_time);
 }

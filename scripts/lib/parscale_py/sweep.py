@@ -57,33 +57,21 @@ LANDSCAPE_BACKENDS = ("seq", "async", "gil", "omp", "mpi")
 # harness's stopping rule (quick: rounds until each interval is within
 # ci_width of its median, at least min_reps, the whole study's measurement
 # within budget seconds, shared by its launches).
+# quick: the kernels that carry the lesson (computing, waiting, memory
+# bandwidth, dense compute), each sized on this machine (--rep-time) so one
+# seq repetition lasts 10 ms (5 ms per worker under weak scaling), and 15
+# repetitions of every configuration (with 11 or more, the median's exact
+# interval no longer reaches the extremes), each paired with its base;
+# the budget only guards a busy machine.  full: every kernel at its full
+# (weak: quick) size.
 MODES = {
-    "quick": dict(size="quick", weak_size="test", ci_width="5%", min_reps=6, budget=95,
-                  warmup=1, landscape_reps=3),
+    "quick": dict(rep_time={"strong": "10ms", "weak": "5ms"}, reps=15, budget=90,
+                  warmup=1, landscape_reps=6, kernels=("pi", "io", "stream", "dgemm")),
     "full": dict(size="full", weak_size="quick", reps=10, warmup=2, landscape_reps=7),
 }
-# Quick strong scaling runs each kernel at its quick size divided by this
-# (work grows as n, n^2 or n^3): about 50-100 ms a repetition on one core,
-# so that one round of every kernel x backend x workers 1,2,4 takes a few
-# seconds on 2 cores and six rounds fit the budget.  Kernels not named
-# here keep their quick size.
-QUICK_DIVISOR = {"count": 16, "pi": 16, "montecarlo": 32, "primes": 4, "io": 8, "stream": 4,
-                 "dgemm": 2, "stencil": 2, "transpose": 2, "nbody": 3, "mandelbrot": 3}
-# The quick budget's share per scaling mode: a strong-scaling round (the
-# kernels at a sizeable fraction of their quick size) takes 2-3 times a
-# weak one (test sizes), and both need the same number of rounds.
-BUDGET_SHARE = {"strong": 2.5, "weak": 1.0}
-
-
-def quick_sizes(kernels, kinfo):
-    """--size for quick strong scaling: quick, and K=N for each kernel whose
-    quick size (from `parscale list --json`) is divided down."""
-    items = ["quick"]
-    for k in kernels:
-        quick = ((kinfo or {}).get(k, {}).get("sizes") or {}).get("quick")
-        if k in QUICK_DIVISOR and isinstance(quick, int) and quick > 1:
-            items.append("%s=%d" % (k, max(1, quick // QUICK_DIVISOR[k])))
-    return ",".join(items)
+# The quick budget's share per scaling mode: a weak round's bases grow
+# with the workers (at 5 ms per worker), a strong round's stay at 10 ms.
+BUDGET_SHARE = {"strong": 1.0, "weak": 1.0}
 
 
 def default_workers(cores):
@@ -176,13 +164,26 @@ class Progress(threading.Thread):
 def stopping(args, mode, scaling):
     """The harness's stopping options for one scaling mode's launch, and the
     repetitions a point gets at least (for the progress estimate)."""
-    if args.reps or "reps" in mode:
-        reps = args.reps or mode["reps"]
-        return ["--reps", str(reps)], reps
-    share = BUDGET_SHARE[scaling] / sum(BUDGET_SHARE[s] for s in args.scaling_list)
-    budget = "%gs" % round(mode["budget"] * share)
-    return ["--ci-width", mode["ci_width"], "--min-reps", str(mode["min_reps"]),
-            "--max-time", budget], mode["min_reps"]
+    reps = args.reps or mode["reps"]
+    stop = ["--reps", str(reps)]
+    budget = args.budget if args.budget is not None else mode.get("budget")
+    if budget:
+        share = BUDGET_SHARE[scaling] / sum(BUDGET_SHARE[s] for s in args.scaling_list)
+        stop += ["--max-time", "%gs" % max(1, round(budget * share))]
+    return stop, reps
+
+
+def size_args(args, mode, scaling):
+    """--size, or --rep-time (quick: each kernel sized on this machine)."""
+    if args.size:
+        return ["--size", args.size]
+    if args.rep_time or "rep_time" in mode:
+        return ["--rep-time", args.rep_time or mode["rep_time"][scaling]]
+    return ["--size", mode["weak_size"] if scaling == "weak" else mode["size"]]
+
+
+# What the sweep's users type for the harness options its advice names.
+ADVICE_NAMES = "max-time=--budget,max-reps=--reps,size=--size,reps=--reps"
 
 
 def plan(args, kernels, backends, mpirun, props, kinfo=None):
@@ -195,11 +196,10 @@ def plan(args, kernels, backends, mpirun, props, kinfo=None):
     launches = []
     for scaling in args.scaling_list:
         stop, reps = stopping(args, mode, scaling)
-        size = args.size or (mode["weak_size"] if scaling == "weak" else
-                             quick_sizes(kernels, kinfo) if args.quick else mode["size"])
         run = [args.parscale, "run", "--kernel", ",".join(kernels), "--backend",
                ",".join(backends), "--workers", ",".join(str(w) for w in workers),
-               "--scaling", scaling, "--size", size] + stop + [
+               "--scaling", scaling] + size_args(args, mode, scaling) + stop + [
+               "--advice-names", ADVICE_NAMES,
                "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
                "--csv", str(args.csv)] + args.harness_args
         if any(props[b]["mpi"] and props[b]["threads"] for b in backends) and \
@@ -210,9 +210,9 @@ def plan(args, kernels, backends, mpirun, props, kinfo=None):
         if any(props[b]["mpi"] for b in backends):
             run = mpirun_argv(mpirun, maxw) + run
         par = [b for b in backends if not props[b]["baseline"]]
-        seq_points = (len(workers) if scaling == "weak" else 1) if len(par) < len(backends) \
-            else 0
-        expected = len(kernels) * reps * (len(par) * len(workers) + seq_points)
+        # each configuration with its base: two rows a pair
+        expected = len(kernels) * reps * len(par) * len(workers) * \
+            (2 if len(par) < len(backends) else 1)
         launches.append((scaling, run, expected))
     return launches
 
@@ -315,16 +315,23 @@ def main(argv=None):
                                  "kernel x backend x worker count, strong and weak, then "
                                  "charts and a report. Arguments after -- go to parscale run.")
     q = MODES["quick"]
-    quick_help = ("about two minutes of measuring: smaller sizes, repetitions until each 95{p} "
-                  "interval is within {w} of its median (at least {n}, {b} s in all)").format(
-                      p="%", w=q["ci_width"], n=q["min_reps"], b=q["budget"])
-    ap.add_argument("--quick", action="store_true", help=quick_help.replace("%", "%%"))
-    ap.add_argument("--kernels", help="comma-separated (default: every kernel)")
+    quick_help = ("about two minutes: the kernels {k}, each sized so one seq repetition lasts "
+                  "{rs} ({rw} per worker under weak scaling), {n} repetitions of every "
+                  "configuration paired with its base, within {b} s of measuring").format(
+                      k=",".join(q["kernels"]), rs=q["rep_time"]["strong"],
+                      rw=q["rep_time"]["weak"], n=q["reps"], b=q["budget"])
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--kernels", help="comma-separated (default: every kernel; with --quick "
+                    "%s)" % ",".join(q["kernels"]))
     ap.add_argument("--backends", help="comma-separated (default: every backend built)")
     ap.add_argument("--workers", help="comma-separated (default: 1, 2, 4, ... up to 2 x cores)")
     ap.add_argument("--scaling", default="strong,weak", help="strong, weak or strong,weak")
     ap.add_argument("--size", help="harness --size for every mode (default: quick/test with "
                     "--quick, else full/quick for strong/weak)")
+    ap.add_argument("--rep-time", help="harness --rep-time: size each kernel so one seq "
+                    "repetition lasts this long (e.g. 10ms)")
+    ap.add_argument("--budget", type=float, help="seconds of measuring at most, shared by "
+                    "the scaling modes (default %d with --quick, none otherwise)" % q["budget"])
     ap.add_argument("--reps", type=int, help="timed repetitions per point")
     ap.add_argument("--warmup", type=int, help="warm-up repetitions per point")
     ap.add_argument("--out", help="directory for everything (default results/<host>-<date>/); "
@@ -342,6 +349,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     args.harness_args = harness_args
 
+    if args.budget is not None and not args.budget > 0:
+        fail("sweep", "--budget %g: must be above 0 seconds" % args.budget)
+    if args.size and args.rep_time:
+        fail("sweep", "--size and --rep-time both choose the size: give one")
     for name in ("reps", "warmup"):
         v = getattr(args, name)
         if v is not None and v < (1 if name == "reps" else 0):
@@ -364,7 +375,9 @@ def main(argv=None):
 
     kinfo, props, list_json = discover(args.parscale)
     known_k, known_b = list(kinfo), list(props)
-    kernels = _csv_list(args.kernels, "kernels") if args.kernels else known_k
+    default_k = [k for k in MODES["quick"]["kernels"] if k in known_k] if args.quick \
+        else known_k
+    kernels = _csv_list(args.kernels, "kernels") if args.kernels else default_k
     backends = _csv_list(args.backends, "backends") if args.backends else known_b
     for what, asked, known in (("kernel", kernels, known_k), ("backend", backends, known_b)):
         unknown = [x for x in asked if x not in known]
