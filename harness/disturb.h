@@ -49,6 +49,10 @@ typedef struct ps_disturb {
     double user, sys;       /* CPU seconds in user and kernel mode (summed) */
 } ps_disturb;
 
+/* Losses below this many seconds are within the readings' own reach (a
+ * timer interrupt, a clock read) and never make a repetition disturbed. */
+#define PS_DISTURB_FLOOR 10e-6
+
 /* Takes the worker's readings before its clock starts. */
 void ps_probe_begin(ps_probe *p);
 /* After its clock stopped: its figures since ps_probe_begin, into d (one

@@ -73,9 +73,12 @@ static void rule_json(const ps_stop_rule *r, ps_buf *b)
     else
         ps_buf_printf(b, ",\"rule\":{\"ci_width\":null,\"min_reps\":null,\"max_reps\":null,");
     if (r->max_time > 0)
-        ps_buf_printf(b, "\"max_time\":%.6g}", r->max_time);
+        ps_buf_printf(b, "\"max_time\":%.6g,", r->max_time);
     else
-        ps_buf_printf(b, "\"max_time\":null}");
+        ps_buf_printf(b, "\"max_time\":null,");
+    ps_buf_printf(b, "\"disturbed_above\":%.6g,\"retry_disturbed\":%d,"
+                  "\"keep_disturbed\":%s}", r->disturbed_above, r->retry_disturbed,
+                  r->keep_disturbed ? "true" : "false");
 }
 
 static void config_json(const ps_point *p, ps_buf *b)
@@ -89,6 +92,8 @@ static void config_json(const ps_point *p, ps_buf *b)
                   "\"size\":%llu,\"reps\":%d,\"reason\":\"%s\",", c->workers, c->threads,
                   c->ranks, ps_scaling_name(c->scaling), (unsigned long long)c->n, p->runs,
                   ps_stop_reason_name(p->reason));
+    ps_buf_printf(b, "\"pairs\":%d,\"set_aside\":%d,\"disturbed\":%d,", p->pairs,
+                  p->base >= 0 ? p->pairs_set_aside : p->set_aside, p->disturbed);
     if (isnan(p->rel_width))
         ps_buf_printf(b, "\"rel_width\":null}");
     else

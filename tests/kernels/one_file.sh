@@ -36,18 +36,20 @@ got=$(names "$P")
 backends=seq,gil
 has_backend omp && backends=$backends,omp || skip "omp: this build has no omp backend"
 csv="$WORK/out.csv"
-"$P" run -k pi2 -b "$backends" -w 1,2 -s test -r 1 --warmup 0 -q --csv "$csv" >"$WORK/log" 2>&1
+"$P" run -k pi2 -b "$backends" -w 1,2 -s test -r 1 --warmup 0 --retry-disturbed 0 -q \
+    --csv "$csv" >"$WORK/log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] && pass || { fail "run under $backends exited $rc"; cat "$WORK/log"; }
 nb=$(echo "$backends" | tr , '\n' | wc -l)
-expect=$((1 + (nb - 1) * 2))
+expect=$(((nb - 1) * 2 * 2))  # each configuration paired with seq: two rows
 ran=$backends
 if has_backend mpi; then
-  $MPIRUN -np 2 "$P" run -k pi2 -b mpi -w 1,2 -s test -r 1 --warmup 0 -q --csv "$csv" \
+  $MPIRUN -np 2 "$P" run -k pi2 -b mpi -w 1,2 -s test -r 1 --warmup 0 --retry-disturbed 0 \
+    -q --csv "$csv" \
     >"$WORK/mpi.log" 2>&1
   rc=$?
   [ "$rc" -eq 0 ] && pass || { fail "mpirun -np 2 exited $rc"; cat "$WORK/mpi.log"; }
-  expect=$((expect + 3))
+  expect=$((expect + 4))
   ran=$ran,mpi
 else
   skip "mpi: this build has no mpi backend"

@@ -1,6 +1,7 @@
 """The analysis of the fixture against hand-computed values, and the loader
 refusing foreign and malformed CSVs with a message naming file and fault."""
 import csv
+import io
 import json
 import unittest
 
@@ -129,7 +130,11 @@ class FixtureAnalysis(TempDirCase):
         with open(self.csv) as fh:
             text = fh.read()
         lines = text.splitlines()
-        lines[1] = lines[1] + '"n1:1,n2:1"'  # hosts is the last column
+        rows = list(csv.reader(lines))
+        rows[1][rows[0].index("hosts")] = "n1:1,n2:1"
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        lines = buf.getvalue().splitlines()
         p = self.tmp / "hosts.csv"
         p.write_text("\n".join(lines) + "\n")
         self.assertEqual(analysis.load_csv(p)[0]["nodes"], 2)

@@ -290,8 +290,8 @@ class Point:
         self.workers = config["workers"]
         self.scaling = config["scaling"]
         self.size = config["size"]
-        ok = [r for r in rows if r["ok"] and not r["aside"]]
-        self.set_aside = [r for r in rows if r["aside"]]
+        ok = [r for r in rows if r["ok"] and not r.get("aside")]
+        self.set_aside = [r for r in rows if r.get("aside")]
         self.disturbed = [r for r in rows if r.get("disturbed") == 1]
         self.failed = [r for r in rows if not r["ok"]]
         self.times = [r["seconds"] for r in ok]
@@ -434,7 +434,7 @@ class Analysis:
                 continue
             key = (owner[id(ro)], owner[id(rb)])
             vals = ratios.setdefault(key, [])
-            if ro["ok"] and rb["ok"] and not ro["aside"] and not rb["aside"]:
+            if ro["ok"] and rb["ok"] and not ro.get("aside") and not rb.get("aside"):
                 vals.append(rb["seconds"] / ro["seconds"])
         for (own, base), vals in ratios.items():
             own.set_paired_base(base, vals)
