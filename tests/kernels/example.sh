@@ -59,7 +59,7 @@ else
   skip "mpi: this build has no mpi backend"
 fi
 # a parameter of a loaded kernel, as --param takes any kernel's
-"$P" run -k sumsq -b seq --param sumsq.period=7 --kernel-lib "$lib" -s test -r 1 \
+"$P" run -k sumsq -b seq --param sumsq.period=7 --kernel-lib "$lib" -s test -r 1 --retry-disturbed 0 \
   --warmup 0 -q --csv "$csv" >"$WORK/param.log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] && pass || { fail "--param sumsq.period=7 exited $rc"; cat "$WORK/param.log"; }

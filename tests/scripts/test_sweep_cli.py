@@ -64,33 +64,44 @@ class Plan(TempDirCase):
         opt = dict(zip(argv[2::1], argv[3::1]))
         self.assertEqual((opt["--kernel"], opt["--backend"], opt["--workers"]),
                          ("pi", "seq,omp", "1,2"))
-        # quick: pi at its quick size over its divisor, the stopping rule, and
-        # the whole budget for the one launch
-        self.assertEqual(opt["--size"], "quick,pi=%d" % (400000000 // sweep.QUICK_DIVISOR["pi"]))
+        # quick: pi sized on the machine (--rep-time), a fixed count of paired
+        # repetitions, and the whole budget for the one launch
         q = sweep.MODES["quick"]
-        self.assertEqual((opt["--ci-width"], opt["--min-reps"], opt["--max-time"]),
-                         (q["ci_width"], str(q["min_reps"]), "%gs" % q["budget"]))
-        self.assertNotIn("--reps", argv)
+        self.assertEqual(opt["--rep-time"], q["rep_time"]["strong"])
+        self.assertNotIn("--size", argv)
+        self.assertEqual((opt["--reps"], opt["--max-time"]),
+                         (str(q["reps"]), "%gs" % q["budget"]))
+        self.assertNotIn("--ci-width", argv)
+        # the advice the summary prints names the sweep's own options
+        self.assertIn("max-time=--budget", opt["--advice-names"])
         self.assertEqual(argv[-2:], ["--seed", "7"])
 
     def test_quick_budget_shared_and_reps_fix_the_count(self):
         r, launches = self.dry("--quick", "--backends", "seq,omp", "--mpirun", "none")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(launches), 2)
-        budget = sweep.MODES["quick"]["budget"]
+        q = sweep.MODES["quick"]
         share = sweep.BUDGET_SHARE
         for argv, scaling in zip(launches, ("strong", "weak")):
             self.assertEqual(argv[argv.index("--max-time") + 1],
-                             "%gs" % round(budget * share[scaling] / sum(share.values())))
-            size = argv[argv.index("--size") + 1]
-            self.assertEqual(size, "test" if scaling == "weak" else
-                             "quick,pi=%d,stream=%d" % (400000000 // sweep.QUICK_DIVISOR["pi"],
-                                                         8388608 // sweep.QUICK_DIVISOR["stream"]))
-        r, launches = self.dry("--quick", "--reps", "4", "--backends", "seq", "--mpirun", "none")
+                             "%gs" % round(q["budget"] * share[scaling] / sum(share.values())))
+            self.assertEqual(argv[argv.index("--rep-time") + 1], q["rep_time"][scaling])
+            # the quick study's kernels (computing, waiting, bandwidth, dense)
+            # that this binary has: it lists pi, null and stream
+            self.assertEqual(argv[argv.index("--kernel") + 1],
+                             ",".join(k for k in q["kernels"] if k in ("pi", "null", "stream")))
+        r, launches = self.dry("--quick", "--reps", "4", "--budget", "30", "--backends", "seq",
+                               "--mpirun", "none")
         self.assertEqual(r.returncode, 0, r.stderr)
         for argv in launches:
             self.assertEqual(argv[argv.index("--reps") + 1], "4")
-            self.assertNotIn("--ci-width", argv)
+            self.assertEqual(argv[argv.index("--max-time") + 1], "15s")
+        # --size replaces the calibration
+        r, launches = self.dry("--quick", "--size", "test", "--backends", "seq", "--mpirun", "none")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for argv in launches:
+            self.assertEqual(argv[argv.index("--size") + 1], "test")
+            self.assertNotIn("--rep-time", argv)
 
     def test_mpi_skipped_without_mpirun(self):
         r, launches = self.dry("--backends", "seq,mpi", "--mpirun", "none")
@@ -106,7 +117,9 @@ class Plan(TempDirCase):
                           (["--kernels", "pi,nope"], "unknown kernel(s): nope"),
                           (["--backends", "gpu"], "unknown backend(s): gpu"),
                           (["--scaling", "both"], "expected strong, weak"),
-                          (["--reps", "0"], "must be at least 1")):
+                          (["--reps", "0"], "must be at least 1"),
+                          (["--budget", "0"], "must be above 0"),
+                          (["--size", "test", "--rep-time", "5ms"], "give one")):
             r, _ = self.dry(*args)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertIn(why, r.stderr)
