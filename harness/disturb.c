@@ -90,6 +90,8 @@ void ps_probe_end(const ps_probe *p, ps_disturb *d)
     d->lost_worst = d->runq + d->hidden;
     d->invol = e.invol - p->invol;
     d->migrations = p->cpu >= 0 && e.cpu >= 0 && p->cpu != e.cpu;
+    cpu_set_t mask;
+    d->pinned = sched_getaffinity(0, sizeof mask, &mask) == 0 && CPU_COUNT(&mask) == 1;
     d->user = e.user - p->user;
     d->sys = e.sys - p->sys;
 }
@@ -108,6 +110,7 @@ void ps_disturb_add(ps_disturb *t, const ps_disturb *d)
         t->lost_worst = d->lost_worst;
     t->invol += d->invol;
     t->migrations += d->migrations;
+    t->pinned += d->pinned;
     t->user += d->user;
     t->sys += d->sys;
 }

@@ -12,7 +12,8 @@
  *                     what the hypervisor took
  *   context switches  getrusage(RUSAGE_THREAD): involuntary ones (another
  *                     task took the CPU) and voluntary ones (it blocked)
- *   CPU               sched_getcpu() at both ends: a change is a migration
+ *   CPU               sched_getcpu() at both ends: a change is a migration;
+ *                     sched_getaffinity() at the end: pinned to one CPU
  *
  * A worker that never blocked (no voluntary switch) was either running,
  * waiting in the run queue, or off the CPU for a reason the guest cannot
@@ -46,6 +47,7 @@ typedef struct ps_disturb {
     double lost_worst;      /* seconds the worst worker lost (runq + hidden) */
     long invol;             /* involuntary context switches (summed) */
     int migrations;         /* workers that ended on another CPU */
+    int pinned;             /* workers whose affinity allowed one CPU alone */
     double user, sys;       /* CPU seconds in user and kernel mode (summed) */
 } ps_disturb;
 

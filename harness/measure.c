@@ -89,9 +89,10 @@ static int record(ps_point *p, const ps_rep *rep, int ran, const ps_stop_rule *r
         p->has_extra |= rep->has_extra;
     }
     p->seconds[p->nsamples++] = rep->seconds;
-    /* workers that ended on one CPU without moving were put there (the
-     * binding); ones the scheduler moved there made room for another task */
-    p->cpu_shared_reps += rep->cpu_shared > 0 && rep->dist.migrations == 0;
+    /* workers that shared a CPU while each was pinned to one were put there
+     * by the binding; unpinned ones were put together by the scheduler,
+     * making room for another task (the run-queue delay says so) */
+    p->cpu_shared_reps += rep->cpu_shared > 0 && rep->dist.pinned >= 2;
     if (rep->steal >= 0) {
         p->steal_sum += rep->steal;
         p->steal_n++;

@@ -154,8 +154,8 @@ static void print_set_aside(const ps_point *p, const ps_run_info *ri)
     const ps_stop_rule *r = &ri->opts->stop;
     if (p->disturbed == 0)
         return;
-    char cause[160];
-    ps_disturb_cause(p->set_aside ? p->set_aside_runq : 0, p->set_aside, cause, sizeof cause);
+    char cause[200];
+    ps_disturb_cause(p->set_aside_runq, p->set_aside, cause, sizeof cause);
     if (r->keep_disturbed)
         printf("      disturbed: %d of %d repetitions lost > %.3g%% (kept: --keep-disturbed)\n",
                p->disturbed, p->runs, 100.0 * r->disturbed_above);
@@ -276,6 +276,11 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
                      c->threads, over ? "*" : "");
         else
             snprintf(label, sizeof label, "%s%s", c->backend->name, over ? "*" : "");
+        if (sorted[i]->nsamples == 0 && sorted[i]->failures == 0 && sorted[i]->set_aside) {
+            printf("  %-11s %4d  no undisturbed repetition\n", label, c->workers);
+            print_set_aside(sorted[i], ri);
+            continue;
+        }
         if (sorted[i]->nsamples == 0) {
             printf("  %-11s %4d  FAILED: %s\n", label, c->workers, sorted[i]->first_error);
             continue;

@@ -203,7 +203,7 @@ def _typed(path, line, raw):
         row["nodes"] = len([h for h in row["hosts"].split(",") if h]) or None
     row["ok"] = bool(row["verified"]) and not row.get("error")
     # disturbed (it lost more than --disturbed-above): set aside as the
-    # harness sets it aside, unless the run kept them (Analysis reads that)
+    # harness sets it aside, unless the run kept them (analyse reads that)
     row["aside"] = row["ok"] and row.get("disturbed") == 1
     if row["ok"] and (row["seconds"] is None or row["seconds"] <= 0):
         raise DataError("%s:%d: malformed row: a verified repetition with seconds '%s'"
@@ -635,6 +635,25 @@ def _safe(text):
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
 
 
+def kept_disturbed_runs(records):
+    """The run_ids whose stopping record says --keep-disturbed: their
+    disturbed rows were used by the harness, so they are used here too."""
+    return {r.get("run_id") for r in records if r.get("record") == "stopping"
+            and isinstance(r.get("rule"), dict) and r["rule"].get("keep_disturbed") is True}
+
+
+def keep_disturbed(rows, run_ids):
+    """Marks the disturbed rows of those runs as used, not set aside."""
+    for r in rows:
+        if r.get("aside") and r.get("run_id") in run_ids:
+            r["aside"] = False
+    return rows
+
+
 def analyse(path, schema=None):
-    """load_csv + Analysis: the one call the scripts make."""
-    return Analysis(load_csv(path, schema), path)
+    """load_csv + Analysis: the one call the scripts make.  Disturbed rows
+    are set aside as the harness set them aside: unless the metadata says
+    their run kept them."""
+    rows = load_csv(path, schema)
+    _, records, _ = read_meta(path)
+    return Analysis(keep_disturbed(rows, kept_disturbed_runs(records)), path)

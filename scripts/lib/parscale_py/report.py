@@ -291,10 +291,11 @@ def summary_section(doc, a, summ, charts, kinfo):
     doc.end_lead()
     cores = " (%d cores)" % summ.cores if summ.cores else ""
     doc.p("Speedup over `seq` (\u00d7) and efficiency E = speedup / workers at %s%s, "
-          "strong scaling unless marked. Brackets: 95%% intervals. The speedup interval "
-          "divides the ends of the two medians' 95%% intervals (seq low / parallel high to "
-          "seq high / parallel low), so it holds whenever both medians lie in their "
-          "intervals; the efficiency interval is it divided by the workers. %s. "
+          "strong scaling unless marked. Brackets: 95%% intervals. Each configuration ran "
+          "back to back with its seq base in every round; the speedup is the median of "
+          "those per-pair ratios and its interval the exact 95%% interval of that median "
+          "(runs without pairs: the ends of the two medians' intervals); the efficiency "
+          "interval is it divided by the workers. %s. "
           "* fewer than %d repetitions: min-max instead of an interval, and no finding "
           "uses it." % (at, cores, "; ".join("%s %s" % (m, w) for _, _, m, w in summary.CLASSES),
                         stats.MIN_CI_SAMPLES), cls="legend")
@@ -403,9 +404,11 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
     doc.h(2, "How to read this", "how-to-read")
     doc.p("Times are the slowest worker's per repetition; the median and its exact 95%% "
           "confidence interval come from the binomial distribution of order statistics "
-          "(needs at least %d repetitions; fewer show min-max). Speedup = median seq time "
-          "/ median time, seq at the same kernel and global size; its interval is seq's "
-          "interval divided by the parallel one, end against opposite end; efficiency = "
+          "(needs at least %d repetitions; fewer show min-max). Repetitions that lost more "
+          "than 2%% of their time to other tasks or the hypervisor are set aside (the CSV's "
+          "disturbed column). Speedup = the median of the per-pair ratios seq time / time, "
+          "each pair run back to back (seq at the same kernel and global size), with the "
+          "exact interval of that median; efficiency = "
           "speedup / workers; Karp-Flatt e = (1/S - 1/p) / (1 - 1/p). Weak scaling grows "
           "the global size with the workers (size = order x p) and compares with seq at "
           "that global size, so its ideal speedup is p too. Definitions: docs/methodology.md "

@@ -60,8 +60,9 @@ LANDSCAPE_BACKENDS = ("seq", "async", "gil", "omp", "mpi")
 # quick: the kernels that carry the lesson (computing, waiting, memory
 # bandwidth, dense compute), each sized on this machine (--rep-time) so one
 # seq repetition lasts 10 ms (5 ms per worker under weak scaling), and 15
-# repetitions of every configuration (with 11 or more, the median's exact
-# interval no longer reaches the extremes), each paired with its base;
+# repetitions of every configuration (from 9 on, the median's exact
+# interval no longer reaches the extremes, so one stray repetition cannot
+# open it; at 15 it runs from the 4th to the 12th), each paired with its base;
 # the budget only guards a busy machine.  full: every kernel at its full
 # (weak: quick) size.
 MODES = {
@@ -326,8 +327,8 @@ def main(argv=None):
     ap.add_argument("--backends", help="comma-separated (default: every backend built)")
     ap.add_argument("--workers", help="comma-separated (default: 1, 2, 4, ... up to 2 x cores)")
     ap.add_argument("--scaling", default="strong,weak", help="strong, weak or strong,weak")
-    ap.add_argument("--size", help="harness --size for every mode (default: quick/test with "
-                    "--quick, else full/quick for strong/weak)")
+    ap.add_argument("--size", help="harness --size for every mode (default: --rep-time "
+                    "sizing with --quick, else full/quick for strong/weak)")
     ap.add_argument("--rep-time", help="harness --rep-time: size each kernel so one seq "
                     "repetition lasts this long (e.g. 10ms)")
     ap.add_argument("--budget", type=float, help="seconds of measuring at most, shared by "
