@@ -33,8 +33,9 @@ uint64_t ps_calibrate_next(uint64_t n0, double t0, uint64_t n1, double t1, doubl
     return (uint64_t)llround(n);
 }
 
-/* The faster of two seq repetitions of k at size n: one disturbed run
- * cannot mislead the fit. */
+/* The faster of two seq repetitions of k at size n, each less what it lost
+ * to other tasks or the hypervisor (disturb.h): on a busy machine the fit
+ * follows the kernel's own time, not the machine's load. */
 static int time_seq(const ps_run_opts *o, const ps_ctx *ctx, const ps_kernel *k,
                     uint64_t n, double *seconds, ps_err *err)
 {
@@ -58,8 +59,9 @@ static int time_seq(const ps_run_opts *o, const ps_ctx *ctx, const ps_kernel *k,
         if (!rep.verified)
             return ps_fail(err, "--rep-time: %s did not verify at size %llu: %s", k->name,
                            (unsigned long long)n, rep.error);
-        if (rep.seconds < *seconds)
-            *seconds = rep.seconds;
+        double own = rep.dist.ok ? rep.seconds - rep.dist.lost_worst : rep.seconds;
+        if (own < *seconds)
+            *seconds = own;
     }
     return 0;
 }

@@ -6,7 +6,9 @@
  * anything is timed: rank 0 runs the kernel under seq at its test size and
  * scales the size up or down (a power law fitted to the last two sizes,
  * since work grows as n, n^2 or n^3) until a repetition lasts within 20% of
- * the target; the other ranks sleep meanwhile.  The sizes chosen replace
+ * the target, each repetition's time less what it lost to other tasks (so
+ * a busy machine does not shrink the sizes); the other ranks sleep
+ * meanwhile.  The sizes chosen replace
  * the run's --size for those kernels, and every row carries them.
  */
 #ifndef PS_CALIBRATE_H

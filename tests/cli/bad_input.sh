@@ -30,6 +30,14 @@ expect_bad() {
 
 P="$PARSCALE"
 expect_bad "unknown kernel 'nope'"   "$P" run -k nope -b seq
+expect_bad "--rep-time: '0'"         "$P" run -k pi -b seq --rep-time 0
+expect_bad "--rep-time: '-1ms'"      "$P" run -k pi -b seq --rep-time -1ms
+expect_bad "--rep-time: 'abc'"       "$P" run -k pi -b seq --rep-time abc
+expect_bad "--rep-time: '2m'"        "$P" run -k pi -b seq --rep-time 2m
+expect_bad "--disturbed-above: '0'"  "$P" run -k pi -b seq --disturbed-above 0
+expect_bad "--disturbed-above: '150%'" "$P" run -k pi -b seq --disturbed-above 150%
+expect_bad "--retry-disturbed: '-1'" "$P" run -k pi -b seq --retry-disturbed -1
+expect_bad "--advice-names"          "$P" run -k pi -b seq --advice-names bogus=--x
 expect_bad "unknown kernel 'nope'"   "$P" run -k pi,nope -b seq
 expect_bad "unknown backend 'cuda'"  "$P" run -k pi -b cuda
 expect_bad "--size"                  "$P" run -k pi -b seq -s 0
