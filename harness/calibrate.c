@@ -2,9 +2,11 @@
 #include "calibrate.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mpi_env.h"
+#include "sysinfo.h"
 
 #define CALIBRATE_TRIES 8
 #define CALIBRATE_TOLERANCE 0.2
@@ -87,6 +89,38 @@ static int calibrate_one(const ps_run_opts *o, const ps_ctx *ctx, const ps_kerne
     return 0;
 }
 
+/* The largest cache of "L1d 48K, L2 1024K, L3 32768K", in bytes; 0 when
+ * none is named. */
+static double largest_cache(const char *caches)
+{
+    double best = 0.0;
+    for (const char *s = caches; (s = strchr(s, ' ')) != NULL;) {
+        char *end;
+        double kib = strtod(++s, &end);
+        if (end != s && *end == 'K' && kib * 1024.0 > best)
+            best = kib * 1024.0;
+    }
+    return best;
+}
+
+/* A kernel that moves more bytes than it computes flops (below 1 flop a
+ * byte: stream, transpose, stencil) measures memory only with data beyond
+ * the caches: at least 4 times the largest, so its size is never chosen
+ * below that, even when a repetition then lasts longer than asked. */
+static uint64_t beyond_caches(const ps_run_opts *o, const ps_kernel *k, uint64_t n,
+                              double cache)
+{
+    ps_kernel_args a = {.n = n, .order = n, .lo = 0, .hi = n,
+                        .steps = o->steps ? o->steps : k->steps};
+    ps_run_opts_params(o, k, a.param);
+    ps_kernel_cost c;
+    ps_kernel_cost_of(k, &a, &c);
+    if (!(c.bytes_per_index > 0.0) || c.flops_per_index >= c.bytes_per_index || !(cache > 0.0))
+        return n;
+    double floor_n = ceil(4.0 * cache / c.bytes_per_index);
+    return (double)n < floor_n ? (uint64_t)floor_n : n;
+}
+
 /* Kernel k's own --size entry, added when it has none. */
 static void set_size(ps_run_opts *o, const ps_kernel *k, uint64_t size)
 {
@@ -106,9 +140,16 @@ int ps_calibrate_sizes(ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
         return 0;
     uint64_t sizes[PS_MAX_LIST] = {0};
     int ok = 1;
-    if (ctx->rank == 0)
-        for (int i = 0; i < o->nkernels && ok; i++)
+    if (ctx->rank == 0) {
+        ps_sysinfo si;
+        ps_sysinfo_collect(&si);
+        const double cache = largest_cache(si.caches);
+        for (int i = 0; i < o->nkernels && ok; i++) {
             ok = calibrate_one(o, ctx, o->kernels[i], &sizes[i], err) == 0;
+            if (ok)
+                sizes[i] = beyond_caches(o, o->kernels[i], sizes[i], cache);
+        }
+    }
     /* the others sleep here rather than spin in a broadcast beside it */
     int sync = ps_mpi_idle_all_ok(ctx, ok, err);
     if (sync < 0)

@@ -8,7 +8,9 @@
  * since work grows as n, n^2 or n^3) until a repetition lasts within 20% of
  * the target, each repetition's time less what it lost to other tasks (so
  * a busy machine does not shrink the sizes); the other ranks sleep
- * meanwhile.  The sizes chosen replace
+ * meanwhile.  A kernel that moves more bytes than it computes flops keeps
+ * its data at least 4 times the largest cache, whatever the time.  The
+ * sizes chosen replace
  * the run's --size for those kernels, and every row carries them.
  */
 #ifndef PS_CALIBRATE_H

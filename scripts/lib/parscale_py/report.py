@@ -66,6 +66,25 @@ STOP_REASONS = {"max-reps": "stopped at the repetition limit",
                 "reps": "stopped at the fixed repetition count"}
 
 
+def disturbed_by_queue(row):
+    """Whether a disturbed repetition lost its time mostly in the run queue
+    (other runnable tasks) rather than off the CPU unseen (the hypervisor,
+    interrupts): its run-queue delay against the share it lost."""
+    lost = (row.get("lost") or 0.0) * (row.get("seconds") or 0.0)
+    return (row.get("runq_delay") or 0.0) >= 0.5 * lost
+
+
+def disturbed_causes(queue, host):
+    """The causes measured, as the terminal's summary names them."""
+    parts = []
+    if queue:
+        parts.append("%d to other runnable tasks on this machine (run-queue delay)" % queue)
+    if host:
+        parts.append("%d to the hypervisor or interrupts (run time below wall time, no "
+                     "run-queue delay)" % host)
+    return ", ".join(parts)
+
+
 def warnings_for(a, runs, meta_problems, records=()):
     """[(title, text with its fix, anchor, [configurations])], in the order
     a reader should act on them."""
@@ -90,6 +109,18 @@ def warnings_for(a, runs, meta_problems, records=()):
         add("empty", "No valid repetition: %d configuration(s)" % len(empty),
             "nothing to summarise. Fix: the errors above, then run them again.",
             [_name(p) for p in empty])
+    aside = [p for p in a.points if p.set_aside]
+    if aside:
+        n_aside = sum(len(p.set_aside) for p in aside)
+        n_all = sum(len(p.rows) for p in aside)
+        queue = sum(1 for p in aside for r in p.set_aside if disturbed_by_queue(r))
+        add("disturbed", "Disturbed repetitions set aside: %d of %d in %d configuration(s)"
+            % (n_aside, n_all, len(aside)),
+            "each lost more than its run's `--disturbed-above` share: %s. They stay in the "
+            "CSV (`disturbed` = 1) and were measured again; no statistic uses them. Fix: "
+            "nothing else of yours running beside the measurement; on a shared host, more "
+            "`--retry-disturbed` or a quieter time." % disturbed_causes(queue, n_aside - queue),
+            ["%s: %d of %d" % (_name(p), len(p.set_aside), len(p.rows)) for p in aside])
     nobase = [p for p in a.points if p.backend != "seq" and p.median is not None
               and p.speedup is None]
     if nobase:

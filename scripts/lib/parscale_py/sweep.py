@@ -63,10 +63,12 @@ LANDSCAPE_BACKENDS = ("seq", "async", "gil", "omp", "mpi")
 # repetitions of every configuration (from 9 on, the median's exact
 # interval no longer reaches the extremes, so one stray repetition cannot
 # open it; at 15 it runs from the 4th to the 12th), each paired with its base;
-# the budget only guards a busy machine.  full: every kernel at its full
+# the budget only guards a busy machine.  One step a repetition, so that a
+# memory kernel's one pass over data beyond the caches (the harness keeps it
+# there) fits the time.  full: every kernel at its full
 # (weak: quick) size.
 MODES = {
-    "quick": dict(rep_time={"strong": "10ms", "weak": "5ms"}, reps=15, budget=90,
+    "quick": dict(rep_time={"strong": "10ms", "weak": "5ms"}, steps=1, reps=15, budget=90,
                   warmup=1, landscape_reps=6, kernels=("pi", "io", "stream", "dgemm")),
     "full": dict(size="full", weak_size="quick", reps=10, warmup=2, landscape_reps=7),
 }
@@ -179,7 +181,9 @@ def size_args(args, mode, scaling):
     if args.size:
         return ["--size", args.size]
     if args.rep_time or "rep_time" in mode:
-        return ["--rep-time", args.rep_time or mode["rep_time"][scaling]]
+        steps = [] if "--steps" in args.harness_args or "steps" not in mode else \
+            ["--steps", str(mode["steps"])]
+        return ["--rep-time", args.rep_time or mode["rep_time"][scaling]] + steps
     return ["--size", mode["weak_size"] if scaling == "weak" else mode["size"]]
 
 
