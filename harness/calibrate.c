@@ -12,9 +12,9 @@
 #define CALIBRATE_TOLERANCE 0.2
 
 uint64_t ps_calibrate_next(uint64_t n0, double t0, uint64_t n1, double t1, double target,
-                           uint64_t max)
+                           double p0, uint64_t max)
 {
-    double p = 1.0;  /* work linear in n until two sizes say otherwise */
+    double p = p0;  /* the kernel's own growth until two sizes say otherwise */
     if (n0 > 0 && n0 != n1 && t0 > 0.0 && t1 > 0.0) {
         p = log(t1 / t0) / log((double)n1 / (double)n0);
         if (!(p >= 0.5))  /* NAN too: noise at tiny sizes */
@@ -61,11 +61,29 @@ static int time_seq(const ps_run_opts *o, const ps_ctx *ctx, const ps_kernel *k,
         if (!rep.verified)
             return ps_fail(err, "--rep-time: %s did not verify at size %llu: %s", k->name,
                            (unsigned long long)n, rep.error);
-        double own = rep.dist.ok ? rep.seconds - rep.dist.lost_worst : rep.seconds;
+        /* its CPU time, unless the readings are missing or implausible */
+        double own = rep.dist.ok && rep.dist.run > 0.05 * rep.seconds &&
+                     rep.dist.run <= rep.seconds ? rep.dist.run : rep.seconds;
         if (own < *seconds)
             *seconds = own;
     }
     return 0;
+}
+
+/* How k's work grows with n before any time says so: 1 plus the growth of
+ * its per-index work from n to 2n (dgemm's rows cost n^2 each: 3). */
+static double work_power(const ps_run_opts *o, const ps_kernel *k, uint64_t n)
+{
+    ps_kernel_cost a, b;
+    ps_kernel_args x = {.n = n, .order = n, .lo = 0, .hi = n, .steps = 1};
+    ps_run_opts_params(o, k, x.param);
+    ps_kernel_cost_of(k, &x, &a);
+    x.n = x.order = x.hi = 2 * n;
+    ps_kernel_cost_of(k, &x, &b);
+    double wa = a.flops_per_index + a.bytes_per_index + a.rate_per_index;
+    double wb = b.flops_per_index + b.bytes_per_index + b.rate_per_index;
+    double p = wa > 0.0 && wb > 0.0 ? 1.0 + log(wb / wa) / log(2.0) : 1.0;
+    return p >= 0.5 && p <= 3.5 ? p : 1.0;
 }
 
 /* Rank 0: the size of k whose seq repetition lasts about o->rep_time. */
@@ -80,7 +98,8 @@ static int calibrate_one(const ps_run_opts *o, const ps_ctx *ctx, const ps_kerne
             return -1;
         if (fabs(t1 / target - 1.0) <= CALIBRATE_TOLERANCE)
             break;
-        uint64_t next = ps_calibrate_next(n0, t0, n1, t1, target, PS_EXACT_MAX_U64 / 64);
+        uint64_t next = ps_calibrate_next(n0, t0, n1, t1, target, work_power(o, k, n1),
+                                          PS_EXACT_MAX_U64 / 64);
         if (next == n1)  /* at a bound, or time no longer follows size */
             break;
         n0 = n1, t0 = t1, n1 = next;

@@ -88,6 +88,7 @@ void ps_probe_end(const ps_probe *p, ps_disturb *d)
         d->hidden = h > 0.0 ? h : 0.0;
     }
     d->lost_worst = d->runq + d->hidden;
+    d->run = run;
     d->invol = e.invol - p->invol;
     d->migrations = p->cpu >= 0 && e.cpu >= 0 && p->cpu != e.cpu;
     cpu_set_t mask;
@@ -106,6 +107,7 @@ void ps_disturb_add(ps_disturb *t, const ps_disturb *d)
     t->ok &= d->ok;
     t->runq += d->runq;
     t->hidden += d->hidden;
+    t->run += d->run;
     if (d->lost_worst > t->lost_worst)
         t->lost_worst = d->lost_worst;
     t->invol += d->invol;

@@ -45,6 +45,7 @@ typedef struct ps_disturb {
     double hidden;          /* seconds neither running nor queued, where the
                                worker never blocked (summed) */
     double lost_worst;      /* seconds the worst worker lost (runq + hidden) */
+    double run;             /* seconds on a CPU (summed) */
     long invol;             /* involuntary context switches (summed) */
     int migrations;         /* workers that ended on another CPU */
     int pinned;             /* workers whose affinity allowed one CPU alone */

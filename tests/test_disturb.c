@@ -77,20 +77,23 @@ static void test_calibrate_next(void)
 {
     const uint64_t max = UINT64_C(1) << 40;
     /* linear: 1 ms at 1000 -> 10 ms at 10000 */
-    CHECK(ps_calibrate_next(0, 0.0, 1000, 0.001, 0.010, max) == 10000);
+    CHECK(ps_calibrate_next(0, 0.0, 1000, 0.001, 0.010, 1.0, max) == 10000);
     /* cubic (dgemm): t = n^3 * 1e-9; from n=10 (1e-6) and n=100 (1e-3),
      * 10 ms is at n = 100 * 10^(1/3) = 215 */
-    uint64_t n = ps_calibrate_next(10, 1e-6, 100, 1e-3, 0.010, max);
+    uint64_t n = ps_calibrate_next(10, 1e-6, 100, 1e-3, 0.010, 1.0, max);
     CHECK_MSG(n >= 214 && n <= 216, "%llu", (unsigned long long)n);
     /* at most 64 times larger or smaller per step */
-    CHECK(ps_calibrate_next(0, 0.0, 10, 1e-9, 1.0, max) == 640);
-    CHECK(ps_calibrate_next(0, 0.0, 6400, 10.0, 0.001, max) == 100);
+    CHECK(ps_calibrate_next(0, 0.0, 10, 1e-9, 1.0, 1.0, max) == 640);
+    CHECK(ps_calibrate_next(0, 0.0, 6400, 10.0, 0.001, 1.0, max) == 100);
     /* never below 1 or above the bound; no time at all: the largest step */
-    CHECK(ps_calibrate_next(0, 0.0, 1, 1.0, 1e-6, max) == 1);
-    CHECK(ps_calibrate_next(0, 0.0, max, 1e-6, 1.0, max) == max);
-    CHECK(ps_calibrate_next(0, 0.0, 5, 0.0, 1.0, max) == 320);
+    CHECK(ps_calibrate_next(0, 0.0, 1, 1.0, 1e-6, 1.0, max) == 1);
+    CHECK(ps_calibrate_next(0, 0.0, max, 1e-6, 1.0, 1.0, max) == max);
+    CHECK(ps_calibrate_next(0, 0.0, 5, 0.0, 1.0, 1.0, max) == 320);
+    /* before two sizes, the kernel's own growth: cubic from 1 ms at 100 to
+     * 8 ms at 200 */
+    CHECK(ps_calibrate_next(0, 0.0, 100, 0.001, 0.008, 3.0, max) == 200);
     /* time that does not grow with size (noise): the power is floored */
-    n = ps_calibrate_next(100, 1e-3, 200, 0.9e-3, 0.004, max);
+    n = ps_calibrate_next(100, 1e-3, 200, 0.9e-3, 0.004, 1.0, max);
     CHECK_MSG(n > 200, "%llu", (unsigned long long)n);
 }
 
