@@ -61,7 +61,7 @@ class Lines(TempDirCase):
         self.rows = analysis.load_csv(self.csv)
 
     def speedups(self, kernel):
-        return {ln.backend: {w: round(s, 6) for w, (s, _) in ln.points.items()}
+        return {ln.backend: {w: round(s, 6) for w, (s, _, _) in ln.points.items()}
                 for ln in landscape.lines(self.rows, kernel)}
 
     def test_speedups_and_their_bases(self):
@@ -75,7 +75,7 @@ class Lines(TempDirCase):
 
     def test_oversubscribed_points_and_notes(self):
         gil = next(ln for ln in landscape.lines(self.rows, "io") if ln.backend == "gil")
-        self.assertEqual({w: o for w, (_, o) in gil.points.items()},
+        self.assertEqual({w: o for w, (_, o, _) in gil.points.items()},
                          {1: False, 4: True, 16: True})
         self.assertEqual(gil.key, (64, 1, "wait_us=1000"))
         notes = {ln.backend: ln.note for ln in landscape.lines(self.rows, "io")}
@@ -93,8 +93,34 @@ class Lines(TempDirCase):
         write_rows(csv, rows)
         gil = [ln for ln in landscape.lines(analysis.load_csv(csv), "io")
                if ln.backend == "gil"]
-        self.assertEqual([{w: round(s, 6) for w, (s, _) in ln.points.items()} for ln in gil],
+        self.assertEqual([{w: round(s, 6) for w, (s, _, _) in ln.points.items()} for ln in gil],
                          [{2: 2.0, 4: 2.0}])        # the old model's: more worker counts
+
+    def test_pairs_give_the_speedup_and_mark_what_they_do_not_support(self):
+        # omp at 2 paired with seq, 8 pairs each: tight ratios near 2, and
+        # gil at 2 with ratios from 0.5 to 1.5 (an interval far beyond 15%)
+        w = cpython_bench.Writer(str(self.tmp / "p.csv"), schema.load())
+        pair = 0
+        tight = (1.98, 2.0, 2.01, 1.99, 2.02, 2.0, 1.97, 2.03)
+        wide = (0.5, 1.5, 0.7, 1.3, 0.9, 1.1, 0.6, 1.4)
+        for backend, ratios in (("omp", tight), ("gil", wide)):
+            for rep, ratio in enumerate(ratios):
+                for b, secs, tag in (("seq", 0.01, "%db" % pair),
+                                     (backend, 0.01 / ratio, "%d" % pair)):
+                    w.row({"run_id": "r", "timestamp": "2026-01-02T03:04:05Z", "host": "h",
+                           "kernel": "pi", "backend": b, "workers": 1 if b == "seq" else 2,
+                           "threads": 1, "ranks": 1, "scaling": "strong", "order": 100,
+                           "size": 100, "steps": 1, "rep": rep, "seconds": secs,
+                           "verified": "true", "cores": 2, "oversubscribed": "false",
+                           "pair": tag, "disturbed": "1" if rep == 0 else "0"})
+                pair += 1
+        rows = analysis.load_csv(self.tmp / "p.csv")
+        got = {ln.backend: ln.points[2] for ln in landscape.lines(rows, "pi") if 2 in ln.points}
+        # the first pair of each is set aside (disturbed): the medians of the rest
+        self.assertAlmostEqual(got["omp"][0], sorted(tight[1:])[3], places=9)
+        self.assertTrue(got["omp"][2])
+        self.assertFalse(got["gil"][2])
+        self.assertAlmostEqual(landscape.busy_share(rows), 2 * 2 / 32)
 
     def test_figure_in_every_format(self):
         out = self.tmp / "out"

@@ -43,10 +43,10 @@ BACKENDS = ("seq", "async", "gil", "omp", "mpi", "cpython-threads", "cpython-pro
             "cpython-asyncio")
 PANELS = (("waiting", "do more at once while waiting"),
           ("computing", "do it faster on more cores"))
-CAPTION = ("Speedup: parscale's backends against its seq at the same size; CPython's "
-           "(cpython-*) against the same CPython backend at 1 worker.\nMedians of the "
-           "verified repetitions; hollow markers: more workers than cores; dotted: ideal "
-           "(S = p).")
+CAPTION = ("Speedup: parscale's backends against its seq at the same size (the median of "
+           "per-pair ratios, each pair run back to back); CPython's (cpython-*) against the "
+           "same CPython backend at 1 worker.\nHollow markers: more workers than cores; "
+           "ringed: the 95% interval does not support the height; dotted: ideal (S = p).")
 
 
 def is_cpython(backend):
@@ -57,8 +57,43 @@ def _pitfall(row):
     return "cpu_tasks=" in (row.get("params") or "")
 
 
+# A point whose 95% interval reaches further than this from its height (or
+# that has none) is marked: the data do not support the height drawn.
+SUPPORT = 0.15
+
+
+def supported(point, lo, hi):
+    """Whether an interval [lo, hi] supports a speedup drawn at point."""
+    return (point is not None and lo is not None and hi is not None and point > 0
+            and lo >= point * (1 - SUPPORT) and hi <= point * (1 + SUPPORT))
+
+
+def _pair_ratios(rows):
+    """Per-pair ratios (base time / own time) of the paired rows, keyed by
+    the own row: the harness ran both back to back and tagged them."""
+    pairs = defaultdict(dict)
+    for r in rows:
+        tag = r.get("pair")
+        if tag:
+            pairs[(r.get("run_id"), tag.rstrip("b"))]["base" if tag.endswith("b") else "own"] = r
+    out = {}
+    for pr in pairs.values():
+        own, base = pr.get("own"), pr.get("base")
+        if own and base and own["ok"] and base["ok"] and not own.get("aside") \
+                and not base.get("aside"):
+            out[id(own)] = base["seconds"] / own["seconds"]
+    return out
+
+
+def busy_share(rows):
+    """The share of parscale's repetitions set aside as disturbed."""
+    judged = [r for r in rows if r.get("disturbed") is not None]
+    return sum(1 for r in judged if r["disturbed"] == 1) / len(judged) if judged else 0.0
+
+
 class Line:
-    """One backend's points for one kernel: workers -> (speedup, over)."""
+    """One backend's points for one kernel: workers -> (speedup, over,
+    whether its interval supports it)."""
 
     def __init__(self, backend, key, points, note):
         self.backend, self.key, self.points, self.note = backend, key, points, note
@@ -69,9 +104,11 @@ def lines(rows, kernel, backends=BACKENDS, host=None):
     (analysis.load_csv).  A backend without a base for its speedup (no seq
     row at its size, no 1-worker CPython row) has no line."""
     groups = defaultdict(lambda: defaultdict(list))   # (backend, key) -> workers -> times
+    paired = defaultdict(lambda: defaultdict(list))   # the same -> per-pair ratios
+    ratio_of = _pair_ratios(rows)
     over = defaultdict(bool)
     for r in rows:
-        if (r["kernel"] != kernel or r["scaling"] != "strong" or not r["ok"]
+        if (r["kernel"] != kernel or r["scaling"] != "strong" or not r["ok"] or r.get("aside")
                 or r["backend"] not in backends or _pitfall(r)
                 or (host is not None and r.get("host") != host)):
             continue
@@ -80,23 +117,38 @@ def lines(rows, kernel, backends=BACKENDS, host=None):
         # of their own, as in every other chart: never one median of both
         variant = tuple(r.get(c) for c in analysis.SERIES_VARIANT)
         groups[(r["backend"], key, variant)][r["workers"]].append(r["seconds"])
+        if id(r) in ratio_of:
+            paired[(r["backend"], key, variant)][r["workers"]].append(ratio_of[id(r)])
         over[(r["backend"], key, variant, r["workers"])] |= bool(r.get("oversubscribed"))
-    med = {g: {w: stats.median(ts) for w, ts in by_w.items()} for g, by_w in groups.items()}
+    summ = {g: {w: stats.Summary(ts) for w, ts in by_w.items()} for g, by_w in groups.items()}
+    med = {g: {w: s.median for w, s in by_w.items()} for g, by_w in summ.items()}
     seq = {}
     for (gb, key, _), by_w in med.items():
         if gb == "seq" and by_w.get(1):
-            seq.setdefault(key, by_w[1])
+            seq.setdefault(key, (by_w[1], summ[(gb, key, _)][1]))
     out = []
     for b in backends:
         cands = []
         for (gb, key, variant), by_w in med.items():
             if gb != b:
                 continue
-            base = seq.get(key) if not is_cpython(b) else by_w.get(1)
+            g = (gb, key, variant)
+            base = seq.get(key) if not is_cpython(b) else \
+                ((by_w[1], summ[g][1]) if by_w.get(1) else None)
             if not base:
                 continue
-            pts = OrderedDict((w, (base / t, over[(b, key, variant, w)]))
-                              for w, t in sorted(by_w.items()))
+            pts = OrderedDict()
+            for w, t in sorted(by_w.items()):
+                if paired[g].get(w):      # the harness's pairs: their ratios' interval
+                    su = stats.Summary(paired[g][w])
+                    s, lo, hi = su.median, su.lo, su.hi
+                    ok = su.ci_available and supported(s, lo, hi)
+                else:                     # no pairs: from both intervals' ends
+                    s = base[0] / t
+                    lo, hi = stats.speedup_interval(base[1], summ[g][w])
+                    ok = base[1].ci_available and summ[g][w].ci_available and \
+                        supported(s, lo, hi)
+                pts[w] = (s, over[(b, key, variant, w)], ok)
             cands.append((len(pts), key[0], key, pts))
         if not cands:
             continue
@@ -154,10 +206,14 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
             ax.plot(ws, ys, color=st["color"], linestyle=st["linestyle"], linewidth=1.4,
                     zorder=3)
             for w, y in zip(ws, ys):
-                hollow = ln.points[w][1]
+                hollow, ok = ln.points[w][1], ln.points[w][2]
                 ax.plot([w], [y], marker=st["marker"], markersize=7, color=st["color"],
                         markerfacecolor="white" if hollow else st["color"],
                         markeredgewidth=1.4, linestyle="none", zorder=4)
+                if not ok:  # the interval does not support the height
+                    ax.plot([w], [y], marker="o", markersize=13, color="0.25",
+                            markerfacecolor="none", markeredgewidth=1.0, linestyle="none",
+                            zorder=5)
             handles.setdefault(ln.backend, Line2D(
                 [], [], color=st["color"], marker=st["marker"], linestyle=st["linestyle"],
                 label="%s (%s)" % (ln.backend, ln.note)))
@@ -181,9 +237,18 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
     hs = list(handles.values()) + [
         Line2D([], [], color="0.4", linestyle=":", label="ideal (S = p)"),
         Line2D([], [], marker="o", color="0.3", markerfacecolor="white", linestyle="none",
-               label="oversubscribed (hollow)")]
+               label="oversubscribed (hollow)"),
+        Line2D([], [], marker="o", markersize=11, color="0.25", markerfacecolor="none",
+               linestyle="none", label="ringed: 95%% interval beyond \u00b1%d%% (or none)"
+               % round(100 * SUPPORT))]
     below.legend(handles=hs, loc="upper center", ncol=4, fontsize=7.5, framealpha=0.9)
-    below.text(0.5, 0.0, CAPTION, transform=below.transAxes, ha="center", va="top",
+    caption = CAPTION
+    busy = busy_share(rows)
+    if busy > 0.10:
+        caption += ("\nThe machine was busy: %.0f%% of parscale's repetitions lost more than "
+                    "their share to other tasks and were set aside (disturbed); ringed points "
+                    "did not get a tight interval." % (100 * busy))
+    below.text(0.5, 0.0, caption, transform=below.transAxes, ha="center", va="top",
                fontsize=7.5)
     fig.suptitle("which way of doing several things at once helps which work\n%s, %s" % (
         host or "unknown host", analysis.dates(rows) or "undated"), fontsize=11)
@@ -194,6 +259,8 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
 def make(csv_path, out, waiting="io", computing="pi", log=print):
     """The landscape of csv_path into out; returns the PNG's path."""
     rows = analysis.load_csv(csv_path)
+    _, records, _ = analysis.read_meta(csv_path)
+    analysis.keep_disturbed(rows, analysis.kept_disturbed_runs(records))
     paths, panels = draw(rows, out, waiting, computing)
     for kernel, ls in panels.items():
         missing = [b for b in BACKENDS if b not in {ln.backend for ln in ls}]
