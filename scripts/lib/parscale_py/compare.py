@@ -1345,7 +1345,12 @@ def _run(args):
 
 
 def main(argv=None):
-    """The command line: parse, then _run under the bad-input guard."""
+    """The command line: parse, then _run under the bad-input guard; --ab
+    (before any --) is the A/B session of ab.py."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--ab" in (argv[:argv.index("--")] if "--" in argv else argv):
+        from . import ab
+        return ab.main(argv)
     ap = argparse.ArgumentParser(
         prog="compare",
         description="Compare two parscale runs configuration by configuration (exit 1 when "
@@ -1383,6 +1388,13 @@ def main(argv=None):
                     help="write (or update) FILE with RUN's values for its machine")
     ap.add_argument("--machine", help="the reference machine's name (default: found by "
                     "CPU model and core count; when making: the host name)")
+    ap.add_argument("--ab", nargs=2, metavar=("BASE_CMD", "NEW_CMD"),
+                    help="measure two parscale commands (\"build/parscale\", \"new/parscale "
+                    "--gil-model old\") in one session of interleaved trials of random "
+                    "order, then `-- RUN_ARGS`; judged on the paired per-trial ratios. The "
+                    "way to check for a regression. Its options: --ci-width (default 5%%), "
+                    "--max-time (default 50s), --max-trials, --launcher \"mpirun -np 4\", "
+                    "--seed, --threshold, --alpha, --md, --json, --csv FILE (every trial)")
     ap.add_argument("--control", action="append", default=[], metavar="KEY=V[,KEY=V]",
                     help="configurations whose code did not change between the runs "
                     "(repeatable; default kernel=null; 'none': no control): their change "
