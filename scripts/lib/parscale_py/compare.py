@@ -6,12 +6,16 @@ against reference values (docs/compare.md).
                     [--alpha 0.05] [--threshold 5%] [--md | --json] [--out DIR]
     scripts/compare --references FILE RUN [--machine NAME] [--md | --json]
     scripts/compare --make-references FILE RUN [--machine NAME] [--tolerance 10%]
+                    [--ci-width 5%]
+    scripts/compare --ab BASE_CMD NEW_CMD [options] -- RUN_ARGS     (ab.py)
 
 BASE, NEW and RUN are parscale CSVs or directories holding results.csv.
 A configuration's repetitions on the two sides are compared by the
 Mann-Whitney U test and the Hodges-Lehmann ratio with its exact interval
 (stats.py); the verdict is `slower` or `faster` only when the difference is
-both significant (p < alpha) and larger than the threshold.
+both significant (p < alpha) and larger than the threshold; the threshold
+is widened to the drift of a control configuration both runs share (Drift).
+References are matched on the CPU fingerprint of the metadata.
 
 Exit status: 0 nothing slower (or every reference met), 1 something slower
 (or a reference missed), 2 bad input (nothing written).
@@ -1387,7 +1391,7 @@ def main(argv=None):
     ap.add_argument("--make-references", metavar="FILE",
                     help="write (or update) FILE with RUN's values for its machine")
     ap.add_argument("--machine", help="the reference machine's name (default: found by "
-                    "CPU model and core count; when making: the host name)")
+                    "CPU fingerprint and core count; when making: the host name)")
     ap.add_argument("--ab", nargs=2, metavar=("BASE_CMD", "NEW_CMD"),
                     help="measure two parscale commands (\"build/parscale\", \"new/parscale "
                     "--gil-model old\") in one session of interleaved trials of random "
@@ -1404,9 +1408,9 @@ def main(argv=None):
                     "(by CPU fingerprint), or a machine without a fingerprint, is bad "
                     "input (2) instead of a warning")
     ap.add_argument("--ci-width", metavar="W",
-                    help="--make-references: refuse configurations whose median's 95%% "
-                    "interval is wider than W of it (default %g%%); --ab: add trials until "
-                    "every ratio's interval is this narrow (default %g%%)"
+                    help="--make-references: refuse configurations whose median's 95%%%% "
+                    "interval is wider than W of it (default %g%%%%); --ab: add trials "
+                    "until every ratio's interval is this narrow (default %g%%%%)"
                     % (100 * REF_CI_WIDTH, 100 * REF_CI_WIDTH))
     ap.add_argument("--tolerance", default="%g%%" % (100 * TOLERANCE),
                     help="allowed change either way when making references "
