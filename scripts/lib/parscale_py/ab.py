@@ -2,7 +2,7 @@
 many short trials of randomized order, judged on their paired ratios
 (docs/compare.md, "A/B in one session").
 
-    scripts/compare --ab BASE_CMD NEW_CMD [--ci-width 5%] [--max-time 50s]
+    scripts/compare --ab BASE_CMD NEW_CMD [--ci-width 5%] [--max-time 45s]
                     [--max-trials N] [--launcher "mpirun -np 4"] [--seed N]
                     [--threshold 5%] [--alpha 0.05] [--md | --json] [--csv FILE]
                     -- RUN_ARGS
@@ -41,7 +41,7 @@ from .reportdoc import md_table
 
 PROG = "compare"
 CI_WIDTH = 0.05
-MAX_TIME = 50.0
+MAX_TIME = 45.0          # with start-up and check-args, within a minute
 MIN_TRIALS = 6           # the least with a 95% interval of a median (1/32 per tail)
 MAX_TRIALS = 200
 # parscale run options --ab sets itself, per trial.

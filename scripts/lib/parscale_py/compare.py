@@ -1397,7 +1397,7 @@ def main(argv=None):
                     "--gil-model old\") in one session of interleaved trials of random "
                     "order, then `-- RUN_ARGS`; judged on the paired per-trial ratios. The "
                     "way to check for a regression. Its options: --ci-width (default 5%%), "
-                    "--max-time (default 50s), --max-trials, --launcher \"mpirun -np 4\", "
+                    "--max-time (default 45s), --max-trials, --launcher \"mpirun -np 4\", "
                     "--seed, --threshold, --alpha, --md, --json, --csv FILE (every trial)")
     ap.add_argument("--control", action="append", default=[], metavar="KEY=V[,KEY=V]",
                     help="configurations whose code did not change between the runs "
