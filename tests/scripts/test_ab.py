@@ -67,6 +67,21 @@ class Verdicts(unittest.TestCase):
         self.assertGreater(p.lo, 1.0)
         self.assertEqual(p.n, 12)
 
+    def test_a_hog_started_halfway_hits_both_sides(self):
+        # from trial 7 a neighbour takes the CPU: both sides 1.8x slower, and
+        # the trial it started in (between BASE and NEW) a 1.8x outlier
+        rng = random.Random(4)
+        trials = []
+        for t in range(1, 15):
+            hog = 1.8 if t >= 7 else 1.0
+            b = [hog * (1 + rng.gauss(0, 0.02)) for _ in range(2)]
+            n = [(1.8 if t == 6 else hog) * (1 + rng.gauss(0, 0.02)) for _ in range(2)]
+            trials.append((t, {"BASE": rows({}, b), "NEW": rows({}, n)}))
+        p = ab.Session(trials, SCH).results[0]
+        self.assertEqual(p.verdict, "same")
+        self.assertAlmostEqual(p.ratio, 1.0, delta=0.03)
+        self.assertLess(p.hi, 1.05)
+
     def test_significant_but_under_threshold_is_same(self):
         s = session(lambda c: 1.03, 20, noise=0.002)
         self.assertGreater(s.results[0].lo, 1.0)
@@ -168,6 +183,12 @@ class RealBinary(TempDirCase):
                          sorted((t, s) for t in range(1, n + 1) for s in ("BASE", "NEW")))
         self.assertEqual([m["first"] for m in sorted(rec.values(), key=lambda m: m["trial"])
                           if m["side"] == "BASE"], doc["order"])
+        # both sides of a trial ran parscale's configurations in one order (one seed)
+        seeds = {}
+        for m in meta:
+            if "record" not in m:
+                seeds.setdefault(rec[m["run_id"]]["trial"], set()).add(m["seed"])
+        self.assertEqual([len(v) for v in seeds.values()], [1] * n)
         # the text form; a command that names `run` itself keeps one
         r = run_script("compare", "--ab", PARSCALE, PARSCALE + " run",
                        "--max-time", "3s", "--threshold", "50%", *self.RUN)
