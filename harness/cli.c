@@ -174,6 +174,21 @@ static int cmd_info(int argc, char **argv)
     printf("parscale    %s (%s)\n", s.version, s.git);
     printf("host        %s (%s)\n", s.host, s.os);
     printf("cpu         %s\n", s.cpu_model);
+    const ps_cpu_ident *c = &s.cpu;
+    printf("cpu id      %s family %d model %d stepping %d\n", c->vendor[0] ? c->vendor : "?",
+           c->family, c->model, c->stepping);
+    printf("isa         %s\n", c->isa[0] ? c->isa : "(none of those parscale looks for)");
+    char base[32] = "?", max[32] = "?", now[32] = "?";
+    if (c->base_mhz > 0)
+        snprintf(base, sizeof base, "%.0f", c->base_mhz);
+    if (c->max_mhz > 0)
+        snprintf(max, sizeof max, "%.0f", c->max_mhz);
+    if (c->cpuinfo_mhz > 0)
+        snprintf(now, sizeof now, "%.0f", c->cpuinfo_mhz);
+    printf("frequency   base %s MHz, max %s MHz, cpu0 now %s MHz (? = not exposed)\n", base,
+           max, now);
+    printf("hypervisor  %s\n", c->hypervisor[0] ? c->hypervisor : "(none: bare metal)");
+    printf("fingerprint %s\n", c->fingerprint[0] ? c->fingerprint : "(unknown CPU)");
     printf("cores       %d online, %d usable by this process\n", s.cores_online,
            s.cores_allowed);
     printf("caches      %s\n", s.caches[0] ? s.caches : "(unknown)");

@@ -65,7 +65,8 @@ static void cpu_model(char *buf, size_t len)
     fclose(f);
 }
 
-/* "L1d 48K, L1i 32K, L2 2048K, L3 32768K" from cpu0's cache entries. */
+/* "L1d 48K, L1i 32K, L2 2048K, L3 32768K" from cpu0's cache entries (CPUID
+ * where sysfs has none). */
 static void caches(char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -88,6 +89,8 @@ static void caches(char *buf, size_t len)
             break;
         used += (size_t)n;
     }
+    if (!buf[0])  /* a guest without sysfs cache entries: ask the CPU */
+        ps_cpuid_caches(buf, len);
 }
 
 int ps_sysinfo_cores_online(void)
@@ -116,6 +119,7 @@ void ps_sysinfo_collect(ps_sysinfo *s)
     s->cores_online = ps_sysinfo_cores_online();
     s->cores_allowed = ps_cores_allowed();
     caches(s->caches, sizeof s->caches);
+    ps_cpu_ident_collect(&s->cpu, s->caches);
     read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor",
               s->governor, sizeof s->governor);
 #ifdef __VERSION__
@@ -180,6 +184,8 @@ void ps_sysinfo_json(const ps_sysinfo *s, const char *extra, ps_buf *out)
     ps_buf_printf(out, ",\"cores_online\":%d,\"cores_allowed\":%d"
                   ",\"timer_resolution\":%.3g,\"timer_tick\":%.3g",
                   s->cores_online, s->cores_allowed, s->timer_resolution, s->timer_tick);
+    ps_buf_put(out, ",", 1);
+    ps_cpu_ident_json(&s->cpu, out);
     if (extra && *extra)
         ps_buf_printf(out, ",%s", extra);
     ps_buf_put(out, "}", 1);
@@ -237,6 +243,9 @@ void ps_host_collect(ps_host *h)
     h->cores = ps_sysinfo_cores_online();
     cpu_model(h->cpu_model, sizeof h->cpu_model);
     caches(h->caches, sizeof h->caches);
+    ps_cpu_ident cpu;
+    ps_cpu_ident_collect(&cpu, h->caches);
+    snprintf(h->fingerprint, sizeof h->fingerprint, "%s", cpu.fingerprint);
     struct utsname u;
     if (uname(&u) == 0)
         snprintf(h->os, sizeof h->os, "%s %s %s", u.sysname, u.release, u.machine);
@@ -346,6 +355,8 @@ void ps_hosts_json(const ps_hosts *h, ps_buf *out)
         ps_buf_json_str(out, x->caches);
         ps_buf_put(out, ",\"os\":", 6);
         ps_buf_json_str(out, x->os);
+        ps_buf_put(out, ",\"fingerprint\":", 15);
+        ps_buf_json_str(out, x->fingerprint);
         ps_buf_put(out, ",\"ranks\":[", 10);
         int first = 1;
         for (int r = 0; r < h->nranks; r++)

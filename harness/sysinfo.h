@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "cpu_ident.h"
 #include "util.h"
 
 typedef struct ps_sysinfo {
@@ -26,6 +27,8 @@ typedef struct ps_sysinfo {
                               OMP_WAIT_POLICY, GOMP_SPINCOUNT */
     char slurm_job_id[32];
     double timer_resolution, timer_tick;
+    ps_cpu_ident cpu;      /* vendor, family/model/stepping, ISA, MHz,
+                              hypervisor, fingerprint */
 } ps_sysinfo;
 
 void ps_sysinfo_collect(ps_sysinfo *s);
@@ -51,6 +54,7 @@ typedef struct ps_host {
     char cpu_model[128];
     char os[256];
     char caches[256];
+    char fingerprint[17];  /* cpu_ident.h: the kind of CPU */
 } ps_host;
 
 /* Where the ranks of a launch run: every rank's host, each distinct host
@@ -61,7 +65,8 @@ typedef struct ps_hosts {
     ps_host *host;         /* [nhosts] */
 } ps_hosts;
 
-/* This process's host: name, cores online, CPU model, caches, OS. */
+/* This process's host: name, cores online, CPU model, caches, OS and
+ * the CPU's fingerprint. */
 void ps_host_collect(ps_host *h);
 /* Groups per-rank host descriptions (rank r's at per_rank[r]) by host
  * name.  Returns -1 (err set) when out of memory. */

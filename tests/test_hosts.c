@@ -1,6 +1,7 @@
 /* test_hosts.c -- where ranks run, decided from their hosts: each host
  * counted once, cores and oversubscription judged host by host, the
- * placement string of the first w ranks, and the metadata's host list. */
+ * placement string of the first w ranks, and the metadata's host list;
+ * the CPU fingerprint that tells two hosts' CPUs apart. */
 #include <stdio.h>
 #include <string.h>
 
@@ -72,5 +73,41 @@ int main(void)
     ps_host me;
     ps_host_collect(&me);
     CHECK(me.name[0] != '\0' && me.cores >= 1);
+
+    /* the CPU's fingerprint: what moves (cpu MHz) is not in it, what tells
+     * two CPUs of one name apart (ISA, stepping, caches) is */
+    ps_cpu_ident a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.vendor, sizeof a.vendor, "AuthenticAMD");
+    snprintf(a.model_name, sizeof a.model_name, "AMD EPYC");
+    snprintf(a.isa, sizeof a.isa, "sse4_2 avx avx2 fma avx512f");
+    a.family = 25, a.model = 17, a.stepping = 1, a.cpuinfo_mhz = 2400;
+    char fa[17], fb[17];
+    ps_cpu_fingerprint(&a, "L1d 32K", fa);
+    CHECK_MSG(strlen(fa) == 16 && strspn(fa, "0123456789abcdef") == 16, "%s", fa);
+    ps_cpu_ident b = a;
+    b.cpuinfo_mhz = 3100;
+    ps_cpu_fingerprint(&b, "L1d 32K", fb);
+    CHECK_MSG(strcmp(fa, fb) == 0, "MHz moved the fingerprint: %s %s", fa, fb);
+    snprintf(b.isa, sizeof b.isa, "sse4_2 avx avx2 fma");
+    ps_cpu_fingerprint(&b, "L1d 32K", fb);
+    CHECK_MSG(strcmp(fa, fb) != 0, "AVX-512 or not: same fingerprint %s", fa);
+    b = a;
+    b.stepping = 2;
+    ps_cpu_fingerprint(&b, "L1d 32K", fb);
+    CHECK(strcmp(fa, fb) != 0);
+    ps_cpu_fingerprint(&a, "L1d 48K", fb);
+    CHECK(strcmp(fa, fb) != 0);
+    ps_cpu_ident none;
+    memset(&none, 0, sizeof none);
+    none.family = none.model = none.stepping = -1;
+    ps_cpu_fingerprint(&none, "", fb);
+    CHECK_MSG(fb[0] == '\0', "nothing known, yet fingerprint %s", fb);
+    /* this host: collected twice, the same */
+    ps_cpu_ident c1, c2;
+    ps_cpu_ident_collect(&c1, me.caches);
+    ps_cpu_ident_collect(&c2, me.caches);
+    CHECK(strcmp(c1.fingerprint, c2.fingerprint) == 0);
+    CHECK(strcmp(c1.fingerprint, me.fingerprint) == 0);
     return check_report("test_hosts");
 }

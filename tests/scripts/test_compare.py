@@ -344,9 +344,14 @@ class CommandLine(TempDirCase):
         r = run_script("compare", "--references", both, other)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("machine 'big'", r.stdout)
+        # none of the file's machines: a warning, nothing judged; strict: bad input
         r = run_script("compare", "--references", ref, other)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("no references for this machine (Other, 8 cores", r.stderr)
+        self.assertIn("nothing judged", r.stderr)
+        r = run_script("compare", "--references", ref, other, "--references-strict")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("no references for this machine (Other, 8 cores)", r.stderr)
+        self.assertIn("no references for this machine (Other, 8 cores", r.stderr)
         r = run_script("compare", "--references", ref, other, "--machine", "hostA")
         self.assertIn(r.returncode, (0, 1), r.stderr)
         self.assertIn("not run", r.stdout)
@@ -393,3 +398,221 @@ class CommandLine(TempDirCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ---- machines told apart, disturbed repetitions, drift ----------------------
+
+EPYC_512 = {"cpu_model": "AMD EPYC", "cpu_vendor": "AuthenticAMD", "cpu_family": 25,
+            "cpu_model_id": 17, "cpu_stepping": 1, "isa": "sse4_2 avx avx2 fma avx512f "
+            "avx512bw avx512vl", "hypervisor": "KVMKVMKVM", "fingerprint": "1111aaaa2222bbbb"}
+EPYC_AVX2 = dict(EPYC_512, cpu_family=23, cpu_model_id=49, cpu_stepping=0,
+                 isa="sse4_2 avx avx2 fma", fingerprint="3333cccc4444dddd")
+
+
+def write_meta(path, rows, ident, cores=2, date="2024-05-01T10:00:00Z"):
+    """A CSV whose metadata carries a CPU identity (as parscale info gives it)."""
+    write(path, rows, cpu=ident["cpu_model"], cores=cores)
+    ids = sorted({r["run_id"] for r in rows})
+    with open(str(path) + ".meta.jsonl", "w") as fh:
+        for i in ids:
+            fh.write(json.dumps(dict(ident, run_id=i, host=rows[0]["host"],
+                                     cores_online=cores, git="abc1234", date=date)) + "\n")
+    return path
+
+
+def with_disturbed(tmp):
+    """The schema with the harness's `disturbed` column added (the way a newer
+    csv_columns.h has it), for the CSVs of one test; (columns, env)."""
+    text = (REPO / "harness" / "csv_columns.h").read_text()
+    anchor = text.index("PS_COL(hosts,")
+    end = text.index("\n", anchor)
+    line = text[anchor:end]
+    extra = line + "\n    PS_COL(disturbed, \"1 when the repetition lost time to others\") \\\\"
+    if not line.rstrip().endswith("\\\\"):
+        extra = line + " \\\\\n    PS_COL(disturbed, \"1 when the repetition lost time to others\")"
+    path = tmp / "csv_columns.h"
+    path.write_text(text[:anchor] + extra + text[end:])
+    return schema.load(path).columns, {"PARSCALE_CSV_COLUMNS": str(path)}
+
+
+def write_cols(path, rows, columns, **meta):
+    """write() for another column list (the rows carry the extra columns)."""
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: r.get(c, "") for c in columns})
+    ids = sorted({r["run_id"] for r in rows})
+    with open(str(path) + ".meta.jsonl", "w") as fh:
+        for i in ids:
+            fh.write(json.dumps(dict(meta, run_id=i, host=rows[0]["host"], cpu_model=CPU,
+                                     cores_online=2)) + "\n")
+    return path
+
+
+class MachinesToldApart(TempDirCase):
+    """Two 'AMD EPYC, 2 cores' guests of different CPUs (the fixture's two
+    metadata files): references made on one are never applied to the other."""
+
+    def setUp(self):
+        super().setUp()
+        rng = random.Random(5)
+        cfgs = [{"kernel": "pi", "backend": b, "workers": w}
+                for b, w in (("seq", 1), ("omp", 2))]
+        make = lambda rid: rows_for([(c, sample(rng, 1.0 / c["workers"], 0.004, 10))
+                                     for c in cfgs], run_id=rid)
+        self.a = write_meta(self.tmp / "a.csv", make("ra"), EPYC_512)
+        self.a2 = write_meta(self.tmp / "a2.csv", make("ra2"), EPYC_512)
+        self.b = write_meta(self.tmp / "b.csv", make("rb"), EPYC_AVX2)
+        self.ref = self.tmp / "refs.json"
+        r = run_script("compare", "--make-references", self.ref, self.a, "--machine", "big")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_references_carry_the_fingerprint_and_identity(self):
+        m = json.loads(self.ref.read_text())["machines"]["big"]
+        self.assertEqual(m["fingerprint"], EPYC_512["fingerprint"])
+        self.assertEqual((m["cpu_vendor"], m["cpu_family"], m["isa"]),
+                         ("AuthenticAMD", 25, EPYC_512["isa"]))
+
+    def test_same_cpu_is_judged(self):
+        r = run_script("compare", "--references", self.ref, self.a2)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("machine 'big'", r.stdout)
+        self.assertIn("0 below, 0 above", r.stdout)
+        self.assertEqual(r.stderr, "")
+
+    def test_another_cpu_of_the_same_name_is_refused(self):
+        r = run_script("compare", "--references", self.ref, self.b)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("no references for this machine (AMD EPYC, 2 cores, fingerprint "
+                      "3333cccc4444dddd", r.stderr)
+        self.assertIn("nothing judged", r.stderr)
+        r = run_script("compare", "--references", self.ref, self.b, "--references-strict")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("never applied to another CPU", r.stderr)
+        # named on purpose: still refused, with both CPUs described
+        r = run_script("compare", "--references", self.ref, self.b, "--machine", "big")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--machine big is another CPU", r.stderr)
+        self.assertIn("avx512f", r.stderr)
+
+    def test_a_file_without_fingerprints_is_an_unknown_machine(self):
+        doc = json.loads(self.ref.read_text())
+        del doc["machines"]["big"]["fingerprint"]
+        old = self.tmp / "old.json"
+        old.write_text(json.dumps(doc))
+        r = run_script("compare", "--references", old, self.b)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("has no fingerprint", r.stderr)
+        self.assertIn("machine 'big'", r.stdout)
+        r = run_script("compare", "--references", old, self.b, "--references-strict")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("has no fingerprint", r.stderr)
+
+    def test_make_references_refuses_noisy_and_disturbed(self):
+        cols, env = with_disturbed(self.tmp)
+        rng = random.Random(2)
+        rows = rows_for([({"kernel": "pi", "backend": "seq", "workers": 1},
+                          sample(rng, 1.0, 0.003, 10)),
+                         ({"kernel": "count", "backend": "seq", "workers": 1},
+                          sample(rng, 1.0, 0.30, 10)),
+                         ({"kernel": "stream", "backend": "seq", "workers": 1},
+                          sample(rng, 1.0, 0.003, 10))])
+        for r in rows:
+            r["disturbed"] = "1" if r["kernel"] == "stream" and r["rep"] == 3 else "0"
+        run = write_cols(self.tmp / "noisy.csv", rows, cols, fingerprint="ffff")
+        out = self.tmp / "new.json"
+        r = run_script("compare", "--make-references", out, run, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        refs = json.loads(out.read_text())["machines"]
+        kernels = [e["config"]["kernel"] for m in refs.values() for e in m["references"]]
+        self.assertEqual(kernels, ["pi"])
+        self.assertIn("refused 2 configuration(s)", r.stderr)
+        self.assertRegex(r.stderr, r"count seq x1 \(interval \d+\.\d% > 5%\)")
+        self.assertIn("stream seq x1 (1 of 10 repetitions disturbed)", r.stderr)
+        # a wider target lets count in; nothing is written when all are refused
+        r = run_script("compare", "--make-references", out, run, "--ci-width", "90%", env=env)
+        self.assertIn("refused 1 configuration(s)", r.stderr)
+        only = write_cols(self.tmp / "only.csv", [x for x in rows if x["kernel"] == "count"],
+                          cols)
+        fresh = self.tmp / "fresh.json"
+        r = run_script("compare", "--make-references", fresh, only, env=env)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("count seq x1 (interval", r.stderr)
+        self.assertFalse(fresh.exists())
+
+
+class DisturbedAndDrift(TempDirCase):
+    """Disturbed repetitions set aside when the column exists, every row used
+    when it does not; two separate runs widen their threshold to the control's
+    drift and say so."""
+
+    def test_disturbed_rows_set_aside_and_counted(self):
+        cols, env = with_disturbed(self.tmp)
+        rng = random.Random(3)
+        cfg = {"kernel": "pi", "backend": "seq", "workers": 1}
+        base = rows_for([(cfg, sample(rng, 1.0, 0.01, 10))])
+        new = rows_for([(cfg, sample(rng, 1.0, 0.01, 10))], run_id="run-2")
+        for r in new[:4]:            # 4 repetitions slowed by a neighbour, flagged
+            r["seconds"] = "%.9f" % (float(r["seconds"]) * 1.5)
+            r["disturbed"] = "1"
+        for r in base + new[4:]:
+            r["disturbed"] = "0"
+        b = write_cols(self.tmp / "b.csv", base, cols)
+        n = write_cols(self.tmp / "n.csv", new, cols)
+        r = run_script("compare", b, n, "--json", env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual((doc["results"][0]["base_n"], doc["results"][0]["new_n"]), (10, 6))
+        self.assertEqual(doc["new"]["disturbed"], 4)
+        self.assertTrue(any("NEW: 4 of 10 verified repetition(s) disturbed" in x
+                            for x in doc["notes"]))
+        # the same rows without the column (today's schema): every row counts
+        plain_b = write_cols(self.tmp / "pb.csv", base, COLUMNS)
+        plain_n = write_cols(self.tmp / "pn.csv", new, COLUMNS)
+        r = run_script("compare", plain_b, plain_n, "--json")
+        doc = json.loads(r.stdout)
+        self.assertEqual((doc["results"][0]["base_n"], doc["results"][0]["new_n"]), (10, 10))
+        self.assertEqual(doc["new"]["disturbed"], 0)
+
+    def runs(self, control_change, pi_change, t_new="2024-05-01T10:04:00Z"):
+        rng = random.Random(8)
+        cfgs = [({"kernel": "null", "backend": "seq", "workers": 1}, 1e-3),
+                ({"kernel": "pi", "backend": "seq", "workers": 1}, 1.0)]
+        base = rows_for([(c, sample(rng, t, 0.005, 10)) for c, t in cfgs])
+        new = rows_for([(c, sample(rng, t * (control_change if c["kernel"] == "null"
+                                              else pi_change), 0.005, 10))
+                        for c, t in cfgs], run_id="run-2", timestamp=t_new)
+        return write(self.tmp / "b.csv", base), write(self.tmp / "n.csv", new)
+
+    def test_control_drift_widens_the_threshold(self):
+        b, n = self.runs(1.08, 1.06)
+        r = run_script("compare", b, n)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertRegex(r.stdout, r"runs 4 min apart; the control \(null seq x1\) moved "
+                         r"[78]\.\d%: changes under [78]\.\d% are not judged")
+        self.assertIn("widened from 5% by the control's drift", r.stdout)
+        # without the control, 6% is beyond 5%: slower
+        r = run_script("compare", b, n, "--control", "none")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("no control configuration in both", r.stdout)
+        self.assertIn("use --ab", r.stdout)
+        # a control that did not move: the threshold stays, 6% is slower
+        b, n = self.runs(1.0, 1.06)
+        r = run_script("compare", b, n, "--json")
+        doc = json.loads(r.stdout)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(doc["threshold"], 0.05)
+        self.assertEqual(doc["drift"]["apart_seconds"], 240.0)
+        self.assertEqual(doc["drift"]["controls"], ["null seq x1"])
+        # a control named by the user
+        r = run_script("compare", b, n, "--control", "kernel=pi,backend=seq", "--json")
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["drift"]["controls"], ["pi seq x1"])
+        self.assertGreater(doc["threshold"], 0.05)
+        r = run_script("compare", b, n, "--control", "kernel")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--control 'kernel': expected KEY=VALUE", r.stderr)

@@ -6,12 +6,16 @@ against reference values (docs/compare.md).
                     [--alpha 0.05] [--threshold 5%] [--md | --json] [--out DIR]
     scripts/compare --references FILE RUN [--machine NAME] [--md | --json]
     scripts/compare --make-references FILE RUN [--machine NAME] [--tolerance 10%]
+                    [--ci-width 5%]
+    scripts/compare --ab BASE_CMD NEW_CMD [options] -- RUN_ARGS     (ab.py)
 
 BASE, NEW and RUN are parscale CSVs or directories holding results.csv.
 A configuration's repetitions on the two sides are compared by the
 Mann-Whitney U test and the Hodges-Lehmann ratio with its exact interval
 (stats.py); the verdict is `slower` or `faster` only when the difference is
-both significant (p < alpha) and larger than the threshold.
+both significant (p < alpha) and larger than the threshold; the threshold
+is widened to the drift of a control configuration both runs share (Drift).
+References are matched on the CPU fingerprint of the metadata.
 
 Exit status: 0 nothing slower (or every reference met), 1 something slower
 (or a reference missed), 2 bad input (nothing written).
@@ -50,6 +54,12 @@ ALPHA = 0.05
 THRESHOLD = 0.05
 TOLERANCE = 0.10
 REF_FORMAT = "parscale-references-1"
+# What --make-references accepts: a configuration whose median's interval is
+# wider than this share of it is too noisy to guard anything.
+REF_CI_WIDTH = 0.05
+# The metadata's CPU identity (parscale info), kept with a reference machine.
+CPU_IDENT = ("cpu_vendor", "cpu_family", "cpu_model_id", "cpu_stepping", "isa", "caches",
+             "max_mhz", "hypervisor")
 VERDICTS = ("slower", "faster", "same")
 EXIT_OK, EXIT_SLOWER = 0, 1
 
@@ -131,13 +141,41 @@ class Side:
         for r in rows:
             self.groups.setdefault(config_key(r, keys), []).append(r)
         self.unverified = [r for r in rows if not r["ok"]]
+        self.disturbed = [r for r in rows if r["ok"] and disturbed(r)]
+        self.has_disturbed = "disturbed" in sch
         runs, self.meta_problems = analysis.load_meta(self.path)
         ids = {r.get("run_id") for r in rows}
         self.runs = [m for rid, m in runs.items() if rid in ids] or list(runs.values())
         self.hosts = sorted({r.get("host") or "" for r in rows})
 
     def times(self, key):
-        return [r["seconds"] for r in self.groups.get(key, []) if r["ok"]]
+        """The verified, undisturbed times of one configuration."""
+        return [r["seconds"] for r in self.groups.get(key, []) if r["ok"] and not disturbed(r)]
+
+    def fingerprint(self):
+        """The CPU's fingerprint from the metadata: one string, None where
+        the metadata has none (an older parscale), or a sorted list when
+        the runs were made on more than one kind of CPU."""
+        fps = sorted({m.get("fingerprint") for m in self.runs if m.get("fingerprint")})
+        if not fps:
+            return None
+        return fps[0] if len(fps) == 1 else fps
+
+    def cpu_ident(self):
+        """What the metadata says of the CPU beyond its name (for references
+        and messages): vendor, family, model, stepping, ISA, caches,
+        hypervisor; the keys the metadata lacks are left out."""
+        out = OrderedDict()
+        for k in CPU_IDENT:
+            v = next((m.get(k) for m in self.runs if m.get(k) not in (None, "")), None)
+            if v is not None:
+                out[k] = v
+        return out
+
+    def span(self):
+        """(first, last) timestamp of the rows as datetimes; None when unknown."""
+        ts = [t for t in (_when(r.get("timestamp")) for r in self.rows) if t]
+        return (min(ts), max(ts)) if ts else None
 
     def machine(self):
         """(cpu_model, cores) from the metadata; None where unknown."""
@@ -166,6 +204,24 @@ class Side:
         if self.filters:
             parts.append("rows where " + " and ".join("%s=%s" % f for f in self.filters))
         return "; ".join(parts)
+
+
+def disturbed(row):
+    """Whether a repetition lost more than the harness's threshold to other
+    tasks or the hypervisor (its `disturbed` column); False where the CSV
+    has no such column."""
+    v = row.get("disturbed")
+    return v is True or (v is not None and str(v).strip().lower() in ("1", "true"))
+
+
+def _when(text):
+    """An ISO 8601 UTC timestamp as a datetime; None when it is not one."""
+    if not text or not isinstance(text, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def config_key(row, keys):
@@ -239,6 +295,12 @@ class Result:
         self.p, self.method = u.p, u.method
         # The smallest p-value these sample sizes can give: 2 / C(m+n, m).
         self.few = 2.0 / math.comb(len(base) + len(new), len(base)) >= alpha
+        self.judge(alpha, threshold)
+
+    def judge(self, alpha, threshold):
+        """The verdict: slower or faster when significant and beyond the threshold."""
+        if self.ratio is None:
+            return
         big = abs(math.log(self.ratio)) > math.log1p(threshold)
         if self.p < alpha and big:
             self.verdict = "slower" if self.ratio > 1 else "faster"
@@ -259,10 +321,12 @@ class Result:
 class Comparison:
     """Every configuration of BASE matched with NEW's."""
 
-    def __init__(self, base, new, keys, relaxed, alpha=ALPHA, threshold=THRESHOLD):
+    def __init__(self, base, new, keys, relaxed, alpha=ALPHA, threshold=THRESHOLD,
+                 controls=None):
         self.base, self.new = base, new
         self.keys, self.relaxed = keys, relaxed
         self.alpha, self.threshold = alpha, threshold
+        self.asked_threshold = threshold
         self.results, self.only_base, self.only_new = [], [], []
         for k, rows in base.groups.items():
             cfg = key_dict(k, keys)
@@ -278,6 +342,11 @@ class Comparison:
         if not self.results:
             raise DataError(self._nothing())
         self.results.sort(key=_order)
+        self.drift = Drift(self, DEFAULT_CONTROLS if controls is None else controls)
+        if self.drift.moved is not None and self.drift.moved > threshold:
+            self.threshold = self.drift.moved  # what the runs cannot tell apart
+            for r in self.results:
+                r.judge(alpha, self.threshold)
         self.shown = varying([r.cfg for r in self.results] +
                              [c for c, _ in self.only_base + self.only_new])
         for r in self.results:
@@ -306,8 +375,13 @@ class Comparison:
 
     def notes(self):
         """What a reader must know besides the table."""
-        out = []
+        out = list(self.drift.notes())
         for side in (self.base, self.new):
+            if side.disturbed:
+                out.append("%s: %d of %d verified repetition(s) disturbed (lost more than the "
+                           "harness's threshold to other tasks or the hypervisor), set aside"
+                           % (side.label, len(side.disturbed),
+                              sum(1 for r in side.rows if r["ok"])))
             if side.unverified:
                 cfgs = OrderedDict((label(key_dict(config_key(r, self.keys), self.keys),
                                           self.shown), 1)
@@ -350,18 +424,126 @@ class Comparison:
         def side(s):
             cpu, cores = s.machine()
             return OrderedDict([("path", str(s.path)), ("rows", len(s.rows)),
-                                ("unverified", len(s.unverified)), ("hosts", s.hosts),
+                                ("unverified", len(s.unverified)),
+                                ("disturbed", len(s.disturbed)), ("hosts", s.hosts),
                                 ("cpu_model", cpu), ("cores", cores),
+                                ("fingerprint", s.fingerprint()),
                                 ("filters", ["%s=%s" % f for f in s.filters])])
         return OrderedDict([
             ("base", side(self.base)), ("new", side(self.new)),
             ("keys", list(self.keys)), ("relaxed", list(self.relaxed)),
             ("alpha", self.alpha), ("threshold", self.threshold),
+            ("threshold_asked", self.asked_threshold), ("drift", self.drift.as_json()),
             ("results", [r.as_json() for r in self.results]),
             ("only_base", [c for c, _ in self.only_base]),
             ("only_new", [c for c, _ in self.only_new]),
             ("summary", OrderedDict((v, self.count(v)) for v in VERDICTS + ("unverified",))),
             ("notes", self.notes()), ("exit", self.status())])
+
+
+# Configurations whose code two runs usually share, so that a change in
+# their times is the machine's, not the code's: the empty kernel.
+DEFAULT_CONTROLS = (("kernel", "null"),)
+
+
+def parse_control(text):
+    """'KEY=VALUE[,KEY=VALUE]' -> ((key, value), ...): the configurations
+    --control names as unchanged between the runs."""
+    out = []
+    for part in text.split(","):
+        if "=" not in part:
+            raise DataError("--control '%s': expected KEY=VALUE[,KEY=VALUE], e.g. "
+                            "kernel=null or kernel=count,backend=seq" % text)
+        k, v = part.split("=", 1)
+        if k.strip() not in DEFAULT_KEYS:
+            raise DataError("--control '%s': '%s' is not a key (keys: %s)"
+                            % (text, k.strip(), ", ".join(DEFAULT_KEYS)))
+        out.append((k.strip(), v.strip()))
+    return tuple(out)
+
+
+class Drift:
+    """What two separate runs cannot see: how far apart in time they were,
+    how much the control configurations (code both share) moved between
+    them, and how many repetitions each lost to the machine.  moved is the
+    control's largest change as a fraction (None without a control): a
+    change of another configuration no larger than it is not judged."""
+
+    def __init__(self, c, controls):
+        self.controls = controls
+        self.apart = self.overlap = None
+        bs, ns = c.base.span(), c.new.span()
+        if bs and ns:
+            first, second = (bs, ns) if bs[0] <= ns[0] else (ns, bs)
+            self.overlap = second[0] <= first[1]
+            self.apart = max(0.0, (second[0] - first[1]).total_seconds())
+        self.same_run = bool({r.get("run_id") for r in c.base.rows} &
+                             {r.get("run_id") for r in c.new.rows})
+        self.control = []
+        for r in c.results:
+            if r.ratio is None or not controls:
+                continue
+            if _is_control(r.cfg, controls):
+                self.control.append(r)
+        self.moved = None
+        if self.control:
+            self.moved = max(math.exp(abs(math.log(r.ratio))) - 1.0 for r in self.control)
+        self.threshold = c.asked_threshold
+        self.disturbed = [(s.label, len(s.disturbed), sum(1 for r in s.rows if r["ok"]))
+                          for s in (c.base, c.new)]
+
+    def notes(self):
+        """The drift in words, first among the notes."""
+        out = []
+        if self.same_run or self.overlap:
+            when = "BASE and NEW were measured in one run" if self.same_run else \
+                "BASE and NEW were measured at overlapping times"
+        elif self.apart is not None:
+            when = "runs %s apart" % _duration(self.apart)
+        else:
+            when = "when the runs were made is not known"
+        if self.moved is not None:
+            names = _list(r.label for r in self.control)
+            if self.moved > self.threshold:
+                out.append("%s; the control (%s) moved %.1f%%: changes under %.1f%% are not "
+                           "judged (the threshold, %g%%, is widened to it)"
+                           % (when, names, 100 * self.moved, 100 * self.moved,
+                              100 * self.threshold))
+            else:
+                out.append("%s; the control (%s) moved %.1f%%, within the threshold"
+                           % (when, names, 100 * self.moved))
+        elif not (self.same_run or self.overlap):
+            out.append("%s, and no control configuration in both (%s, or name one with "
+                       "--control): the machine's drift between them cannot be estimated, "
+                       "and a change of a few percent may be the machine's; for a "
+                       "regression use --ab, which interleaves both"
+                       % (when, " and ".join("%s=%s" % kv for kv in DEFAULT_CONTROLS)))
+        return out
+
+    def as_json(self):
+        return OrderedDict([("apart_seconds", self.apart), ("overlap", self.overlap),
+                            ("same_run", self.same_run),
+                            ("controls", [r.label for r in self.control]),
+                            ("control_moved", self.moved),
+                            ("disturbed", [OrderedDict([("side", l), ("disturbed", d),
+                                                        ("verified", n)])
+                                           for l, d, n in self.disturbed])])
+
+
+def _is_control(cfg, controls):
+    """Whether a configuration is one --control names (all its KEY=VALUE hold)."""
+    return all(k in cfg and _matches(cfg, k, v) for k, v in controls)
+
+
+def _duration(sec):
+    """Seconds as '40 s', '4 min', '2.5 h', '3 days'."""
+    if sec < 90:
+        return "%.0f s" % sec
+    if sec < 90 * 60:
+        return "%.0f min" % (sec / 60)
+    if sec < 36 * 3600:
+        return "%.1f h" % (sec / 3600)
+    return "%.0f days" % (sec / 86400)
 
 
 def _order(r):
@@ -414,7 +596,7 @@ def choose_keys(match, ignore, base_filters, new_filters, sch):
 
 
 def compare_paths(base, new, match=(), ignore=(), base_filters=(), new_filters=(),
-                  alpha=ALPHA, threshold=THRESHOLD, sch=None):
+                  alpha=ALPHA, threshold=THRESHOLD, sch=None, controls=None):
     """Loads both sides and compares them; DataError for bad input."""
     sch = sch or schema_mod.load()
     bf = [parse_filter(f, sch, "--base-filter") for f in base_filters]
@@ -422,7 +604,7 @@ def compare_paths(base, new, match=(), ignore=(), base_filters=(), new_filters=(
     keys, relaxed = choose_keys(list(match), list(ignore), bf, nf, sch)
     b = Side(base, bf, keys, "BASE", "--base-filter", sch)
     n = Side(new, nf, keys, "NEW", "--new-filter", sch)
-    return Comparison(b, n, keys, relaxed, alpha, threshold)
+    return Comparison(b, n, keys, relaxed, alpha, threshold, controls)
 
 
 # ---- showing a comparison ---------------------------------------------------
@@ -455,8 +637,11 @@ def table_rows(c):
 def summary_line(c):
     """How many configurations got each verdict, and the rule behind it."""
     return "%d slower, %d faster, %d same of %d configurations (p < %g and a change " \
-           "beyond %g%%)" % (c.count("slower"), c.count("faster"), c.count("same"),
-                             len(c.results), c.alpha, 100 * c.threshold)
+           "beyond %.3g%%%s)" % (c.count("slower"), c.count("faster"), c.count("same"),
+                                len(c.results), c.alpha, 100 * c.threshold,
+                                ", widened from %g%% by the control's drift"
+                                % (100 * c.asked_threshold)
+                                if c.threshold != c.asked_threshold else "")
 
 
 def text(c):
@@ -693,11 +878,13 @@ def _speedups(side):
 
 
 def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(),
-                    metrics=("rate", "speedup")):
+                    metrics=("rate", "speedup"), ci_width=REF_CI_WIDTH):
     """Reference values from a run: for every verified, not oversubscribed
     configuration its median rate and (non-seq) speedup, with the tolerance;
-    merged into the file at path under this machine's name.  Returns
-    (document, machine name, entries)."""
+    merged into the file at path under this machine's name.  A configuration
+    with a disturbed repetition, or whose median's interval is wider than
+    ci_width of it, is refused.  Returns (document, machine name, entries,
+    [refused: (label, why)])."""
     sch = schema_mod.load()
     side = Side(run_spec, [parse_filter(f, sch, "--new-filter") for f in filters],
                 tuple(k for k in DEFAULT_KEYS if k in sch), "RUN", "--new-filter", sch)
@@ -707,11 +894,27 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
                         "references need them to find the machine" % side.path)
     name = machine or (side.hosts[0] if len(side.hosts) == 1 and side.hosts[0] else
                        "%s %d cores" % (cpu, cores))
+    fp = side.fingerprint()
+    if isinstance(fp, list):
+        raise DataError("%s was made on %d kinds of CPU (fingerprints %s): make references "
+                        "from one host's rows (--new-filter host=NAME)"
+                        % (side.path, len(fp), ", ".join(fp)))
     speed = _speedups(side) if "speedup" in metrics else {}
-    refs = []
+    refs, refused = [], []
+    shown = varying(key_dict(k, side.keys) for k in side.groups)
     for k, rows in side.groups.items():
         ok = [r for r in rows if r["ok"]]
         if not ok or any(r.get("oversubscribed") for r in rows):
+            continue
+        name_k = label(key_dict(k, side.keys), shown)
+        bad = [r for r in ok if disturbed(r)]
+        if bad:
+            refused.append((name_k, "%d of %d repetitions disturbed" % (len(bad), len(ok))))
+            continue
+        width = stats.Summary([r["seconds"] for r in ok]).rel_width()
+        if width is None or width > ci_width:
+            refused.append((name_k, "interval %s > %g%%" % (
+                "unknown" if width is None else "%.1f%%" % (100 * width), 100 * ci_width)))
             continue
         entry = OrderedDict([("config", OrderedDict(
             (kk, v) for kk, v in key_dict(k, side.keys).items() if v not in (None, "")))])
@@ -727,16 +930,20 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
             refs.append(entry)
     refs.sort(key=lambda e: _order_cfg(e["config"]))
     if not refs:
-        raise DataError("%s: no verified, not oversubscribed configuration to make "
-                        "references from" % side.path)
+        raise DataError("%s: no verified, not oversubscribed, quiet configuration to make "
+                        "references from%s" % (side.path, "; refused: " + _list(
+                            "%s (%s)" % r for r in refused) if refused else ""))
     doc = _read_refs(path) if Path(path).exists() else OrderedDict(
         [("format", REF_FORMAT), ("machines", OrderedDict())])
-    doc["machines"][name] = OrderedDict([
-        ("cpu_model", cpu), ("cores", cores),
+    entry = OrderedDict([("cpu_model", cpu), ("cores", cores)])
+    if fp:
+        entry["fingerprint"] = fp
+    entry.update(side.cpu_ident())
+    doc["machines"][name] = OrderedDict(list(entry.items()) + [
         ("made_from", str(side.path)),
         ("made", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")),
         ("references", refs)])
-    return doc, name, refs
+    return doc, name, refs, refused
 
 
 def dump_refs(doc):
@@ -812,24 +1019,68 @@ def _blank(v):
     return float(v)
 
 
-def pick_machine(doc, path, cpu, cores, name=None):
-    """The reference machine: named, or the one with this CPU model and core count."""
+class NoMachine(Exception):
+    """No reference machine is this run's: the message says why."""
+
+
+def _describe_machine(cpu, cores, fp, ident=None):
+    """'AMD EPYC, 2 cores, fingerprint 0a1b... (AuthenticAMD 26/2/1, avx2 avx512f)'."""
+    out = "%s, %s cores" % (cpu or "unknown CPU", cores or "?")
+    out += ", fingerprint %s" % fp if fp else ", no fingerprint"
+    ident = ident or {}
+    bits = []
+    if ident.get("cpu_vendor"):
+        bits.append("%s %s/%s/%s" % (ident.get("cpu_vendor"), ident.get("cpu_family"),
+                                     ident.get("cpu_model_id"), ident.get("cpu_stepping")))
+    isa = [f for f in str(ident.get("isa") or "").split() if f.startswith(("avx", "amx"))]
+    if isa:
+        bits.append(" ".join(isa))
+    return out + (" (%s)" % ", ".join(bits) if bits else "")
+
+
+def pick_machine(doc, path, cpu, cores, name=None, fp=None, ident=None):
+    """The reference machine and a warning (or None): named, else the one
+    whose fingerprint and core count are this run's.  A machine without a
+    fingerprint (a file made before parscale recorded one) is matched on CPU
+    model and cores only, with a warning, since two CPUs may share a name.
+    A named machine of another fingerprint is refused; NoMachine when no
+    machine matches."""
     machines = doc["machines"]
+    if isinstance(fp, list):
+        raise DataError("the run was made on %d kinds of CPU (fingerprints %s): judge one "
+                        "host's rows with --new-filter host=NAME" % (len(fp), ", ".join(fp)))
+    unknown = ("machine '%%s' in %s has no fingerprint (made before parscale recorded "
+               "one): matched on CPU model and cores only, which cannot tell two CPUs of "
+               "one name apart; remake it with --make-references" % path)
     if name:
         if name not in machines:
             raise DataError("--machine %s: not in %s (it has: %s)"
                             % (name, path, ", ".join(machines)))
-        return name
-    hits = [n for n, m in machines.items()
-            if m.get("cpu_model") == cpu and m.get("cores") == cores]
-    if not hits:
-        raise DataError("%s has no references for this machine (%s, %s cores); it has: %s. "
-                        "Name one with --machine" % (
-                            path, cpu or "unknown CPU", cores or "?",
-                            "; ".join("%s (%s, %s cores)" % (n, m.get("cpu_model"),
-                                                            m.get("cores"))
-                                      for n, m in machines.items())))
-    return hits[0]
+        theirs = machines[name].get("fingerprint")
+        if fp and theirs and theirs != fp:
+            raise DataError("--machine %s is another CPU: its references were made on %s, "
+                            "this run on %s; references are never applied to another CPU"
+                            % (name, _describe_machine(machines[name].get("cpu_model"),
+                                                       machines[name].get("cores"), theirs,
+                                                       machines[name]),
+                               _describe_machine(cpu, cores, fp, ident)))
+        return name, (unknown % name if not (fp and theirs) else None)
+    if fp:
+        hits = [n for n, m in machines.items()
+                if m.get("fingerprint") == fp and m.get("cores") == cores]
+        if hits:
+            return hits[0], None
+    hits = [n for n, m in machines.items() if not m.get("fingerprint") and
+            m.get("cpu_model") == cpu and m.get("cores") == cores]
+    if hits:
+        return hits[0], unknown % hits[0]
+    raise NoMachine("%s has no references for this machine (%s); it has: %s. References are "
+                    "never applied to another CPU: make some on this machine with "
+                    "--make-references, or name one with --machine" % (
+                        path, _describe_machine(cpu, cores, fp, ident),
+                        "; ".join("%s (%s)" % (n, _describe_machine(
+                            m.get("cpu_model"), m.get("cores"), m.get("fingerprint"), m))
+                                  for n, m in machines.items())))
 
 
 class Check:
@@ -941,14 +1192,17 @@ REF_ALIGN = ["l", "l", "r", "r", "r", "r", "l"]
 
 
 def judge(ref_path, run_spec, machine=None, filters=()):
-    """Loads the reference file and the run (DataError for bad input) and judges it."""
+    """Loads the reference file and the run (DataError for bad input) and
+    judges it; (Judgement, warning or None).  NoMachine when none of the
+    file's machines is this run's."""
     sch = schema_mod.load()
     doc = _read_refs(ref_path)
     side = Side(run_spec, [parse_filter(f, sch, "--new-filter") for f in filters],
                 tuple(k for k in DEFAULT_KEYS if k in sch), "RUN", "--new-filter", sch)
     cpu, cores = side.machine()
-    name = pick_machine(doc, ref_path, cpu, cores, machine)
-    return Judgement(ref_path, doc, side, name)
+    name, warning = pick_machine(doc, ref_path, cpu, cores, machine, side.fingerprint(),
+                                 side.cpu_ident())
+    return Judgement(ref_path, doc, side, name), warning
 
 
 def _fmt_table(header, rows, align):
@@ -1000,6 +1254,7 @@ def write_atomic(path, text):
 def _run(args):
     """Everything that can fail on bad input, then the output; the status."""
     alpha = fraction("--alpha", args.alpha, 1e-12, 1.0)
+    ci_width = fraction("--ci-width", args.ci_width, 1e-6, 1.0) if args.ci_width else None
     threshold = fraction("--threshold", args.threshold, 0.0, 10.0)
     tolerance = fraction("--tolerance", args.tolerance, 0.0, 10.0)
     if args.make_references:
@@ -1011,12 +1266,22 @@ def _run(args):
             raise DataError("--make-references %s: a directory, expected a file" % out)
         if not out.parent.is_dir():
             raise DataError("--make-references %s: no directory %s" % (out, out.parent))
-        doc, name, refs = make_references(args.files[0], out, args.machine, tolerance,
-                                          args.new_filter)
+        doc, name, refs, refused = make_references(args.files[0], out, args.machine,
+                                                   tolerance, args.new_filter,
+                                                   ci_width=ci_width or REF_CI_WIDTH)
         write_atomic(out, dump_refs(doc))
-        print("compare: %d reference configurations for machine '%s' (%s, %s cores) "
-              "in %s" % (len(refs), name, doc["machines"][name]["cpu_model"],
-                         doc["machines"][name]["cores"], out))
+        m = doc["machines"][name]
+        print("compare: %d reference configurations for machine '%s' (%s) in %s"
+              % (len(refs), name, _describe_machine(m["cpu_model"], m["cores"],
+                                                     m.get("fingerprint"), m), out))
+        if refused:
+            print("compare: refused %d configuration(s), too noisy to guard: %s"
+                  % (len(refused), _list(("%s (%s)" % r for r in refused), 20)),
+                  file=sys.stderr)
+        if not m.get("fingerprint"):
+            print("compare: warning: the run's metadata has no CPU fingerprint (an older "
+                  "parscale): this machine will be matched on CPU model and cores only",
+                  file=sys.stderr)
         return EXIT_OK
     if args.references:
         if len(args.files) != 1:
@@ -1024,7 +1289,23 @@ def _run(args):
                             "scripts/compare --references FILE RUN")
         if args.out or args.base_filter:
             raise DataError("--references: --out and --base-filter apply to two runs only")
-        j = judge(args.references, args.files[0], args.machine, args.new_filter)
+        try:
+            j, warning = judge(args.references, args.files[0], args.machine,
+                               args.new_filter)
+        except NoMachine as e:
+            if args.references_strict:
+                raise DataError(str(e)) from None
+            print("compare: warning: %s; nothing judged" % e, file=sys.stderr)
+            if args.json:
+                print(json.dumps(OrderedDict([("references", args.references),
+                                              ("run", args.files[0]), ("machine", None),
+                                              ("warning", str(e)), ("checks", []),
+                                              ("exit", EXIT_OK)]), indent=1))
+            return EXIT_OK
+        if warning and args.references_strict:
+            raise DataError(warning + " (--references-strict)")
+        if warning:
+            print("compare: warning: " + warning, file=sys.stderr)
         if args.json:
             print(json.dumps(j.as_json(), indent=1))
         elif args.md:
@@ -1047,9 +1328,13 @@ def _run(args):
         raise DataError("--machine applies to --references and --make-references only")
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise DataError("--out %s: exists and is not a directory" % args.out)
+    controls = None
+    if args.control:
+        controls = () if args.control == ["none"] else \
+            tuple(kv for c in args.control for kv in parse_control(c))
     c = compare_paths(args.files[0], args.files[1], _keys_arg(args.match),
                       _keys_arg(args.ignore), args.base_filter, args.new_filter,
-                      alpha, threshold)
+                      alpha, threshold, controls=controls)
     if args.json:
         sys.stdout.write(json.dumps(c.as_json(), indent=1) + "\n")
     elif args.md:
@@ -1064,11 +1349,19 @@ def _run(args):
 
 
 def main(argv=None):
-    """The command line: parse, then _run under the bad-input guard."""
+    """The command line: parse, then _run under the bad-input guard; --ab
+    (before any --) is the A/B session of ab.py."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--ab" in (argv[:argv.index("--")] if "--" in argv else argv):
+        from . import ab
+        return ab.main(argv)
     ap = argparse.ArgumentParser(
         prog="compare",
         description="Compare two parscale runs configuration by configuration (exit 1 when "
-        "something is slower), or judge one run against reference values.",
+        "something is slower), or judge one run against reference values. For a "
+        "regression check, prefer --ab BASE_CMD NEW_CMD -- RUN_ARGS: it runs both "
+        "interleaved in one session, so that the machine's drift hits both alike; two "
+        "separate runs can only be told apart beyond the drift between them.",
         epilog="Keys matched by default: %s. Exit status: 0 nothing slower / every "
         "reference met, 1 something slower / a reference missed, 2 bad input. "
         "Details: docs/compare.md." % ", ".join(DEFAULT_KEYS))
@@ -1098,7 +1391,27 @@ def main(argv=None):
     ap.add_argument("--make-references", metavar="FILE",
                     help="write (or update) FILE with RUN's values for its machine")
     ap.add_argument("--machine", help="the reference machine's name (default: found by "
-                    "CPU model and core count; when making: the host name)")
+                    "CPU fingerprint and core count; when making: the host name)")
+    ap.add_argument("--ab", nargs=2, metavar=("BASE_CMD", "NEW_CMD"),
+                    help="measure two parscale commands (\"build/parscale\", \"new/parscale "
+                    "--gil-model old\") in one session of interleaved trials of random "
+                    "order, then `-- RUN_ARGS`; judged on the paired per-trial ratios. The "
+                    "way to check for a regression. Its options: --ci-width (default 5%%), "
+                    "--max-time (default 45s), --max-trials, --launcher \"mpirun -np 4\", "
+                    "--seed, --threshold, --alpha, --md, --json, --csv FILE (every trial)")
+    ap.add_argument("--control", action="append", default=[], metavar="KEY=V[,KEY=V]",
+                    help="configurations whose code did not change between the runs "
+                    "(repeatable; default kernel=null; 'none': no control): their change "
+                    "is the machine's drift, and the threshold is widened to it")
+    ap.add_argument("--references-strict", action="store_true",
+                    help="with --references: a run none of the file's machines matches "
+                    "(by CPU fingerprint), or a machine without a fingerprint, is bad "
+                    "input (2) instead of a warning")
+    ap.add_argument("--ci-width", metavar="W",
+                    help="--make-references: refuse configurations whose median's 95%%%% "
+                    "interval is wider than W of it (default %g%%%%); --ab: add trials "
+                    "until every ratio's interval is this narrow (default %g%%%%)"
+                    % (100 * REF_CI_WIDTH, 100 * REF_CI_WIDTH))
     ap.add_argument("--tolerance", default="%g%%" % (100 * TOLERANCE),
                     help="allowed change either way when making references "
                     "(default %g%%%%)" % (100 * TOLERANCE))
