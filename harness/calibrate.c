@@ -125,7 +125,10 @@ static double largest_cache(const char *caches)
 /* A kernel that moves more bytes than it computes flops (below 1 flop a
  * byte: stream, transpose, stencil) measures memory only with data beyond
  * the caches: at least 4 times the largest, so its size is never chosen
- * below that, even when a repetition then lasts longer than asked. */
+ * below that, even when a repetition then lasts longer than asked.  A
+ * guest is often shown the whole socket's L3 (512 MB on a large EPYC) of
+ * which its cores see a slice, so the floor is at most 256 MiB. */
+#define BEYOND_CACHES_MAX (256.0 * 1024 * 1024)
 static uint64_t beyond_caches(const ps_run_opts *o, const ps_kernel *k, uint64_t n,
                               double cache)
 {
@@ -136,7 +139,8 @@ static uint64_t beyond_caches(const ps_run_opts *o, const ps_kernel *k, uint64_t
     ps_kernel_cost_of(k, &a, &c);
     if (!(c.bytes_per_index > 0.0) || c.flops_per_index >= c.bytes_per_index || !(cache > 0.0))
         return n;
-    double floor_n = ceil(4.0 * cache / c.bytes_per_index);
+    double bytes = 4.0 * cache < BEYOND_CACHES_MAX ? 4.0 * cache : BEYOND_CACHES_MAX;
+    double floor_n = ceil(bytes / c.bytes_per_index);
     return (double)n < floor_n ? (uint64_t)floor_n : n;
 }
 
