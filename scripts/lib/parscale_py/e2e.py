@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import version
 from . import binary
 from .common import fail, machine_cores, mpi_env, mpirun_argv
 
@@ -177,6 +178,7 @@ def main(argv=None):
     ap.add_argument("--size", default="quick")
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
+    version.add_option(ap)
     args = ap.parse_args(argv)
     args.parscale = binary.find_parscale("e2e-timing", args.parscale)
     if args.workers is None:

@@ -19,6 +19,7 @@ import sys
 from collections import Counter, OrderedDict
 from pathlib import Path
 
+from . import version
 from . import analysis, e2e, kerninfo, stats, summary
 from .common import guarded
 from .reportdoc import Doc, Images, Rich
@@ -492,6 +493,7 @@ def main(argv=None):
                     "its chart files")
     ap.add_argument("--compare", metavar="BASE", help="add a section comparing this run "
                     "with BASE (a CSV or results directory), as scripts/compare does")
+    version.add_option(ap)
     args = ap.parse_args(argv)
     guarded("report", write, args.csv, args.out, args.charts, args.e2e, args.parscale,
             args.kernels_json, linked=args.linked, compare_base=args.compare)
