@@ -170,7 +170,9 @@ static int cmd_info(int argc, char **argv)
     }
     printf("parscale    %s (%s)\n", s.version, s.git);
     printf("host        %s (%s)\n", s.host, s.os);
-    printf("cpu         %s\n", s.cpu_model);
+    printf("cpu         %s%s%s%s%s%s\n", s.cpu_model, s.cpu_id[0] || s.cpu_simd[0] ? " (" : "",
+           s.cpu_id, s.cpu_id[0] && s.cpu_simd[0] ? "; " : "", s.cpu_simd,
+           s.cpu_id[0] || s.cpu_simd[0] ? ")" : "");
     printf("cores       %d online, %d usable by this process\n", s.cores_online,
            s.cores_allowed);
     printf("caches      %s\n", s.caches[0] ? s.caches : "(unknown)");

@@ -11,6 +11,9 @@ typedef struct ps_sysinfo {
     char host[128];
     char os[256];
     char cpu_model[128];
+    char cpu_id[160];      /* "AuthenticAMD family 26 model 2 stepping 1": what a
+                              hypervisor's bare "AMD EPYC" leaves out */
+    char cpu_simd[96];     /* the widest vector extensions: "AVX-512 AVX2 FMA" */
     int cores_online;      /* sysconf(_SC_NPROCESSORS_ONLN) */
     int cores_allowed;     /* this process's affinity mask */
     char caches[256];      /* "L1d 48K, L1i 32K, L2 1024K, L3 32768K" */

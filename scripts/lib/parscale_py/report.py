@@ -24,7 +24,7 @@ from . import analysis, e2e, kerninfo, numfmt, stats, summary
 from .common import guarded
 from .reportdoc import Doc, Images, Rich
 
-META_KEYS = ("host", "cpu_model", "cores", "caches", "compiler", "flags", "build_type",
+META_KEYS = ("host", "cpu_model", "cpu_id", "cpu_simd", "cores", "caches", "compiler", "flags", "build_type",
              "openmp", "mpi", "placement", "version", "git", "date", "command",
              "slurm_job_id")
 
