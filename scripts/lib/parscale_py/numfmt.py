@@ -1,6 +1,6 @@
 """Numbers printed with their intervals, rounded together: the point and
 both ends get one number of decimals (enough for `digits` significant
-digits of the largest), the lower end rounded down, the upper end up and
+digits of the point, and of the largest), the lower end rounded down, the upper end up and
 the point to the nearest, so a point inside its interval is printed inside
 it, never "1.01x [0.92, 1]".  Every report sentence and cell that shows a
 point with its interval goes through here.
@@ -9,10 +9,19 @@ import math
 from decimal import Decimal, ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN
 
 
-def _decimals(values, digits):
-    big = max((abs(v) for v in values if v is not None and math.isfinite(v) and v != 0),
-              default=1.0)
-    return max(0, digits - 1 - int(math.floor(math.log10(big))))
+def _places(v, digits):
+    return digits - 1 - int(math.floor(math.log10(abs(v))))
+
+
+def _decimals(values, digits, point=None):
+    """Decimals for `digits` significant digits of the point (of the
+    largest value when there is no point), and no fewer than the largest
+    needs; at most 3 more than that, however small the point."""
+    known = [abs(v) for v in values if v is not None and math.isfinite(v) and v != 0]
+    wide = max(0, _places(max(known), digits)) if known else 0
+    if point is None or not math.isfinite(point) or point == 0:
+        return wide
+    return max(wide, min(max(0, _places(point, digits)), wide + 3))
 
 
 def _fmt(v, places, rounding):
@@ -26,7 +35,7 @@ def _fmt(v, places, rounding):
 
 def with_interval(point, lo, hi, digits=3):
     """(point, lo, hi) as text, rounded together (see the module)."""
-    places = _decimals([point, lo, hi], digits)
+    places = _decimals([point, lo, hi], digits, point)
     return (_fmt(point, places, ROUND_HALF_EVEN), _fmt(lo, places, ROUND_FLOOR),
             _fmt(hi, places, ROUND_CEILING))
 
@@ -34,7 +43,7 @@ def with_interval(point, lo, hi, digits=3):
 def interval(lo, hi, digits=3, point=None):
     """"[lo, hi]" rounded outward at the decimals the point (if given) and
     both ends share."""
-    places = _decimals([point, lo, hi], digits)
+    places = _decimals([point, lo, hi], digits, point)
     return "[%s, %s]" % (_fmt(lo, places, ROUND_FLOOR), _fmt(hi, places, ROUND_CEILING))
 
 
