@@ -238,7 +238,19 @@ void ps_point_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out)
     out->value = ps_point_median(base) / ps_point_median(p);
 }
 
-/* One configuration's line; returns whether its interval is approximate. */
+enum { POINT_APPROX = 1, POINT_SUPERLINEAR = 2 };
+
+/* Efficiency above 1 (as printed) on a kernel that computes: more than the
+ * workers can give, so a cache effect or a slowed base, not parallel gain
+ * (waiting kernels may well beat their worker count; null does no work). */
+static int superlinear(const ps_config *c, double eff)
+{
+    return c->workers > 1 && !c->kernel->wait_ns && strcmp(c->kernel->name, "null") != 0 &&
+           eff >= 1.005;
+}
+
+/* One configuration's line; returns POINT_* flags: its interval is
+ * approximate, its efficiency is superlinear. */
 static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info *ri,
                        const char *label)
 {
@@ -253,9 +265,12 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
     ps_speedup su;
     ps_point_speedup(plan, p, &su);
     double speedup = su.value;
+    int flags = s.ci_exact ? 0 : POINT_APPROX;
     if (!isnan(speedup)) {
+        flags |= superlinear(c, speedup / c->workers) ? POINT_SUPERLINEAR : 0;
         snprintf(sp, sizeof sp, "%.2f", speedup);
-        snprintf(eff, sizeof eff, "%.2f", speedup / c->workers);
+        snprintf(eff, sizeof eff, "%.2f%s", speedup / c->workers,
+                 flags & POINT_SUPERLINEAR ? "!" : "");
     }
     double work, flops, bytes;
     ps_config_work(c, &work, &flops, &bytes);
@@ -264,7 +279,7 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
            eff, work / s.median, c->kernel->rate_unit,
            p->failures ? "  (some reps FAILED)" : "", note);
     print_backend_lines(p, speedup);
-    return !s.ci_exact;
+    return flags;
 }
 
 #define UNFINISHED_SHOWN 24
@@ -334,7 +349,7 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
     for (int i = 0; i < plan->npoints; i++)
         sorted[i] = &plan->points[i];
     qsort(sorted, (size_t)plan->npoints, sizeof *sorted, cmp_points);
-    int any_over = 0, any_over_ranks = 0, any_approx = 0;
+    int any_over = 0, any_over_ranks = 0, any_approx = 0, any_super = 0;
     for (int i = 0; i < plan->npoints; i++) {
         const ps_config *c = &sorted[i]->cfg;
         if (i == 0 || c->kernel != sorted[i - 1]->cfg.kernel ||
@@ -353,9 +368,11 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
         }
         any_over |= over;
         any_over_ranks |= over && (c->backend->flags & PS_BACKEND_USES_MPI);
-        any_approx |= print_point(plan, sorted[i], ri, label);
+        const int flags = print_point(plan, sorted[i], ri, label);
+        any_approx |= flags & POINT_APPROX;
+        any_super |= flags & POINT_SUPERLINEAR;
     }
-    if (any_over || any_approx)
+    if (any_over || any_approx || any_super)
         printf("\n");
     /* rank 0's cores judge threads; ranks are judged host by host
      * (ps_run_oversubscribed), so their footnote names no one count */
@@ -367,6 +384,9 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
                "use; ranks: each host's own)\n", ri->rank0_cores);
     if (any_approx)
         printf("  ~ fewer than 6 repetitions: no 95%% CI of the median exists; min..max shown\n");
+    if (any_super)
+        printf("  ! efficiency above 1 on a computing kernel: superlinear, more than the "
+               "workers can give (a cache effect or a slowed base), not parallel gain\n");
     if (ri->interrupted)
         print_interrupted(plan, ri);
     else
