@@ -111,6 +111,12 @@ for c in cfgs:
     assert m and abs(float(m.group(1)) - c["speedup"]) <= 0.0051, (c, m and m.group(0))
     assert re.search(r"^\| pi \| strong \| %s \| %d \| .* \| 6 of 6 \| reps \|$"
                      % (c["backend"], c["workers"]), md, re.M), c
+# the Markdown table is well formed as GitHub renders one: a header, its
+# separator, and rows of the same number of cells (a '|' inside a cell escaped)
+lines = [l for l in md.splitlines() if l.startswith("|")]
+cells = [len(re.split(r"(?<!\\)\|", l)) - 2 for l in lines]
+assert len(lines) == 2 + len(cfgs) and len(set(cells)) == 1 and cells[0] == 12, (lines, cells)
+assert re.fullmatch(r"\|(-{3,}:?\|)+", lines[1].replace("---:", "---:")), lines[1]
 assert [c for c in cfgs if c["backend"] == "seq"][0]["speedup"] == 1
 assert ex["machine"]["cores_online"] >= 1 and ex["rule"]["reps"] == 6
 PY
