@@ -315,8 +315,8 @@ def slurm_minutes(text):
     parts = [int(x) for x in t.split(":")]
     if not parts or len(parts) > 3 or any(x < 0 for x in parts):
         raise ValueError(text)
-    if len(parts) == 1:          # minutes
-        h, m, sec = 0, parts[0], 0
+    if len(parts) == 1:          # minutes, or hours after a day count
+        h, m, sec = (parts[0], 0, 0) if days else (0, parts[0], 0)
     elif len(parts) == 2:        # minutes:seconds, or hours:minutes after a day count
         h, m, sec = (parts[0], parts[1], 0) if days else (0, parts[0], parts[1])
     else:
@@ -443,7 +443,7 @@ def follow(jobs, csv, poll, state_of=job_state, clock=None, sleep=None):
     import time
     clock, sleep = clock or time.monotonic, sleep or time.sleep
     left = {job: (name, log) for name, job, log in jobs}
-    verdicts, seen_hopeless, last = {}, {}, {}
+    verdicts, seen_hopeless, last, gone = {}, {}, {}, {}
     while left:
         for job in list(left):
             state, reason = state_of(job)
@@ -453,7 +453,10 @@ def follow(jobs, csv, poll, state_of=job_state, clock=None, sleep=None):
                     print("%s: job %s (%s) %s%s" % (PROG, job, left[job][0], state,
                                                    " (%s)" % reason if reason and
                                                    reason != "None" else ""), flush=True)
-            if state is None or state in ENDED:
+            # a job neither squeue nor sacct knows has left the queue (no
+            # accounting here), unless squeue only failed once: three polls
+            gone[job] = gone.get(job, 0) + 1 if state is None else 0
+            if state in ENDED or gone[job] >= 3:
                 verdicts[job] = state or "ENDED"
                 del left[job]
             elif state == "PENDING" and hopeless(reason):
