@@ -102,12 +102,13 @@ typedef struct ps_meta_state {
 
 /* A configuration's speedup against its base and its interval, as the
  * summary prints it (report_console.c); every reporter that states one
- * takes it from here.  NAN where there is none (no base, no samples, no
- * interval yet). */
+ * (the exports) takes it from here, so a change to how the summary
+ * computes speedups (e.g. per-pair ratios) is one change.  NAN where there
+ * is none (no base, no samples, no interval). */
 typedef struct ps_speedup {
     double value, lo, hi;
 } ps_speedup;
-void ps_point_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out);
+void ps_report_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out);
 
 /* Diagnosis (report_warnings.c): warnings known before the run and found
  * after it, and the causes of one configuration's wide interval this run

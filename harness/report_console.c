@@ -229,7 +229,7 @@ static void print_backend_lines(const ps_point *p, double speedup)
     ps_buf_free(&out);
 }
 
-void ps_point_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out)
+void ps_report_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out)
 {
     out->value = out->lo = out->hi = NAN;
     const ps_point *base = ps_plan_base(plan, p);
@@ -263,7 +263,7 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
     ps_format_seconds(s.ci_hi, hi, sizeof hi);
     snprintf(ci, sizeof ci, "%s%s .. %s", s.ci_exact ? "" : "~", lo, hi);
     ps_speedup su;
-    ps_point_speedup(plan, p, &su);
+    ps_report_speedup(plan, p, &su);
     double speedup = su.value;
     int flags = s.ci_exact ? 0 : POINT_APPROX;
     if (!isnan(speedup)) {

@@ -3,7 +3,7 @@
  * hyperfine's --export-json and --export-markdown: per configuration the
  * median, its interval, min, max, mean and standard deviation, the
  * repetitions used and set aside, speedup and efficiency with their
- * intervals (ps_point_speedup: the summary's own), why it stopped, and the
+ * intervals (ps_report_speedup: the summary's own), why it stopped, and the
  * machine.  Written once, at the end (after a signal too), each to a
  * temporary file renamed into place, so a reader never sees half of one.
  * The JSON's layout is docs/csv-schema.md's "summary export".
@@ -58,7 +58,7 @@ static void point_stats_of(const ps_plan *plan, const ps_point *p, point_stats *
     ps->s.median = ps->s.ci_lo = ps->s.ci_hi = NAN;
     if (p->nsamples == 0 || ps_summarize(p->seconds, (size_t)p->nsamples, &ps->s) != 0)
         ps->s.n = 0;
-    ps_point_speedup(plan, p, &ps->su);
+    ps_report_speedup(plan, p, &ps->su);
     const double w = p->cfg.workers;
     ps->eff = ps->su.value / w;
     ps->eff_lo = ps->su.lo / w;
