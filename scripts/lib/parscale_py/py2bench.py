@@ -67,6 +67,43 @@ def rep_threads(kernel, n, w, opt):
     return out
 
 
+# How Python 2.7's eval loop (ceval.c) counts the ticks of its check
+# interval: it decrements the ticker at the top of its loop, which an opcode
+# reaches by `continue`; these opcodes go straight to the next one instead
+# (goto fast_next_opcode), so the opcode after them is not counted...
+FAST_NEXT = ("LOAD_FAST", "LOAD_CONST", "STORE_FAST", "POP_TOP", "ROT_TWO", "ROT_THREE",
+             "ROT_FOUR", "DUP_TOP", "DUP_TOPX", "NOP", "JUMP_FORWARD")
+# ...nor is the opcode these predict, when it is the next one (PREDICT).
+PREDICTS = {"FOR_ITER": ("STORE_FAST", "UNPACK_SEQUENCE"),
+            "COMPARE_OP": ("POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE"),
+            "GET_ITER": ("FOR_ITER",)}
+
+
+def loop_ticks(fn):
+    """Ticks of the check interval one iteration of fn's for loop costs on
+    this interpreter, counted from its bytecode by the rule above: the
+    opcodes of the loop (FOR_ITER to the JUMP_ABSOLUTE back to it) that end
+    by returning to the top of the eval loop."""
+    import dis
+    code = fn.__code__ if hasattr(fn, "__code__") else fn.func_code
+    ops, raw, i = [], code.co_code, 0
+    while i < len(raw):
+        op = raw[i] if isinstance(raw[i], int) else ord(raw[i])
+        ops.append((i, dis.opname[op]))
+        i += 3 if op >= dis.HAVE_ARGUMENT else 1
+    names = [n for _, n in ops]
+    start = names.index("FOR_ITER")
+    end = max(j for j, n in enumerate(names) if n == "JUMP_ABSOLUTE")
+    body = names[start:end + 1]
+    ticks = 0
+    for j, name in enumerate(body):
+        nxt = body[j + 1] if j + 1 < len(body) else body[0]
+        if name in FAST_NEXT or nxt in PREDICTS.get(name, ()):
+            continue
+        ticks += 1
+    return ticks, body
+
+
 def parse(argv):
     op = optparse.OptionParser(prog="py2bench")
     op.add_option("--kernels", default="count,pi")
@@ -78,6 +115,8 @@ def parse(argv):
     op.add_option("--check-interval", type="int", default=None)
     op.add_option("--io-wait-us", type="float", default=1000.0)
     op.add_option("--proc-stat", default="/proc/stat")
+    op.add_option("--ticks", action="store_true",
+                  help="print each kernel's ticks per loop iteration (loop_ticks), then stop")
     a, rest = op.parse_args(argv)
     if rest:
         op.error("unexpected arguments: %s" % " ".join(rest))
@@ -92,6 +131,13 @@ def parse(argv):
 
 def main(argv):
     a = parse(argv)
+    if a.ticks:
+        out = {}
+        for k in a.kernels:
+            ticks, body = loop_ticks(FUNCS[k])
+            out[k] = {"ticks": ticks, "opcodes": body}
+        print(json.dumps(out, sort_keys=True))
+        return 0
     if a.check_interval is not None:
         sys.setcheckinterval(a.check_interval)
     check = sys.getcheckinterval() if hasattr(sys, "getcheckinterval") else None
