@@ -5,11 +5,12 @@ interpreter, so that 2.7's old lock and 3.x's new one run the same work.
 Python 2's range builds a list; xrange is the same loop without one, so
 it stands in for range there and the bodies stay letter for letter.
 """
-import sys
 import time
 
-if sys.version_info[0] < 3:
-    range = xrange  # noqa: F821,A001 -- Python 2 only
+try:
+    range = xrange  # Python 2: the loop without the list
+except NameError:  # Python 3: range is that already
+    pass
 
 
 def k_count(n, lo, hi, _opt=None):
