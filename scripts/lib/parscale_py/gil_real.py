@@ -3,7 +3,7 @@ point, in one interleaved run each.
 
     scripts/studies/gil-real EXPERIMENT --out DIR [--quick] [--rounds R] [--scale F]
                              [--python2 PATH] [--python3 PATH,...]
-                             [--parscale PATH] [--replace]
+                             [--parscale PATH] [--replace | --redraw]
 
 EXPERIMENT is one of
   old   the old model (before 3.2) against Python 2.7: count and pi at 1, 2
@@ -49,7 +49,7 @@ from pathlib import Path
 from . import interpreters
 from .binary import find_parscale, require
 from .common import fail
-from .interleave import Plan, claim, cpython_env, seconds_per_index
+from .interleave import Plan, claim, cpython_env, load, seconds_per_index
 from .stats import median, quantile
 
 PROG = "gil-real"
@@ -171,9 +171,13 @@ def exp_old(a, out, py2):
                    "(pyenv, PATH or --python2)")
         table.write(out / "gil-real-old.txt")
         return table
-    cal = calibrate_old(a, py2.path, csizes, psizes)
-    cal["python_version"] = py2.version
-    (out / "gil-real-calibration.json").write_text(json.dumps(cal, indent=1, sort_keys=True) + "\n")
+    calp = out / "gil-real-calibration.json"
+    if a.redraw:
+        cal = json.loads(calp.read_text())
+    else:
+        cal = calibrate_old(a, py2.path, csizes, psizes)
+        cal["python_version"] = py2.version
+        calp.write_text(json.dumps(cal, indent=1, sort_keys=True) + "\n")
     for k in a.kernels:
         c = cal["kernels"][k]
         table.note("calibration %s: Python %s %.1f ns an iteration, %d ticks of the check "
@@ -194,7 +198,7 @@ def exp_old(a, out, py2):
                        "--tick", tick, "--no-gil-stats")
             p.cpython("-k", k, "-b", "threads", "-w", ",".join(map(str, ws)), "-s",
                       str(psizes[k]), "--python", py2.path, "--check-interval", str(ci))
-    rows = p.run("old")
+    rows = load(p.csv) if a.redraw else p.run("old")
     series = {}
     for k in a.kernels:
         seq = times(rows, kernel=k, backend="seq")
@@ -237,7 +241,7 @@ def exp_new(a, out, py3s):
                           "--python", py.path, "--switch-interval", repr(sec))
     table.note("calibration: none (the switch interval is a time); interpreters: %s"
                % ", ".join("%s (%s)" % (py.version, py.path) for py in py3s))
-    rows = p.run("new")
+    rows = load(p.csv) if a.redraw else p.run("new")
     series = {}
     for k in a.kernels:
         seq = times(rows, kernel=k, backend="seq")
@@ -286,11 +290,13 @@ def chart(base, series, ws, kernels, title):
         plots._workers_axis(ax, list(ws), None)
         ax.set_xlabel("threads")
         ax.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
-        ax.set_ylim(bottom=0)
         ax.set_ylabel("speedup (x): model vs seq, Python vs its 1 thread")
         ax.set_title(k, fontsize=10)
         ax.grid(True, which="major", color="0.9")
         ax.legend(fontsize=7)
+    # one scale for both panels, set once every line is drawn
+    top = max([y for ys in series.values() for y in ys if y == y] + [1.0])
+    axes[0].set_ylim(0, top * 1.1)
     fig.suptitle(title, fontsize=11)
     plots._write(fig, base.parent, base.name)
 
@@ -344,6 +350,9 @@ def main():
     ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
                     "build/parscale, then PATH)")
     ap.add_argument("--replace", action="store_true", help="make the outputs again")
+    ap.add_argument("--redraw", action="store_true",
+                    help="measure nothing: the table and chart again from DIR's CSV "
+                         "(and calibration)")
     a = ap.parse_args()
     if a.rounds is not None and a.rounds < 1:
         fail(PROG, "--rounds must be at least 1, not %d" % a.rounds)
@@ -360,7 +369,12 @@ def main():
     outs = [out / ("gil-real-%s.%s" % (n, ext)) for n in names for ext in ("csv", "png", "txt")]
     if "old" in names:
         outs.append(out / "gil-real-calibration.json")
-    claim(PROG, outs, a.replace)
+    if a.redraw:
+        missing = [str(o) for o in outs if o.suffix in (".csv", ".json") and not o.exists()]
+        if missing:
+            fail(PROG, "--redraw needs %s" % ", ".join(missing))
+    else:
+        claim(PROG, outs, a.replace)
     out.mkdir(parents=True, exist_ok=True)
     py2, py3s = pick(a)
     for n in names:
