@@ -22,11 +22,27 @@ cpu line is 0 when the run starts, the hypervisor does not report steal:
 the column is left empty and the metadata says steal_reported: false.
 ($PARSCALE_PROC_STAT names another file to read, for tests.)
 
+The other ways Python runs things at once (pybackends.py; each skipped, by
+name, where this interpreter or its libraries cannot run it):
+subinterpreters and subinterpreters-shared (3.12+: a GIL per interpreter,
+or one for all), cython-nogil and cython-gil (the loops compiled by Cython,
+run inside `with nogil:` or holding the lock; named sizes are
+COMPILED_SCALE times larger for them), trio and uvloop (io).  Every row's
+params end with python_version=V;python_gil=K (old, new, per-interpreter,
+none).
+
+--python PATH[,PATH...] (or all: every interpreter under pyenv and on
+PATH, one per version) runs on each in turn, rows into one CSV; Python 2
+runs py2bench (threads; count, pi, io) with the same loops (pykernels), and
+--check-interval N sets its check interval.
+
     scripts/studies/cpython-bench --csv out.csv               # quick sizes
+    scripts/studies/cpython-bench --python all -k count,pi -b threads --csv all.csv
     PARSCALE_CPYTHON=python3.13t scripts/studies/cpython-bench -k pi -w 1,2 -r 7 --csv out.csv
 
 It runs on the interpreter under study ($PARSCALE_CPYTHON, else python3 on
-PATH), any CPython 3.8 or later: standard library only.
+PATH), any CPython 3.6 or later (asyncio 3.7, asyncio-to-thread 3.9):
+standard library only, but for Cython, Trio and uvloop.
 
 The asyncio backends run w tasks on one event loop (a new loop per run,
 reused by every repetition): `asyncio` awaits asyncio.sleep per io index
