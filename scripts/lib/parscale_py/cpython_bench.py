@@ -951,6 +951,9 @@ def run_py2(a, it):
         return 0
     if a.cpu_threads:
         skip_line("--cpu-threads on Python %s" % it.version, "not run on Python 2")
+    if a.switch_interval is not None:
+        skip_line("--switch-interval on Python %s" % it.version,
+                  "the old lock has no switch interval (--check-interval sets its own)")
     seed = a.seed if a.seed is not None else int(time.time() * 1e6) & 0x7fffffff
     sizes = {k: size_of(k, a.size, a.tick_us) for k in kernels}
     cmd = [it.path, "-m", "parscale_py.py2bench", "--kernels", ",".join(kernels),
