@@ -12,6 +12,7 @@
 
 #define PS_MAX_LIST 64
 #define PS_MAX_BACKENDS 16
+_Static_assert(PS_MAX_LIST >= PS_MAX_KERNELS, "-k all must hold every kernel");
 
 typedef struct ps_run_opts {
     const ps_kernel *kernels[PS_MAX_LIST];

@@ -92,9 +92,10 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
      * then 0 would read as "a quiet host", so the column stays empty. */
     ri.steal_reported = have_ticks && steal0 > 0;
     ps_meta_state meta = {0};
+    ps_file_id csv_id = {0};
     const ps_reporter reporters[] = {
         /* rows first: the metadata follows the first row, never without one */
-        {&ps_report_csv, NULL}, {&ps_report_meta, &meta}, {&ps_report_console, NULL},
+        {&ps_report_csv, &csv_id}, {&ps_report_meta, &meta}, {&ps_report_console, NULL},
     };
     const int nrep = ctx->rank == 0 ? (int)(sizeof reporters / sizeof reporters[0]) : 0;
     if (ctx->rank == 0)
