@@ -458,9 +458,13 @@ static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
     if (n < 0)
         return ps_list_fail(err, "--size", n, PS_MAX_LIST);
     o->nksizes = 0;
+    int plain = 0;  /* a size for every kernel, given already */
     for (int i = 0; i < n; i++) {
         char *eq = strchr(items[i], '=');
         if (!eq) {
+            if (plain++)  /* the last would win without a word */
+                return ps_fail(err, "--size: two sizes for every kernel ('%s' and an "
+                               "earlier one); give one, and KERNEL=SIZE for others", items[i]);
             if (parse_size(items[i], &o->size_class, &o->size, err) != 0)
                 return -1;
             continue;
@@ -470,6 +474,9 @@ static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
         if (!k)
             return ps_fail(err, "--size: unknown kernel '%s' in %s=%s", items[i], items[i],
                            eq + 1);
+        for (int j = 0; j < o->nksizes; j++)
+            if (o->ksizes[j].kernel == k)
+                return ps_fail(err, "--size: kernel '%s' is given two sizes", items[i]);
         int j = o->nksizes++;
         o->ksizes[j].kernel = k;
         if (parse_size(eq + 1, &o->ksizes[j].size_class, &o->ksizes[j].size, err) != 0)
@@ -534,7 +541,7 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         o->warmup = (int)v;
         return 0;
     case OPT_SEED:
-        if (ps_parse_count_in("--seed", arg, 0, UINT64_MAX / 2, &o->seed, err)) return -1;
+        if (ps_parse_count_in("--seed", arg, 0, PS_EXACT_MAX_U64, &o->seed, err)) return -1;
         o->have_seed = 1;
         return 0;
     case OPT_CI_WIDTH: return parse_ci_width(arg, &o->stop.ci_width, err);

@@ -238,7 +238,8 @@ class Result:
         u = stats.UTest(base, new)
         self.p, self.method = u.p, u.method
         # The smallest p-value these sample sizes can give: 2 / C(m+n, m).
-        self.few = 2.0 / math.comb(len(base) + len(new), len(base)) >= alpha
+        # (compared as integers: C(m+n, m) passes a float's range at m + n ~ 1030)
+        self.few = math.comb(len(base) + len(new), len(base)) <= 2.0 / alpha
         big = abs(math.log(self.ratio)) > math.log1p(threshold)
         if self.p < alpha and big:
             self.verdict = "slower" if self.ratio > 1 else "faster"
