@@ -59,7 +59,7 @@ ended_within() {
   LAST_RC=$rc
   [ "$want" = 0 ] && return 0
   local lines
-  lines=$(grep -c '^\(parscale\|plot\|report\|sweep\|submit\):' "$WORK/err")
+  lines=$(grep -c '^\(parscale\|plot\|report\|sweep\|submit\|compare\):' "$WORK/err")
   [ "$lines" -eq 1 ] && pass || { fail "$what: $lines lines of its own on stderr, expected 1:"; cat "$WORK/err"; }
 }
 

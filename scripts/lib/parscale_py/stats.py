@@ -73,7 +73,12 @@ def sd(xs):
     if n < 2:
         return None
     m = mean(xs)
-    return math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
+    # scaled by the largest deviation, so that squares of huge times (a
+    # CSV from elsewhere holding 1e308) cannot overflow
+    scale = max(abs(x - m) for x in xs)
+    if scale == 0 or not math.isfinite(scale):
+        return 0.0 if scale == 0 else scale
+    return scale * math.sqrt(math.fsum(((x - m) / scale) ** 2 for x in xs) / (n - 1))
 
 
 # Below this many samples the tail is summed exactly in integers; from it

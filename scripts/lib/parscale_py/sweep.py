@@ -36,7 +36,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import analysis, binary, kerninfo, schema as schema_mod
+from . import analysis, binary, kerninfo, safeio, schema as schema_mod
 from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
 
@@ -186,6 +186,37 @@ def stopping(args, mode, scaling):
     budget = "%gs" % round(mode["budget"] * share)
     return ["--ci-width", mode["ci_width"], "--min-reps", str(mode["min_reps"]),
             "--max-time", budget], mode["min_reps"]
+
+
+LOCK_NAME = ".sweep.lock"
+
+
+def hold_folder(out):
+    """One sweep at a time per folder: a second would load the machine the
+    first measures (its timings contended, unflagged) and mix its rows
+    into the first one's report.  An exclusive lock on a file in the
+    folder, held while the sweep runs and released by the system when it
+    ends (even killed); the second sweep is refused in one line."""
+    import fcntl
+    path = out / LOCK_NAME
+    try:
+        fd = os.open(str(path), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as e:
+        fail("sweep", "%s: cannot open the folder's lock: %s" % (path, e.strerror or e))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        try:
+            pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        except OSError:
+            pid = "?"
+        os.close(fd)
+        fail("sweep", "another sweep (pid %s) is writing into %s: two at once would time "
+             "each other's load and mix their rows in one report; wait for it, or give "
+             "another --out" % (pid, out))
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, b"%d\n" % os.getpid(), 0)
+    return fd
 
 
 def rep_timeout(args):
@@ -417,9 +448,13 @@ def main(argv=None):
         schema_mod.load()
     except schema_mod.SchemaError as e:
         fail("sweep", str(e))
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail("sweep", "--out %s: cannot create it: %s" % (out, e.strerror or e))
+    args.folder_lock = hold_folder(out)  # held until the sweep ends
     if list_json:
-        (out / kerninfo.KERNELS_JSON).write_text(list_json, encoding="utf-8")
+        safeio.write_atomic(out / kerninfo.KERNELS_JSON, list_json)
 
     env = mpi_env()
     over = [w for w in args.workers_list if w > cores]
