@@ -13,6 +13,7 @@
 #include "placement.h"
 #include "runner.h"
 #include "sysinfo.h"
+#include "wait_policy.h"
 
 #ifndef PARSCALE_VERSION
 #define PARSCALE_VERSION "unknown"
@@ -189,6 +190,30 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* The OpenMP environment a run needs, before OpenMP threads or MPI
+ * start: --bind's placement, and for runs with an OpenMP backend the wait
+ * policy (wait_policy.h).  Executes parscale again when either changed
+ * the environment; returns 0 when nothing had to change. */
+static int apply_omp_env(const ps_run_opts *o, char **argv, ps_err *err)
+{
+    int bind_changed = 0, wait_changed = 0;
+    if (ps_bind_setenv(o->bind, o->places, &bind_changed, err) != 0)
+        return -1;
+    int openmp = 0;
+    for (int i = 0; i < o->nbackends; i++)
+        openmp |= (o->backends[i]->flags & PS_BACKEND_OPENMP) != 0;
+    if (openmp && ps_wait_policy_setenv(&wait_changed, err) != 0)
+        return -1;
+    if (!bind_changed && !wait_changed)
+        return 0;
+    char what[200];
+    snprintf(what, sizeof what, "%s%s%s%s%s", bind_changed ? "--bind (OMP_PROC_BIND=" : "",
+             bind_changed ? o->bind : "", bind_changed ? ")" : "",
+             bind_changed && wait_changed ? " and " : "",
+             wait_changed ? "the wait policy (GOMP_SPINCOUNT=" PS_OMP_SPINCOUNT ")" : "");
+    return ps_reexec(argv, what, err);
+}
+
 /* Parses and checks everything before MPI starts or any file is touched;
  * every rank does the same, only rank 0 speaks. */
 static int cmd_run(int argc, char **argv)
@@ -216,9 +241,10 @@ static int cmd_run(int argc, char **argv)
             ps_die(2, "%s", err.msg);
         exit(2);
     }
-    /* --bind: OpenMP reads its environment once, so this may start parscale
-     * again (argv - 1: ps_main's argv, whose [0] is the program) */
-    if (ps_bind_apply(o.bind, o.places, argv - 1, &err) != 0)
+    /* --bind and the wait policy: OpenMP reads its environment once, so
+     * this may start parscale again (argv - 1: ps_main's argv, whose [0]
+     * is the program) */
+    if (apply_omp_env(&o, argv - 1, &err) != 0)
         ps_die(1, "%s", err.msg);
 #ifdef PARSCALE_HAVE_MPI
     if (launched > 0 && ps_mpi_start(&ctx, &argc, &argv, &err) != 0)
