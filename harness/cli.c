@@ -190,6 +190,31 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* A copy of argv's n strings, NULL-terminated; NULL without memory. */
+static char **copy_argv(int n, char *const *argv)
+{
+    char **copy = calloc((size_t)n + 1, sizeof *copy);
+    for (int i = 0; copy && i < n; i++) {
+        size_t len = strlen(argv[i]) + 1;
+        copy[i] = malloc(len);
+        if (!copy[i]) {
+            for (int j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            return NULL;
+        }
+        memcpy(copy[i], argv[i], len);
+    }
+    return copy;
+}
+
+static void free_argv(char **argv)
+{
+    for (int i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
 /* The OpenMP environment a run needs, before OpenMP threads or MPI
  * start: --bind's placement, and for runs with an OpenMP backend the wait
  * policy (wait_policy.h).  Executes parscale again when either changed
@@ -222,11 +247,18 @@ static int cmd_run(int argc, char **argv)
         argv[1] = argv[0];  /* "run" stays the program name getopt skips */
         return ps_run_check_args(argc - 1, argv + 1);
     }
+    /* parsing reorders argv and cuts its lists in place: executing again
+     * (apply_omp_env) needs the command line as it was given */
+    char **given = copy_argv(argc + 1, argv - 1);
+    if (!given)
+        ps_die(1, "out of memory for the command line");
     ps_run_opts o;
     ps_err err = {""};
     int rc = ps_run_opts_parse(&o, argc, argv, &err);
-    if (rc == 1)
+    if (rc == 1) {
+        free_argv(given);
         return 0;
+    }
     const int launched = ps_mpi_launched_size();
     ps_ctx ctx = {.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
 #ifndef PARSCALE_HAVE_MPI
@@ -244,8 +276,9 @@ static int cmd_run(int argc, char **argv)
     /* --bind and the wait policy: OpenMP reads its environment once, so
      * this may start parscale again (argv - 1: ps_main's argv, whose [0]
      * is the program) */
-    if (apply_omp_env(&o, argv - 1, &err) != 0)
+    if (apply_omp_env(&o, given, &err) != 0)
         ps_die(1, "%s", err.msg);
+    free_argv(given);
 #ifdef PARSCALE_HAVE_MPI
     if (launched > 0 && ps_mpi_start(&ctx, &argc, &argv, &err) != 0)
         ps_die(1, "%s", err.msg);

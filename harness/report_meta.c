@@ -22,7 +22,7 @@ static int append_line(const ps_run_info *ri, const ps_buf *b, ps_err *err)
  * of the run that has several chose on this machine (kernel.h, variant). */
 static void variants_json(const ps_run_opts *o, ps_buf *b)
 {
-    ps_buf_put(b, ",\"kernel_variants\":{", 19);
+    ps_buf_printf(b, ",\"kernel_variants\":{");
     int first = 1;
     for (int i = 0; i < o->nkernels; i++) {
         const ps_kernel *k = o->kernels[i];

@@ -22,8 +22,10 @@
 #include "util.h"
 
 /* Pauses a waiting OpenMP thread spins before it sleeps, unless the user
- * set OMP_WAIT_POLICY or GOMP_SPINCOUNT (about 100 us at 33 ns a pause). */
-#define PS_OMP_SPINCOUNT "3000"
+ * set OMP_WAIT_POLICY or GOMP_SPINCOUNT: about 33 us at 33 ns a pause, as
+ * long as a sleep and a wake-up cost, so a wait never costs more than twice
+ * what it would with the best policy for it (spin, then block). */
+#define PS_OMP_SPINCOUNT "1000"
 
 /* Makes parscale's wait policy hold in the environment: sets
  * GOMP_SPINCOUNT when neither it nor OMP_WAIT_POLICY is set, and sets
