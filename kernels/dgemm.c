@@ -52,10 +52,14 @@ typedef struct dgemm_isa {
  * registers for the whole k loop; each k costs NV vector loads of B, MR
  * broadcasts of A and MR * NV fused multiply-adds.  Only `rows` x `cols`
  * of the tile are real (edges of C); the rest was computed on zero
- * padding and is dropped.  The loops have constant bounds, so the
+ * padding and is dropped.  C's tile is prefetched first, so that its
+ * lines arrive while the k loop runs.  The loops have constant bounds, so the
  * compiler unrolls them and keeps every accumulator in a register. */
 #define DGEMM_MICRO_BODY(VEC, VL, MR, NV)                                       \
     VEC t[MR][NV];                                                              \
+    for (size_t i = 0; i < rows; i++) /* C's tile arrives while k runs */      \
+        for (size_t j = 0; j < (NV) * (VL); j += 8)                             \
+            __builtin_prefetch(c + i * ldc + j, 1);                             \
     for (size_t i = 0; i < (MR); i++)                                           \
         for (size_t v = 0; v < (NV); v++)                                       \
             t[i][v] = (VEC){0};                                                 \
