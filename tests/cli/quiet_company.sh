@@ -13,9 +13,14 @@
 # configuration; times within one run), never absolute times.
 #
 #   quiet_company.sh PARSCALE [SPREAD_MARGIN]
-# SPREAD_MARGIN (default 1.5): how much larger B's median spread may be.
+# SPREAD_MARGIN (default 2.5): how much larger B's median spread may be.  On
+# a loaded 2-core VM the spreads alone are 2-4 (other jobs preempt the
+# repetitions) and B's median ratio was measured at 1.2-2.1 with parscale's
+# policy and 1.0-1.7 with libgomp's spinning: the spreads catch only a
+# gross effect there, and the hybrid check below is what libgomp's default
+# fails (2.7-17x time-sharing's, against 0.85-1.3 with parscale's policy).
 . "$(dirname "$0")/lib.sh"
-MARGIN=${2:-1.5}
+MARGIN=${2:-2.5}
 if ! has_backend omp || ! has_backend hybrid; then
   skip "needs the omp and hybrid backends"
   finish
