@@ -92,7 +92,9 @@ void ps_probe_end(const ps_probe *p, ps_disturb *d)
     d->invol = e.invol - p->invol;
     d->migrations = p->cpu >= 0 && e.cpu >= 0 && p->cpu != e.cpu;
     cpu_set_t mask;
-    d->pinned = sched_getaffinity(0, sizeof mask, &mask) == 0 && CPU_COUNT(&mask) == 1;
+    /* bound: its affinity allows fewer CPUs than are online */
+    d->pinned = sched_getaffinity(0, sizeof mask, &mask) == 0 &&
+                CPU_COUNT(&mask) < sysconf(_SC_NPROCESSORS_ONLN);
     d->user = e.user - p->user;
     d->sys = e.sys - p->sys;
 }

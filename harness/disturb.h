@@ -13,7 +13,7 @@
  *   context switches  getrusage(RUSAGE_THREAD): involuntary ones (another
  *                     task took the CPU) and voluntary ones (it blocked)
  *   CPU               sched_getcpu() at both ends: a change is a migration;
- *                     sched_getaffinity() at the end: pinned to one CPU
+ *                     sched_getaffinity() at the end: bound or not
  *
  * A worker that never blocked (no voluntary switch) was either running,
  * waiting in the run queue, or off the CPU for a reason the guest cannot
@@ -48,7 +48,7 @@ typedef struct ps_disturb {
     double run;             /* seconds on a CPU (summed) */
     long invol;             /* involuntary context switches (summed) */
     int migrations;         /* workers that ended on another CPU */
-    int pinned;             /* workers whose affinity allowed one CPU alone */
+    int pinned;             /* workers bound to fewer CPUs than are online */
     double user, sys;       /* CPU seconds in user and kernel mode (summed) */
 } ps_disturb;
 

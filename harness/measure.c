@@ -63,6 +63,10 @@ static int set_aside(const ps_stop_rule *r, const ps_rep *rep)
 static int record(ps_point *p, const ps_rep *rep, int ran, const ps_stop_rule *r)
 {
     p->disturbed += ran && rep->disturbed;
+    /* workers that shared a CPU while each was pinned to one were put there
+     * by the binding; unpinned ones were put together by the scheduler,
+     * making room for another task (the run-queue delay says so) */
+    p->cpu_shared_reps += ran && rep->cpu_shared > 0 && rep->dist.pinned >= 2;
     if (ran && rep->verified && set_aside(r, rep)) {
         p->set_aside++;
         p->set_aside_runq += rep->dist.runq >= rep->dist.hidden;
@@ -89,10 +93,6 @@ static int record(ps_point *p, const ps_rep *rep, int ran, const ps_stop_rule *r
         p->has_extra |= rep->has_extra;
     }
     p->seconds[p->nsamples++] = rep->seconds;
-    /* workers that shared a CPU while each was pinned to one were put there
-     * by the binding; unpinned ones were put together by the scheduler,
-     * making room for another task (the run-queue delay says so) */
-    p->cpu_shared_reps += rep->cpu_shared > 0 && rep->dist.pinned >= 2;
     if (rep->steal >= 0) {
         p->steal_sum += rep->steal;
         p->steal_n++;

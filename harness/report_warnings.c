@@ -83,7 +83,9 @@ static void warn_placement(const ps_plan *plan, ps_run_info *ri)
         const ps_point *p = &plan->points[i];
         const ps_config *c = &p->cfg;
         const int cores = ps_run_cores(ri, c);
-        if (p->nsamples == 0 || 2 * p->cpu_shared_reps <= p->nsamples ||
+        /* over every repetition run: workers pinned to one CPU wait for
+         * each other, so such repetitions are often set aside as disturbed */
+        if (p->runs == 0 || 2 * p->cpu_shared_reps <= p->runs ||
             ps_run_oversubscribed(ri, c))
             continue;
         char fix[160];
@@ -93,7 +95,7 @@ static void warn_placement(const ps_plan *plan, ps_run_info *ri)
                 "thread%s): workers shared a CPU in %d of %d repetitions although %d cores "
                 "were available (cpus column)", c->kernel->name, c->backend->name,
                 c->workers, c->workers == 1 ? "" : "s", c->ranks, c->ranks == 1 ? "" : "s",
-                c->threads, c->threads == 1 ? "" : "s", p->cpu_shared_reps, p->nsamples,
+                c->threads, c->threads == 1 ? "" : "s", p->cpu_shared_reps, p->runs,
                 cores);
     }
 }
