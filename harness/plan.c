@@ -76,7 +76,8 @@ static int add_backend(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx,
     return 0;
 }
 
-const ps_point *ps_plan_base(const ps_plan *plan, const ps_point *p)
+/* The point p's speedups are measured against (itself for a base), or NULL. */
+static const ps_point *plan_base(const ps_plan *plan, const ps_point *p)
 {
     for (int i = 0; i < plan->npoints; i++) {
         const ps_config *c = &plan->points[i].cfg;
@@ -91,7 +92,7 @@ const ps_point *ps_plan_base(const ps_plan *plan, const ps_point *p)
 static void link_bases(ps_plan *plan)
 {
     for (int i = 0; i < plan->npoints; i++) {
-        const ps_point *b = ps_plan_base(plan, &plan->points[i]);
+        const ps_point *b = plan_base(plan, &plan->points[i]);
         plan->points[i].base = b && b != &plan->points[i] ? (int)(b - plan->points) : -1;
     }
 }

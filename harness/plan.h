@@ -48,8 +48,6 @@ typedef struct ps_plan {
 int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err);
 void ps_plan_free(ps_plan *plan);
 
-/* The point p's speedups are measured against (itself for a base), or NULL. */
-const ps_point *ps_plan_base(const ps_plan *plan, const ps_point *p);
 /* The median of p's valid samples; NAN when it has none. */
 double ps_point_median(const ps_point *p);
 /* p's speedup against its base: the median of its per-pair ratios (base

@@ -59,18 +59,13 @@ int ps_stop_round_fits(const ps_stop_rule *r, double elapsed, double next)
     return r->max_time <= 0.0 || elapsed + next <= r->max_time;
 }
 
-/* One item the budget stops: for max-time. */
-static void stop_for_time(const ps_stop_rule *r, ps_stop_item *it)
-{
-    (void)r;
-    it->reason = PS_STOP_MAX_TIME;
-}
 
 void ps_stop_out_of_time(const ps_stop_rule *r, ps_stop_item *items, int n)
 {
+    (void)r;  /* every rule stops what still runs alike */
     for (int i = 0; i < n; i++)
         if (items[i].reason == PS_STOP_RUNNING)
-            stop_for_time(r, &items[i]);
+            items[i].reason = PS_STOP_MAX_TIME;
 }
 
 typedef struct candidate {
@@ -119,7 +114,7 @@ int ps_stop_fit_budget(const ps_stop_rule *r, ps_stop_item *items, int n, double
         if (pick[i])
             running++;
         else
-            stop_for_time(r, &items[i]);
+            items[i].reason = PS_STOP_MAX_TIME;
     }
     free(c);
     free(pick);

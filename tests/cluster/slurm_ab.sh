@@ -26,11 +26,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 PY=$(command -v python3 || echo /usr/bin/python3)
 mkdir "$WORK/slurm"
-if ! slurm_env_start "$WORK/slurm"; then
-  echo "FAIL: the test's Slurm did not start"
-  slurm_env_logs
-  exit 1
-fi
+slurm_env_start_or_exit "$WORK/slurm"
 
 job="$WORK/ab.sbatch"
 cat >"$job" <<JOB

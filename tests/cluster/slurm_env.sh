@@ -9,6 +9,7 @@
 #   slurm_env_start DIR    starts the three daemons (DIR empty, and it and
 #                          its parents open to user munge);
 #                          exports SLURM_CONF; returns non-zero on failure
+#   slurm_env_start_or_exit DIR   the same, or one FAIL line, the logs, exit 1
 #   slurm_env_stop         stops exactly the processes it started, by PID
 #   slurm_env_logs         prints the daemons' logs (for a failure)
 
@@ -49,6 +50,15 @@ slurm_env_free_port() {
 
 # shellcheck source=wait_for.sh
 . "$(dirname "${BASH_SOURCE[0]}")/wait_for.sh"
+
+# slurm_env_start_or_exit DIR: slurm_env_start, or one FAIL line, the
+# daemons' logs and exit 1 (what every test needs when its Slurm is down).
+slurm_env_start_or_exit() {
+  slurm_env_start "$1" && return 0
+  echo "FAIL: the test's Slurm did not start"
+  slurm_env_logs
+  exit 1
+}
 
 slurm_env_start() {
   local d=$1 sbin=/usr/sbin host cpus mem ctl_port d_port

@@ -31,11 +31,7 @@ fi
 PY=$(command -v python3 || echo /usr/bin/python3)
 
 mkdir "$WORK/slurm"
-if ! slurm_env_start "$WORK/slurm"; then
-  echo "FAIL: the test's Slurm did not start"
-  slurm_env_logs
-  exit 1
-fi
+slurm_env_start_or_exit "$WORK/slurm"
 echo "slurm up: SLURM_CONF=$SLURM_CONF, daemons ${SLURM_ENV_PIDS[*]}"
 
 dir="$WORK/out dir 'single' \"double\" \$(touch $WORK/pwned1) \`touch $WORK/pwned2\` ;x"
