@@ -560,6 +560,10 @@ def _run(argv):
         own += ["--reps", str(TRIAL_REPS)]
     if not _given(checked[0], "--warmup"):
         own += ["--warmup", str(TRIAL_WARMUP)]
+    if not _given(checked[0], "--retry-disturbed"):
+        # a disturbed trial is set aside here and the session runs more
+        # trials: each side's launch makes exactly its repetitions
+        own += ["--retry-disturbed", "0"]
     launched = {"mpi", "hybrid"} & set(checked[0].get("backends") or [])
     if launched and not launcher:
         raise DataError("--ab: --backend %s needs a launcher for both sides: add --launcher "
