@@ -79,6 +79,53 @@ static void gil_wait(ps_waiter *w, uint64_t ns)
     ps_gil_take(g->gil, g->me);
 }
 
+/* Indices the holder can run between two checks without changing what the
+ * lock does, or 0 where every tick's check counts.  With one worker and no
+ * extra thread nobody can take the lock or ask for it: the new model's
+ * check never acts, and the old model's release and retake hand the lock
+ * to nobody (Python 2 pays a few ns for them, ~2% of a check interval), so
+ * the part runs whole, holding the lock once -- gil at one worker costs
+ * what one Python thread costs against none, and its row counts one
+ * acquire per part.  With more threads, under the old model, the check
+ * acts only every check_interval ticks (it merely counts the others), so
+ * one block of check_interval ticks and one check make the same schedule,
+ * without a kernel call per tick.  With --gil-release or a waiting kernel
+ * every tick releases the lock: tick by tick. */
+static uint64_t check_block(const gil_run *r)
+{
+    const gil_opts *go = r->go_opts;
+    if (r->cfg->kernel->wait_ns != NULL || go->release > 0)
+        return 0;
+    if (r->cfg->workers == 1 && go->gil.cpu_threads == 0)
+        return UINT64_MAX;
+    if (go->gil.model == PS_GIL_OLD) {
+        uint64_t ci = go->gil.check_interval ? go->gil.check_interval : 1;
+        return go->tick > UINT64_MAX / ci ? UINT64_MAX : go->tick * ci;
+    }
+    return 0;
+}
+
+/* One thread's share of one step in blocks of check_block() indices: the
+ * check after each whole block is the one the block's last tick would make
+ * (the old model's counter is 0 at a block's start: every take resets it). */
+static void gil_step_blocks(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
+                            uint64_t block, ps_acc *acc)
+{
+    const ps_kernel *k = r->cfg->kernel;
+    const uint32_t ci = r->go_opts->gil.check_interval;
+    ps_gil_take(&r->gil, me);
+    for (uint64_t i = lo; i < hi;) {
+        uint64_t end = hi - i <= block ? hi : i + block;
+        k->run(r->state, i, end, acc);
+        if (end - i == block && r->gil.p.model == PS_GIL_OLD) {
+            me->ticks = ci ? ci - 1 : 0;
+            ps_gil_tick(&r->gil, me);
+        }
+        i = end;
+    }
+    ps_gil_drop(&r->gil, me);
+}
+
 /* One thread's share of one step, in ticks. */
 static void gil_step(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
                      ps_acc *acc)
@@ -87,6 +134,11 @@ static void gil_step(gil_run *r, ps_gil_thread *me, uint64_t lo, uint64_t hi,
     const uint64_t tick = r->go_opts->tick;
     const int waits = k->wait_ns != NULL;
     gil_waiter waiter = {{gil_wait}, &r->gil, me};
+    const uint64_t block = check_block(r);
+    if (block != 0) {
+        gil_step_blocks(r, me, lo, hi, block, acc);
+        return;
+    }
     /* indices of each tick run with the lock held; the rest run unlocked */
     uint64_t locked_part = tick - (uint64_t)((double)tick * r->go_opts->release);
     if (locked_part == 0)

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -80,7 +81,9 @@ class Rows(TempDirCase):
             self.assertGreater(float(p["measured_release"]), 0.5)
             self.assertLess(float(p["measured_release"]), 0.99)
         io = [r for r in self.rows if r["kernel"] == "io"]
-        self.assertTrue(all(r["params"] == "wait_us=200" for r in io))
+        # the interpreter's version and lock kind close every params cell
+        self.assertTrue(all(r["params"] == "wait_us=200;python_version=%s;python_gil=new"
+                            % platform.python_version() for r in io))
 
     def test_metadata_names_the_interpreter(self):
         with open(str(self.csv) + ".meta.jsonl") as f:
@@ -137,7 +140,8 @@ class AsyncioRows(TempDirCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(out, newline="") as f:
             (x,) = list(csv.DictReader(f))
-        self.assertEqual(x["params"], "wait_us=1000;cpu_tasks=1;cpu_stretch_ms=20")
+        self.assertEqual(x["params"], "wait_us=1000;cpu_tasks=1;cpu_stretch_ms=20;"
+                         "python_version=%s;python_gil=new" % platform.python_version())
         self.assertEqual(x["threads"], "1")
         self.assertGreaterEqual(float(x["loop_lateness_median"]), 0.010)
 

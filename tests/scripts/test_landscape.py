@@ -200,10 +200,19 @@ class SweepStep(TempDirCase):
                          ("pi", "1,2,4"))
         self.assertEqual(self.opt(pi_mpi, "-np"), "4")
         py = [a for a in scape if a[0].endswith("cpython-bench")]
+        # the landscape's other routes: Trio and uvloop, Cython at the C
+        # kernels' size, subinterpreters on a 3.12+ (where there is one)
+        sub = sweep.subinterpreter_python()
+        want = [("io", "threads,asyncio", "1,2,4,8,16,32,64"), ("io", "processes", "1,2,4,8"),
+                ("pi", "threads,processes,asyncio", "1,2,4"),
+                ("io", "trio,uvloop", "1,2,4,8,16,32,64"), ("pi", "cython-nogil,cython-gil", "1,2,4")]
+        if sub != "":
+            want.append(("pi", "subinterpreters,subinterpreters-shared", "1,2,4"))
         self.assertEqual([(self.opt(a, "-k"), self.opt(a, "-b"), self.opt(a, "-w")) for a in py],
-                         [("io", "threads,asyncio", "1,2,4,8,16,32,64"),
-                          ("io", "processes", "1,2,4,8"),
-                          ("pi", "threads,processes,asyncio", "1,2,4")])
+                         want)
+        self.assertEqual(self.opt(py[4], "-s"), sweep.LANDSCAPE_PI[1])
+        if sub:
+            self.assertEqual(self.opt(py[5], "--python"), sub)
 
     def test_async_only_when_the_binary_lists_it(self):
         listing = dict(LIST, backends=LIST["backends"] + [
@@ -216,7 +225,7 @@ class SweepStep(TempDirCase):
         self.assertEqual((scape, len(launches)), ([], 1))
         scape, _ = self.dry(LIST, "--mpirun", "none")
         self.assertFalse(any(a[0].endswith("mpirun") for a in scape))
-        self.assertEqual(len(scape), 5)
+        self.assertEqual(len(scape), 7 + (sweep.subinterpreter_python() != ""))
 
     def test_refuses_an_older_landscape_csv(self):
         out = self.tmp / "out"

@@ -22,11 +22,27 @@ cpu line is 0 when the run starts, the hypervisor does not report steal:
 the column is left empty and the metadata says steal_reported: false.
 ($PARSCALE_PROC_STAT names another file to read, for tests.)
 
+The other ways Python runs things at once (pybackends.py; each skipped, by
+name, where this interpreter or its libraries cannot run it):
+subinterpreters and subinterpreters-shared (3.12+: a GIL per interpreter,
+or one for all), cython-nogil and cython-gil (the loops compiled by Cython,
+run inside `with nogil:` or holding the lock; named sizes are
+COMPILED_SCALE times larger for them), trio and uvloop (io).  Every row's
+params end with python_version=V;python_gil=K (old, new, per-interpreter,
+none).
+
+--python PATH[,PATH...] (or all: every interpreter under pyenv and on
+PATH, one per version) runs on each in turn, rows into one CSV; Python 2
+runs py2bench (threads; count, pi, io) with the same loops (pykernels), and
+--check-interval N sets its check interval.
+
     scripts/studies/cpython-bench --csv out.csv               # quick sizes
+    scripts/studies/cpython-bench --python all -k count,pi -b threads --csv all.csv
     PARSCALE_CPYTHON=python3.13t scripts/studies/cpython-bench -k pi -w 1,2 -r 7 --csv out.csv
 
 It runs on the interpreter under study ($PARSCALE_CPYTHON, else python3 on
-PATH), any CPython 3.8 or later: standard library only.
+PATH), any CPython 3.6 or later (asyncio 3.7, asyncio-to-thread 3.9):
+standard library only, but for Cython, Trio and uvloop.
 
 The asyncio backends run w tasks on one event loop (a new loop per run,
 reused by every repetition): `asyncio` awaits asyncio.sleep per io index
@@ -57,15 +73,19 @@ import multiprocessing as mp
 import os
 import platform
 import random
+import shutil
 import socket
+import subprocess
 import sys
 import sysconfig
 import threading
 import time
 from pathlib import Path
 
+from . import pybackends
 from . import schema as ps_schema
 from .common import fail, machine_cores
+from .pykernels import cpu_ticks as _cpu_ticks, k_count, k_io, k_pi, partition, verify_simple
 from .stats import median, quantile
 
 
@@ -81,32 +101,6 @@ HASHLIB_GIL_MINSIZE = 2048  # hashlib keeps the GIL for shorter buffers
 
 
 # ---- the kernels: the same work as kernels/*.c, in pure Python ------------
-
-def k_count(n, lo, hi, _opt=None):
-    """The classic demonstration loop: x = x + 1, hi - lo times."""
-    x = 0
-    for _ in range(lo, hi):
-        x = x + 1
-    return x
-
-
-def k_pi(n, lo, hi, _opt=None):
-    """Midpoint rule for 4/(1+x^2) over this worker's intervals."""
-    h = 1.0 / n
-    s = 0.0
-    for i in range(lo, hi):
-        x = h * (i + 0.5)
-        s += 4.0 / (1.0 + x * x)
-    return s * h
-
-
-def k_io(n, lo, hi, opt):
-    """hi - lo blocking waits; time.sleep releases the GIL, as I/O does."""
-    wait = opt["wait"]
-    for _ in range(lo, hi):
-        time.sleep(wait)
-    return hi - lo
-
 
 _HASH_BUF = {}  # size -> (buffer, digest), per process
 
@@ -147,18 +141,7 @@ def verify(kernel, n, total):
     """The closed forms of kernels/*.c; returns '' or why it failed."""
     if kernel == "hashmix":
         return "" if total == n else "%d of %d ticks gave a wrong count or digest" % (n - total, n)
-    if kernel in ("count", "io"):
-        return "" if total == n else "got %r, expected %d" % (total, n)
-    tol = 8.0 / (24.0 * n * n) + 64.0 * n * 2.220446049250313e-16 + 1e-15
-    err = abs(total - 3.14159265358979323846)
-    return "" if err <= tol else "pi estimate %r off by %.3g" % (total, err)
-
-
-def partition(n, parts, i):
-    """[lo, hi) of part i, the first n % parts parts one longer (kernel.h)."""
-    base, extra = divmod(n, parts)
-    lo = i * base + min(i, extra)
-    return lo, lo + base + (1 if i < extra else 0)
+    return verify_simple(kernel, n, total)
 
 
 # ---- one repetition ---------------------------------------------------------
@@ -245,7 +228,7 @@ def rep_processes(pool, kernel, n, w, opt):
 # ---- asyncio: w tasks on one event loop --------------------------------------
 
 ASYNC_MODES = ("asyncio", "asyncio-to-thread", "asyncio-processes")
-MODES = ("threads", "processes") + ASYNC_MODES
+MODES = ("threads", "processes") + ASYNC_MODES + pybackends.MODES
 
 
 class LoopStats:
@@ -452,16 +435,8 @@ def proc_stat_path():
 
 
 def cpu_ticks(path=None):
-    """(all CPU time, time stolen by the hypervisor) from the aggregate `cpu`
-    line of /proc/stat, in clock ticks, as harness/sysinfo.c reads it; None
-    where there is no such line."""
-    try:
-        with open(path or proc_stat_path()) as f:
-            fields = f.readline().split()
-        v = [int(x) for x in fields[1:9]]
-    except (OSError, ValueError):
-        return None
-    return (sum(v), v[7]) if fields[:1] == ["cpu"] and len(v) == 8 else None
+    """(all CPU time, stolen time) from /proc/stat (pykernels.cpu_ticks)."""
+    return _cpu_ticks(path or proc_stat_path())
 
 
 def steal_reported(ticks):
@@ -496,8 +471,17 @@ def parse_args(argv):
     ap.add_argument("-k", "--kernel", default="count,pi,io",
                     help="count,pi,io,hashmix (default count,pi,io)")
     ap.add_argument("-b", "--backend", default="threads,processes",
-                    help="threads,processes,asyncio,asyncio-to-thread,asyncio-processes "
-                         "(default threads,processes)")
+                    help="threads,processes,asyncio,asyncio-to-thread,asyncio-processes,"
+                         "subinterpreters,subinterpreters-shared,cython-nogil,cython-gil,"
+                         "trio,uvloop (default threads,processes); one that cannot run "
+                         "here is skipped, by name")
+    ap.add_argument("--python", metavar="PATH[,PATH...]|all",
+                    help="run on each of these interpreters in turn (all: every one "
+                         "under pyenv and on PATH, one per version), rows into one CSV; "
+                         "an absent one is skipped, by name")
+    ap.add_argument("--check-interval", type=int, default=None, metavar="N",
+                    help="Python 2 only: sys.setcheckinterval(N) first (the old lock's "
+                         "bytecodes between releases; default: leave it, 100)")
     ap.add_argument("-w", "--workers", default="1,2", help="worker counts (default 1,2)")
     ap.add_argument("-s", "--size", default="quick", help="test|quick|full or an index count")
     ap.add_argument("-r", "--reps", type=int, default=5)
@@ -558,6 +542,11 @@ def parse_args(argv):
                  "code cannot release the GIL")
     if not 10.0 <= a.tick_us <= 1e6:
         ap.error("--tick-us must be from 10 to 1000000, not %g" % a.tick_us)
+    if a.check_interval is not None and a.check_interval < 1:
+        ap.error("--check-interval must be 1 or more, not %d" % a.check_interval)
+    if a.check_interval is not None and not a.python:
+        ap.error("--check-interval applies to Python 2's old lock only (this is Python %s; "
+                 "run 2.7 with --python, or use --switch-interval)" % platform.python_version())
     if a.size not in ("test", "quick", "full"):
         try:
             a.size = int(a.size)
@@ -568,12 +557,21 @@ def parse_args(argv):
     return a
 
 
-def size_of(kernel, size, tick_us):
+# Compiled loops run 20 to 100 times faster than pure Python: a named size
+# is this many times larger for them, so that a repetition still lasts long
+# enough (tenths of a second at quick) for starting threads not to count.
+COMPILED_SCALE = 25
+
+
+def size_of(kernel, size, tick_us, mode=None):
     """The index count: given, or the named size's (for hashmix, its seconds
-    of one-thread work in ticks)."""
+    of one-thread work in ticks; for the Cython backends, COMPILED_SCALE
+    times pure Python's)."""
     if isinstance(size, int):
         return size
     n = KERNELS[kernel][3][("test", "quick", "full").index(size)]
+    if mode in pybackends.CYTHON_MODES:
+        n *= COMPILED_SCALE
     return max(1, int(round(n / (tick_us * 1e-6)))) if kernel == "hashmix" else n
 
 
@@ -619,8 +617,61 @@ class Writer:
             self._append(self.path + ".meta.jsonl", json.dumps(obj, sort_keys=True) + "\n")
 
 
+def python_gil(mode=None):
+    """The kind of lock this interpreter's threads run under, for the
+    params column: new (3.2+), per-interpreter (the subinterpreters
+    backend: a GIL each), none (a free-threaded build with the lock off)."""
+    build_ft, gil_on = free_threaded()
+    if build_ft and not gil_on:
+        return "none"
+    return "per-interpreter" if mode == "subinterpreters" else "new"
+
+
+def joined(*parts):
+    """params cells joined by ';', empty ones left out."""
+    return ";".join(p for p in parts if p)
+
+
+def skip_line(what, why):
+    print("cpython-bench: skipped %s: %s" % (what, why), flush=True)
+
+
+# modes by the threads and ranks a repetition of w workers uses: w threads
+# of one process unless named here
+ONE_THREAD = ("asyncio", "trio", "uvloop")
+
+
+def threads_ranks(m, w, cpu_threads, pool_threads):
+    if m == "processes" or m == "asyncio-processes":
+        return 1, w
+    if m == "threads":
+        return w + cpu_threads, 1
+    if m == "asyncio-to-thread":
+        return min(w, pool_threads), 1
+    return (1, 1) if m in ONE_THREAD else (w, 1)
+
+
+def summary(configs, samples, lates):
+    """The table: median seconds and speedup against the same backend at 1
+    worker, with the loop's lateness where it was measured."""
+    late = any(x for v in lates.values() for x in v)
+    print("  %-8s %-30s %3s %12s %8s%s" % ("kernel", "backend", "w", "median s", "speedup",
+                                           " %14s" % "late ms median" if late else ""))
+    for (k, m, w) in configs:
+        s = samples[(k, m, w)]
+        base = samples.get((k, m, 1)) or []
+        med = median(s) if s else float("nan")
+        sp = median(base) / med if s and base else float("nan")
+        lt = [float(x) for x in lates.get((k, m, w), []) if x]
+        print("  %-8s %-30s %3d %12.4f %8.2f%s" % (
+            k, "cpython-" + m, w, med, sp,
+            (" %14.3f" % (median(lt) * 1e3) if lt else " %14s" % "") if late else ""))
+
+
 def main(argv):
     a = parse_args(argv)
+    if a.python:
+        return run_many(a, argv)
     sch = ps_schema.load()
     if a.switch_interval is not None:
         sys.setswitchinterval(a.switch_interval)
@@ -633,9 +684,30 @@ def main(argv):
     host = socket.gethostname()
     seed = a.seed if a.seed is not None else int(time.time() * 1e6)
     rng = random.Random(seed)
+    version = platform.python_version()
 
-    configs = [(k, m, w) for k in a.kernels for m in a.modes for w in a.workers]
-    sizes = {k: size_of(k, a.size, a.tick_us) for k in a.kernels}
+    # the backends this interpreter or its libraries cannot run: skipped,
+    # each named once with the reason
+    helpers = {}
+    for m in a.modes:
+        if m in pybackends.MODES:
+            helper, why = pybackends.availability(m)
+            if helper is None:
+                skip_line("cpython-%s on Python %s" % (m, version), why)
+                continue
+            helpers[m] = helper
+    modes = [m for m in a.modes if m not in pybackends.MODES or m in helpers]
+    configs = []
+    for m in modes:
+        for k in a.kernels:
+            if m in pybackends.MODES and k not in pybackends.KERNELS[m]:
+                skip_line("%s under cpython-%s" % (k, m), "runs %s only" %
+                          ", ".join(pybackends.KERNELS[m]))
+                continue
+            configs += [(k, m, w) for w in a.workers]
+    configs.sort(key=lambda c: (a.kernels.index(c[0]), a.modes.index(c[1]), c[2]))
+    used = {m for _, m, _ in configs}
+    sizes = {(k, m): size_of(k, a.size, a.tick_us, m) for k in a.kernels for m in modes}
     opts = {k: {"wait": a.io_wait_us * 1e-6} for k in a.kernels}
     params = {k: "" for k in a.kernels}
     params["io"] = "wait_us=%g" % a.io_wait_us
@@ -650,17 +722,19 @@ def main(argv):
                                                         cal["measured_release"],
                                                         cal["measured_tick_us"]))
     hash_bytes = opts.get("hashmix", {}).get("hash_bytes", 0)
-    pools, executors, loop = {}, {}, None
-    if "processes" in a.modes:
+    pools, executors, loop, uvl, subs = {}, {}, None, None, {}
+    if "processes" in used:
         for w in a.workers:
             pools[w] = make_pool(w, hash_bytes)
     start_ticks = cpu_ticks()
     reported = steal_reported(start_ticks)
-    if "asyncio-processes" in a.modes:
+    if "asyncio-processes" in used:
         for w in a.workers:
             executors[w] = make_process_executor(w, hash_bytes)
-    if any(m in ASYNC_MODES for m in a.modes):
+    if any(m in ASYNC_MODES for m in used):
         loop = asyncio.new_event_loop()
+    if "uvloop" in used:
+        uvl = helpers["uvloop"].new_event_loop()
     pool_threads = default_pool_size()
     extra = ""
     if a.cpu_tasks:
@@ -669,7 +743,7 @@ def main(argv):
         "schema": sch.name, "run_id": run_id, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": "cpython-bench " + " ".join(argv), "host": host, "cores": cores,
         "seed": seed, "reps": a.reps, "warmup": a.warmup,
-        "python": sys.version.split()[0], "python_full": sys.version,
+        "python": version, "python_full": sys.version,
         "implementation": platform.python_implementation(), "executable": sys.executable,
         "switch_interval": interval, "free_threaded_build": build_ft, "gil_enabled": gil_on,
         "start_method": start_method(),
@@ -679,13 +753,16 @@ def main(argv):
     meta_done = False
     samples = {c: [] for c in configs}
     lates = {c: [] for c in configs}
-    gil_model = "new" if gil_on else "disabled"
     try:
+        for m in pybackends.SUBINTERP_MODES:
+            if m in used:
+                for w in a.workers:
+                    subs[(m, w)] = pybackends.Subinterpreters(w, m == "subinterpreters")
         for rnd in range(a.warmup + a.reps):
             order = configs[:]
             rng.shuffle(order)
             for (k, m, w) in order:
-                n = sizes[k]
+                n = sizes[(k, m)]
                 err = ""
                 ticks0 = cpu_ticks()
                 st = None
@@ -694,6 +771,16 @@ def main(argv):
                         res = rep_threads(k, n, w, opts[k], a.cpu_threads)
                     elif m == "processes":
                         res = rep_processes(pools[w], k, n, w, opts[k])
+                    elif m in pybackends.SUBINTERP_MODES:
+                        res = subs[(m, w)].rep(k, n, opts[k])
+                    elif m in pybackends.CYTHON_MODES:
+                        res = pybackends.rep_cython(helpers[m], k, n, w, m == "cython-nogil")
+                    elif m == "trio":
+                        st = LoopStats()
+                        res = pybackends.rep_trio(helpers[m], n, w, opts[k], st)
+                    elif m == "uvloop":
+                        res, st = rep_asyncio(uvl, "asyncio", k, n, w, opts[k], a.cpu_tasks,
+                                              a.cpu_stretch_ms * 1e-3)
                     else:
                         res, st = rep_asyncio(loop, m, k, n, w, opts[k], a.cpu_tasks,
                                               a.cpu_stretch_ms * 1e-3,
@@ -710,14 +797,14 @@ def main(argv):
                 if not err:
                     samples[(k, m, w)].append(secs)
                 unit, per, flops, _ = KERNELS[k]
-                threads, ranks = {"threads": (w + a.cpu_threads, 1), "processes": (1, w),
-                                  "asyncio-to-thread": (min(w, pool_threads), 1),
-                                  "asyncio-processes": (1, w)}.get(m, (1, 1))
+                threads, ranks = threads_ranks(m, w, a.cpu_threads, pool_threads)
                 par = params[k]
                 if m == "asyncio-to-thread":
-                    par = ";".join(x for x in (par, "pool_threads=%d" % pool_threads) if x)
-                if m in ASYNC_MODES and extra:
-                    par = ";".join(x for x in (par, extra) if x)
+                    par = joined(par, "pool_threads=%d" % pool_threads)
+                if (m in ASYNC_MODES or m == "uvloop") and extra:
+                    par = joined(par, extra)
+                pgil = python_gil(m)
+                par = joined(par, "python_version=%s;python_gil=%s" % (version, pgil))
                 row = {
                     "run_id": run_id, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "host": host, "kernel": k, "backend": "cpython-" + m, "workers": w,
@@ -729,10 +816,12 @@ def main(argv):
                     "verified": "false" if err else "true", "error": err,
                     # tasks on the loop's one thread never compete for cores
                     # (as parscale's async backend); threads and processes do
-                    "oversubscribed": "true" if m != "asyncio" and max(
+                    "oversubscribed": "true" if m not in ONE_THREAD and max(
                         w if m == "threads" else threads, ranks) > cores else "false",
                     "cores": cores,
-                    "gil_model": gil_model, "switch_interval": "%.9g" % interval,
+                    "gil_model": {"none": "disabled", "per-interpreter": "per-interpreter"}.get(
+                        pgil, "new"),
+                    "switch_interval": "%.9g" % interval,
                     "gil_release": "%g" % a.gil_release if k == "hashmix" else "",
                     "params": par, "steal": steal,
                 }
@@ -749,10 +838,13 @@ def main(argv):
             p.join()
         for ex in executors.values():
             ex.shutdown(wait=True)
-        if loop is not None:
-            if hasattr(loop, "shutdown_default_executor"):  # Python 3.9+
-                loop.run_until_complete(loop.shutdown_default_executor())
-            loop.close()
+        for si in subs.values():
+            si.close()
+        for lp in (loop, uvl):
+            if lp is not None:
+                if hasattr(lp, "shutdown_default_executor"):  # Python 3.9+
+                    lp.run_until_complete(lp.shutdown_default_executor())
+                lp.close()
 
     if not a.quiet:
         print("cpython-bench: Python %s (%s), switch interval %g s, free-threaded build: %s, "
@@ -763,18 +855,168 @@ def main(argv):
                    else "no readable aggregate cpu line")
             print("  steal: not reported by this hypervisor (%s: %s); the steal column "
                   "is left empty" % (proc_stat_path(), why))
-        late = any(x for v in lates.values() for x in v)
-        print("  %-8s %-26s %3s %12s %8s%s" % ("kernel", "backend", "w", "median s", "speedup",
-                                               " %14s" % "late ms median" if late else ""))
-        for (k, m, w) in configs:
-            s = samples[(k, m, w)]
-            base = samples.get((k, m, 1)) or []
-            med = median(s) if s else float("nan")
-            sp = median(base) / med if s and base else float("nan")
-            lt = [float(x) for x in lates[(k, m, w)] if x]
-            print("  %-8s %-26s %3d %12.4f %8.2f%s" % (
-                k, "cpython-" + m, w, med, sp,
-                (" %14.3f" % (median(lt) * 1e3) if lt else " %14s" % "") if late else ""))
+        summary(configs, samples, lates)
+    return 0
+
+
+# ---- several interpreters: --python ---------------------------------------------
+
+# what Python 2's runner (py2bench) can do, and the first 3.x each backend needs
+PY2_KERNELS = ("count", "pi", "io")
+PY2_MODES = ("threads",)
+NEEDS = {"asyncio": (3, 7), "asyncio-processes": (3, 7), "asyncio-to-thread": (3, 9),
+         "uvloop": (3, 7), "trio": (3, 7), "subinterpreters": (3, 12),
+         "subinterpreters-shared": (3, 12)}
+
+
+def strip_option(argv, names):
+    """argv without the options in names and their values (either
+    '--name value' or '--name=value')."""
+    out, skip = [], False
+    for x in argv:
+        if skip:
+            skip = False
+            continue
+        if x in names:
+            skip = True
+            continue
+        if any(x.startswith(n + "=") for n in names):
+            continue
+        out.append(x)
+    return out
+
+
+def interpreters_of(spec):
+    """The interpreters --python names, and one line per one that is absent."""
+    from . import interpreters
+    if spec == "all":
+        found = interpreters.find_all()
+        if not found:
+            skip_line("--python all", "no interpreter under pyenv or on PATH")
+        return found
+    found = []
+    for path in [p for p in spec.split(",") if p]:
+        exe = shutil.which(path) or path
+        it = interpreters.probe(exe) if os.path.exists(exe) else None
+        if it is None:
+            skip_line("interpreter %s" % path, "absent, or not a Python that runs")
+            continue
+        found.append(it)
+    return found
+
+
+def run_many(a, argv):
+    """Each interpreter in turn, rows into one CSV: Python 3 runs this module
+    (its options but --python, and --check-interval only for Python 2);
+    Python 2 runs py2bench, whose repetitions become rows here."""
+    from .interleave import cpython_env
+    if a.csv:
+        Writer(a.csv, ps_schema.load())   # the header is checked before anything runs
+    base = strip_option(argv, ("--python", "--check-interval"))
+    status = 0
+    for it in interpreters_of(a.python):
+        if it.major < 3:
+            status = run_py2(a, it) or status
+            continue
+        modes = [m for m in a.modes if it.version_tuple >= NEEDS.get(m, (0,))]
+        for m in a.modes:
+            if m not in modes:
+                skip_line("cpython-%s on Python %s" % (m, it.version),
+                          "needs Python %s or later" % ".".join(map(str, NEEDS[m])))
+        if not modes:
+            continue
+        args = strip_option(base, ("-b", "--backend")) + ["-b", ",".join(modes)]
+        print("cpython-bench: Python %s (%s)" % (it.label, it.path), flush=True)
+        r = subprocess.run([it.path, "-m", "parscale_py.cpython_bench"] + args,
+                           env=cpython_env())
+        if r.returncode != 0:
+            print("cpython-bench: Python %s (%s) failed with status %d" % (
+                it.label, it.path, r.returncode), flush=True)
+            status = r.returncode
+    return status
+
+
+def run_py2(a, it):
+    """Python 2: py2bench's repetitions (threads; count, pi, io) as rows."""
+    from .interleave import cpython_env
+    for m in a.modes:
+        if m not in PY2_MODES:
+            skip_line("cpython-%s on Python %s" % (m, it.version),
+                      "Python 2 runs the threads backend only")
+    kernels = [k for k in a.kernels if k in PY2_KERNELS]
+    for k in a.kernels:
+        if k not in PY2_KERNELS:
+            skip_line("%s on Python %s" % (k, it.version), "Python 2 runs count, pi, io only")
+    if "threads" not in a.modes or not kernels:
+        return 0
+    if a.cpu_threads:
+        skip_line("--cpu-threads on Python %s" % it.version, "not run on Python 2")
+    if a.switch_interval is not None:
+        skip_line("--switch-interval on Python %s" % it.version,
+                  "the old lock has no switch interval (--check-interval sets its own)")
+    seed = a.seed if a.seed is not None else int(time.time() * 1e6) & 0x7fffffff
+    sizes = {k: size_of(k, a.size, a.tick_us) for k in kernels}
+    cmd = [it.path, "-m", "parscale_py.py2bench", "--kernels", ",".join(kernels),
+           "--workers", ",".join(map(str, a.workers)),
+           "--sizes", ",".join("%s=%d" % kv for kv in sizes.items()),
+           "--reps", str(a.reps), "--warmup", str(a.warmup), "--seed", str(seed),
+           "--io-wait-us", "%g" % a.io_wait_us, "--proc-stat", proc_stat_path()]
+    if a.check_interval is not None:
+        cmd += ["--check-interval", str(a.check_interval)]
+    print("cpython-bench: Python %s (%s)" % (it.label, it.path), flush=True)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, env=cpython_env())
+    lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    if r.returncode != 0 or not lines:
+        print("cpython-bench: Python %s (%s) failed with status %d: %s" % (
+            it.label, it.path, r.returncode, r.stderr.strip()[-300:]), flush=True)
+        return r.returncode or 1
+    info, reps = lines[0], lines[1:]
+    sch = ps_schema.load()
+    out = Writer(a.csv, sch)
+    run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-py%05x" % (
+        (os.getpid() ^ int(time.time() * 1e6)) & 0xfffff)
+    cores, host = machine_cores(), socket.gethostname()
+    reported = steal_reported(cpu_ticks())
+    check = info.get("check_interval")
+    out.meta({"schema": sch.name, "run_id": run_id,
+              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "command": "cpython-bench " + " ".join(cmd[1:]), "host": host, "cores": cores,
+              "seed": seed, "reps": a.reps, "warmup": a.warmup, "python": info["python"],
+              "python_full": info["python_full"], "implementation": info["implementation"],
+              "executable": info["executable"], "check_interval": check,
+              "free_threaded_build": False, "gil_enabled": True,
+              "cpu_model": platform.processor() or platform.machine(),
+              "steal_reported": reported})
+    configs = [(k, "threads", w) for k in kernels for w in a.workers]
+    samples = {c: [] for c in configs}
+    for x in reps:
+        k, w, n = x["kernel"], x["workers"], x["n"]
+        secs = x["seconds"]
+        err = x["error"] or verify(k, n, x["total"])
+        if not err:
+            samples[(k, "threads", w)].append(secs)
+        unit, per, flops, _ = KERNELS[k]
+        par = joined("wait_us=%g" % a.io_wait_us if k == "io" else "",
+                     "python_version=%s;python_gil=old" % info["python"])
+        out.row({
+            "run_id": run_id, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "host": host, "kernel": k, "backend": "cpython-threads", "workers": w,
+            "threads": w, "ranks": 1, "scaling": "strong", "order": n, "size": n, "steps": 1,
+            "rep": x["rep"], "seconds": "%.9g" % secs if secs > 0 else "",
+            "rate": "%.6g" % (n * per / secs) if secs > 0 else "",
+            "rate_unit": unit, "flops": "%.6g" % (n * flops), "bytes": 0,
+            "verified": "false" if err else "true", "error": err,
+            "oversubscribed": "true" if w > cores else "false", "cores": cores,
+            "gil_model": "old", "check_interval": check if check is not None else "",
+            "params": par,
+            "steal": steal_share(tuple(x["ticks0"]) if x["ticks0"] else None,
+                                 tuple(x["ticks1"]) if x["ticks1"] else None, reported),
+        })
+    if not a.quiet:
+        print("cpython-bench: Python %s (old GIL), check interval %s; run %s, %d reps "
+              "interleaved" % (info["python"], check, run_id, a.reps))
+        summary(configs, samples, {})
     return 0
 
 

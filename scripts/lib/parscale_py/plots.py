@@ -44,6 +44,12 @@ STYLE = {
     "cpython-asyncio":   dict(color="#8C510A", marker="h", linestyle=(0, (3, 1, 1, 1, 1, 1))),
     "cpython-asyncio-to-thread": dict(color="#7F7F7F", marker="<", linestyle=(0, (4, 2))),
     "cpython-asyncio-processes": dict(color="#332288", marker=">", linestyle=(0, (2, 1))),
+    "cpython-trio":      dict(color="#117733", marker="p", linestyle=(0, (6, 2))),
+    "cpython-uvloop":    dict(color="#882255", marker="d", linestyle=(0, (1, 2))),
+    "cpython-subinterpreters": dict(color="#44AA99", marker="H", linestyle="-"),
+    "cpython-subinterpreters-shared": dict(color="#44AA99", marker="H", linestyle=":"),
+    "cpython-cython-nogil": dict(color="#AA4499", marker="8", linestyle="-"),
+    "cpython-cython-gil": dict(color="#AA4499", marker="8", linestyle=":"),
 }
 EXTRA = [dict(color="#999999", marker=m, linestyle=l)
          for m, l in (("h", "--"), ("*", ":"), ("<", "-."), (">", "-"))]

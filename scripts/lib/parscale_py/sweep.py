@@ -268,7 +268,40 @@ def landscape_plan(args, props, mpirun, chosen):
                      "-s", size, "-r", reps, "--warmup", warm, "--io-wait-us",
                      str(LANDSCAPE_IO_WAIT_US), "--csv", csv_path, "--quiet"],
                     int(reps) * len(backends.split(",")) * len(ws)))
+    # the landscape's other routes, real: Trio and uvloop beside asyncio's
+    # waiting; Cython's loop without (and with) the lock at the C kernels'
+    # size; subinterpreters with a GIL each (and one shared) on the newest
+    # interpreter that has them.  What cannot run here is skipped by name.
+    for label, kernel, backends, ws, size, py in (
+            ("Trio, uvloop", "io", "trio,uvloop", io_ws, LANDSCAPE_IO[1], None),
+            ("Cython with and without the lock", "pi", "cython-nogil,cython-gil", pi_ws,
+             LANDSCAPE_PI[1], None),
+            ("subinterpreters", "pi", "subinterpreters,subinterpreters-shared", pi_ws,
+             LANDSCAPE_PY_PI_SIZE, subinterpreter_python())):
+        if py == "":
+            print("sweep: landscape: skipped %s: no Python 3.12 or later found" % label,
+                  file=sys.stderr)
+            continue
+        out.append(("landscape CPython %s %s" % (kernel, label),
+                    [bench, "-k", kernel, "-b", backends, "-w", ",".join(map(str, ws)),
+                     "-s", size, "-r", reps, "--warmup", warm, "--io-wait-us",
+                     str(LANDSCAPE_IO_WAIT_US), "--csv", csv_path, "--quiet"] +
+                    (["--python", py] if py else []),
+                    int(reps) * len(backends.split(",")) * len(ws)))
     return out
+
+
+def subinterpreter_python():
+    """None where the interpreter cpython-bench runs on has subinterpreters
+    with their own GIL (3.12+); else the newest such interpreter found, or
+    '' where there is none."""
+    from . import interpreters
+    default = interpreters.probe(os.environ.get("PARSCALE_CPYTHON") or "python3")
+    if default is not None and default.version_tuple >= (3, 12):
+        return None
+    newer = [x for x in interpreters.find_all() if x.version_tuple >= (3, 12)
+             and not x.free_threaded]
+    return newer[-1].path if newer else ""
 
 
 def run_landscape(args, launches, env):
