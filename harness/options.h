@@ -12,6 +12,7 @@
 
 #define PS_MAX_LIST 64
 #define PS_MAX_BACKENDS 16
+_Static_assert(PS_MAX_LIST >= PS_MAX_KERNELS, "-k all must hold every kernel");
 
 typedef struct ps_run_opts {
     const ps_kernel *kernels[PS_MAX_LIST];
@@ -35,6 +36,7 @@ typedef struct ps_run_opts {
     int reps, warmup;        /* reps: -r, the fixed count (also in stop) */
     ps_stop_rule stop;       /* -r, or --ci-width/--min-reps/--max-reps; --max-time */
     uint32_t steps;          /* 0: the kernel's default */
+    double rep_timeout;      /* --rep-timeout: seconds one repetition may take; 0: none */
     /* each backend's own options, by its place in ps_backends */
     ps_backend_block backend_opts[PS_MAX_BACKENDS];
     const char *backend_opts_given[PS_MAX_LIST];  /* backends' option names seen */
