@@ -34,6 +34,7 @@ typedef struct gil_opts {
     ps_gil_params gil;
     uint64_t tick;             /* indices per tick; 0 until configured: the kernel's */
     double release;            /* fraction of a tick run unlocked */
+    int switch_given, check_given;  /* which model's own setting was set */
 } gil_opts;
 PS_BACKEND_FITS(gil_opts);
 
@@ -325,6 +326,13 @@ static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
         return ps_fail(err, "--tick must be at least 1");
     if (opts_of(cfg)->gil.cpu_threads < 0 || opts_of(cfg)->gil.cpu_threads > 4096)
         return ps_fail(err, "--gil-cpu-threads must be from 0 to 4096");
+    /* each model has one setting: the other's would be ignored unrecorded */
+    if (opts_of(cfg)->gil.model == PS_GIL_NEW && opts_of(cfg)->check_given)
+        return ps_fail(err, "--check-interval applies to --gil-model old only (the new "
+                       "model switches on --switch-interval)");
+    if (opts_of(cfg)->gil.model == PS_GIL_OLD && opts_of(cfg)->switch_given)
+        return ps_fail(err, "--switch-interval applies to --gil-model new only (the old "
+                       "model switches on --check-interval)");
     return 0;
 }
 
@@ -352,17 +360,18 @@ static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *
         return ps_fail(err, "--gil-model: '%s' is not new or old", arg);
     }
     if (strcmp(name, "switch-interval") == 0)
-        return ps_parse_duration_ns(arg, &g->gil.interval_ns) == 0 ? 0
+        return ps_parse_duration_ns(arg, &g->gil.interval_ns) == 0 ? (g->switch_given = 1, 0)
                : ps_fail(err, "--switch-interval: '%s' is not a duration such as "
                          "5ms, 100us or 1us (1ns to 1000s)", arg);
     if (strcmp(name, "check-interval") == 0) {
         if (ps_parse_count_in("--check-interval", arg, 1, 100000000, &v, err))
             return -1;
         g->gil.check_interval = (uint32_t)v;
+        g->check_given = 1;
         return 0;
     }
     if (strcmp(name, "tick") == 0)
-        return ps_parse_count_in("--tick", arg, 1, UINT64_MAX / 2, &g->tick, err);
+        return ps_parse_count_in("--tick", arg, 1, PS_EXACT_MAX_U64, &g->tick, err);
     if (strcmp(name, "gil-release") == 0)
         return ps_parse_fraction(arg, &g->release) == 0 ? 0
                : ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);

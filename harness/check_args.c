@@ -65,6 +65,7 @@ int ps_run_check_args(int argc, char **argv)
     ps_err err = {""};
     int rc = ps_run_opts_parse(&o, argc, argv, &err);
     if (rc == 1) {
+        ps_kernel_libs_close(&o.libs);
         ps_buf_free(&given);
         return 0;
     }
@@ -81,6 +82,7 @@ int ps_run_check_args(int argc, char **argv)
         fflush(stdout);
         ps_buf_free(&b);
         ps_buf_free(&given);
+        ps_kernel_libs_close(&o.libs);
         ps_die(2, "%s", err.msg);
     }
     ps_buf b = {0};
@@ -108,5 +110,6 @@ int ps_run_check_args(int argc, char **argv)
     fputs(b.data, stdout);
     ps_buf_free(&b);
     ps_buf_free(&given);
+    ps_kernel_libs_close(&o.libs);  /* the loaded libraries' paths */
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "mpi_env.h"
 #include "options.h"
 #include "placement.h"
+#include "plan_agree.h"
 #include "runner.h"
 #include "sysinfo.h"
 
@@ -227,18 +228,36 @@ static int cmd_run(int argc, char **argv)
                      "launched (mpirun, srun): each would measure alone and append its own "
                      "rows; run it without the launcher, or use a build with MPI", launched);
 #endif
-    if (rc != 0) {  /* under a launcher, one line from rank 0 */
-        if (launched <= 1 || ps_mpi_launched_rank() == 0)
-            ps_die(2, "%s", err.msg);
-        exit(2);
-    }
+#ifdef PARSCALE_HAVE_MPI
+    const int agree = launched > 1;  /* the ranks compare their plans */
+#else
+    const int agree = 0;
+#endif
+    if (rc != 0 && !agree)
+        ps_die(2, "%s", err.msg);
     /* --bind: OpenMP reads its environment once, so this may start parscale
      * again (argv - 1: ps_main's argv, whose [0] is the program) */
-    if (ps_bind_apply(o.bind, o.places, argv - 1, &err) != 0)
+    if (rc == 0 && ps_bind_apply(o.bind, o.places, argv - 1, &err) != 0)
         ps_die(1, "%s", err.msg);
 #ifdef PARSCALE_HAVE_MPI
+    ps_opts_digest digest;
+    ps_opts_digest_of(argc, argv, &o, &digest);  /* before MPI_Init may edit argv */
     if (launched > 0 && ps_mpi_start(&ctx, &argc, &argv, &err) != 0)
         ps_die(1, "%s", err.msg);
+    /* a rank that refused its options, or was given others (an MPMD
+     * launch, a node that cannot see a file): every rank learns it in one
+     * collective, and rank 0 says which and why before any rank leaves */
+    if (ctx.mpi) {
+        int arc = ps_mpi_agree(&ctx, rc == 0, &digest, &err);
+        if (arc != 0) {
+            if (ctx.rank == 0)
+                fprintf(stderr, "parscale: %s\n", err.msg);
+            ps_mpi_stop(&ctx);
+            exit(arc < 0 ? 1 : 2);
+        }
+    } else if (rc != 0) {
+        ps_die(2, "%s", err.msg);
+    }
 #endif
     /* every rank's host, so that rows can say where their ranks ran and
      * judge cores host by host */

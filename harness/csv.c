@@ -1,6 +1,7 @@
 /* csv.c -- see csv.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "csv.h"
+#include "infile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,14 +36,6 @@ const char *ps_csv_header(void)
     return header;
 }
 
-/* What a file that is not a regular one is, for the message. */
-static const char *file_kind(mode_t m)
-{
-    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO (named pipe)"
-         : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
-         : S_ISSOCK(m) ? "a socket" : "not a regular file";
-}
-
 /* Rows go only to regular files: a FIFO would block the run (and rank 0
  * with it, under MPI) until a reader comes; a device such as /dev/null
  * would swallow the rows while FILE.meta.jsonl appeared beside it (in
@@ -53,7 +46,7 @@ static int check_regular(const struct stat *st, const char *what, const char *pa
     if (S_ISREG(st->st_mode))
         return 0;
     return ps_fail(err, "%s %s is %s: rows are appended only to regular files "
-                   "(leave --csv out to write none)", what, path, file_kind(st->st_mode));
+                   "(leave --csv out to write none)", what, path, ps_file_kind(st->st_mode));
 }
 
 /* An existing CSV, open as fd, must start with exactly our header (byte
@@ -134,15 +127,30 @@ static int check_folder(const char *path, ps_err *err)
 static int check_target(const char *path, int is_csv, ps_err *err)
 {
     const char *what = is_csv ? "--csv" : "metadata file";
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return check_folder(path, err);
-        return ps_fail(err, "%s %s cannot be read: %s", what, path, strerror(errno));
-    }
     struct stat st;
-    int rc = fstat(fd, &st) != 0 ? PS_FAIL_SYS(err, "fstat")
-           : check_regular(&st, what, path, err);
+    memset(&st, 0, sizeof st);
+    int en = 0;
+    int fd = is_csv ? ps_open_input(path, what, 0, &st, &en, err) : -1;
+    if (!is_csv) {  /* never through a link: the JSON would go to its target */
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+        en = fd < 0 ? errno : 0;
+        if (fd < 0 && en != ENOENT)
+            return ps_fail(err, "%s %s cannot be read: %s%s", what, path, strerror(en),
+                           en == ELOOP ? " (it is a symbolic link: metadata is written "
+                           "only to a file of its own)" : "");
+        if (fd >= 0 && fstat(fd, &st) != 0) {
+            close(fd);
+            return PS_FAIL_SYS(err, "fstat");
+        }
+    }
+    if (fd < 0) {
+        if (en == ENOENT)
+            return check_folder(path, err);
+        if (en == 0 && st.st_mode && !S_ISREG(st.st_mode))
+            return check_regular(&st, what, path, err);  /* with the hint */
+        return -1;
+    }
+    int rc = check_regular(&st, what, path, err);
     if (rc == 0 && is_csv)
         rc = check_content(fd, path, st.st_size, err);
     close(fd);
@@ -200,12 +208,19 @@ static void ignore_sigxfsz(void)
 /* Opens (never creates a FIFO's reader wait: O_NONBLOCK) and locks path,
  * creating a regular file when there is none; the caller writes and
  * closes.  *size: the length found under the lock. */
-static int open_locked(const char *path, off_t *size, ps_err *err)
+static int open_locked(const char *path, ps_file_id *id, int nofollow, off_t *size,
+                       ps_err *err)
 {
     ignore_sigxfsz();
-    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY, 0644);
+    int known = id && id->known;  /* then never create it again */
+    int fd = open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | (known ? 0 : O_CREAT) |
+                  (nofollow ? O_NOFOLLOW : 0), 0644);
+    if (fd < 0 && known && errno == ENOENT)
+        return ps_fail(err, "%s was moved or removed while the run wrote to it: the run "
+                       "stops (its rows so far are in the file it began with)", path), -1;
     if (fd < 0)
-        return ps_fail(err, "open %s failed: %s", path, strerror(errno)), -1;
+        return ps_fail(err, "open %s failed: %s%s", path, strerror(errno),
+                       errno == ELOOP ? " (a symbolic link: refused)" : ""), -1;
     struct stat st;
     if (fstat(fd, &st) != 0 || check_regular(&st, "output", path, err) != 0) {
         if (err && !err->msg[0])
@@ -225,6 +240,18 @@ static int open_locked(const char *path, off_t *size, ps_err *err)
         close(fd);
         return rc;
     }
+    /* the file this run began with, or the run stops: rows split across
+     * two files (one renamed away, one new) would each look complete */
+    if (id && id->known && (id->dev != (unsigned long long)st.st_dev ||
+                            id->ino != (unsigned long long)st.st_ino)) {
+        close(fd);
+        return ps_fail(err, "%s was moved or replaced while the run wrote to it: the "
+                       "run stops (its rows so far are in the file it began with)",
+                       path), -1;
+    }
+    if (id && !id->known)
+        *id = (ps_file_id){.known = 1, .dev = (unsigned long long)st.st_dev,
+                           .ino = (unsigned long long)st.st_ino};
     *size = st.st_size;
     return fd;
 }
@@ -255,8 +282,14 @@ static int write_all_or_nothing(int fd, const char *path, off_t old_len,
 
 int ps_csv_append(const char *path, const char *rows, size_t len, ps_err *err)
 {
+    return ps_csv_append_to(path, NULL, rows, len, err);
+}
+
+int ps_csv_append_to(const char *path, ps_file_id *id, const char *rows, size_t len,
+                     ps_err *err)
+{
     off_t size = 0;
-    int fd = open_locked(path, &size, err);
+    int fd = open_locked(path, id, 0, &size, err);
     if (fd < 0)
         return -1;
     int rc = 0;
@@ -279,8 +312,14 @@ int ps_csv_append(const char *path, const char *rows, size_t len, ps_err *err)
 
 int ps_append_locked(const char *path, const char *text, size_t len, ps_err *err)
 {
+    return ps_append_locked_to(path, NULL, text, len, err);
+}
+
+int ps_append_locked_to(const char *path, ps_file_id *id, const char *text, size_t len,
+                        ps_err *err)
+{
     off_t size = 0;
-    int fd = open_locked(path, &size, err);
+    int fd = open_locked(path, id, 1, &size, err);
     if (fd < 0)
         return -1;
     int rc = 0;
@@ -301,16 +340,21 @@ int ps_append_locked(const char *path, const char *text, size_t len, ps_err *err
 
 int ps_csv_meta_append(const char *csv, const char *text, size_t len, ps_err *err)
 {
+    return ps_csv_meta_append_to(csv, NULL, text, len, err);
+}
+
+int ps_csv_meta_append_to(const char *csv, ps_file_id *id, const char *text, size_t len,
+                          ps_err *err)
+{
     char meta[PATH_MAX];
     if (ps_csv_meta_path(csv, meta, sizeof meta, err) != 0)
         return -1;
-    return ps_append_locked(meta, text, len, err);
+    return ps_append_locked_to(meta, id, text, len, err);
 }
 
-void ps_csv_field(ps_buf *b, const char *value, int first)
+/* value as one RFC 4180 field. */
+static void csv_quoted(ps_buf *b, const char *value)
 {
-    if (!first)
-        ps_buf_put(b, ",", 1);
     if (strpbrk(value, ",\"\r\n") == NULL) {
         ps_buf_put(b, value, strlen(value));
         return;
@@ -322,6 +366,19 @@ void ps_csv_field(ps_buf *b, const char *value, int first)
         ps_buf_put(b, p, 1);
     }
     ps_buf_put(b, "\"", 1);
+}
+
+void ps_csv_field(ps_buf *b, const char *raw, int first)
+{
+    if (!first)
+        ps_buf_put(b, ",", 1);
+    /* every cell UTF-8 (a kernel's verify message may hold any bytes): one
+     * such cell would make every reader refuse the whole file */
+    ps_buf clean = {0};
+    ps_buf_put_utf8(&clean, raw);
+    const char *value = clean.data ? clean.data : "";
+    csv_quoted(b, value);
+    ps_buf_free(&clean);
 }
 
 void ps_csv_set(ps_csv_row *r, enum ps_csv_column c, const char *fmt, ...)

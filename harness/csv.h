@@ -33,8 +33,20 @@ int ps_csv_check(const char *path, ps_err *err);
  * so no half row remains. */
 int ps_csv_append(const char *path, const char *rows, size_t len, ps_err *err);
 
+/* The file a run writes to, told by device and inode: known after the
+ * first append, and every later append refuses another file there (the
+ * CSV renamed away, or replaced, mid-run). */
+typedef struct ps_file_id {
+    int known;
+    unsigned long long dev, ino;
+} ps_file_id;
+/* ps_csv_append, holding the run to the file its first append found. */
+int ps_csv_append_to(const char *path, ps_file_id *id, const char *rows, size_t len,
+                     ps_err *err);
+
 /* Appends one field to b, quoted per RFC 4180 when it needs to be, preceded
- * by a comma unless first. */
+ * by a comma unless first; bytes that are not well-formed UTF-8 become
+ * U+FFFD, so every cell is UTF-8 whatever a kernel's message holds. */
 void ps_csv_field(ps_buf *b, const char *value, int first);
 
 /* A row under construction: one string per column. */
@@ -47,6 +59,10 @@ void ps_csv_row_format(const ps_csv_row *r, ps_buf *out);
 /* Appends text to path under the same lock discipline (the metadata file);
  * a last line found unended is ended first. */
 int ps_append_locked(const char *path, const char *text, size_t len, ps_err *err);
+/* The same, never through a symbolic link, held to one file as
+ * ps_csv_append_to is. */
+int ps_append_locked_to(const char *path, ps_file_id *id, const char *text, size_t len,
+                        ps_err *err);
 
 /* The metadata file beside a CSV: FILE.meta.jsonl. */
 #define PS_META_SUFFIX ".meta.jsonl"
@@ -55,5 +71,7 @@ int ps_append_locked(const char *path, const char *text, size_t len, ps_err *err
 int ps_csv_meta_path(const char *csv, char *buf, size_t len, ps_err *err);
 /* Appends one metadata line beside csv. */
 int ps_csv_meta_append(const char *csv, const char *text, size_t len, ps_err *err);
+int ps_csv_meta_append_to(const char *csv, ps_file_id *id, const char *text, size_t len,
+                          ps_err *err);
 
 #endif

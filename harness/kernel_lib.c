@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "infile.h"
 
 /* A name that survives comma lists (--kernel a,b), KERNEL.NAME (--param)
  * and CSV cells unquoted. */
@@ -51,8 +54,12 @@ int ps_kernel_check(const ps_kernel *k, char *msg, size_t len)
     else if (!k->destroy) what = "no destroy function";
     else if (!k->sizes[PS_SIZE_TEST] || !k->sizes[PS_SIZE_QUICK] || !k->sizes[PS_SIZE_FULL])
         what = "a zero test, quick or full size";
+    else if (k->sizes[PS_SIZE_TEST] > PS_EXACT_MAX_U64 || k->sizes[PS_SIZE_QUICK] > PS_EXACT_MAX_U64 ||
+             k->sizes[PS_SIZE_FULL] > PS_EXACT_MAX_U64)
+        what = "a size above 2^53 (9007199254740992, the most a CSV reader holds exactly)";
     else if (!k->steps) what = "zero steps";
     else if (!k->tick) what = "a zero tick";
+    else if (k->tick > PS_EXACT_MAX_U64) what = "a tick above 2^53";
     else if (!(k->rate_per_index > 0 && isfinite(k->rate_per_index)) ||
              !(k->flops_per_index >= 0 && isfinite(k->flops_per_index)) ||
              !(k->bytes_per_index >= 0 && isfinite(k->bytes_per_index)))
@@ -77,26 +84,28 @@ int ps_kernel_check(const ps_kernel *k, char *msg, size_t len)
  * bytes (FNV-1a: no cryptography, only to tell two builds apart). */
 static int fingerprint(ps_kernel_lib *l, ps_err *err)
 {
-    FILE *f = fopen(l->path, "rb");
-    if (!f)
-        return ps_fail(err, "--kernel-lib %s: cannot read it: %s", l->path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        fclose(f);
-        return ps_fail(err, "--kernel-lib %s: fstat failed: %s", l->path, strerror(errno));
-    }
+    /* a FIFO would block the read, /dev/zero would never end it */
+    int fd = ps_open_input(l->path, "--kernel-lib", PS_KERNEL_LIB_MAX_BYTES, &st, NULL, err);
+    if (fd < 0)
+        return -1;
     l->size = (long long)st.st_size;
     l->mtime = (long long)st.st_mtime;
     uint64_t h = 14695981039346656037ull;
     unsigned char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        for (size_t i = 0; i < got; i++)
+    ssize_t got;
+    while ((got = read(fd, buf, sizeof buf)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int en = errno;
+            close(fd);
+            return ps_fail(err, "--kernel-lib %s: read failed: %s", l->path, strerror(en));
+        }
+        for (ssize_t i = 0; i < got; i++)
             h = (h ^ buf[i]) * 1099511628211ull;
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return ps_fail(err, "--kernel-lib %s: read failed", l->path);
+    }
+    close(fd);
     l->hash = h;
     return 0;
 }
@@ -120,12 +129,22 @@ static int check_module(const ps_kernel_libs *libs, const ps_kernel_lib *l, ps_e
                        sizeof(ps_kernel));
     if (!m->kernels || !m->kernels[0])
         return ps_fail(err, "--kernel-lib %s: its module lists no kernels", l->path);
+    int have = 0;  /* kernels so far: every list of kernels holds them all */
+    for (const ps_kernel *const *k = ps_kernels; *k; k++)
+        have++;
+    for (int i = 0; i < libs->n; i++)
+        for (const ps_kernel *const *k = libs->lib[i].kernels; *k; k++)
+            have++;
     for (int i = 0; m->kernels[i]; i++) {
         char msg[256];
         const ps_kernel *k = m->kernels[i];
         if (i >= 64)
             return ps_fail(err, "--kernel-lib %s: more than 64 kernels (is the list "
                            "NULL-terminated?)", l->path);
+        if (have + i + 1 > PS_MAX_KERNELS)
+            return ps_fail(err, "--kernel-lib %s: too many kernels: %d already, and this "
+                           "library's %s make more than %d in all", l->path, have,
+                           i ? "kernels" : "first kernel", PS_MAX_KERNELS);
         if (ps_kernel_check(k, msg, sizeof msg) != 0)
             return ps_fail(err, "--kernel-lib %s: %s", l->path, msg);
         if (ps_kernel_lookup(libs, k->name))

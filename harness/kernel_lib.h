@@ -5,11 +5,17 @@
 #define PS_KERNEL_LIB_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "kernel.h"
 #include "util.h"
 
 #define PS_MAX_KERNEL_LIBS 8
+/* Kernels in all, built in and loaded: every list of kernels (-k all, list)
+ * holds them all, so a library that would pass this is refused. */
+#define PS_MAX_KERNELS 64
+/* A kernel library larger than this is not one (it is hashed whole). */
+#define PS_KERNEL_LIB_MAX_BYTES ((off_t)1 << 30)
 
 /* One loaded library, and what the metadata records to trace a row back to
  * the code that produced it. */

@@ -122,7 +122,15 @@ static int run_rep(const loop *L, const ps_config *c, ps_rep *rep)
     ps_err rerr = {""};
     unsigned long long a0, s0, a1, s1;
     int ticks = L->m->steal_reported && ps_cpu_ticks(&a0, &s0) == 0;
+    if (L->m->watchdog) {
+        char what[160];
+        snprintf(what, sizeof what, "%s under %s, %d worker%s", c->kernel->name,
+                 c->backend->name, c->workers, c->workers == 1 ? "" : "s");
+        ps_watchdog_arm(L->m->watchdog, what);
+    }
     int ran = c->backend->run(L->ctx, c, rep, &rerr) == 0;
+    if (L->m->watchdog)
+        ps_watchdog_disarm(L->m->watchdog);
     if (!ran)
         snprintf(rep->error, sizeof rep->error, "%s", rerr.msg);
     if (ticks && ps_cpu_ticks(&a1, &s1) == 0 && a1 > a0)

@@ -18,6 +18,7 @@
 #include "plan.h"
 #include "report.h"
 #include "stopping.h"
+#include "watchdog.h"
 
 typedef struct ps_measure_setup {
     const ps_stop_rule *rule;
@@ -27,6 +28,7 @@ typedef struct ps_measure_setup {
     const ps_run_info *ri;        /* given to the reporters */
     const ps_reporter *reporters; /* called on rank 0, in order */
     int nreporters;
+    ps_watchdog *watchdog;        /* armed over each repetition; NULL: none */
 } ps_measure_setup;
 
 /* Measures the plan on every rank; on rank 0 each point gets its samples

@@ -1,6 +1,7 @@
 /* mpi_env.c -- see mpi_env.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "mpi_env.h"
+#include "plan_agree.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -269,6 +270,52 @@ int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)
     if (!ctx->mpi)
         return 0;
     MPI_TRY(err, MPI_Bcast, (buf, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD));
+    return 0;
+}
+
+int ps_mpi_agree(const ps_ctx *ctx, int ok, const ps_opts_digest *d, ps_err *err)
+{
+    if (!ctx->mpi)
+        return ok ? 0 : 2;
+    /* one MIN over: all ok, the lowest rank that is not, the digest's
+     * length, then each hash and its complement (min of ~h is ~max h) */
+    enum { N = 4 + 2 * PS_DIGEST_MAX };
+    uint64_t mine[N], low[N];
+    memset(mine, 0, sizeof mine);
+    mine[0] = ok ? 1 : 0;
+    mine[1] = ok ? UINT64_MAX : (uint64_t)ctx->rank;
+    mine[2] = (uint64_t)d->n;
+    mine[3] = ~(uint64_t)d->n;
+    for (int i = 0; i < d->n; i++) {
+        mine[4 + 2 * i] = d->h[i];
+        mine[5 + 2 * i] = ~d->h[i];
+    }
+    ps_err theirs = {""};
+    MPI_TRY(err, MPI_Allreduce, (mine, low, N, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD));
+    if (low[0] == 0) {  /* the first rank that refused says why, through rank 0 */
+        int r = (int)low[1];
+        if (ctx->rank == r)
+            theirs = *err;
+        MPI_TRY(err, MPI_Bcast, (theirs.msg, (int)sizeof theirs.msg, MPI_CHAR, r,
+                                 MPI_COMM_WORLD));
+        theirs.msg[sizeof theirs.msg - 1] = '\0';
+        if (r == 0)
+            return 2;
+        ps_fail(err, "rank %d: %s", r, theirs.msg);
+        return 2;
+    }
+    if (low[2] != ~low[3])
+        return ps_fail(err, "run: the ranks run different builds of parscale (their "
+                       "option tables differ)"), 2;
+    for (int i = 0; i < d->n; i++) {
+        if (low[4 + 2 * i] != ~low[5 + 2 * i]) {
+            char name[64];
+            ps_opts_digest_name(i, name, sizeof name);
+            ps_fail(err, "run: the ranks were given different plans: %s differs between "
+                    "ranks (every rank of a launch must be given the same options)", name);
+            return 2;
+        }
+    }
     return 0;
 }
 

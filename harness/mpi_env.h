@@ -14,6 +14,7 @@
 #include "backend.h"
 
 struct ps_host;   /* sysinfo.h */
+struct ps_opts_digest;  /* plan_agree.h */
 struct ps_hosts;
 
 /* Ranks in the launch as the launcher's environment tells (mpirun, srun
@@ -43,6 +44,13 @@ int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err);
  * failed (err). */
 int ps_mpi_gather_hosts(const ps_ctx *ctx, const struct ps_host *mine,
                         struct ps_hosts *out, ps_err *err);
+/* Every rank's verdict on its own options (ok; err when not) and their
+ * digest, compared in one MPI_Allreduce; a rank that refused sends its
+ * message to the others by one broadcast.  Returns 0 when every rank was
+ * ok and given the same options; 2 when not, with err on rank 0 naming the
+ * rank and its reason, or the first option that differs; -1 when an MPI
+ * call failed (err). */
+int ps_mpi_agree(const ps_ctx *ctx, int ok, const struct ps_opts_digest *d, ps_err *err);
 /* Rank 0's bytes to every rank. */
 int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err);
 /* Logical AND of ok over the world (so every rank agrees to stop). */

@@ -36,9 +36,9 @@ int ps_omp_sched_parse(ps_omp_sched *s, const char *name, const char *arg, ps_er
     }
     if (strcmp(name, "chunk") == 0) {
         uint64_t v;
-        if (ps_parse_count(arg, &v) != 0 || v > UINT64_MAX / 2)
+        if (ps_parse_count(arg, &v) != 0)  /* holds it to 2^53, the limit named */
             return ps_fail(err, "--chunk: '%s' is not a whole number from 1 to %llu", arg,
-                           (unsigned long long)(UINT64_MAX / 2));
+                           (unsigned long long)PS_EXACT_MAX_U64);
         s->chunk = v;
         return 0;
     }

@@ -54,6 +54,9 @@ void ps_run_usage(void)
 "      --rep-time T          choose each kernel's size on this machine, before\n"
 "                            timing, so that one seq repetition lasts about T\n"
 "                            (e.g. 10ms; from 1ms to 60s); replaces --size\n"
+"      --rep-timeout T       end the run when one repetition takes longer than T\n"
+"                            (e.g. 10m; default: no limit): one line, exit 3,\n"
+"                            the rows written so far whole\n"
 "\n"
 "disturbed repetitions (a worker waited for a CPU, or the hypervisor took it)\n"
 "      --disturbed-above P   a repetition whose worst worker lost more than P\n"
@@ -91,7 +94,7 @@ void ps_run_usage(void)
 enum {
     OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
     OPT_PARAM, OPT_BIND, OPT_PLACES,
-    OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_KERNEL_LIB,
+    OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_REP_TIMEOUT, OPT_KERNEL_LIB,
     OPT_DISTURBED_ABOVE, OPT_RETRY_DISTURBED, OPT_KEEP_DISTURBED, OPT_REP_TIME,
     OPT_ADVICE_NAMES,
     OPT_BACKEND = 1024,  /* + the index of a backend's option name */
@@ -118,6 +121,7 @@ static const struct option long_opts[] = {
     {"keep-disturbed", no_argument, NULL, OPT_KEEP_DISTURBED},
     {"rep-time", required_argument, NULL, OPT_REP_TIME},
     {"advice-names", required_argument, NULL, OPT_ADVICE_NAMES},
+    {"rep-timeout", required_argument, NULL, OPT_REP_TIMEOUT},
     {"param", required_argument, NULL, OPT_PARAM},
     {"bind", required_argument, NULL, OPT_BIND},
     {"places", required_argument, NULL, OPT_PLACES},
@@ -400,7 +404,7 @@ static int parse_share(const char *opt, const char *what, const char *arg, doubl
 /* --max-time: the duration parser's ns, us, ms and s, plus m and h.  The
  * number is read as milliseconds and scaled, so budgets of hours fit
  * within the parser's range. */
-static int parse_budget(const char *arg, double *seconds, ps_err *err)
+static int parse_budget(const char *opt, const char *arg, double *seconds, ps_err *err)
 {
     static const struct { const char *unit; double ms_per; } big[] = {
         {"h", 3600e3}, {"m", 60e3}, {"s", 1e3},
@@ -418,15 +422,15 @@ static int parse_budget(const char *arg, double *seconds, ps_err *err)
             if (ps_parse_duration_ns(num, &ns) != 0)
                 break;
             *seconds = (double)ns * 1e-9 * big[i].ms_per;
-            return *seconds >= 1e-3 ? 0 : ps_fail(err, "--max-time: '%s' is below 1ms", arg);
+            return *seconds >= 1e-3 ? 0 : ps_fail(err, "%s: '%s' is below 1ms", opt, arg);
         }
     }
     if (ns == 0 && ps_parse_duration_ns(arg, &ns) == 0 && ns >= 1000000) {
         *seconds = (double)ns * 1e-9;
         return 0;
     }
-    return ps_fail(err, "--max-time: '%s' is not a duration from 1ms, such as 90s, "
-                   "2m or 500ms", arg);
+    return ps_fail(err, "%s: '%s' is not a duration from 1ms, such as 90s, "
+                   "2m or 500ms", opt, arg);
 }
 
 /* The stopping options that join: -r is the fixed count, the rest belong
@@ -476,9 +480,13 @@ static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
     if (n < 0)
         return ps_list_fail(err, "--size", n, PS_MAX_LIST);
     o->nksizes = 0;
+    int plain = 0;  /* a size for every kernel, given already */
     for (int i = 0; i < n; i++) {
         char *eq = strchr(items[i], '=');
         if (!eq) {
+            if (plain++)  /* the last would win without a word */
+                return ps_fail(err, "--size: two sizes for every kernel ('%s' and an "
+                               "earlier one); give one, and KERNEL=SIZE for others", items[i]);
             if (parse_size(items[i], &o->size_class, &o->size, err) != 0)
                 return -1;
             continue;
@@ -488,6 +496,9 @@ static int parse_sizes(ps_run_opts *o, char *arg, ps_err *err)
         if (!k)
             return ps_fail(err, "--size: unknown kernel '%s' in %s=%s", items[i], items[i],
                            eq + 1);
+        for (int j = 0; j < o->nksizes; j++)
+            if (o->ksizes[j].kernel == k)
+                return ps_fail(err, "--size: kernel '%s' is given two sizes", items[i]);
         int j = o->nksizes++;
         o->ksizes[j].kernel = k;
         if (parse_size(eq + 1, &o->ksizes[j].size_class, &o->ksizes[j].size, err) != 0)
@@ -596,7 +607,7 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         o->warmup = (int)v;
         return 0;
     case OPT_SEED:
-        if (ps_parse_count_in("--seed", arg, 0, UINT64_MAX / 2, &o->seed, err)) return -1;
+        if (ps_parse_count_in("--seed", arg, 0, PS_EXACT_MAX_U64, &o->seed, err)) return -1;
         o->have_seed = 1;
         return 0;
     case OPT_CI_WIDTH: return parse_share("--ci-width", "width", arg, &o->stop.ci_width, err);
@@ -624,7 +635,8 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         if (ps_parse_count_in("--max-reps", arg, 1, 1000000, &v, err)) return -1;
         o->stop.max_reps = (int)v;
         return 0;
-    case OPT_MAX_TIME: return parse_budget(arg, &o->stop.max_time, err);
+    case OPT_MAX_TIME: return parse_budget("--max-time", arg, &o->stop.max_time, err);
+    case OPT_REP_TIMEOUT: return parse_budget("--rep-timeout", arg, &o->rep_timeout, err);
     case OPT_PARAM: return parse_param(o, arg, err);
     case OPT_BIND: return parse_bind(o, arg, err);
     case OPT_PLACES:

@@ -15,6 +15,7 @@
 /* -r when not given: enough for an interval of the median that does not
  * reach the extremes (6 is the least with one at all). */
 #define PS_REPS_DEFAULT 10
+_Static_assert(PS_MAX_LIST >= PS_MAX_KERNELS, "-k all must hold every kernel");
 
 typedef struct ps_run_opts {
     const ps_kernel *kernels[PS_MAX_LIST];
@@ -40,6 +41,7 @@ typedef struct ps_run_opts {
     uint32_t steps;          /* 0: the kernel's default */
     double rep_time;         /* --rep-time seconds: sizes calibrated to it; 0 off */
     char advice_names[256];  /* --advice-names: NAME=SHOWN,... */
+    double rep_timeout;      /* --rep-timeout: seconds one repetition may take; 0: none */
     /* each backend's own options, by its place in ps_backends */
     ps_backend_block backend_opts[PS_MAX_BACKENDS];
     const char *backend_opts_given[PS_MAX_LIST];  /* backends' option names seen */

@@ -91,6 +91,7 @@ typedef struct ps_reporter {
 extern const ps_reporter_ops ps_report_console, ps_report_csv, ps_report_meta;
 typedef struct ps_meta_state {
     int header_written;
+    ps_file_id id;          /* the metadata file the header went to */
 } ps_meta_state;
 
 /* Diagnosis (report_warnings.c): warnings known before the run and found

@@ -89,7 +89,7 @@ static void row_params(ps_csv_row *r, const ps_config *c)
 static int csv_repetition(void *self, const ps_run_info *ri, const ps_rep_event *ev,
                           ps_err *err)
 {
-    (void)self;
+    ps_file_id *id = self;  /* the file the run's first row went to */
     const char *path = ri->opts->csv;
     if (!path || ev->warmup)
         return 0;
@@ -105,7 +105,7 @@ static int csv_repetition(void *self, const ps_run_info *ri, const ps_rep_event 
         c->backend->row(&row, c, ev->rep, ev->ran);
     ps_buf b = {0};
     ps_csv_row_format(&row, &b);
-    int rc = ps_csv_append(path, b.data, b.len, err);
+    int rc = ps_csv_append_to(path, id, b.data, b.len, err);
     ps_buf_free(&b);
     return rc;
 }

@@ -13,13 +13,14 @@
 #include "report.h"
 #include "timer.h"
 
-static int append_line(const ps_run_info *ri, const ps_buf *b, ps_err *err)
+static int append_line(ps_meta_state *st, const ps_run_info *ri, const ps_buf *b,
+                       ps_err *err)
 {
-    return ps_csv_meta_append(ri->opts->csv, b->data, b->len, err);
+    return ps_csv_meta_append_to(ri->opts->csv, &st->id, b->data, b->len, err);
 }
 
 /* The run's header: what the rows of this run_id were measured on. */
-static int write_header(const ps_run_info *ri, ps_err *err)
+static int write_header(ps_meta_state *st, const ps_run_info *ri, ps_err *err)
 {
     const ps_run_opts *o = ri->opts;
     char ts[32];
@@ -46,7 +47,7 @@ static int write_header(const ps_run_info *ri, ps_err *err)
     }
     ps_sysinfo_json(&ri->sys, extra.data, &line);
     ps_buf_put(&line, "\n", 1);
-    int rc = append_line(ri, &line, err);
+    int rc = append_line(st, ri, &line, err);
     ps_buf_free(&extra);
     ps_buf_free(&line);
     return rc;
@@ -58,7 +59,7 @@ static int meta_repetition(void *self, const ps_run_info *ri, const ps_rep_event
     ps_meta_state *st = self;
     if (!ri->opts->csv || ev->warmup || st->header_written)
         return 0;
-    if (write_header(ri, err) != 0)
+    if (write_header(st, ri, err) != 0)
         return -1;
     st->header_written = 1;
     return 0;
@@ -102,7 +103,7 @@ static void config_json(const ps_point *p, ps_buf *b)
 
 static int meta_end(void *self, const ps_run_info *ri, const ps_plan *plan, ps_err *err)
 {
-    const ps_meta_state *st = self;
+    ps_meta_state *st = self;
     if (!ri->opts->csv || !st->header_written)
         return 0;
     ps_buf b = {0};
@@ -118,7 +119,7 @@ static int meta_end(void *self, const ps_run_info *ri, const ps_plan *plan, ps_e
         config_json(&plan->points[i], &b);
     }
     ps_buf_put(&b, "]}\n", 3);
-    int rc = append_line(ri, &b, err);
+    int rc = append_line(st, ri, &b, err);
     ps_buf_free(&b);
     return rc;
 }

@@ -92,25 +92,32 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
      * then 0 would read as "a quiet host", so the column stays empty. */
     ri.steal_reported = have_ticks && steal0 > 0;
     ps_meta_state meta = {0};
+    ps_file_id csv_id = {0};
     const ps_reporter reporters[] = {
         /* rows first: the metadata follows the first row, never without one */
-        {&ps_report_csv, NULL}, {&ps_report_meta, &meta}, {&ps_report_console, NULL},
+        {&ps_report_csv, &csv_id}, {&ps_report_meta, &meta}, {&ps_report_console, NULL},
     };
     const int nrep = ctx->rank == 0 ? (int)(sizeof reporters / sizeof reporters[0]) : 0;
     if (ctx->rank == 0)
         ps_warnings_before_run(plan, &ri);
+    ps_watchdog dog;
     ps_measure_setup m = {.rule = &o->stop, .warmup = o->warmup, .seed = ri.seed,
                           .steal_reported = ri.steal_reported, .ri = &ri,
-                          .reporters = reporters, .nreporters = nrep};
-    int rc = report_all(reporters, nrep, 0, &ri, plan, err);
+                          .reporters = reporters, .nreporters = nrep, .watchdog = &dog};
+    int rc = ps_watchdog_start(&dog, o->rep_timeout, ctx->rank == 0, err);
+    if (rc == 0)
+        rc = report_all(reporters, nrep, 0, &ri, plan, err);
     /* rank 0 alone has reporters: the others must learn that one could not
      * begin, or they would wait in the loop's first collective forever */
     if (!ps_mpi_all_ok(ctx, rc == 0)) {
         if (rc == 0)
             rc = ps_fail(err, "rank 0 stopped the run");
     } else {
+        ps_exit_guard_arm();  /* a kernel's exit() is a failure, said in one line */
         rc = ps_measure(plan, &m, ctx, err);
+        ps_exit_guard_disarm();
     }
+    ps_watchdog_stop(&dog);
     if (rc >= 0 && ctx->rank == 0) {
         ps_warnings_after_run(plan, &ri, steal_share(have_ticks, ticks0, steal0));
         if (report_all(reporters, nrep, 1, &ri, plan, err) != 0)

@@ -357,6 +357,22 @@ void ps_buf_json_str(ps_buf *b, const char *s)
     ps_buf_put(b, "\"", 1);
 }
 
+void ps_buf_put_utf8(ps_buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    ps_buf_put(b, "", 0);
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            ps_buf_put(b, "\xef\xbf\xbd", 3);  /* U+FFFD */
+            p++;
+        } else {
+            ps_buf_put(b, (const char *)p, n);
+            p += n;
+        }
+    }
+}
+
 void ps_buf_free(ps_buf *b)
 {
     free(b->data);

@@ -86,6 +86,9 @@ int ps_buf_put(ps_buf *b, const char *s, size_t n);
 /* s as a JSON string: quoted, escaped, and valid UTF-8 whatever s holds
  * (each byte that is not part of well-formed UTF-8 becomes \ufffd). */
 void ps_buf_json_str(ps_buf *b, const char *s);
+/* s with each byte that is not part of well-formed UTF-8 replaced by
+ * U+FFFD (what a CSV cell must be). */
+void ps_buf_put_utf8(ps_buf *b, const char *s);
 void ps_buf_free(ps_buf *b);
 
 /* One line on what was wrong when getopt_long returned '?': an unknown

@@ -59,6 +59,19 @@ ended_within() {
   LAST_RC=$rc
   [ "$want" = 0 ] && return 0
   local lines
-  lines=$(grep -c '^\(parscale\|plot\|report\|sweep\|submit\):' "$WORK/err")
+  lines=$(grep -c '^\(parscale\|plot\|report\|sweep\|submit\|compare\):' "$WORK/err")
   [ "$lines" -eq 1 ] && pass || { fail "$what: $lines lines of its own on stderr, expected 1:"; cat "$WORK/err"; }
+}
+
+# bad_lib KIND: builds tests/faults/bad_kernels.c with -DBAD_KIND into
+# $WORK/bad_KIND.so (its one kernel is bad0) and prints the path; exits 77
+# (skipped) when no C compiler is there.
+bad_lib() {
+  local out="$WORK/bad_$1.so"
+  if [ ! -e "$out" ]; then
+    command -v "${CC:-cc}" >/dev/null || { echo "SKIP: no C compiler" >&2; exit 77; }
+    "${CC:-cc}" -std=c11 -shared -fPIC -I"$SRC/kernels" "-DBAD_$1" \
+      "$SRC/tests/faults/bad_kernels.c" -o "$out" || { fail "building bad_$1.so"; finish; exit 1; }
+  fi
+  printf '%s\n' "$out"
 }

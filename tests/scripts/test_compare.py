@@ -190,16 +190,17 @@ class WriteAtomic(TempDirCase):
     def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(self):
         path = self.tmp / "refs.json"
         path.write_text("old\n")
-        replace = compare.os.replace
+        from parscale_py import safeio   # where every script's writes go
+        replace = safeio.os.replace
 
         def broken(src, dst):
             raise OSError(28, "No space left on device")
-        compare.os.replace = broken
+        safeio.os.replace = broken
         try:
             with self.assertRaises(OSError):
                 compare.write_atomic(path, "new\n")
         finally:
-            compare.os.replace = replace
+            safeio.os.replace = replace
         self.assertEqual(path.read_text(), "old\n")
         self.assertEqual([p.name for p in self.tmp.iterdir()], ["refs.json"])
 

@@ -8,13 +8,12 @@ what a chart draws as one line.
 """
 import csv
 import io
-import json
 import math
 import os
-import stat
 from collections import OrderedDict, defaultdict
 from pathlib import Path
 
+from . import safeio
 from . import schema as schema_mod
 from . import stats
 
@@ -61,33 +60,14 @@ def _number(text, integer):
     return v
 
 
-def _kind(mode):
-    return ("a directory" if stat.S_ISDIR(mode) else
-            "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
-            "a character device" if stat.S_ISCHR(mode) else
-            "a block device" if stat.S_ISBLK(mode) else
-            "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-
-
 def open_regular(path, what="CSV"):
     """Opens path for reading in binary, only if it is a regular file.
 
     Opened without blocking and checked on the open file itself, so that a
     FIFO (which would wait for a writer forever) or a device is refused
-    with a DataError instead of hanging or reading endlessly."""
-    try:
-        fd = os.open(str(path), os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError as e:
-        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise DataError("%s is %s, not a %s file" % (path, _kind(mode), what))
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    with a DataError instead of hanging or reading endlessly (the rule of
+    safeio.open_input, which every file a script reads goes through)."""
+    return safeio.open_input(path, what, None, DataError)
 
 
 def load_csv(path, schema=None):
@@ -212,6 +192,10 @@ def _typed(path, line, raw):
     return row
 
 
+# A run adds a few kB of metadata: this is tens of thousands of runs.
+META_MAX_BYTES = 256 << 20
+
+
 def read_meta(csv_path):
     """Every line of the metadata beside the CSV (FILE.meta.jsonl).
 
@@ -225,8 +209,7 @@ def read_meta(csv_path):
     if not os.path.lexists(str(path)):
         return runs, records, ["no metadata file %s" % path.name]
     try:
-        with open_regular(path, "metadata") as fh:
-            data = fh.read()
+        data = safeio.read_input(path, "metadata", META_MAX_BYTES, DataError)
     except DataError as e:
         return runs, records, [str(e)]
     for i, raw in enumerate(data.split(b"\n"), 1):
@@ -238,7 +221,7 @@ def read_meta(csv_path):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = safeio.loads_json(line, "the line")
         except ValueError as e:
             problems.append("%s:%d: not JSON (%s)" % (path.name, i, e))
             continue
@@ -631,8 +614,16 @@ def short_size(v):
     return "%g" % v
 
 
-def _safe(text):
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
+def _safe(text, limit=80):
+    """text as part of a file name or anchor: only letters, digits, - _ .,
+    and at most limit characters (a name of thousands would pass the
+    system's 255 per file name): a longer one keeps its start and a hash
+    of the whole, so two long names stay apart."""
+    out = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(text))
+    if len(out) <= limit:
+        return out
+    import hashlib
+    return out[:limit - 13] + "-" + hashlib.sha1(str(text).encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def kept_disturbed_runs(records):

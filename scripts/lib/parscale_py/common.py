@@ -15,12 +15,21 @@ def fail(prog, msg, status=EXIT_BAD_INPUT):
     sys.exit(status)
 
 
+EXIT_FAILED = 1
+
+
 def guarded(prog, fn, *args, **kw):
-    """Runs fn; a DataError or SchemaError ends the program with status 2."""
+    """Runs fn; a DataError or SchemaError ends the program with status 2.
+    A system error on the way (a full disk, a read-only folder: every write
+    goes through safeio.write_atomic, so no file is left half written) is
+    one line and status 1, not a traceback."""
     try:
         return fn(*args, **kw)
     except (DataError, SchemaError) as e:
         fail(prog, str(e))
+    except OSError as e:
+        fail(prog, "%s%s" % ("%s: " % e.filename if e.filename else "", e.strerror or e),
+             EXIT_FAILED)
 
 
 def split_at_dashdash(argv=None):

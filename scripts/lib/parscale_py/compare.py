@@ -24,13 +24,11 @@ import argparse
 import datetime
 import json
 import math
-import os
 import sys
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
-from . import analysis, stats
+from . import analysis, safeio, stats
 from . import schema as schema_mod
 from .analysis import DataError
 from .common import fail, guarded
@@ -294,7 +292,8 @@ class Result:
         u = stats.UTest(base, new)
         self.p, self.method = u.p, u.method
         # The smallest p-value these sample sizes can give: 2 / C(m+n, m).
-        self.few = 2.0 / math.comb(len(base) + len(new), len(base)) >= alpha
+        # (compared as integers: C(m+n, m) passes a float's range at m + n ~ 1030)
+        self.few = math.comb(len(base) + len(new), len(base)) <= 2.0 / alpha
         self.judge(alpha, threshold)
 
     def judge(self, alpha, threshold):
@@ -818,8 +817,7 @@ def speedup_charts(c, out):
 def make_charts(c, out, speedups=True):
     """The ratio chart and (with speedups) the overlaid speedup curves into
     out; [(caption, png)]."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = safeio.out_dir(out, error=DataError)
     made = [("NEW/BASE time ratio per configuration", ratio_chart(c, out)[0])]
     return made + (speedup_charts(c, out) if speedups else [])
 
@@ -973,13 +971,8 @@ def _round(v):
 
 
 def _read_refs(path):
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"),
-                         object_pairs_hook=OrderedDict)
-    except OSError as e:
-        raise DataError("%s: cannot read: %s" % (path, e.strerror or e)) from None
-    except ValueError as e:
-        raise DataError("%s: not JSON (%s)" % (path, e)) from None
+    doc = safeio.read_json(path, "references", error=DataError,
+                           object_pairs_hook=OrderedDict)
     if not isinstance(doc, dict) or doc.get("format") != REF_FORMAT:
         raise DataError("%s: not a parscale reference file (expected \"format\": \"%s\")"
                         % (path, REF_FORMAT))
@@ -1240,15 +1233,7 @@ def _keys_arg(values):
 def write_atomic(path, text):
     """Writes text to path through a temporary file in the same directory;
     on failure (a full disk) the old file stays and the temporary goes."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    safeio.write_atomic(path, text)
 
 
 def _run(args):
@@ -1326,8 +1311,8 @@ def _run(args):
                         "got %d argument(s)" % len(args.files))
     if args.machine:
         raise DataError("--machine applies to --references and --make-references only")
-    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise DataError("--out %s: exists and is not a directory" % args.out)
+    if args.out is not None:
+        safeio.out_dir(args.out, error=DataError, create=False)
     controls = None
     if args.control:
         controls = () if args.control == ["none"] else \
@@ -1341,7 +1326,7 @@ def _run(args):
         sys.stdout.write(markdown(c))
     else:
         sys.stdout.write(text(c))
-    if args.out:
+    if args.out is not None:
         made = make_charts(c, args.out)
         print("compare: %d chart(s) (x png/svg/pdf) in %s" % (len(made), args.out),
               file=sys.stderr)

@@ -16,7 +16,6 @@ e2e-kernel.csv (the in-kernel rows those same processes wrote).
 import argparse
 import csv
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import binary
+from . import binary, safeio
 from .common import fail, machine_cores, mpi_env, mpirun_argv
 
 JSON = "e2e.json"
@@ -58,13 +57,12 @@ def _merge_json(dest, new_results):
     data = {"results": []}
     if dest.exists():
         try:
-            data = json.loads(dest.read_text(encoding="utf-8"))
+            data = safeio.read_json(dest, "e2e.json", error=ValueError)
         except ValueError:
             raise SystemExit("e2e-timing: %s exists but is not JSON; move it away" % dest)
     data.setdefault("results", []).extend(new_results)
-    tmp = dest.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, dest)          # whole file or the old one, never half
+    safeio.write_atomic(dest, json.dumps(data, indent=1) + "\n",
+                        SystemExit)  # whole file or the old one, never half
 
 
 def _append_csv(dest, src):
@@ -135,8 +133,10 @@ def summary(d):
     from . import analysis, stats
     d = Path(d)
     try:
-        data = json.loads((d / JSON).read_text(encoding="utf-8"))
+        data = safeio.read_json(d / JSON, "e2e.json", error=ValueError)
     except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
         return None
     times = {}
     for r in data.get("results", []):

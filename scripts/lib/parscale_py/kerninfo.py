@@ -5,10 +5,10 @@ binary (`parscale list --json`) instead of keeping a second copy.  The sweep
 saves that answer as kernels.json beside the CSV, so charts can be made
 later, elsewhere, without the binary.
 """
-import json
 import os
 from pathlib import Path
 
+from . import safeio
 from .binary import list_json
 
 KERNELS_JSON = "kernels.json"
@@ -17,7 +17,7 @@ KERNELS_JSON = "kernels.json"
 def parse(text):
     """Accepts a list of kernel objects, or an object holding one under
     "kernels"; returns {name: object}."""
-    obj = json.loads(text)
+    obj = safeio.loads_json(text, "the kernel table")
     if isinstance(obj, dict):
         obj = obj.get("kernels", [])
     if not isinstance(obj, list):
@@ -48,7 +48,8 @@ def find(csv_path, kernels_json=None, parscale=None):
     tried = []
     if kernels_json:
         try:
-            return parse(Path(kernels_json).read_text(encoding="utf-8")), str(kernels_json)
+            return parse(safeio.read_input(kernels_json, "kernels JSON", error=ValueError)
+                         .decode("utf-8")), str(kernels_json)
         except (OSError, ValueError) as e:
             tried.append("%s: %s" % (kernels_json, e))
     binary = parscale or os.environ.get("PARSCALE")
@@ -60,7 +61,8 @@ def find(csv_path, kernels_json=None, parscale=None):
     beside = Path(csv_path).resolve().parent / KERNELS_JSON
     if beside.exists():
         try:
-            return parse(beside.read_text(encoding="utf-8")), str(beside)
+            return parse(safeio.read_input(beside, "kernels JSON", error=ValueError)
+                         .decode("utf-8")), str(beside)
         except (OSError, ValueError) as e:
             tried.append("%s: %s" % (beside, e))
     else:

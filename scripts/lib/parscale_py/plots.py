@@ -24,7 +24,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
-from . import analysis, kerninfo, stats, summary  # noqa: E402
+from . import analysis, kerninfo, safeio, stats, summary  # noqa: E402
+from .analysis import DataError  # noqa: E402
 from .common import guarded  # noqa: E402
 
 FORMATS = ("png", "svg", "pdf")
@@ -77,7 +78,8 @@ def _write(fig, out, name):
     for fmt in FORMATS:
         p = Path(out) / ("%s.%s" % (name, fmt))
         meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
-        fig.savefig(p, format=fmt, dpi=DPI, metadata=meta)
+        safeio.write_atomic_with(p, lambda tmp: fig.savefig(tmp, format=fmt, dpi=DPI,
+                                                            metadata=meta))
         paths.append(p)
     plt.close(fig)
     return paths
@@ -398,8 +400,7 @@ def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
     """Every chart for an Analysis into out; returns (list of (caption,
     png path)), notes).  reuse: keep charts already there (all formats)
     instead of drawing them again, as the report does after scripts/plot."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = safeio.out_dir(out, error=DataError)
     made, notes = [], []
 
     def have(name):
@@ -448,10 +449,11 @@ def main(argv=None):
                     "(default $PARSCALE)")
     ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
     args = ap.parse_args(argv)
+    guarded("plot", safeio.out_dir, args.out, "--out", DataError, False)
     a = guarded("plot", analysis.analyse, args.csv)
     kinfo, src = kerninfo.find(args.csv, args.kernels_json, args.parscale)
-    made, _ = make_all(a, args.out, kinfo, src,
-                       log=lambda m: print(m, file=sys.stderr))
+    made, _ = guarded("plot", make_all, a, args.out, kinfo, src,
+                      log=lambda m: print(m, file=sys.stderr))
     print("plot: %d charts (x %s) in %s" % (len(made), "/".join(FORMATS), args.out))
     return 0
 

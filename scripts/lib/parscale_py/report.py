@@ -22,6 +22,7 @@ from pathlib import Path
 from . import analysis, e2e, kerninfo, stats, summary
 from .common import guarded
 from .reportdoc import Doc, Images, Rich
+from . import safeio
 
 META_KEYS = ("host", "cpu_model", "cores", "caches", "compiler", "flags", "build_type",
              "openmp", "mpi", "placement", "version", "git", "date", "command",
@@ -208,13 +209,20 @@ def machine_section(doc, runs):
 
 
 def _meta_val(v):
+    """A metadata value as one cell, cut to a readable length (a command
+    line of megabytes in metadata from elsewhere has no place in a page)."""
     if v is None or v == "":
         return "-"
     if isinstance(v, dict):
-        return ", ".join("%s %s" % (k, _meta_val(x)) for k, x in v.items())
-    if isinstance(v, list):
-        return ", ".join(_meta_val(x) for x in v)
-    return str(v)
+        text = ", ".join("%s %s" % (k, _meta_val(x)) for k, x in v.items())
+    elif isinstance(v, list):
+        text = ", ".join(_meta_val(x) for x in v)
+    else:
+        text = str(v)
+    return safeio.clip(text, META_CELL_MAX)
+
+
+META_CELL_MAX = 2000
 
 
 def chart_anchor(chart):
@@ -312,7 +320,8 @@ def summary_section(doc, a, summ, charts, kinfo):
     for kernel, chart, cells in summ.rows:
         name = kernel if chart.scaling == "strong" else "%s (weak)" % kernel
         rows.append([Rich("[%s](#%s)" % (name, kernel_anchor(kernel)),
-                          '<a href="#%s">%s</a>' % (kernel_anchor(kernel), name), "row")]
+                          '<a href="#%s">%s</a>' % (safeio.html_text(kernel_anchor(kernel)),
+                                                    safeio.html_text(name)), "row")]
                     + [_cell(cells[col], summ.workers or max(x.workers for x in cells.values()))
                        if col in cells else "-" for col in summ.columns])
     doc.table(header, rows, ["l"] + ["r"] * len(summ.columns), anchor="summary-table",
@@ -481,13 +490,13 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     embedded, or referenced when linked)."""
     from . import plots      # matplotlib only when a report is really made
 
+    safeio.out_dir(out, error=analysis.DataError, create=False)  # before the work
     a = analysis.analyse(csv_path)
     runs, records, meta_problems = analysis.read_meta(csv_path)
     if compare_base:        # refuses a bad BASE before anything is written
         from . import compare
         compared = compare.report_section(compare_base, csv_path, out)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = safeio.out_dir(out, error=analysis.DataError)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
     charts_dir = Path(charts_dir) if charts_dir else out
     kinfo, src = kerninfo.find(csv_path, kernels_json, parscale)
@@ -502,8 +511,9 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
                        records, compared if compare_base else None)
     images = Images(out, linked=linked)
     page = doc.html(title, images)
-    (out / "report.md").write_text(doc.markdown(out), encoding="utf-8", errors="replace")
-    (out / "report.html").write_text(page, encoding="utf-8", errors="replace")
+    # each whole or the old one: a full disk leaves no half page
+    safeio.write_atomic(out / "report.md", doc.markdown(out))
+    safeio.write_atomic(out / "report.html", page)
     log("report: %s and %s (%d charts %s; page %.1f MB)" % (
         out / "report.md", out / "report.html", len(charts),
         "linked" if linked else "embedded", len(page.encode("utf-8", "replace")) / 1e6))

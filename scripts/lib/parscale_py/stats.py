@@ -73,27 +73,84 @@ def sd(xs):
     if n < 2:
         return None
     m = mean(xs)
-    return math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
+    # scaled by the largest deviation, so that squares of huge times (a
+    # CSV from elsewhere holding 1e308) cannot overflow
+    scale = max(abs(x - m) for x in xs)
+    if scale == 0 or not math.isfinite(scale):
+        return 0.0 if scale == 0 else scale
+    return scale * math.sqrt(math.fsum(((x - m) / scale) ** 2 for x in xs) / (n - 1))
+
+
+# Below this many samples the tail is summed exactly in integers; from it
+# on, in log space as harness/stats.c does (2.0 ** n overflows a float at
+# n = 1024, and the exact sums grow with n squared).
+EXACT_BINOM_LIMIT = 1024
 
 
 def _binom_cdf_half(k, n):
-    """P(B <= k) for B ~ Binomial(n, 1/2), exactly (integers, then one division)."""
+    """P(B <= k) for B ~ Binomial(n, 1/2): exactly (integers, one division
+    as a fraction) below EXACT_BINOM_LIMIT, else in log space."""
     if k < 0:
         return 0.0
-    return sum(math.comb(n, i) for i in range(0, min(k, n) + 1)) / 2.0 ** n
+    k = min(k, n)
+    if n < EXACT_BINOM_LIMIT:
+        return sum(math.comb(n, i) for i in range(0, k + 1)) / 2.0 ** n
+    return min(1.0, sum(_binom_pmf_log(i, n) for i in range(_tail_start(n, k), k + 1)))
+
+
+def _binom_pmf_log(k, n):
+    """P(B = k) for B ~ Binomial(n, 1/2), through lgamma: any n."""
+    return math.exp(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+                    - n * math.log(2.0))
+
+
+def _tail_start(n, k):
+    """Where the lower tail's terms start to count: 20 standard deviations
+    below the mean holds less than 1e-80 of the mass."""
+    return max(0, min(k, int(n / 2.0 - 10.0 * math.sqrt(n))))
+
+
+_RANKS = {}
 
 
 def median_ci_ranks(n, level=CI_LEVEL):
     """1-based ranks (l, u) of the order statistics bounding the median's
-    interval, and its exact coverage; None when n is too small."""
+    interval, and its exact coverage; None when n is too small.  Remembered
+    per (n, level): a configuration of thousands of repetitions asks often."""
+    key = (n, level)
+    if key not in _RANKS:
+        _RANKS[key] = (_ranks_exact if n < EXACT_BINOM_LIMIT else _ranks_log)(n, level)
+    return _RANKS[key]
+
+
+def _ranks_exact(n, level):
+    """The search in integers: C(n, i) and their running sum kept exact,
+    each tail divided once by 2^n (as _binom_cdf_half does)."""
     alpha = (1.0 - level) / 2.0
-    best = None
+    best, term, cum, scale = None, 1, 1, 2.0 ** n   # term = C(n, l - 1)
     for l in range(1, n // 2 + 1):
-        if _binom_cdf_half(l - 1, n) <= alpha:
-            best = l
+        if cum / scale <= alpha:                     # P(B <= l - 1)
+            best, tail = l, cum
         else:
             break
+        term = term * (n - l + 1) // l
+        cum += term
     if best is None:
+        return None
+    return best, n + 1 - best, 1.0 - 2.0 * (tail / scale)
+
+
+def _ranks_log(n, level):
+    """The same search walking the tail once, in log space, with the C
+    side's tolerance (ps_median_ci_rank) so both pick the same rank."""
+    alpha = (1.0 - level) / 2.0
+    cdf, best = 0.0, 0
+    for k in range(_tail_start(n, n // 2), n // 2):
+        cdf += _binom_pmf_log(k, n)     # now P(B <= k)
+        if cdf > alpha + 1e-12:
+            break
+        best = k + 1
+    if best == 0:
         return None
     return best, n + 1 - best, 1.0 - 2.0 * _binom_cdf_half(best - 1, n)
 

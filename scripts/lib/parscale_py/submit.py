@@ -37,7 +37,7 @@ import subprocess
 import sys
 import threading
 
-from . import binary
+from . import binary, safeio
 from .common import fail, split_at_dashdash
 
 PROG = "submit"
@@ -292,6 +292,12 @@ def submit_all(jobs, wait):
     return results
 
 
+def _bytes(text):
+    """text as the bytes it came from: a file name that is not UTF-8 (read
+    by Python as surrogate escapes) goes into the script as it was given."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 def main(argv=None):
     argv, run_args = split_at_dashdash(argv)
     opts = parser().parse_args(argv)
@@ -314,6 +320,10 @@ def main(argv=None):
         if not os.path.isdir(os.path.dirname(csv)):
             raise BadInput("--csv: the folder of '%s' does not exist" % csv)
         check_run_args(parscale, pts[0], csv, run_args)
+        try:  # before any file is made: a launcher line shlex cannot split
+            launcher_cmd(opts, 1, 1)
+        except ValueError as e:
+            raise BadInput("--mpirun %s: not a command line (%s)" % (opts.mpirun, e)) from None
         jobs_dir = os.path.abspath(opts.jobs_dir or csv + ".jobs")
         if not opts.dry_run and not shutil.which("sbatch"):
             raise BadInput("sbatch not found: run on a Slurm login node, or use --dry-run")
@@ -326,14 +336,19 @@ def main(argv=None):
         name = "%02d-%s" % (i + 1, point_name(*pt))
         script = script_for(opts, pt, parscale, backend, csv, run_args)
         path = os.path.join(jobs_dir, name + ".sbatch")
-        log = os.path.join(jobs_dir, name + "-%j.out")
+        # Slurm expands %j, %u, %x... in --output: the folder's own % are doubled
+        log = safeio.slurm_filename(os.path.join(jobs_dir, name)) + "-%j.out"
         cmd = sbatch_cmd(opts, path, log, opts.wait)
         if opts.dry_run:
-            print("# ---- %s: %s\n%s" % (name, " ".join(shlex.quote(a) for a in cmd), script))
+            sys.stdout.flush()
+            sys.stdout.buffer.write(_bytes("# ---- %s: %s\n%s\n" % (
+                name, " ".join(shlex.quote(a) for a in cmd), script)))
             continue
-        os.makedirs(jobs_dir, exist_ok=True)
-        with open(path, "w") as fh:
-            fh.write(script)
+        try:
+            os.makedirs(jobs_dir, exist_ok=True)
+            safeio.write_atomic(path, _bytes(script), OSError)
+        except OSError as e:
+            fail(PROG, "%s: %s" % (jobs_dir, e.strerror or e), 1)
         jobs.append((name, cmd))
     if opts.dry_run:
         return 0

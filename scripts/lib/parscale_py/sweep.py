@@ -36,7 +36,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import analysis, binary, kerninfo, schema as schema_mod
+from . import analysis, binary, kerninfo, safeio, schema as schema_mod
 from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
 
@@ -75,6 +75,9 @@ MODES = {
 # The quick budget's share per scaling mode: a weak round's bases grow
 # with the workers (at 5 ms per worker), a strong round's stay at 10 ms.
 BUDGET_SHARE = {"strong": 1.0, "weak": 1.0}
+# A repetition longer than this is a kernel that never returns: a full-size
+# repetition takes seconds, so the limit is generous.
+REP_TIMEOUT = "15m"
 
 
 def default_workers(cores):
@@ -191,6 +194,47 @@ def size_args(args, mode, scaling):
 ADVICE_NAMES = "max-time=--budget,max-reps=--reps,size=--size,reps=--reps"
 
 
+LOCK_NAME = ".sweep.lock"
+
+
+def hold_folder(out):
+    """One sweep at a time per folder: a second would load the machine the
+    first measures (its timings contended, unflagged) and mix its rows
+    into the first one's report.  An exclusive lock on a file in the
+    folder, held while the sweep runs and released by the system when it
+    ends (even killed); the second sweep is refused in one line."""
+    import fcntl
+    path = out / LOCK_NAME
+    try:
+        fd = os.open(str(path), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as e:
+        fail("sweep", "%s: cannot open the folder's lock: %s" % (path, e.strerror or e))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        try:
+            pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        except OSError:
+            pid = "?"
+        os.close(fd)
+        fail("sweep", "another sweep (pid %s) is writing into %s: two at once would time "
+             "each other's load and mix their rows in one report; wait for it, or give "
+             "another --out" % (pid, out))
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, b"%d\n" % os.getpid(), 0)
+    return fd
+
+
+def rep_timeout(args):
+    """--rep-timeout for every launch: a kernel that never returns ends the
+    sweep in one line instead of never (unless the harness arguments after
+    -- set their own, or --rep-timeout none)."""
+    if args.rep_timeout == "none" or any(a == "--rep-timeout" or a.startswith("--rep-timeout=")
+                                         for a in args.harness_args):
+        return []
+    return ["--rep-timeout", args.rep_timeout]
+
+
 def plan(args, kernels, backends, mpirun, props, kinfo=None):
     """The harness launches: one per scaling mode, mpi included.  props is
     each backend's mpi/threads/baseline, as the binary describes it; kinfo
@@ -206,7 +250,7 @@ def plan(args, kernels, backends, mpirun, props, kinfo=None):
                "--scaling", scaling] + size_args(args, mode, scaling) + stop + [
                "--advice-names", ADVICE_NAMES,
                "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
-               "--csv", str(args.csv)] + args.harness_args
+               "--csv", str(args.csv)] + rep_timeout(args) + args.harness_args
         if any(props[b]["mpi"] and props[b]["threads"] for b in backends) and \
                 "--threads-per-rank" not in args.harness_args:
             # ranks of up to 2 threads (1x1, 1x2, 2x2, ...): with 1 thread per
@@ -383,6 +427,9 @@ def main(argv=None):
     ap.add_argument("--no-landscape", action="store_true", help="skip the landscape step "
                     "(io and pi under every backend and real CPython's threads, processes "
                     "and asyncio, into landscape.csv and landscape.png)")
+    ap.add_argument("--rep-timeout", default=REP_TIMEOUT, help="the longest one repetition "
+                    "may take before the launch ends with exit 3 (default %s, far above any "
+                    "kernel's full size; none: no limit)" % REP_TIMEOUT)
     ap.add_argument("--dry-run", action="store_true", help="print the launches, run nothing")
     args = ap.parse_args(argv)
     args.harness_args = harness_args
@@ -452,9 +499,13 @@ def main(argv=None):
         schema_mod.load()
     except schema_mod.SchemaError as e:
         fail("sweep", str(e))
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail("sweep", "--out %s: cannot create it: %s" % (out, e.strerror or e))
+    args.folder_lock = hold_folder(out)  # held until the sweep ends
     if list_json:
-        (out / kerninfo.KERNELS_JSON).write_text(list_json, encoding="utf-8")
+        safeio.write_atomic(out / kerninfo.KERNELS_JSON, list_json)
 
     env = mpi_env()
     over = [w for w in args.workers_list if w > cores]
