@@ -54,7 +54,8 @@
     PS_COL(loop_switches, "event-loop backends: times the loop resumed a different task than the one it resumed last, in the repetition") \
     PS_COL(loop_lateness_median, "event-loop backends: median, over the repetition's waits, of seconds from a wait's deadline to its task's resumption") \
     PS_COL(loop_lateness_p99, "event-loop backends: 99th percentile of the same lateness, seconds") \
-    PS_COL(hosts,         "host of each rank, as host:ranks in the order of first rank (n1:2,n2:2); rank 0's host alone for threads")
+    PS_COL(hosts,         "host of each rank, as host:ranks in the order of first rank (n1:2,n2:2); rank 0's host alone for threads") \
+    PS_COL(wait_policy,   "how the run's waiting OpenMP threads wait: spin=N (GOMP_SPINCOUNT: N pauses, then sleep; parscale sets 1000 unless told), passive or active (OMP_WAIT_POLICY), default (libgomp's own: runs without an OpenMP backend)")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,
 enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };

@@ -21,6 +21,8 @@ typedef struct loop {
     uint64_t rs;           /* shuffle state, the same on every rank */
     double t0;             /* rank 0: when the run started */
     int done, total;       /* repetitions so far; total, or 0 when open-ended */
+    double expect;         /* the next repetition's length as rank 0 foresaw
+                              it (its last wall time; 0 unknown), for idle ranks */
     int any_failed;
 } loop;
 
@@ -123,8 +125,11 @@ static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, 
 }
 
 /* One repetition of p: run where this rank takes part, handed on by rank
- * 0, then every rank agrees whether to go on. */
-static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
+ * 0, then every rank agrees whether to go on; a rank that took no part
+ * sleeps through about as long as p took last time.  next: the point that
+ * runs after p in this round (NULL: none), whose length rank 0 passes on. */
+static int run_one(loop *L, ps_point *p, const ps_point *next, int round, int warm,
+                   ps_err *err)
 {
     ps_rep rep;
     double w0 = ps_now();
@@ -135,7 +140,9 @@ static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
             p->wall = ps_now() - w0;
         status = hand_on(L, p, &rep, ran, round, warm, err);
     }
-    int sync = ps_mpi_idle_all_ok(L->ctx, status == 0, err);
+    double expect = participates(L->ctx, &p->cfg) ? 0.0 : L->expect;
+    L->expect = next ? next->wall : 0.0;  /* rank 0's figure is the one kept */
+    int sync = ps_mpi_idle_sync(L->ctx, status == 0, expect, &L->expect, err);
     if (sync < 0)
         return -1;
     if (sync > 0 && status == 0)  /* rank 0 says why; the others stop without a word */
@@ -152,9 +159,11 @@ static int run_round(loop *L, int round, int warm, ps_err *err)
         if (L->active[i])
             L->order[n++] = i;
     shuffle(L->order, n, &L->rs);
-    for (int oi = 0; oi < n; oi++)
-        if (run_one(L, &L->plan->points[L->order[oi]], round, warm, err) != 0)
+    for (int oi = 0; oi < n; oi++) {
+        const ps_point *next = oi + 1 < n ? &L->plan->points[L->order[oi + 1]] : NULL;
+        if (run_one(L, &L->plan->points[L->order[oi]], next, round, warm, err) != 0)
             return -1;
+    }
     return 0;
 }
 
