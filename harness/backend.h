@@ -104,6 +104,9 @@ enum {
     /* workers are cooperative tasks on one thread of one process: however
      * many there are, they never compete for cores (not oversubscribed). */
     PS_BACKEND_TASKS = 1u << 3,
+    /* Its workers are OpenMP threads: the run sets the wait policy
+     * before OpenMP starts (wait_policy.h). */
+    PS_BACKEND_OPENMP = 1u << 4,
 };
 
 typedef struct ps_backend {

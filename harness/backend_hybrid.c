@@ -158,7 +158,7 @@ static void hybrid_row(ps_csv_row *row, const ps_config *cfg, const ps_rep *rep,
 const ps_backend ps_backend_hybrid = {
     .name = "hybrid",
     .summary = "MPI ranks x OpenMP threads per rank (--threads-per-rank), as clusters run",
-    .flags = PS_BACKEND_USES_MPI | PS_BACKEND_THREADS,
+    .flags = PS_BACKEND_USES_MPI | PS_BACKEND_THREADS | PS_BACKEND_OPENMP,
     .help =
 "hybrid backend (MPI ranks x OpenMP threads; run under mpirun)\n"
 "      --threads-per-rank T[,T...]   threads in each rank (default 1).  Each\n"

@@ -55,7 +55,7 @@ static void omp_row(ps_csv_row *row, const ps_config *cfg, const ps_rep *rep, in
 const ps_backend ps_backend_omp = {
     .name = "omp",
     .summary = "OpenMP threads over the same range (real threads, no global lock)",
-    .flags = PS_BACKEND_THREADS,
+    .flags = PS_BACKEND_THREADS | PS_BACKEND_OPENMP,
     .help = "omp backend\n" PS_OMP_SCHED_HELP,
     .options = omp_options,
     .opt_parse = omp_opt_parse,

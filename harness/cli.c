@@ -15,6 +15,7 @@
 #include "plan_agree.h"
 #include "runner.h"
 #include "sysinfo.h"
+#include "wait_policy.h"
 
 #ifndef PARSCALE_VERSION
 #define PARSCALE_VERSION "unknown"
@@ -206,6 +207,55 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* A copy of argv's n strings, NULL-terminated; NULL without memory. */
+static char **copy_argv(int n, char *const *argv)
+{
+    char **copy = calloc((size_t)n + 1, sizeof *copy);
+    for (int i = 0; copy && i < n; i++) {
+        size_t len = strlen(argv[i]) + 1;
+        copy[i] = malloc(len);
+        if (!copy[i]) {
+            for (int j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            return NULL;
+        }
+        memcpy(copy[i], argv[i], len);
+    }
+    return copy;
+}
+
+static void free_argv(char **argv)
+{
+    for (int i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+/* The OpenMP environment a run needs, before OpenMP threads or MPI
+ * start: --bind's placement, and for runs with an OpenMP backend the wait
+ * policy (wait_policy.h).  Executes parscale again when either changed
+ * the environment; returns 0 when nothing had to change. */
+static int apply_omp_env(const ps_run_opts *o, char **argv, ps_err *err)
+{
+    int bind_changed = 0, wait_changed = 0;
+    if (ps_bind_setenv(o->bind, o->places, &bind_changed, err) != 0)
+        return -1;
+    int openmp = 0;
+    for (int i = 0; i < o->nbackends; i++)
+        openmp |= (o->backends[i]->flags & PS_BACKEND_OPENMP) != 0;
+    if (openmp && ps_wait_policy_setenv(&wait_changed, err) != 0)
+        return -1;
+    if (!bind_changed && !wait_changed)
+        return 0;
+    char what[200];
+    snprintf(what, sizeof what, "%s%s%s%s%s", bind_changed ? "--bind (OMP_PROC_BIND=" : "",
+             bind_changed ? o->bind : "", bind_changed ? ")" : "",
+             bind_changed && wait_changed ? " and " : "",
+             wait_changed ? "the wait policy (GOMP_SPINCOUNT=" PS_OMP_SPINCOUNT ")" : "");
+    return ps_reexec(argv, what, err);
+}
+
 /* Parses and checks everything before MPI starts or any file is touched;
  * every rank does the same, only rank 0 speaks. */
 static int cmd_run(int argc, char **argv)
@@ -214,11 +264,18 @@ static int cmd_run(int argc, char **argv)
         argv[1] = argv[0];  /* "run" stays the program name getopt skips */
         return ps_run_check_args(argc - 1, argv + 1);
     }
+    /* parsing reorders argv and cuts its lists in place: executing again
+     * (apply_omp_env) needs the command line as it was given */
+    char **given = copy_argv(argc + 1, argv - 1);
+    if (!given)
+        ps_die(1, "out of memory for the command line");
     ps_run_opts o;
     ps_err err = {""};
     int rc = ps_run_opts_parse(&o, argc, argv, &err);
-    if (rc == 1)
+    if (rc == 1) {
+        free_argv(given);
         return 0;
+    }
     const int launched = ps_mpi_launched_size();
     ps_ctx ctx = {.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
 #ifndef PARSCALE_HAVE_MPI
@@ -235,10 +292,12 @@ static int cmd_run(int argc, char **argv)
 #endif
     if (rc != 0 && !agree)
         ps_die(2, "%s", err.msg);
-    /* --bind: OpenMP reads its environment once, so this may start parscale
-     * again (argv - 1: ps_main's argv, whose [0] is the program) */
-    if (rc == 0 && ps_bind_apply(o.bind, o.places, argv - 1, &err) != 0)
+    /* --bind and the wait policy: OpenMP reads its environment once, so
+     * this may start parscale again (given: ps_main's argv, whose [0] is
+     * the program) */
+    if (rc == 0 && apply_omp_env(&o, given, &err) != 0)
         ps_die(1, "%s", err.msg);
+    free_argv(given);
 #ifdef PARSCALE_HAVE_MPI
     ps_opts_digest digest;
     ps_opts_digest_of(argc, argv, &o, &digest);  /* before MPI_Init may edit argv */

@@ -7,7 +7,7 @@
  *
  *   PS_COL(name, description)
  */
-#define PS_CSV_SCHEMA "parscale-csv-2"
+#define PS_CSV_SCHEMA "parscale-csv-3"
 
 #define PS_CSV_COLUMNS(PS_COL) \
     PS_COL(run_id,        "id of one parscale invocation; links the row to its metadata") \
@@ -62,7 +62,8 @@
     PS_COL(user_s,        "CPU seconds the workers spent in user mode during the repetition, summed over workers and ranks") \
     PS_COL(sys_s,         "CPU seconds the workers spent in the kernel during the repetition, summed over workers and ranks") \
     PS_COL(disturbed,     "1 when lost exceeded --disturbed-above (not judged for oversubscribed configurations), else 0; disturbed repetitions are set aside unless --keep-disturbed") \
-    PS_COL(pair,          "number of the pair, within the run, this repetition belongs to: a configuration and its speedup base measured back to back; both rows carry it, the base's with a b (17 and 17b); empty when unpaired")
+    PS_COL(pair,          "number of the pair, within the run, this repetition belongs to: a configuration and its speedup base measured back to back; both rows carry it, the base's with a b (17 and 17b); empty when unpaired") \
+    PS_COL(wait_policy,   "how the run's waiting OpenMP threads wait: spin=N (GOMP_SPINCOUNT: N pauses, then sleep; parscale sets 1000 unless told), passive or active (OMP_WAIT_POLICY), default (libgomp's own: runs without an OpenMP backend)")
 
 #define PS_COL_ENUM(name, doc) PS_COL_##name,
 enum ps_csv_column { PS_CSV_COLUMNS(PS_COL_ENUM) PS_COL_COUNT };

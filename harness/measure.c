@@ -22,6 +22,8 @@ typedef struct loop {
     double t0;             /* rank 0: when the run started */
     int done, total;       /* repetitions so far; total, or 0 when open-ended */
     int pairs;             /* pairs run so far: each pair's number in the rows */
+    double expect;         /* the next repetition's length as rank 0 foresaw
+                              it (its last wall time; 0 unknown), for idle ranks */
     int any_failed;
 } loop;
 
@@ -162,9 +164,12 @@ static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, 
 }
 
 /* One repetition of p: run where this rank takes part, handed on by rank
- * 0, then every rank agrees whether to go on.  *out (rank 0) keeps what
- * the pairing needs of it. */
-static int run_one(loop *L, ps_point *p, int round, int warm, int pair, ps_rep *out,
+ * 0, then every rank agrees whether to go on; a rank that took no part
+ * sleeps through about as long as p took last time.  next: the point that
+ * runs after p in this round (NULL: none), whose length rank 0 passes on.
+ * *out (rank 0) keeps what the pairing needs of it. */
+static int run_one(loop *L, ps_point *p, const ps_point *next, int round, int warm, int pair,
+                   ps_rep *out,
                    ps_err *err)
 {
     ps_rep rep;
@@ -180,7 +185,9 @@ static int run_one(loop *L, ps_point *p, int round, int warm, int pair, ps_rep *
             out->verified = ran && rep.verified;
         }
     }
-    int sync = ps_mpi_idle_all_ok(L->ctx, status == 0, err);
+    double expect = participates(L->ctx, &p->cfg) ? 0.0 : L->expect;
+    L->expect = next ? next->wall : 0.0;  /* rank 0's figure is the one kept */
+    int sync = ps_mpi_idle_sync(L->ctx, status == 0, expect, &L->expect, err);
     if (sync < 0)
         return -1;
     if (sync > 0 && status == 0)  /* rank 0 says why; the others stop without a word */
@@ -213,19 +220,19 @@ static int record_pair(const loop *L, ps_point *p, const ps_rep *own, const ps_r
 /* One unit of a round: a configuration and its base back to back, in an
  * order drawn per pair, so that the host's drift hits both alike; or a
  * configuration alone when it has no base. */
-static int run_unit(loop *L, int i, int round, int warm, ps_err *err)
+static int run_unit(loop *L, int i, const ps_point *next, int round, int warm, ps_err *err)
 {
     ps_point *p = &L->plan->points[i];
     const int b = warm ? -1 : p->base;
     if (b < 0)
-        return run_one(L, p, round, warm, -1, NULL, err);
+        return run_one(L, p, next, round, warm, -1, NULL, err);
     const int pair = L->pairs++;
     const int base_first = (int)(next_rand(&L->rs) & 1u);
     ps_rep own, base;
     ps_point *first = base_first ? &L->plan->points[b] : p;
     ps_point *second = base_first ? p : &L->plan->points[b];
-    if (run_one(L, first, round, 0, pair, base_first ? &base : &own, err) != 0 ||
-        run_one(L, second, round, 0, pair, base_first ? &own : &base, err) != 0)
+    if (run_one(L, first, second, round, 0, pair, base_first ? &base : &own, err) != 0 ||
+        run_one(L, second, next, round, 0, pair, base_first ? &own : &base, err) != 0)
         return -1;
     if (L->ctx->rank == 0 && record_pair(L, p, &own, &base) != 0)
         return ps_fail(err, "out of memory");
@@ -254,9 +261,11 @@ static int run_round(loop *L, int round, int warm, ps_err *err)
             L->order[n++] = i;
     }
     shuffle(L->order, n, &L->rs);
-    for (int oi = 0; oi < n; oi++)
-        if (run_unit(L, L->order[oi], round, warm, err) != 0)
+    for (int oi = 0; oi < n; oi++) {
+        const ps_point *next = oi + 1 < n ? &L->plan->points[L->order[oi + 1]] : NULL;
+        if (run_unit(L, L->order[oi], next, round, warm, err) != 0)
             return -1;
+    }
     return 0;
 }
 

@@ -199,30 +199,65 @@ int ps_mpi_barrier(const ps_comm *comm, ps_err *err)
     return 0;
 }
 
-int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
+/* How long an idle rank sleeps before its first test when the wait is
+ * expected to last `expect` seconds, its first nap between tests after
+ * that, and the longest nap the naps double up to. */
+static void idle_naps(double expect, uint64_t *first, uint64_t *step, uint64_t *cap)
+{
+    *first = 0;
+    *step = 50000;
+    *cap = 3200000;
+    if (expect <= 0.0)
+        return;
+    /* most of the expected time in one sleep (a repetition seldom ends
+     * sooner than 85% of the last one), then tests from expect/32 apart,
+     * doubling up to expect/8 (at least 3.2 ms, at most 20 ms): a wait
+     * that runs long costs a few more wake-ups, not dozens */
+    *first = (uint64_t)(0.85 * expect * 1e9);
+    double s = expect / 32.0 * 1e9, c = expect / 8.0 * 1e9;
+    *step = s < 50000.0 ? 50000 : s > 20e6 ? 20000000 : (uint64_t)s;
+    *cap = c < 3.2e6 ? 3200000 : c > 20e6 ? 20000000 : (uint64_t)c;
+}
+
+int ps_mpi_idle_sync(const ps_ctx *ctx, int ok, double expect, double *next, ps_err *err)
 {
     if (!ctx->mpi || ctx->nranks == 1)
         return ok ? 0 : 1;
-    int all = 0;
+    /* [a failure anywhere, rank 0's estimate of the next wait], by MAX */
+    double mine[2] = {ok ? 0.0 : 1.0, next && ctx->rank == 0 ? *next : 0.0}, all[2] = {0, 0};
     MPI_Request req;
-    MPI_TRY(err, MPI_Iallreduce, (&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD, &req));
-    /* Back off from 50 us to about 3 ms: short waits end soon, and a rank
-     * idle through a long measurement wakes a few hundred times a second
-     * (a few microseconds each, well under 1% of a core) instead of
+    MPI_TRY(err, MPI_Iallreduce, (mine, all, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD, &req));
+    /* Without an estimate, back off from 50 us to about 3 ms: short waits
+     * end soon, and a rank idle through a long measurement wakes a few
+     * hundred times a second (a few microseconds each) instead of
      * preempting a measured worker many thousand times.  The cap is also
      * what every configuration may wait after its end for the collective
-     * to complete (its progress needs the sleepers' MPI_Test): at 20 ms it
-     * cost a quick study of ~200 configurations seconds per round. */
-    uint64_t nap = 50000;
+     * to complete (its progress needs the sleepers' MPI_Test).  With one,
+     * the rank sleeps through most of the wait at once and then tests
+     * from a 32nd of it on, so a long repetition costs it a handful of
+     * wake-ups, not hundreds. */
+    uint64_t nap, step, cap;
+    idle_naps(expect, &nap, &step, &cap);
+    if (nap)
+        ps_sleep_ns(nap);
+    nap = step;
     for (;;) {
         int done = 0;
         MPI_TRY(err, MPI_Test, (&req, &done, MPI_STATUS_IGNORE));
-        if (done)
-            return all ? 0 : 1;
+        if (done) {
+            if (next)
+                *next = all[1];
+            return all[0] == 0.0 ? 0 : 1;
+        }
         ps_sleep_ns(nap);
-        if (nap < 3200000)
-            nap *= 2;
+        if (nap < cap)
+            nap = nap * 2 < cap ? nap * 2 : cap;
     }
+}
+
+int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
+{
+    return ps_mpi_idle_sync(ctx, ok, 0.0, NULL, err);
 }
 
 /* ps_mpi_idle_all_ok over an allocation of ok on this rank, err already

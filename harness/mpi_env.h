@@ -37,6 +37,13 @@ int ps_mpi_prepare(ps_ctx *ctx, int w, ps_err *err);
  * steal the cores of the ranks being measured.  Returns 0 when every rank
  * was ok, 1 when some rank was not, -1 when the MPI call failed (err). */
 int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err);
+/* The same, for the wait between repetitions: expect is how long this
+ * rank expects to wait (seconds; 0 when unknown, or when it worked in the
+ * repetition and only waits for the others to finish), so that an idle
+ * rank sleeps through most of it at once instead of waking hundreds of
+ * times a second; *next (NULL: none) is, on rank 0, its estimate of the
+ * next repetition's length, and on return on every rank rank 0's. */
+int ps_mpi_idle_sync(const ps_ctx *ctx, int ok, double expect, double *next, ps_err *err);
 /* Every rank's host (MPI_Allgather of each rank's description of its own),
  * so that every rank knows where each rank runs (a collective call).
  * Returns 0; 1 on every rank when an allocation failed on any (err names
@@ -89,6 +96,12 @@ int ps_mpi_gather_cpus(const ps_comm *comm, const int *cpus, int n, const ps_dis
 static inline int ps_mpi_idle_all_ok(const ps_ctx *ctx, int ok, ps_err *err)
 {
     (void)ctx, (void)err;
+    return ok ? 0 : 1;
+}
+static inline int ps_mpi_idle_sync(const ps_ctx *ctx, int ok, double expect, double *next,
+                                   ps_err *err)
+{
+    (void)ctx, (void)expect, (void)next, (void)err;
     return ok ? 0 : 1;
 }
 static inline int ps_mpi_bcast(const ps_ctx *ctx, void *buf, size_t len, ps_err *err)

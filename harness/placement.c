@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "placement.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,26 +61,17 @@ static int set_env(const char *name, const char *value, int *changed, ps_err *er
     return 0;
 }
 
-int ps_bind_apply(const char *bind, const char *places, char **argv, ps_err *err)
+int ps_bind_setenv(const char *bind, const char *places, int *changed, ps_err *err)
 {
     if (!bind)
         return 0;
-    int changed = 0;
-    if (set_env("OMP_PROC_BIND", bind, &changed, err) != 0)
+    if (set_env("OMP_PROC_BIND", bind, changed, err) != 0)
         return -1;
     /* unbound threads need no places; bound ones default to one per core */
     if (strcmp(bind, "false") != 0 &&
-        set_env("OMP_PLACES", places ? places : "cores", &changed, err) != 0)
+        set_env("OMP_PLACES", places ? places : "cores", changed, err) != 0)
         return -1;
-    if (!changed)
-        return 0;
-    /* OpenMP has already read its environment: start again with the new
-     * one (the same process, so mpirun and Slurm still know it) */
-    execv("/proc/self/exe", argv);
-    int en = errno;  /* execv returned: it failed */
-    return ps_fail(err, "--bind: execv /proc/self/exe to apply OMP_PROC_BIND=%s "
-                   "failed: %s; set OMP_PROC_BIND and OMP_PLACES in the "
-                   "environment instead", bind, strerror(en));
+    return 0;
 }
 
 /* ---- --places: OMP_PLACES syntax ------------------------------------------- */

@@ -9,7 +9,8 @@
  *
  * Binding threads is OpenMP's business (OMP_PROC_BIND, OMP_PLACES), and
  * OpenMP reads those once, when the program starts: --bind therefore sets
- * them and executes parscale again, before MPI starts or anything runs.
+ * them and parscale executes itself again, before MPI starts or anything
+ * runs (with its wait policy, wait_policy.h).
  */
 #ifndef PS_PLACEMENT_H
 #define PS_PLACEMENT_H
@@ -30,10 +31,11 @@ int ps_cpus_shared(const int *cpus, const int *host, int n);
 void ps_placement_local(const int *cpus, int n, ps_rep *rep);
 
 /* --bind POLICY [--places PLACES]: makes OMP_PROC_BIND=POLICY and
- * OMP_PLACES=PLACES (default cores) hold for this process, by setting them
- * and executing argv again when they do not hold yet.  bind NULL: nothing
- * to do.  Returns 0 when they hold; -1 with err naming the failed call. */
-int ps_bind_apply(const char *bind, const char *places, char **argv, ps_err *err);
+ * OMP_PLACES=PLACES (default cores) hold in the environment, and sets
+ * *changed when they did not hold yet: OpenMP reads them at start, so the
+ * caller then executes parscale again (wait_policy.h, ps_reexec).  bind
+ * NULL: nothing to do.  -1 with err naming the failed call. */
+int ps_bind_setenv(const char *bind, const char *places, int *changed, ps_err *err);
 
 /* Whether places is something OMP_PLACES takes: an abstract name
  * (threads, cores, sockets, ll_caches, numa_domains) with an optional

@@ -97,10 +97,23 @@ static void link_bases(ps_plan *plan)
     }
 }
 
+/* A kernel with several code paths that cannot run here as asked (one
+ * forced that the CPU lacks) is refused before anything is measured. */
+static int check_variants(const ps_run_opts *o, ps_err *err)
+{
+    for (int ki = 0; ki < o->nkernels; ki++) {
+        const ps_kernel *k = o->kernels[ki];
+        char why[200];
+        if (k->variant && k->variant(why, sizeof why) != 0)
+            return ps_fail(err, "kernel %s: %s", k->name, why);
+    }
+    return 0;
+}
+
 int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
 {
     memset(plan, 0, sizeof *plan);
-    if (ps_limits_check_sizes(o, err) != 0)
+    if (ps_limits_check_sizes(o, err) != 0 || check_variants(o, err) != 0)
         return -1;
     const ps_backend *base = o->baseline ? ps_backend_baseline() : NULL;
     for (int ki = 0; ki < o->nkernels; ki++)

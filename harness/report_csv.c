@@ -7,6 +7,7 @@
 #include "csv.h"
 #include "report.h"
 #include "timer.h"
+#include "wait_policy.h"
 
 /* Which run, where, and the configuration. */
 static void row_config(ps_csv_row *r, const ps_config *c, int repno, const ps_run_info *ri)
@@ -33,6 +34,9 @@ static void row_config(ps_csv_row *r, const ps_config *c, int repno, const ps_ru
     if (ri->hosts)  /* rank 0 alone unless the backend runs ranks */
         ps_hosts_placement(ri->hosts, (c->backend->flags & PS_BACKEND_USES_MPI) ? c->ranks : 1,
                            r->v[PS_COL_hosts], sizeof r->v[PS_COL_hosts]);
+    /* in every row: threads an earlier configuration left waiting are
+     * part of what this one was measured beside */
+    ps_wait_policy_describe(r->v[PS_COL_wait_policy], sizeof r->v[PS_COL_wait_policy]);
 }
 
 /* The repetition's disturbance columns, where its workers' readings
@@ -72,7 +76,8 @@ static void row_result(ps_csv_row *r, const ps_config *c, const ps_rep *rep, int
     ps_csv_set(r, PS_COL_error, "%s", rep->error);
 }
 
-/* The kernel's parameters as name=value;... */
+/* The kernel's parameters as name=value;..., then the code path it ran
+ * (kernel.h, variant: e.g. isa=avx512). */
 static void row_params(ps_csv_row *r, const ps_config *c)
 {
     const ps_kernel *k = c->kernel;
@@ -81,9 +86,12 @@ static void row_params(ps_csv_row *r, const ps_config *c)
         int w = snprintf(r->v[PS_COL_params] + used, cap - used, "%s%s=%g", i ? ";" : "",
                          k->params[i].name, c->param[i]);
         if (w < 0 || (size_t)w >= cap - used)
-            break;
+            return;
         used += (size_t)w;
     }
+    char v[128];
+    if (k->variant && k->variant(v, sizeof v) == 0)
+        snprintf(r->v[PS_COL_params] + used, cap - used, "%s%s", used ? ";" : "", v);
 }
 
 static int csv_repetition(void *self, const ps_run_info *ri, const ps_rep_event *ev,

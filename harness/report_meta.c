@@ -19,6 +19,26 @@ static int append_line(ps_meta_state *st, const ps_run_info *ri, const ps_buf *b
     return ps_csv_meta_append_to(ri->opts->csv, &st->id, b->data, b->len, err);
 }
 
+/* ,"kernel_variants":{"dgemm":"isa=avx512",...}: the code path each kernel
+ * of the run that has several chose on this machine (kernel.h, variant). */
+static void variants_json(const ps_run_opts *o, ps_buf *b)
+{
+    ps_buf_printf(b, ",\"kernel_variants\":{");
+    int first = 1;
+    for (int i = 0; i < o->nkernels; i++) {
+        const ps_kernel *k = o->kernels[i];
+        char v[128];
+        if (!k->variant || k->variant(v, sizeof v) != 0)
+            continue;
+        ps_buf_put(b, first ? "" : ",", first ? 0 : 1);
+        ps_buf_json_str(b, k->name);
+        ps_buf_put(b, ":", 1);
+        ps_buf_json_str(b, v);
+        first = 0;
+    }
+    ps_buf_put(b, "}", 1);
+}
+
 /* The run's header: what the rows of this run_id were measured on. */
 static int write_header(ps_meta_state *st, const ps_run_info *ri, ps_err *err)
 {
@@ -41,6 +61,7 @@ static int write_header(ps_meta_state *st, const ps_run_info *ri, ps_err *err)
     else
         ps_buf_printf(&extra, "\"reps\":%d,\"warmup\":%d", o->reps, o->warmup);
     ps_kernel_libs_json(&o->libs, &extra);  /* which loaded code made the rows */
+    variants_json(o, &extra);
     if (ri->hosts) {
         ps_buf_put(&extra, ",", 1);
         ps_hosts_json(ri->hosts, &extra);

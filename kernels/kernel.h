@@ -43,7 +43,7 @@
  * ps_comm, ps_acc, ps_kernel_param, ps_kernel_module).  Defined here unless the compiler is
  * told otherwise, which is how the tests build a mismatched library. */
 #ifndef PS_KERNEL_ABI
-#define PS_KERNEL_ABI 2
+#define PS_KERNEL_ABI 3
 #endif
 
 /* Partial results: a few accumulators a worker adds into.  Doubles hold
@@ -156,6 +156,15 @@ typedef struct ps_kernel {
      * thread overlaps many waits.  Backends call ps_kernel_span(), which
      * runs a range either way.  NULL: the kernel only computes. */
     uint64_t (*wait_ns)(const void *state, uint64_t index);
+
+    /* Optional, for kernels with more than one code path (a micro-kernel
+     * per instruction set): which one this machine will run, as
+     * name=value (e.g. "isa=avx512"), written into buf; the harness adds
+     * it to the row's params and to the metadata.  Returns 0, or -1 with
+     * a one-line reason in buf when the kernel cannot run here as asked
+     * (a path forced that the CPU lacks): the harness refuses the run
+     * with it before anything is measured.  NULL: one path only. */
+    int (*variant)(char *buf, size_t len);
 } ps_kernel;
 
 /* What a kernel library exports under the name PS_KERNEL_MODULE_SYMBOL:

@@ -16,7 +16,7 @@ head = [l for l in lines if "record" not in l]
 stops = [l for l in lines if l.get("record") == "stopping"]
 assert len(stops) == len(head), "one stopping line per run"
 stop = stops[-1]
-assert stop["run_id"] == head[-1]["run_id"] and stop["schema"] == "parscale-csv-2"
+assert stop["run_id"] == head[-1]["run_id"] and stop["schema"] == "parscale-csv-3"
 rule, cfgs = stop["rule"], stop["configs"]
 assert set(rule) == {"ci_width", "min_reps", "max_reps", "max_time", "disturbed_above",
                      "retry_disturbed", "keep_disturbed"}, rule

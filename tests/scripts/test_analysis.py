@@ -127,16 +127,12 @@ class FixtureAnalysis(TempDirCase):
     def test_nodes_read_from_the_hosts_column(self):
         rows = analysis.load_csv(self.csv)
         self.assertTrue(all(r["nodes"] is None for r in rows))  # the fixture has none
-        with open(self.csv) as fh:
-            text = fh.read()
-        lines = text.splitlines()
-        rows = list(csv.reader(lines))
-        rows[1][rows[0].index("hosts")] = "n1:1,n2:1"
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(rows)
-        lines = buf.getvalue().splitlines()
+        with open(self.csv, newline="") as fh:
+            table = list(csv.reader(fh))
+        table[1][table[0].index("hosts")] = "n1:1,n2:1"
         p = self.tmp / "hosts.csv"
-        p.write_text("\n".join(lines) + "\n")
+        with open(p, "w", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(table)
         self.assertEqual(analysis.load_csv(p)[0]["nodes"], 2)
 
     def test_hybrid_lines_by_threads_per_rank(self):
