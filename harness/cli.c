@@ -8,15 +8,13 @@
 
 #include "backend.h"
 #include "check_args.h"
+#include "interrupt.h"
+#include "measure.h"
 #include "mpi_env.h"
 #include "options.h"
 #include "placement.h"
 #include "runner.h"
 #include "sysinfo.h"
-
-#ifndef PARSCALE_VERSION
-#define PARSCALE_VERSION "unknown"
-#endif
 
 static void usage(FILE *f)
 {
@@ -172,7 +170,9 @@ static int cmd_info(int argc, char **argv)
     }
     printf("parscale    %s (%s)\n", s.version, s.git);
     printf("host        %s (%s)\n", s.host, s.os);
-    printf("cpu         %s\n", s.cpu_model);
+    printf("cpu         %s%s%s%s%s%s\n", s.cpu_model, s.cpu_id[0] || s.cpu_simd[0] ? " (" : "",
+           s.cpu_id, s.cpu_id[0] && s.cpu_simd[0] ? "; " : "", s.cpu_simd,
+           s.cpu_id[0] || s.cpu_simd[0] ? ")" : "");
     printf("cores       %d online, %d usable by this process\n", s.cores_online,
            s.cores_allowed);
     printf("caches      %s\n", s.caches[0] ? s.caches : "(unknown)");
@@ -271,7 +271,10 @@ static int cmd_run(int argc, char **argv)
         }
     }
 #endif
-    rc = ps_run(&plan, &o, &ctx, &err);
+    /* from here a signal ends the run after a whole row, with a summary */
+    ps_interrupt_install();
+    int sig = 0;
+    rc = ps_run(&plan, &o, &ctx, &sig, &err);
     if (rc < 0 && err.msg[0])  /* empty: another rank said why */
         fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
     ps_plan_free(&plan);
@@ -280,6 +283,8 @@ static int cmd_run(int argc, char **argv)
     ps_mpi_stop(&ctx);
 #endif
     ps_kernel_libs_close(&o.libs);
+    if (rc == PS_MEASURE_INTERRUPTED)
+        return 128 + sig;  /* what a shell reports for a process the signal killed */
     if (rc < 0)
         return 1;
     return rc;
@@ -297,7 +302,9 @@ int ps_main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("parscale %s\n", PARSCALE_VERSION);
+        char v[160];
+        ps_version_line(v, sizeof v);
+        printf("%s\n", v);
         return 0;
     }
     static const struct {

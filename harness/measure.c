@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "mpi_env.h"
 #include "sysinfo.h"
 #include "timer.h"
@@ -22,6 +23,7 @@ typedef struct loop {
     double t0;             /* rank 0: when the run started */
     int done, total;       /* repetitions so far; total, or 0 when open-ended */
     int any_failed;
+    int signal;            /* the signal that stopped the run, 0 when none */
 } loop;
 
 /* xorshift64*: the shuffle only has to be the same on every rank. */
@@ -104,10 +106,11 @@ static int run_rep(const loop *L, const ps_config *c, ps_rep *rep)
 
 /* Rank 0: records a timed repetition and hands it to every reporter. */
 static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, int warm,
-                   ps_err *err)
+                   int last, ps_err *err)
 {
     ps_rep_event ev = {.point = p, .rep = rep, .ran = ran, .warmup = warm,
-                       .num = warm ? round : p->runs, .done = ++L->done, .total = L->total};
+                       .num = warm ? round : p->runs, .done = ++L->done, .total = L->total,
+                       .round = round, .round_end = last, .elapsed = ps_now() - L->t0};
     if (!warm) {
         p->runs++;
         if (record(p, rep, ran) != 0)
@@ -122,9 +125,25 @@ static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, 
     return 0;
 }
 
+/* After a stop agreed at the sync: whether it was a signal (rank 0's
+ * repetition was handed on, so some rank was interrupted) rather than a
+ * failure on rank 0.  Rank 0's word, broadcast; the signal is rank 0's, or
+ * this rank's, or SIGTERM (what mpirun sends on). */
+static int stopped_by_signal(loop *L, int status, ps_err *err)
+{
+    int word[2] = {status == 0, ps_interrupted()};
+    if (ps_mpi_bcast(L->ctx, word, sizeof word, err) != 0)
+        return -1;
+    if (!word[0])
+        return 0;
+    L->signal = word[1] ? word[1] : ps_interrupted() ? ps_interrupted() : 15;
+    return 1;
+}
+
 /* One repetition of p: run where this rank takes part, handed on by rank
- * 0, then every rank agrees whether to go on. */
-static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
+ * 0, then every rank agrees whether to go on (a signal on any rank stops
+ * every rank here, after the row is written). */
+static int run_one(loop *L, ps_point *p, int round, int warm, int last, ps_err *err)
 {
     ps_rep rep;
     double w0 = ps_now();
@@ -133,11 +152,16 @@ static int run_one(loop *L, ps_point *p, int round, int warm, ps_err *err)
     if (L->ctx->rank == 0) {
         if (!warm)
             p->wall = ps_now() - w0;
-        status = hand_on(L, p, &rep, ran, round, warm, err);
+        status = hand_on(L, p, &rep, ran, round, warm, last, err);
     }
-    int sync = ps_mpi_idle_all_ok(L->ctx, status == 0, err);
+    int sync = ps_mpi_idle_all_ok(L->ctx, status == 0 && !ps_interrupted(), err);
     if (sync < 0)
         return -1;
+    if (sync > 0) {
+        int sig = stopped_by_signal(L, status, err);
+        if (sig != 0)
+            return sig < 0 ? -1 : PS_MEASURE_INTERRUPTED;
+    }
     if (sync > 0 && status == 0)  /* rank 0 says why; the others stop without a word */
         return ps_fail(err, "%s", "");
     return status;
@@ -152,9 +176,11 @@ static int run_round(loop *L, int round, int warm, ps_err *err)
         if (L->active[i])
             L->order[n++] = i;
     shuffle(L->order, n, &L->rs);
-    for (int oi = 0; oi < n; oi++)
-        if (run_one(L, &L->plan->points[L->order[oi]], round, warm, err) != 0)
-            return -1;
+    for (int oi = 0; oi < n; oi++) {
+        int rc = run_one(L, &L->plan->points[L->order[oi]], round, warm, oi == n - 1, err);
+        if (rc != 0)
+            return rc == PS_MEASURE_INTERRUPTED ? rc : -1;
+    }
     return 0;
 }
 
@@ -193,9 +219,11 @@ static int run_rounds(loop *L, ps_err *err)
     const int np = L->plan->npoints;
     memset(L->active, 1, (size_t)np);
     int round = 0;
-    for (; round < L->m->warmup; round++)
-        if (run_round(L, round, 1, err) != 0)
-            return -1;
+    for (; round < L->m->warmup; round++) {
+        int rc = run_round(L, round, 1, err);
+        if (rc != 0)
+            return rc;
+    }
     for (int first = 1;; first = 0, round++) {
         int go = 1;
         if (!first) {
@@ -207,8 +235,9 @@ static int run_rounds(loop *L, ps_err *err)
         }
         if (!go)
             return 0;
-        if (run_round(L, round, 0, err) != 0)
-            return -1;
+        int rc = run_round(L, round, 0, err);
+        if (rc != 0)
+            return rc;
     }
 }
 
@@ -225,7 +254,9 @@ int ps_measure(ps_plan *plan, const ps_measure_setup *m, const ps_ctx *ctx, ps_e
     free(L.order);
     free(L.active);
     free(L.items);
+    if (status == PS_MEASURE_INTERRUPTED && m->signal)
+        *m->signal = L.signal;
     if (status != 0)
-        return -1;
+        return status == PS_MEASURE_INTERRUPTED ? status : -1;
     return L.any_failed ? 1 : 0;
 }

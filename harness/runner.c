@@ -81,7 +81,7 @@ static double steal_share(int have0, unsigned long long t0, unsigned long long s
     return (double)(s1 - s0) / (double)(t1 - t0);
 }
 
-int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
+int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, int *signal, ps_err *err)
 {
     ps_run_info ri;
     if (run_info_init(&ri, o, ctx, err) != 0)
@@ -95,13 +95,15 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     const ps_reporter reporters[] = {
         /* rows first: the metadata follows the first row, never without one */
         {&ps_report_csv, NULL}, {&ps_report_meta, &meta}, {&ps_report_console, NULL},
+        {&ps_report_export, NULL},
     };
     const int nrep = ctx->rank == 0 ? (int)(sizeof reporters / sizeof reporters[0]) : 0;
     if (ctx->rank == 0)
         ps_warnings_before_run(plan, &ri);
     ps_measure_setup m = {.rule = &o->stop, .warmup = o->warmup, .seed = ri.seed,
                           .steal_reported = ri.steal_reported, .ri = &ri,
-                          .reporters = reporters, .nreporters = nrep};
+                          .reporters = reporters, .nreporters = nrep,
+                          .signal = &ri.interrupted};
     int rc = report_all(reporters, nrep, 0, &ri, plan, err);
     /* rank 0 alone has reporters: the others must learn that one could not
      * begin, or they would wait in the loop's first collective forever */
@@ -111,6 +113,8 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     } else {
         rc = ps_measure(plan, &m, ctx, err);
     }
+    if (signal)
+        *signal = ri.interrupted;
     if (rc >= 0 && ctx->rank == 0) {
         ps_warnings_after_run(plan, &ri, steal_share(have_ticks, ticks0, steal0));
         if (report_all(reporters, nrep, 1, &ri, plan, err) != 0)

@@ -34,7 +34,8 @@ typedef struct ps_stop_rule {
     double max_time;  /* seconds for the whole run, warm-up included; 0: none */
 } ps_stop_rule;
 
-/* "ci", "max-reps", ...; "" while running. */
+/* "ci", "max-reps", ...; "interrupted" while running (after the loop, only
+ * a signal leaves a configuration so). */
 const char *ps_stop_reason_name(enum ps_stop_reason r);
 
 /* (ci_hi - ci_lo) / median of the exact 95% interval of the median of the

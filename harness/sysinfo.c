@@ -33,6 +33,11 @@
 #define PARSCALE_BUILD_TYPE ""
 #endif
 
+void ps_version_line(char *buf, size_t len)
+{
+    snprintf(buf, len, "parscale %s (%s)", PARSCALE_VERSION, PARSCALE_GIT);
+}
+
 static void read_line(const char *path, char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -63,6 +68,71 @@ static void cpu_model(char *buf, size_t len)
         }
     }
     fclose(f);
+}
+
+/* The value of cpu0's "key : value" line in /proc/cpuinfo, "" when none. */
+static void cpuinfo_field(const char *key, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[4096];
+    const size_t kl = strlen(key);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, kl) == 0 && (line[kl] == ' ' || line[kl] == '\t' ||
+                                            line[kl] == ':')) {
+            char *colon = strchr(line, ':');
+            if (colon) {
+                colon += 1 + (colon[1] == ' ');
+                colon[strcspn(colon, "\n")] = '\0';
+                snprintf(buf, len, "%s", colon);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* Vendor, family, model and stepping: the CPU named exactly where a
+ * hypervisor's model name is only "AMD EPYC"; and its widest vector
+ * extensions, from the flags (x86; elsewhere empty). */
+static void cpu_ident(ps_sysinfo *s)
+{
+    char vendor[64], fam[16], model[16], step[16];
+    cpuinfo_field("vendor_id", vendor, sizeof vendor);
+    cpuinfo_field("cpu family", fam, sizeof fam);
+    cpuinfo_field("model", model, sizeof model);
+    cpuinfo_field("stepping", step, sizeof step);
+    s->cpu_id[0] = '\0';
+    if (vendor[0])
+        snprintf(s->cpu_id, sizeof s->cpu_id, "%s family %s model %s stepping %s", vendor,
+                 fam[0] ? fam : "?", model[0] ? model : "?", step[0] ? step : "?");
+    enum { FLAGS_MAX = 8192 };  /* the flags line is long: on the heap */
+    char *padded = malloc(FLAGS_MAX + 2);
+    s->cpu_simd[0] = '\0';
+    if (!padded)
+        return;
+    padded[0] = ' ';
+    cpuinfo_field("flags", padded + 1, FLAGS_MAX - 1);
+    strcat(padded, " ");
+    static const struct { const char *flag, *name; } simd[] = {
+        {" avx512f ", "AVX-512"}, {" avx2 ", "AVX2"}, {" fma ", "FMA"}, {" avx ", "AVX"},
+        {" sse4_2 ", "SSE4.2"},
+    };
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof simd / sizeof simd[0]; i++) {
+        if (!strstr(padded, simd[i].flag))
+            continue;
+        if (i >= 3 && s->cpu_simd[0])  /* AVX, SSE4.2 only when nothing wider */
+            continue;
+        int n = snprintf(s->cpu_simd + used, sizeof s->cpu_simd - used, "%s%s",
+                         used ? " " : "", simd[i].name);
+        if (n < 0 || (size_t)n >= sizeof s->cpu_simd - used)
+            break;
+        used += (size_t)n;
+    }
+    free(padded);
 }
 
 /* "L1d 48K, L1i 32K, L2 2048K, L3 32768K" from cpu0's cache entries. */
@@ -113,6 +183,7 @@ void ps_sysinfo_collect(ps_sysinfo *s)
     if (uname(&u) == 0)
         snprintf(s->os, sizeof s->os, "%s %s %s", u.sysname, u.release, u.machine);
     cpu_model(s->cpu_model, sizeof s->cpu_model);
+    cpu_ident(s);
     s->cores_online = ps_sysinfo_cores_online();
     s->cores_allowed = ps_cores_allowed();
     caches(s->caches, sizeof s->caches);
@@ -166,6 +237,7 @@ void ps_sysinfo_json(const ps_sysinfo *s, const char *extra, ps_buf *out)
 {
     struct { const char *key, *val; } str[] = {
         {"host", s->host}, {"os", s->os}, {"cpu_model", s->cpu_model},
+        {"cpu_id", s->cpu_id}, {"cpu_simd", s->cpu_simd},
         {"caches", s->caches}, {"governor", s->governor},
         {"compiler", s->compiler}, {"flags", s->flags},
         {"build_type", s->build_type}, {"openmp", s->openmp}, {"mpi", s->mpi},

@@ -11,6 +11,9 @@ typedef struct ps_sysinfo {
     char host[128];
     char os[256];
     char cpu_model[128];
+    char cpu_id[160];      /* "AuthenticAMD family 26 model 2 stepping 1": what a
+                              hypervisor's bare "AMD EPYC" leaves out */
+    char cpu_simd[96];     /* the widest vector extensions: "AVX-512 AVX2 FMA" */
     int cores_online;      /* sysconf(_SC_NPROCESSORS_ONLN) */
     int cores_allowed;     /* this process's affinity mask */
     char caches[256];      /* "L1d 48K, L1i 32K, L2 1024K, L3 32768K" */
@@ -29,6 +32,9 @@ typedef struct ps_sysinfo {
 } ps_sysinfo;
 
 void ps_sysinfo_collect(ps_sysinfo *s);
+/* "parscale 0.1.0 (git describe)": what every --version prints, the
+ * scripts' included (they ask the binary). */
+void ps_version_line(char *buf, size_t len);
 /* A JSON object (no newline) with every field above plus extra pairs
  * already formatted as "\"key\":value" (may be NULL). */
 void ps_sysinfo_json(const ps_sysinfo *s, const char *extra, ps_buf *out);

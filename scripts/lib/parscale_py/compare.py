@@ -26,6 +26,7 @@ import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
+from . import version
 from . import analysis, stats
 from . import schema as schema_mod
 from .analysis import DataError
@@ -1103,6 +1104,7 @@ def main(argv=None):
                     help="allowed change either way when making references "
                     "(default %g%%%%)" % (100 * TOLERANCE))
     ap.error = lambda msg: fail("compare", msg + " (see --help)")     # one line, status 2
+    version.add_option(ap)
     args = ap.parse_args(argv)
     if args.references and args.make_references:
         ap.error("--references and --make-references exclude each other")

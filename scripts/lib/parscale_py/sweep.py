@@ -36,6 +36,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import version
 from . import analysis, binary, kerninfo, schema as schema_mod
 from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
@@ -339,6 +340,7 @@ def main(argv=None):
                     "(io and pi under every backend and real CPython's threads, processes "
                     "and asyncio, into landscape.csv and landscape.png)")
     ap.add_argument("--dry-run", action="store_true", help="print the launches, run nothing")
+    version.add_option(ap)
     args = ap.parse_args(argv)
     args.harness_args = harness_args
 
