@@ -9,6 +9,8 @@
 #include "backend.h"
 #include "calibrate.h"
 #include "check_args.h"
+#include "interrupt.h"
+#include "measure.h"
 #include "mpi_env.h"
 #include "options.h"
 #include "placement.h"
@@ -16,10 +18,6 @@
 #include "runner.h"
 #include "sysinfo.h"
 #include "wait_policy.h"
-
-#ifndef PARSCALE_VERSION
-#define PARSCALE_VERSION "unknown"
-#endif
 
 static void usage(FILE *f)
 {
@@ -365,7 +363,10 @@ static int cmd_run(int argc, char **argv)
         }
     }
 #endif
-    rc = ps_run(&plan, &o, &ctx, &err);
+    /* from here a signal ends the run after a whole row, with a summary */
+    ps_interrupt_install();
+    int sig = 0;
+    rc = ps_run(&plan, &o, &ctx, &sig, &err);
     if (rc < 0 && err.msg[0])  /* empty: another rank said why */
         fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
     ps_plan_free(&plan);
@@ -374,6 +375,8 @@ static int cmd_run(int argc, char **argv)
     ps_mpi_stop(&ctx);
 #endif
     ps_kernel_libs_close(&o.libs);
+    if (rc == PS_MEASURE_INTERRUPTED)
+        return 128 + sig;  /* what a shell reports for a process the signal killed */
     if (rc < 0)
         return 1;
     return rc;
@@ -391,7 +394,9 @@ int ps_main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("parscale %s\n", PARSCALE_VERSION);
+        char v[160];
+        ps_version_line(v, sizeof v);
+        printf("%s\n", v);
         return 0;
     }
     static const struct {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
 #include "mpi_env.h"
 #include "sysinfo.h"
 #include "timer.h"
@@ -25,6 +26,7 @@ typedef struct loop {
     double expect;         /* the next repetition's length as rank 0 foresaw
                               it (its last wall time; 0 unknown), for idle ranks */
     int any_failed;
+    int signal;            /* the signal that stopped the run, 0 when none */
 } loop;
 
 /* xorshift64*: the shuffle only has to be the same on every rank. */
@@ -143,12 +145,13 @@ static int run_rep(const loop *L, const ps_config *c, ps_rep *rep)
 
 /* Rank 0: records a timed repetition and hands it to every reporter. */
 static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, int warm,
-                   int pair, ps_err *err)
+                   int pair, int last, ps_err *err)
 {
     ps_rep_event ev = {.point = p, .rep = rep, .ran = ran, .warmup = warm,
                        .num = warm ? round : p->runs, .done = ++L->done,
                        .total = L->total, .pair = pair,
-                       .pair_base = pair >= 0 && p->base < 0};
+                       .pair_base = pair >= 0 && p->base < 0,
+                       .round = round, .round_end = last, .elapsed = ps_now() - L->t0};
     if (!warm) {
         p->runs++;
         if (record(p, rep, ran, L->m->rule) != 0)
@@ -163,14 +166,29 @@ static int hand_on(loop *L, ps_point *p, const ps_rep *rep, int ran, int round, 
     return 0;
 }
 
+/* After a stop agreed at the sync: whether it was a signal (rank 0's
+ * repetition was handed on, so some rank was interrupted) rather than a
+ * failure on rank 0.  Rank 0's word, broadcast; the signal is rank 0's, or
+ * this rank's, or SIGTERM (what mpirun sends on). */
+static int stopped_by_signal(loop *L, int status, ps_err *err)
+{
+    int word[2] = {status == 0, ps_interrupted()};
+    if (ps_mpi_bcast(L->ctx, word, sizeof word, err) != 0)
+        return -1;
+    if (!word[0])
+        return 0;
+    L->signal = word[1] ? word[1] : ps_interrupted() ? ps_interrupted() : 15;
+    return 1;
+}
+
 /* One repetition of p: run where this rank takes part, handed on by rank
- * 0, then every rank agrees whether to go on; a rank that took no part
+ * 0, then every rank agrees whether to go on (a signal on any rank stops
+ * every rank here, after the row is written); a rank that took no part
  * sleeps through about as long as p took last time.  next: the point that
- * runs after p in this round (NULL: none), whose length rank 0 passes on.
- * *out (rank 0) keeps what the pairing needs of it. */
+ * runs after p in this round (NULL: none), whose length rank 0 passes on;
+ * last: p ends the round.  *out (rank 0) keeps what the pairing needs of it. */
 static int run_one(loop *L, ps_point *p, const ps_point *next, int round, int warm, int pair,
-                   ps_rep *out,
-                   ps_err *err)
+                   int last, ps_rep *out, ps_err *err)
 {
     ps_rep rep;
     double w0 = ps_now();
@@ -179,7 +197,7 @@ static int run_one(loop *L, ps_point *p, const ps_point *next, int round, int wa
     if (L->ctx->rank == 0) {
         if (!warm)
             p->wall = ps_now() - w0;
-        status = hand_on(L, p, &rep, ran, round, warm, pair, err);
+        status = hand_on(L, p, &rep, ran, round, warm, pair, last, err);
         if (out) {
             *out = rep;
             out->verified = ran && rep.verified;
@@ -187,9 +205,15 @@ static int run_one(loop *L, ps_point *p, const ps_point *next, int round, int wa
     }
     double expect = participates(L->ctx, &p->cfg) ? 0.0 : L->expect;
     L->expect = next ? next->wall : 0.0;  /* rank 0's figure is the one kept */
-    int sync = ps_mpi_idle_sync(L->ctx, status == 0, expect, &L->expect, err);
+    int sync = ps_mpi_idle_sync(L->ctx, status == 0 && !ps_interrupted(), expect, &L->expect,
+                                err);
     if (sync < 0)
         return -1;
+    if (sync > 0) {
+        int sig = stopped_by_signal(L, status, err);
+        if (sig != 0)
+            return sig < 0 ? -1 : PS_MEASURE_INTERRUPTED;
+    }
     if (sync > 0 && status == 0)  /* rank 0 says why; the others stop without a word */
         return ps_fail(err, "%s", "");
     return status;
@@ -220,20 +244,23 @@ static int record_pair(const loop *L, ps_point *p, const ps_rep *own, const ps_r
 /* One unit of a round: a configuration and its base back to back, in an
  * order drawn per pair, so that the host's drift hits both alike; or a
  * configuration alone when it has no base. */
-static int run_unit(loop *L, int i, const ps_point *next, int round, int warm, ps_err *err)
+static int run_unit(loop *L, int i, const ps_point *next, int round, int warm, int last,
+                    ps_err *err)
 {
     ps_point *p = &L->plan->points[i];
     const int b = warm ? -1 : p->base;
     if (b < 0)
-        return run_one(L, p, next, round, warm, -1, NULL, err);
+        return run_one(L, p, next, round, warm, -1, last, NULL, err);
     const int pair = L->pairs++;
     const int base_first = (int)(next_rand(&L->rs) & 1u);
     ps_rep own, base;
     ps_point *first = base_first ? &L->plan->points[b] : p;
     ps_point *second = base_first ? p : &L->plan->points[b];
-    if (run_one(L, first, second, round, 0, pair, base_first ? &base : &own, err) != 0 ||
-        run_one(L, second, next, round, 0, pair, base_first ? &own : &base, err) != 0)
-        return -1;
+    int rc = run_one(L, first, second, round, 0, pair, 0, base_first ? &base : &own, err);
+    if (rc == 0)
+        rc = run_one(L, second, next, round, 0, pair, last, base_first ? &own : &base, err);
+    if (rc != 0)
+        return rc;
     if (L->ctx->rank == 0 && record_pair(L, p, &own, &base) != 0)
         return ps_fail(err, "out of memory");
     return 0;
@@ -263,8 +290,9 @@ static int run_round(loop *L, int round, int warm, ps_err *err)
     shuffle(L->order, n, &L->rs);
     for (int oi = 0; oi < n; oi++) {
         const ps_point *next = oi + 1 < n ? &L->plan->points[L->order[oi + 1]] : NULL;
-        if (run_unit(L, L->order[oi], next, round, warm, err) != 0)
-            return -1;
+        int rc = run_unit(L, L->order[oi], next, round, warm, oi == n - 1, err);
+        if (rc != 0)
+            return rc == PS_MEASURE_INTERRUPTED ? rc : -1;
     }
     return 0;
 }
@@ -308,9 +336,11 @@ static int run_rounds(loop *L, ps_err *err)
     const int np = L->plan->npoints;
     memset(L->active, 1, (size_t)np);
     int round = 0;
-    for (; round < L->m->warmup; round++)
-        if (run_round(L, round, 1, err) != 0)
-            return -1;
+    for (; round < L->m->warmup; round++) {
+        int rc = run_round(L, round, 1, err);
+        if (rc != 0)
+            return rc;
+    }
     for (int first = 1;; first = 0, round++) {
         int go = 1;
         if (!first) {
@@ -322,8 +352,9 @@ static int run_rounds(loop *L, ps_err *err)
         }
         if (!go)
             return 0;
-        if (run_round(L, round, 0, err) != 0)
-            return -1;
+        int rc = run_round(L, round, 0, err);
+        if (rc != 0)
+            return rc;
     }
 }
 
@@ -355,7 +386,9 @@ int ps_measure(ps_plan *plan, const ps_measure_setup *m, const ps_ctx *ctx, ps_e
     free(L.order);
     free(L.active);
     free(L.items);
+    if (status == PS_MEASURE_INTERRUPTED && m->signal)
+        *m->signal = L.signal;
     if (status != 0)
-        return -1;
+        return status == PS_MEASURE_INTERRUPTED ? status : -1;
     return L.any_failed ? 1 : 0;
 }

@@ -29,12 +29,17 @@ typedef struct ps_measure_setup {
     const ps_reporter *reporters; /* called on rank 0, in order */
     int nreporters;
     ps_watchdog *watchdog;        /* armed over each repetition; NULL: none */
+    int *signal;                  /* out: the signal that stopped it (may be NULL) */
 } ps_measure_setup;
+
+#define PS_MEASURE_INTERRUPTED 2
 
 /* Measures the plan on every rank; on rank 0 each point gets its samples
  * and its stopping outcome.  Returns 0 when every repetition ran and
  * verified, 1 when some did not (they were handed on with their error),
- * -1 when the run had to stop (err says why). */
+ * -1 when the run had to stop (err says why), PS_MEASURE_INTERRUPTED when
+ * SIGINT or SIGTERM (ps_interrupt_install) stopped it after a whole
+ * repetition, on every rank (*signal says which). */
 int ps_measure(ps_plan *plan, const ps_measure_setup *m, const ps_ctx *ctx, ps_err *err);
 
 #endif

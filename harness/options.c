@@ -2,11 +2,13 @@
 #define _GNU_SOURCE
 #include "options.h"
 #include "placement.h"
+#include "sysinfo.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void ps_run_usage(void)
 {
@@ -86,6 +88,10 @@ void ps_run_usage(void)
 "output\n"
 "  -o, --csv FILE            append raw rows to FILE (metadata: FILE.meta.jsonl)\n"
 "  -q, --quiet               no progress, summary only\n"
+"      --export-json FILE    the summary's statistics per configuration as\n"
+"                            JSON (docs/csv-schema.md), written at the end\n"
+"      --export-markdown FILE  the same as a Markdown table\n"
+"      --version             the version of this build\n"
 "      --check-args ARGS...  (first after run) check ARGS as a run would,\n"
 "                            run nothing, print them normalised as JSON\n"
 "  -h, --help                this text\n");
@@ -96,7 +102,7 @@ enum {
     OPT_PARAM, OPT_BIND, OPT_PLACES,
     OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_REP_TIMEOUT, OPT_KERNEL_LIB,
     OPT_DISTURBED_ABOVE, OPT_RETRY_DISTURBED, OPT_KEEP_DISTURBED, OPT_REP_TIME,
-    OPT_ADVICE_NAMES,
+    OPT_ADVICE_NAMES, OPT_VERSION, OPT_EXPORT_JSON, OPT_EXPORT_MD,
     OPT_BACKEND = 1024,  /* + the index of a backend's option name */
 };
 
@@ -127,6 +133,9 @@ static const struct option long_opts[] = {
     {"places", required_argument, NULL, OPT_PLACES},
     {"csv", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
+    {"export-json", required_argument, NULL, OPT_EXPORT_JSON},
+    {"export-markdown", required_argument, NULL, OPT_EXPORT_MD},
+    {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, 'h'},
 };
 #define NBASE_OPTS (sizeof long_opts / sizeof long_opts[0])
@@ -572,6 +581,28 @@ void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
             out[o->params[i].index] = o->params[i].value;
 }
 
+/* An export's file: named, and not a directory (the folder must exist:
+ * it is written only at the end, and a run should not measure for an hour
+ * to fail there). */
+static int parse_export(const char *opt, const char *arg, const char **out, ps_err *err)
+{
+    if (!*arg)
+        return ps_fail(err, "%s needs a file name", opt);
+    struct stat st;
+    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+        return ps_fail(err, "%s %s is a directory", opt, arg);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", arg);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        if (dir[0] && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+            return ps_fail(err, "%s %s: the folder %s does not exist", opt, arg, dir);
+    }
+    *out = arg;
+    return 0;
+}
+
 static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
 {
     uint64_t v = 0;
@@ -650,6 +681,8 @@ static int parse_one(ps_run_opts *o, int c, char *arg, ps_err *err)
         o->csv = arg;
         return 0;
     case 'q': o->quiet = 1; return 0;
+    case OPT_EXPORT_JSON: return parse_export("--export-json", arg, &o->export_json, err);
+    case OPT_EXPORT_MD: return parse_export("--export-markdown", arg, &o->export_md, err);
     case OPT_KERNEL_LIB: return 0;  /* loaded before the other options */
     default: return ps_fail(err, "internal: unhandled option %d", c);
     }
@@ -691,6 +724,12 @@ static int take_option(ps_run_opts *o, const opt_table *t, int c, char **argv,
 {
     if (c == 'h') {
         ps_run_usage();
+        return 1;
+    }
+    if (c == OPT_VERSION) {
+        char v[160];
+        ps_version_line(v, sizeof v);
+        printf("%s\n", v);
         return 1;
     }
     if (c == '?') {

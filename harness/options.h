@@ -48,6 +48,8 @@ typedef struct ps_run_opts {
     int nbackend_opts_given;
     int baseline;            /* add seq as the speedup base (default on) */
     const char *csv;
+    const char *export_json;  /* --export-json FILE, or NULL */
+    const char *export_md;    /* --export-markdown FILE, or NULL */
     int quiet;
     int have_seed;
     uint64_t seed;

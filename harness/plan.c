@@ -94,6 +94,7 @@ static void link_bases(ps_plan *plan)
     for (int i = 0; i < plan->npoints; i++) {
         const ps_point *b = plan_base(plan, &plan->points[i]);
         plan->points[i].base = b && b != &plan->points[i] ? (int)(b - plan->points) : -1;
+        plan->points[i].rel_width = NAN;  /* no interval before a round is judged */
     }
 }
 

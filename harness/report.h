@@ -1,6 +1,7 @@
 /*
  * report.h -- what a run tells: the run's facts, warnings as data, and the
- * reporters (console summary and progress, CSV rows, metadata) behind one
+ * reporters (console summary and progress, CSV rows, metadata, the
+ * summary's exports) behind one
  * small table of functions that the measuring loop calls and that alone
  * print or write.
  */
@@ -50,6 +51,7 @@ typedef struct ps_run_info {
     int steal_reported;     /* /proc/stat's steal was above 0 at the start */
     ps_warnings before;     /* known before anything ran */
     ps_warnings after;      /* found by the run */
+    int interrupted;        /* the signal that stopped the run early, 0 when none */
 } ps_run_info;
 
 /* Cores the configuration's workers may use: rank 0's share for threads,
@@ -70,6 +72,9 @@ typedef struct ps_rep_event {
     int done, total;        /* repetitions so far in the run; total, 0 when open-ended */
     int pair;               /* the pair (with its speedup base) it belongs to; -1 none */
     int pair_base;          /* it is the base's repetition of that pair */
+    int round;              /* round from 0, warm-up rounds counted */
+    int round_end;          /* the round's last repetition */
+    double elapsed;         /* seconds since the loop began */
 } ps_rep_event;
 
 /* A reporter: its state and its three functions (each may be NULL).  A
@@ -88,11 +93,26 @@ typedef struct ps_reporter {
 /* The reporters of this project.  csv and meta write nothing without
  * --csv; console prints the summary (progress and the opening lines only
  * without --quiet). */
-extern const ps_reporter_ops ps_report_console, ps_report_csv, ps_report_meta;
+extern const ps_reporter_ops ps_report_console, ps_report_csv, ps_report_meta,
+    ps_report_export;
+/* Every warning of the run, before and after, as a JSON array of
+ * {"kind","text","fix"} (report_export.c; the metadata carries it too). */
+void ps_warnings_json(const ps_run_info *ri, ps_buf *b);
 typedef struct ps_meta_state {
     int header_written;
     ps_file_id id;          /* the metadata file the header went to */
 } ps_meta_state;
+
+/* A configuration's speedup against its base and its interval, as the
+ * summary prints it (report_console.c): the median of its per-pair ratios
+ * (ps_point_speedup).  Every reporter that states one (the exports) takes
+ * it from here.  NAN where there is none (no base, no valid pair); exact:
+ * the interval is the median's exact one (not approximated). */
+typedef struct ps_speedup {
+    double value, lo, hi;
+    int exact;
+} ps_speedup;
+void ps_report_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out);
 
 /* Diagnosis (report_warnings.c): warnings known before the run and found
  * after it, and the causes of one configuration's wide interval this run

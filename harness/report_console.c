@@ -1,6 +1,7 @@
 /*
  * report_console.c -- the terminal: the run's opening line and warnings,
- * progress on an interactive terminal, and a summary like hyperfine's:
+ * progress (in place on a terminal, a line per round into a log), and a
+ * summary like hyperfine's:
  * per configuration the median, the 95% confidence interval of the median,
  * speedup, efficiency and rate, each backend's own lines under it, and why
  * configurations stopped short of a target.
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "report.h"
 #include "stats.h"
 
@@ -70,20 +72,85 @@ static int console_begin(void *self, const ps_run_info *ri, const ps_plan *plan,
     return 0;
 }
 
-static int console_repetition(void *self, const ps_run_info *ri, const ps_rep_event *ev,
-                              ps_err *err)
+/* Seconds as "42 s", "3.5 min", "1.2 h". */
+static void format_duration(double s, char *buf, size_t len)
 {
-    (void)self, (void)err;
-    if (ri->opts->quiet || !isatty(STDERR_FILENO))
-        return 0;
+    if (s < 90)
+        snprintf(buf, len, "%.0f s", s);
+    else if (s < 5400)
+        snprintf(buf, len, "%.1f min", s / 60);
+    else
+        snprintf(buf, len, "%.1f h", s / 3600);
+}
+
+/* The time left: from the pace so far when the count is known, never
+ * beyond the budget; with --ci-width alone, unknown. */
+static void time_left(const ps_run_info *ri, const ps_rep_event *ev, char *buf, size_t len)
+{
+    const double budget = ri->opts->stop.max_time;
+    const double left_budget = budget > 0 ? budget - ev->elapsed : -1;
+    char t[32];
+    if (ev->total > 0 && ev->done > 0) {
+        double left = ev->elapsed / ev->done * (ev->total - ev->done);
+        if (left_budget >= 0 && left > left_budget)
+            left = left_budget;
+        format_duration(left, t, sizeof t);
+        snprintf(buf, len, "about %s left", t);
+    } else if (left_budget >= 0) {
+        format_duration(left_budget > 0 ? left_budget : 0, t, sizeof t);
+        snprintf(buf, len, "at most %s left (--max-time)", t);
+    } else {
+        snprintf(buf, len, "until every interval is within %.3g%%",
+                 100.0 * ri->opts->stop.ci_width);
+    }
+}
+
+/* Progress on a terminal: one line rewritten in place per repetition. */
+static void progress_tty(const ps_run_info *ri, const ps_rep_event *ev)
+{
     const ps_config *c = &ev->point->cfg;
-    char count[32];
+    char count[32], left[80];
     if (ev->total > 0)
         snprintf(count, sizeof count, "%d/%d", ev->done, ev->total);
     else
         snprintf(count, sizeof count, "%d", ev->done);
-    fprintf(stderr, "\r\033[K  [%s] %s %s w=%d %s %d", count, c->kernel->name,
-            c->backend->name, c->workers, ev->warmup ? "warm-up" : "rep", ev->num + 1);
+    time_left(ri, ev, left, sizeof left);
+    fprintf(stderr, "\r\033[K  [%s] %s %s w=%d %s %d, %s", count, c->kernel->name,
+            c->backend->name, c->workers, ev->warmup ? "warm-up" : "rep", ev->num + 1, left);
+}
+
+/* Progress into a log (a pipe, a file, a batch job's output): one line
+ * per round, when every configuration still measured has had its turn. */
+static void progress_log(const ps_run_info *ri, const ps_rep_event *ev)
+{
+    if (!ev->round_end)
+        return;
+    const ps_run_opts *o = ri->opts;
+    char rounds[48], done[48], spent[32], left[80];
+    if (o->stop.ci_width > 0)
+        snprintf(rounds, sizeof rounds, "%d", ev->round + 1);
+    else
+        snprintf(rounds, sizeof rounds, "%d/%d", ev->round + 1, o->warmup + o->stop.reps);
+    if (ev->total > 0)
+        snprintf(done, sizeof done, "%d/%d", ev->done, ev->total);
+    else
+        snprintf(done, sizeof done, "%d", ev->done);
+    format_duration(ev->elapsed, spent, sizeof spent);
+    time_left(ri, ev, left, sizeof left);
+    fprintf(stderr, "parscale: %sround %s done (%s repetitions, %s), %s\n",
+            ev->warmup ? "warm-up " : "", rounds, done, spent, left);
+}
+
+static int console_repetition(void *self, const ps_run_info *ri, const ps_rep_event *ev,
+                              ps_err *err)
+{
+    (void)self, (void)err;
+    if (ri->opts->quiet)
+        return 0;
+    if (isatty(STDERR_FILENO))
+        progress_tty(ri, ev);
+    else
+        progress_log(ri, ev);
     fflush(stderr);
     return 0;
 }
@@ -179,7 +246,33 @@ static void print_backend_lines(const ps_point *p, double speedup)
     ps_buf_free(&out);
 }
 
-/* One configuration's line; returns whether its interval is approximate. */
+void ps_report_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out)
+{
+    (void)plan;
+    out->value = out->lo = out->hi = NAN;
+    out->exact = 0;
+    ps_summary su;
+    if (ps_point_speedup(p, &su) != 0)
+        return;
+    out->value = su.median;
+    out->lo = su.ci_lo;
+    out->hi = su.ci_hi;
+    out->exact = su.ci_exact;
+}
+
+enum { POINT_APPROX = 1, POINT_SUPERLINEAR = 2 };
+
+/* Efficiency above 1 (as printed) on a kernel that computes: more than the
+ * workers can give, so a cache effect or a slowed base, not parallel gain
+ * (waiting kernels may well beat their worker count; null does no work). */
+static int superlinear(const ps_config *c, double eff)
+{
+    return c->workers > 1 && !c->kernel->wait_ns && strcmp(c->kernel->name, "null") != 0 &&
+           eff >= 1.005;
+}
+
+/* One configuration's line; returns POINT_* flags: its interval is
+ * approximate, its efficiency is superlinear. */
 static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info *ri,
                        const char *label)
 {
@@ -191,15 +284,16 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
     ps_format_seconds(s.ci_lo, lo, sizeof lo);
     ps_format_seconds(s.ci_hi, hi, sizeof hi);
     snprintf(ci, sizeof ci, "%s%s .. %s", s.ci_exact ? "" : "~", lo, hi);
-    (void)plan;
-    ps_summary su;
-    double speedup = NAN;
+    ps_speedup su;
+    ps_report_speedup(plan, p, &su);
+    double speedup = su.value;
     char spci[40] = "";
-    if (ps_point_speedup(p, &su) == 0) {
-        speedup = su.median;
-        ps_format_interval(su.median, su.ci_lo, su.ci_hi, su.ci_exact, sp, sizeof sp, spci,
-                           sizeof spci);
-        snprintf(eff, sizeof eff, "%.2f", speedup / c->workers);
+    int flags = s.ci_exact ? 0 : POINT_APPROX;
+    if (!isnan(speedup)) {
+        flags |= superlinear(c, speedup / c->workers) ? POINT_SUPERLINEAR : 0;
+        ps_format_interval(su.value, su.lo, su.hi, su.exact, sp, sizeof sp, spci, sizeof spci);
+        snprintf(eff, sizeof eff, "%.2f%s", speedup / c->workers,
+                 flags & POINT_SUPERLINEAR ? "!" : "");
     }
     double work, flops, bytes;
     ps_config_work(c, &work, &flops, &bytes);
@@ -209,7 +303,7 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
            p->failures ? "  (some reps FAILED)" : "", note);
     print_set_aside(p, ri);
     print_backend_lines(p, speedup);
-    return !s.ci_exact;
+    return flags;
 }
 
 #define UNFINISHED_SHOWN 24
@@ -254,6 +348,22 @@ static void print_unfinished(const ps_plan *plan, const ps_point *const *sorted,
     }
 }
 
+/* A run a signal stopped: what the summary above is of. */
+static void print_interrupted(const ps_plan *plan, const ps_run_info *ri)
+{
+    int reps = 0, short_of = 0;
+    for (int i = 0; i < plan->npoints; i++) {
+        reps += plan->points[i].runs;
+        short_of += plan->points[i].reason == PS_STOP_RUNNING;
+    }
+    char buf[32];
+    printf("\n  interrupted by %s after %d timed repetition%s (%d of %d configuration%s "
+           "unfinished): the summary is of what was measured%s\n",
+           ps_signal_name(ri->interrupted, buf, (int)sizeof buf), reps, reps == 1 ? "" : "s",
+           short_of, plan->npoints, plan->npoints == 1 ? "" : "s",
+           ri->opts->csv ? "; every row written is whole" : "");
+}
+
 static void print_summary(const ps_plan *plan, const ps_run_info *ri)
 {
     const ps_point **sorted = malloc((size_t)(plan->npoints ? plan->npoints : 1) *
@@ -263,7 +373,7 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
     for (int i = 0; i < plan->npoints; i++)
         sorted[i] = &plan->points[i];
     qsort(sorted, (size_t)plan->npoints, sizeof *sorted, cmp_points);
-    int any_over = 0, any_over_ranks = 0, any_approx = 0;
+    int any_over = 0, any_over_ranks = 0, any_approx = 0, any_super = 0;
     for (int i = 0; i < plan->npoints; i++) {
         const ps_config *c = &sorted[i]->cfg;
         if (i == 0 || c->kernel != sorted[i - 1]->cfg.kernel ||
@@ -287,9 +397,11 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
         }
         any_over |= over;
         any_over_ranks |= over && (c->backend->flags & PS_BACKEND_USES_MPI);
-        any_approx |= print_point(plan, sorted[i], ri, label);
+        const int flags = print_point(plan, sorted[i], ri, label);
+        any_approx |= flags & POINT_APPROX;
+        any_super |= flags & POINT_SUPERLINEAR;
     }
-    if (any_over || any_approx)
+    if (any_over || any_approx || any_super)
         printf("\n");
     /* rank 0's cores judge threads; ranks are judged host by host
      * (ps_run_oversubscribed), so their footnote names no one count */
@@ -301,7 +413,13 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
                "use; ranks: each host's own)\n", ri->rank0_cores);
     if (any_approx)
         printf("  ~ fewer than 6 repetitions: no 95%% CI of the median exists; min..max shown\n");
-    print_unfinished(plan, sorted, ri);
+    if (any_super)
+        printf("  ! efficiency above 1 on a computing kernel: superlinear, more than the "
+               "workers can give (a cache effect or a slowed base), not parallel gain\n");
+    if (ri->interrupted)
+        print_interrupted(plan, ri);
+    else
+        print_unfinished(plan, sorted, ri);
     free(sorted);
 }
 

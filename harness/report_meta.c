@@ -3,13 +3,16 @@
  * (the machine, the build, the command; written with the run's first row,
  * so a run that writes no row leaves no header), and one closing line
  * {"record":"stopping",...}: the stopping rule and, per configuration, the
- * repetitions run, why it stopped and its final relative interval width.
+ * repetitions run, why it stopped and its final relative interval width,
+ * and the run's warnings (placement, steal, ...) and the signal, if any,
+ * that stopped it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 
 #include "csv.h"
+#include "interrupt.h"
 #include "report.h"
 #include "timer.h"
 
@@ -122,6 +125,21 @@ static void config_json(const ps_point *p, ps_buf *b)
         ps_buf_printf(b, "\"rel_width\":%.6g}", p->rel_width);
 }
 
+/* What the console warned of, for the report: every warning of the run
+ * (placement and steal among them) and the signal that stopped it. */
+static void run_warnings_json(const ps_run_info *ri, ps_buf *b)
+{
+    ps_buf_put(b, ",\"warnings\":", 12);
+    ps_warnings_json(ri, b);
+    char sig[32];
+    if (ri->interrupted) {
+        ps_buf_put(b, ",\"interrupted\":", 15);
+        ps_buf_json_str(b, ps_signal_name(ri->interrupted, sig, (int)sizeof sig));
+    } else {
+        ps_buf_put(b, ",\"interrupted\":null", 19);
+    }
+}
+
 static int meta_end(void *self, const ps_run_info *ri, const ps_plan *plan, ps_err *err)
 {
     ps_meta_state *st = self;
@@ -139,7 +157,9 @@ static int meta_end(void *self, const ps_run_info *ri, const ps_plan *plan, ps_e
             ps_buf_put(&b, ",", 1);
         config_json(&plan->points[i], &b);
     }
-    ps_buf_put(&b, "]}\n", 3);
+    ps_buf_put(&b, "]", 1);
+    run_warnings_json(ri, &b);
+    ps_buf_put(&b, "}\n", 2);
     int rc = append_line(st, ri, &b, err);
     ps_buf_free(&b);
     return rc;

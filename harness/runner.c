@@ -81,7 +81,7 @@ static double steal_share(int have0, unsigned long long t0, unsigned long long s
     return (double)(s1 - s0) / (double)(t1 - t0);
 }
 
-int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
+int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, int *signal, ps_err *err)
 {
     ps_run_info ri;
     if (run_info_init(&ri, o, ctx, err) != 0)
@@ -96,6 +96,7 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     const ps_reporter reporters[] = {
         /* rows first: the metadata follows the first row, never without one */
         {&ps_report_csv, &csv_id}, {&ps_report_meta, &meta}, {&ps_report_console, NULL},
+        {&ps_report_export, NULL},
     };
     const int nrep = ctx->rank == 0 ? (int)(sizeof reporters / sizeof reporters[0]) : 0;
     if (ctx->rank == 0)
@@ -103,7 +104,8 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     ps_watchdog dog;
     ps_measure_setup m = {.rule = &o->stop, .warmup = o->warmup, .seed = ri.seed,
                           .steal_reported = ri.steal_reported, .ri = &ri,
-                          .reporters = reporters, .nreporters = nrep, .watchdog = &dog};
+                          .reporters = reporters, .nreporters = nrep, .watchdog = &dog,
+                          .signal = &ri.interrupted};
     int rc = ps_watchdog_start(&dog, o->rep_timeout, ctx->rank == 0, err);
     if (rc == 0)
         rc = report_all(reporters, nrep, 0, &ri, plan, err);
@@ -118,6 +120,8 @@ int ps_run(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
         ps_exit_guard_disarm();
     }
     ps_watchdog_stop(&dog);
+    if (signal)
+        *signal = ri.interrupted;
     if (rc >= 0 && ctx->rank == 0) {
         ps_warnings_after_run(plan, &ri, steal_share(have_ticks, ticks0, steal0));
         if (report_all(reporters, nrep, 1, &ri, plan, err) != 0)

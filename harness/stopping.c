@@ -15,7 +15,7 @@ const char *ps_stop_reason_name(enum ps_stop_reason r)
     case PS_STOP_MAX_TIME: return "max-time";
     case PS_STOP_RUNNING: break;
     }
-    return "";
+    return "interrupted";  /* still running when the loop ended: a signal stopped it */
 }
 
 /* The same interval the summary prints, so the rule stops on what the

@@ -43,7 +43,8 @@ typedef struct ps_stop_rule {
 #define PS_DISTURBED_ABOVE_DEFAULT 0.02
 #define PS_RETRY_DISTURBED_DEFAULT 2
 
-/* "ci", "max-reps", ...; "" while running. */
+/* "ci", "max-reps", ...; "interrupted" while running (after the loop, only
+ * a signal leaves a configuration so). */
 const char *ps_stop_reason_name(enum ps_stop_reason r);
 
 /* (ci_hi - ci_lo) / median of the exact 95% interval of the median of the

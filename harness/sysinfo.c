@@ -33,6 +33,11 @@
 #define PARSCALE_BUILD_TYPE ""
 #endif
 
+void ps_version_line(char *buf, size_t len)
+{
+    snprintf(buf, len, "parscale %s (%s)", PARSCALE_VERSION, PARSCALE_GIT);
+}
+
 static void read_line(const char *path, char *buf, size_t len)
 {
     buf[0] = '\0';

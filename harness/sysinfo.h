@@ -32,6 +32,9 @@ typedef struct ps_sysinfo {
 } ps_sysinfo;
 
 void ps_sysinfo_collect(ps_sysinfo *s);
+/* "parscale 0.1.0 (git describe)": what every --version prints, the
+ * scripts' included (they ask the binary). */
+void ps_version_line(char *buf, size_t len);
 /* A JSON object (no newline) with every field above plus extra pairs
  * already formatted as "\"key\":value" (may be NULL). */
 void ps_sysinfo_json(const ps_sysinfo *s, const char *extra, ps_buf *out);

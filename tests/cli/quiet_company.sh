@@ -8,7 +8,7 @@
 # default), B's in-cores repetitions are slowed by what the configuration
 # before them left spinning, and their max/min spreads grow; with parscale's
 # wait policy they must not.  And hybrid 2x2 itself must take about what
-# time-sharing the cores predicts (its 1x1 time / cores, within 1.5x), not
+# time-sharing the cores predicts (its 1x1 time / cores, within 2x), not
 # many times that.  Ratios only (B's spread against A's for the same
 # configuration; times within one run), never absolute times.
 #
@@ -89,8 +89,8 @@ for k in ("count", "pi"):
     h1, h4 = t("1", "1"), t("4", "2")
     share = h4 / (h1 / min(cores, 4))
     print(f"  {k} hybrid 2x2 {h4 * 1e3:.2f} ms, 1x1 {h1 * 1e3:.2f} ms: {share:.2f}x time-sharing's")
-    if share > 1.5:
-        print(f"FAIL: {k} hybrid 2x2 took {share:.2f}x what time-sharing its cores predicts (1.5 allowed)")
+    if share > 2.0:
+        print(f"FAIL: {k} hybrid 2x2 took {share:.2f}x what time-sharing its cores predicts (2.0 allowed)")
 print("PASS")
 PY
 )

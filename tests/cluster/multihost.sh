@@ -183,9 +183,9 @@ s=$(date +%s)
 for _ in $(seq 1 300); do kill -0 "$submit_pid" 2>/dev/null || break; sleep 0.2; done
 wait "$submit_pid"
 rc=$?
-echo "  submit --wait exited $rc after $(($(date +%s) - s)) s: $(grep -m1 failed "$WORK/submit-c.log")"
+echo "  submit --wait exited $rc after $(($(date +%s) - s)) s: $(grep -m1 -i "fail" "$WORK/submit-c.log")"
 [ "$rc" -ne 0 ] || fail "submit --wait exited 0 for a job whose host died"
-grep -q "job $job .*failed" "$WORK/submit-c.log" ||
+grep -Eq "^submit: job $job \([^)]*\) (FAILED|NODE_FAIL|CANCELLED)[^;]*; log: " "$WORK/submit-c.log" ||
   { fail "submit did not name the failed job $job"; cat "$WORK/submit-c.log"; }
 out=$("$PY" "$WORK/check.py" "$csv3")
 echo "$out" | grep -q "^TORN" && fail "the CSV has a torn row after the host died: $out"

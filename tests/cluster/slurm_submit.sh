@@ -5,7 +5,10 @@
 # jobs that may run at once), 2 ranks under mpirun, and 1 rank of 2
 # threads, all appending to one CSV whose path holds spaces, quotes, $()
 # and backticks.  Checks every row arrived whole, carries its job's id and
-# verified, and that nothing in the path was executed.  Skipped (77) only
+# verified, and that nothing in the path was executed.  Then a point bigger
+# than the node is refused before submission (exit 2), and a job cancelled
+# while --wait follows it makes --wait fail within 30 s naming it, the
+# other job's rows whole.  Skipped (77) only
 # where Slurm or munge is not installed.
 #   slurm_submit.sh PARSCALE SOURCE_DIR
 set -u
@@ -115,7 +118,55 @@ echo "not,a,parscale,csv" >"$WORK/fail.csv"
   --partition debug --time 00:02:00 --wait -- -k null -s test -r 1 >"$WORK/submit-c.log" 2>&1
 rc=$?
 [ "$rc" -ne 0 ] || { fail "submit --wait returned 0 for a job that failed"; cat "$WORK/submit-c.log"; }
-grep -q "failed" "$WORK/submit-c.log" || fail "submit did not say which job failed"
+grep -q "^submit: job [0-9]* (01-r1-t1-n1) FAILED; log: $WORK/fail.csv.jobs/01-r1-t1-n1-[0-9]*.out$" \
+  "$WORK/submit-c.log" || { fail "submit did not name the failed job, its state and log"; cat "$WORK/submit-c.log"; }
+
+# a point bigger than the node is refused before anything is submitted,
+# exit 2, naming the point
+ncpu=$(sinfo -h -o %c | head -n 1 | tr -dc 0-9)
+big=$((ncpu + 1))
+njobs=$(squeue -h --states=all -o %i | grep -c .)
+"$SRC/scripts/submit" --ranks 1 --threads-per-rank "1,$big" --csv "$WORK/big.csv" \
+  --parscale "$PARSCALE" --partition debug --wait -- -k null -s test -r 1 >"$WORK/submit-d.log" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "a point of $big CPUs on a $ncpu-CPU node: exit $rc, not 2"
+grep -q "point r1-t$big-n1 .* needs $big CPUs on a node; partition debug's nodes have at most $ncpu" \
+  "$WORK/submit-d.log" || { fail "the refusal does not name the point"; cat "$WORK/submit-d.log"; }
+[ "$(squeue -h --states=all -o %i | grep -c .)" -eq "$njobs" ] && [ ! -e "$WORK/big.csv.jobs" ] ||
+  fail "the refused study submitted something"
+
+# a job cancelled while --wait follows it: --wait exits non-zero soon after,
+# naming the job and its state; the other job's rows are all there, whole
+csv2="$WORK/cancel.csv"
+"$SRC/scripts/submit" --ranks 1,1 --csv "$csv2" --parscale "$PARSCALE" --partition debug \
+  --time 00:05:00 --wait --poll 1 -- -k io -s test --param io.wait_us=50000 -r 12 --warmup 0 -q \
+  >"$WORK/submit-e.log" 2>&1 &
+pe=$!
+wait_for "[ \"\$(grep -c 'submitted as job' '$WORK/submit-e.log')\" -eq 2 ]" 60 ||
+  fail "the two jobs were not submitted"
+victim=$(sed -n 's/.*01-r1-t1-n1 submitted as job \([0-9]*\)$/\1/p' "$WORK/submit-e.log")
+other=$(sed -n 's/.*02-r1-t1-n1 submitted as job \([0-9]*\)$/\1/p' "$WORK/submit-e.log")
+wait_for "squeue -h -j $victim -o %T | grep -q RUNNING" 90 || fail "job $victim never ran"
+sleep 2
+scancel "$victim"
+t0=$(date +%s)
+wait "$pe"; re=$?
+took=$(($(date +%s) - t0))
+cat "$WORK/submit-e.log"
+[ "$re" -ne 0 ] || fail "submit --wait exited 0 although job $victim was cancelled"
+[ "$took" -le 30 ] || fail "submit --wait took $took s after the cancel"
+grep -q "job $victim (01-r1-t1-n1) CANCELLED; log: $csv2.jobs/01-r1-t1-n1-$victim.out" \
+  "$WORK/submit-e.log" || fail "submit did not name the cancelled job, its state and log"
+"$PY" - "$csv2" "$other" <<'PYEOF' || fail "the other job's rows"
+import csv, sys
+path, other = sys.argv[1], sys.argv[2]
+text = open(path).read()
+rows = list(csv.reader(text.splitlines()))
+assert text.endswith("\n") and all(len(r) == len(rows[0]) for r in rows), "a row is not whole"
+mine = [dict(zip(rows[0], r)) for r in rows[1:]]
+done = [r for r in mine if r["slurm_job_id"] == other]
+assert len(done) == 24 and all(r["verified"] == "true" for r in done), len(done)
+PYEOF
 
 if [ "$FAILS" -ne 0 ]; then
   slurm_env_logs

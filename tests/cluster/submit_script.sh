@@ -112,4 +112,66 @@ grep -qx -- "--output" "$WORK/args.1" && grep -qx -- "$csv.jobs/01-r2-t1-n1-%j.o
 # --wait: a job that fails makes submit fail
 FAKE_FAIL=1 "$SUBMIT" --wait --csv "$WORK/x.csv" --parscale "$PARSCALE" -- -k pi >"$WORK/out" 2>&1
 [ $? -ne 0 ] && grep -q "failed" "$WORK/out" && pass || { fail "--wait did not report the failed job"; cat "$WORK/out"; }
+
+# the partition as a stand-in sinfo describes it (one node of 2 CPUs, 30
+# minutes): a point bigger than the node, more nodes than it has, a longer
+# --time are refused before sbatch, naming the point and the reason
+mkdir "$WORK/slurm-bin"
+cat >"$WORK/slurm-bin/sinfo" <<'SH'
+#!/usr/bin/env bash
+echo "debug*|node1|2|30:00"
+SH
+cat >"$WORK/slurm-bin/squeue" <<'SH'
+#!/usr/bin/env bash
+# stand-in squeue: the state each job is in, from $FAKE_STATE
+echo "$FAKE_STATE"
+SH
+chmod +x "$WORK/slurm-bin/sinfo" "$WORK/slurm-bin/squeue"
+refused() {  # refused PATTERN SUBMIT-ARGS...: status 2, one line, sbatch not called
+  local pat=$1; shift
+  rm -f "$WORK/count"
+  PATH="$WORK/slurm-bin:$PATH" "$SUBMIT" --csv "$WORK/y.csv" --parscale "$PARSCALE" "$@" \
+    -- -k pi >"$WORK/out" 2>&1
+  local rc=$?
+  [ "$rc" -eq 2 ] && [ ! -e "$WORK/count" ] && [ "$(wc -l <"$WORK/out")" -eq 1 ] &&
+    grep -q -- "$pat" "$WORK/out" && pass || { fail "submit $* (rc $rc):"; cat "$WORK/out"; }
+}
+refused "point r2-t2-n1 (2 ranks x 2 threads on 1 node) needs 4 CPUs on a node; partition debug's nodes have at most 2" \
+  --ranks 1,2 --threads-per-rank 1,2
+refused "point r2-t1-n2 needs 2 nodes; partition debug has 1" --ranks 2 --nodes 2
+refused "--time 01:00:00 is beyond partition debug's limit of 30:00" --time 01:00:00
+refused "sinfo lists no partition 'gpu'" --partition gpu
+# --oversubscribe lets the 2 x 2 point through (sbatch --overcommit)
+rm -f "$WORK/count"
+PATH="$WORK/slurm-bin:$PATH" "$SUBMIT" --ranks 2 --threads-per-rank 2 --oversubscribe \
+  --csv "$WORK/y.csv" --parscale "$PARSCALE" -- -k pi >"$WORK/out" 2>&1 &&
+  [ "$(cat "$WORK/count")" = 1 ] && pass || { fail "--oversubscribe was refused"; cat "$WORK/out"; }
+
+# --dry-run makes nothing and refuses nothing a submission would make: the
+# CSV's folder may not exist yet (a real submission creates it)
+PATH="$WORK/slurm-bin:$PATH" "$SUBMIT" --dry-run --csv "$WORK/new/dir/s.csv" \
+  --parscale "$PARSCALE" -- -k pi >"$WORK/out" 2>&1 && [ ! -e "$WORK/new" ] && pass ||
+  { fail "--dry-run with a new folder"; cat "$WORK/out"; }
+rm -f "$WORK/count"
+PATH="$WORK/slurm-bin:$PATH" FAKE_STATE="PENDING|None" "$SUBMIT" --csv "$WORK/new/dir/s.csv" \
+  --parscale "$PARSCALE" -- -k pi >"$WORK/out" 2>&1 && [ -d "$WORK/new/dir" ] && pass ||
+  { fail "a submission did not make the CSV's folder"; cat "$WORK/out"; }
+
+# --wait follows each job to its end: one pending for a reason that never
+# clears, one cancelled, one that ended well but wrote no row -- each exits
+# 1 soon, naming the job, its state and its log
+waited() {  # waited STATE PATTERN
+  rm -f "$WORK/count"
+  PATH="$WORK/slurm-bin:$PATH" FAKE_STATE=$1 timeout 60 "$SUBMIT" --wait --poll 0.1 \
+    --csv "$WORK/w.csv" --parscale "$PARSCALE" -- -k pi >"$WORK/out" 2>&1
+  local rc=$?
+  [ "$rc" -eq 1 ] && grep -q -- "$2" "$WORK/out" && pass ||
+    { fail "--wait with a job $1 (rc $rc):"; cat "$WORK/out"; }
+}
+log="$WORK/w.csv.jobs/01-r1-t1-n1-100[0-9]*.out"
+waited "PENDING|PartitionConfig" "job 100[0-9]* (01-r1-t1-n1) still PENDING (PartitionConfig), a reason that will not clear.*scancel.*; log: $log"
+waited "PENDING|ReqNodeNotAvail, UnavailableNodes:node1" "still PENDING (ReqNodeNotAvail"
+waited "CANCELLED|None" "job 100[0-9]* (01-r1-t1-n1) CANCELLED; log: $log"
+waited "TIMEOUT|None" "job 100[0-9]* (01-r1-t1-n1) TIMEOUT; log"
+waited "COMPLETED|None" "COMPLETED but wrote no row to $WORK/w.csv; log"
 finish

@@ -98,7 +98,8 @@ class Report(TempDirCase):
                        "- stream mpi x4 (strong) (50%)", FX.BAD_ERROR,
                        "| omp | 2 | 7 | 210 ms | 205.8 ms .. 214.2 ms |",
                        "| omp | 0.05 |", "| omp | 0.1 |", "(min-max)",
-                       "| [pi](#k-pi) | \u25cb 0.98\u00d7 [0.94, 1], E 0.49 [0.47, 0.51] |",
+                       # rounded with their intervals, outward (numfmt)
+                       "| [pi](#k-pi) | \u25cb 0.98\u00d7 [0.94, 1.03], E 0.49 [0.47, 0.52] |",
                        "### Findings",
                        "Computation does not speed up under the lock: `pi`",
                        "Not stated, because the data cannot show it: the lock's effect on "

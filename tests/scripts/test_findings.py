@@ -100,7 +100,7 @@ class Table(unittest.TestCase):
         cell = report._cell(s.cell("pi", "mpi"), 4)
         self.assertNotIn("@", cell.md)
         self.assertTrue(cell.md.startswith("\u25cf 3.7\u00d7 ["), cell.md)
-        self.assertIn("E 0.926", cell.md)
+        self.assertIn("E 0.93 [", cell.md)  # rounded with its interval
         self.assertIn("eff good", cell.cls)
 
     def test_classes_and_markers(self):
@@ -127,7 +127,12 @@ class Findings(unittest.TestCase):
         self.assertIn("`pi` scales best", found["best-worst"].text)
         self.assertIn("`stream` scales worst", found["best-worst"].text)
         fit_pi = next(x for x in a.series if x.kernel == "pi" and x.backend == "omp").fit
-        self.assertIn("f = %s" % summary.fx(fit_pi.f), found["fits"].text)
+        # f with the interval of the fit over its points' interval ends
+        lo, hi = summary.fit_interval(
+            next(x for x in a.series if x.kernel == "pi" and x.backend == "omp"))
+        self.assertLessEqual(lo, fit_pi.f)
+        self.assertLessEqual(fit_pi.f, hi)
+        self.assertRegex(found["fits"].text, r"f = [0-9.]+ \[[0-9.]+, [0-9.]+\]")
         for f in found.values():
             self.assertRegex(f.text, r"\d\.\d")            # each with its figure
             self.assertRegex(f.anchor, r"^(pi|io|stream)-strong$")
@@ -214,7 +219,7 @@ class Metadata(TempDirCase):
         return csv
 
     def test_stopping_record_keeps_the_header(self):
-        stop = {"record": "stopping", "run_id": "A", "rule": {"ci": 0.05, "max_reps": 30},
+        stop = {"record": "stopping", "run_id": "A", "rule": {"ci_width": 0.05, "max_reps": 30},
                 "configs": [
                     {"kernel": "pi", "backend": "omp", "workers": 2, "threads": 2, "ranks": 1,
                      "scaling": "strong", "size": 10, "reps": 12, "reason": "ci",

@@ -241,13 +241,22 @@ def load_meta(csv_path):
     return runs, problems
 
 
+def _had_target(rec):
+    """A run that had an interval target (--ci-width): only its
+    configurations can have missed one; a fixed -r run had none."""
+    rule = rec.get("rule")
+    return isinstance(rule, dict) and isinstance(rule.get("ci_width"), (int, float)) \
+        and rule["ci_width"] > 0
+
+
 def stopping_records(records):
-    """The configurations of every "stopping" record that did not reach the
-    interval target (reason other than "ci"), each with its run_id and rule.
-    Returns (total configurations, [config dicts that fell short])."""
+    """The configurations of every "stopping" record of a run with an
+    interval target that did not reach it (reason other than "ci"), each
+    with its run_id and rule.  Returns (total configurations of such runs,
+    [config dicts that fell short])."""
     total, short = 0, []
     for rec in records:
-        if rec.get("record") != "stopping":
+        if rec.get("record") != "stopping" or not _had_target(rec):
             continue
         for c in rec.get("configs") or []:
             if not isinstance(c, dict):
@@ -256,6 +265,29 @@ def stopping_records(records):
             if c.get("reason") != "ci":
                 short.append(dict(c, run_id=rec.get("run_id"), rule=rec.get("rule")))
     return total, short
+
+
+def harness_warnings(records):
+    """What the harness warned of during each run (the metadata's closing
+    line: placement, steal, ...) and the runs a signal stopped:
+    [(run_id, kind, text with its fix)], each once."""
+    out, seen = [], set()
+    for rec in records:
+        if rec.get("record") != "stopping":
+            continue
+        run = rec.get("run_id")
+        items = [(w.get("kind"), w.get("text", ""), w.get("fix", ""))
+                 for w in rec.get("warnings") or [] if isinstance(w, dict)]
+        if rec.get("interrupted"):
+            items.append(("interrupted", "stopped by %s: its configurations have the "
+                          "repetitions measured until then" % rec["interrupted"],
+                          "run it again to the end"))
+        for kind, text, fix in items:
+            if kind in ("note", "steal_unknown") or (run, kind, text) in seen:
+                continue
+            seen.add((run, kind, text))
+            out.append((run, kind, text + ("; " + fix if fix else "")))
+    return out
 
 
 def _key(row, cols):

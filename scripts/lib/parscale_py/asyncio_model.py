@@ -38,6 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import version
 from .binary import find_parscale, require
 from .common import fail
 from .interleave import Plan, claim, cpython_env, load
@@ -148,6 +149,7 @@ def main(argv=None):
                     help="waits of 1 ms in all (default 640: 10 per task at 64 tasks)")
     ap.add_argument("--parscale", help="the parscale binary (default $PARSCALE, then "
                     "build/parscale, then PATH)")
+    version.add_option(ap)
     a = ap.parse_args(argv)
     if a.rounds < 1:
         ap.error("--rounds must be at least 1")

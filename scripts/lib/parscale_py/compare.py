@@ -28,6 +28,7 @@ import sys
 from collections import OrderedDict
 from pathlib import Path
 
+from . import version
 from . import analysis, safeio, stats
 from . import schema as schema_mod
 from .analysis import DataError
@@ -1401,6 +1402,7 @@ def main(argv=None):
                     help="allowed change either way when making references "
                     "(default %g%%%%)" % (100 * TOLERANCE))
     ap.error = lambda msg: fail("compare", msg + " (see --help)")     # one line, status 2
+    version.add_option(ap)
     args = ap.parse_args(argv)
     if args.references and args.make_references:
         ap.error("--references and --make-references exclude each other")

@@ -82,6 +82,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import version
 from . import pybackends
 from . import schema as ps_schema
 from .common import fail, machine_cores
@@ -510,6 +511,7 @@ def parse_args(argv):
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("-o", "--csv", help="append rows here (metadata: CSV.meta.jsonl)")
     ap.add_argument("-q", "--quiet", action="store_true")
+    version.add_option(ap)
     a = ap.parse_args(argv)
     a.kernels = a.kernel.split(",")
     a.modes = a.backend.split(",")

@@ -23,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import version
 from . import binary, safeio
 from .common import fail, machine_cores, mpi_env, mpirun_argv
 
@@ -102,7 +103,7 @@ def run(args):
     cmds = commands(args.parscale, args.kernels.split(","), backends,
                     [int(w) for w in args.workers.split(",")], args.size,
                     (out / KERNEL_CSV).resolve(), mpirun, props)
-    failed = 0
+    failed, outliers = 0, []
     for i, (name, argv) in enumerate(cmds, 1):
         print("[e2e %d/%d] %s" % (i, len(cmds), name), file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory() as tmp:
@@ -111,8 +112,12 @@ def run(args):
                   "--warmup", str(args.warmup), "--runs", str(args.runs),
                   "--export-json", str(tj), "--export-csv", str(tc),
                   "--command-name", name, " ".join(shlex.quote(x) for x in argv)]
-            r = subprocess.run(hf, env=env)
+            r = subprocess.run(hf, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
+            if outlier_warning(r.stdout + r.stderr):
+                outliers.append(name)
             if r.returncode != 0 or not tj.exists():
+                sys.stderr.write(r.stderr)
                 print("e2e-timing: %s failed (hyperfine status %d)" % (name, r.returncode),
                       file=sys.stderr)
                 failed += 1
@@ -124,7 +129,42 @@ def run(args):
             _append_csv(out / CSV, tc)
     print("e2e-timing: %d of %d commands timed into %s" % (len(cmds) - failed, len(cmds),
                                                            out / JSON), file=sys.stderr)
+    if outliers:
+        print(outliers_line(outliers, len(cmds)), file=sys.stderr)
+    print_table(summary(out), {name for name, _ in cmds})
     return 1 if failed else 0
+
+
+def outlier_warning(text):
+    """hyperfine's warning that some runs were far from the others."""
+    return "outlier" in text.lower()
+
+
+def outliers_line(names, total):
+    """hyperfine's outlier warnings, one per command, as one line with what to do."""
+    return ("e2e-timing: hyperfine saw statistical outliers in %d of %d commands (%s): "
+            "other programs or a cold start disturbed some runs; rerun on a quieter machine, "
+            "with more --warmup or more --runs" % (len(names), total, ", ".join(names[:4])
+                                                   + (", ..." if len(names) > 4 else "")))
+
+
+def _ms(v):
+    return "-" if v is None else "%.2f ms" % (1e3 * v)
+
+
+def print_table(rows, names):
+    """This run's commands: whole-process median, min and max against the
+    in-kernel median the same processes measured, and the difference."""
+    rows = [r for r in rows or [] if r["name"] in names]
+    if not rows:
+        return
+    w = max(len(r["name"]) for r in rows)
+    print("%-*s %5s %12s %12s %12s %12s %12s" % (w, "command", "runs", "whole (med)", "min",
+                                                  "max", "in-kernel", "start-up"))
+    for r in rows:
+        print("%-*s %5d %12s %12s %12s %12s %12s" % (w, r["name"], r["runs"], _ms(r["whole"]),
+                                                      _ms(r["min"]), _ms(r["max"]),
+                                                      _ms(r["kernel"]), _ms(r["startup"])))
 
 
 def summary(d):
@@ -177,6 +217,7 @@ def main(argv=None):
     ap.add_argument("--size", default="quick")
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
+    version.add_option(ap)
     args = ap.parse_args(argv)
     args.parscale = binary.find_parscale("e2e-timing", args.parscale)
     if args.workers is None:

@@ -30,6 +30,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import version
 from .binary import find_parscale, require
 from .common import fail
 from .interleave import Plan, claim, med, seconds_per_index
@@ -241,6 +242,7 @@ def main():
                     "build/parscale, then PATH)")
     ap.add_argument("--replace", action="store_true",
                     help="make DIR/gil-EXPERIMENT.csv and .png again when they exist")
+    version.add_option(ap)
     a = ap.parse_args()
     if a.rounds is not None and a.rounds < 1:
         fail(PROG, "--rounds must be at least 1, not %d" % a.rounds)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 
+from . import version
 from .binary import find_parscale, require
 from .interleave import claim
 from .stats import median
@@ -42,6 +43,7 @@ def main():
     ap.add_argument("--csv", help="keep the rows here (default: a temporary file)")
     ap.add_argument("--replace", action="store_true", help="overwrite --csv when it exists")
     ap.add_argument("--limit", type=float, default=1.05)
+    version.add_option(ap)
     a = ap.parse_args()
     if a.rounds < 1 or a.reps < 1:
         ap.error("--rounds and --reps must be at least 1")

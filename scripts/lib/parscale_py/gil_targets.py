@@ -19,6 +19,7 @@ import csv
 import sys
 from pathlib import Path
 
+from . import version
 from .binary import find_parscale, require
 from .interleave import (Plan, claim, gil_tick, matches, med, mpirun_prefix,
                          seconds_per_index)
@@ -37,6 +38,7 @@ def main():
     ap.add_argument("--py-size", default="quick", help="pi size for cpython-bench")
     ap.add_argument("--replace", action="store_true",
                     help="make DIR/gil-targets.csv again when it exists")
+    version.add_option(ap)
     a = ap.parse_args()
     if a.rounds < 1:
         ap.error("--rounds must be at least 1")

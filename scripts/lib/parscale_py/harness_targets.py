@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 
+from . import version
 from . import analysis, stats
 from .common import mpi_env, mpirun_argv
 from .binary import find_parscale, require
@@ -59,6 +60,7 @@ def main(argv=None):
                     "build/parscale, then PATH)")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--csv", help="keep the rows here (default: a temporary file)")
+    version.add_option(ap)
     a = ap.parse_args(argv)
     exe = find_parscale("harness-targets", a.parscale)
     require("harness-targets", exe, ("seq", "async", "gil", "omp", "mpi"))

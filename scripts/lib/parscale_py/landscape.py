@@ -36,6 +36,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
+from . import version
 from . import analysis, plots, stats  # noqa: E402
 from .common import fail, guarded  # noqa: E402
 
@@ -283,6 +284,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="directory for landscape.png/.svg/.pdf")
     ap.add_argument("--waiting", default="io", help="the waiting kernel (default io)")
     ap.add_argument("--computing", default="pi", help="the computing kernel (default pi)")
+    version.add_option(ap)
     a = ap.parse_args(argv)
     if a.waiting == a.computing:
         fail("landscape", "--waiting and --computing name the same kernel '%s'" % a.waiting)

@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
+from . import version  # noqa: E402
 from . import analysis, kerninfo, safeio, stats, summary  # noqa: E402
 from .analysis import DataError  # noqa: E402
 from .common import guarded  # noqa: E402
@@ -448,6 +449,7 @@ def main(argv=None):
     ap.add_argument("--parscale", help="the parscale binary, for the kernel table "
                     "(default $PARSCALE)")
     ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
+    version.add_option(ap)
     args = ap.parse_args(argv)
     guarded("plot", safeio.out_dir, args.out, "--out", DataError, False)
     a = guarded("plot", analysis.analyse, args.csv)

@@ -19,12 +19,13 @@ import sys
 from collections import Counter, OrderedDict
 from pathlib import Path
 
-from . import analysis, e2e, kerninfo, stats, summary
+from . import version
+from . import analysis, e2e, kerninfo, numfmt, stats, summary
 from .common import guarded
 from .reportdoc import Doc, Images, Rich
 from . import safeio
 
-META_KEYS = ("host", "cpu_model", "cores", "caches", "compiler", "flags", "build_type",
+META_KEYS = ("host", "cpu_model", "cpu_vendor", "isa", "hypervisor", "fingerprint", "cores", "caches", "compiler", "flags", "build_type",
              "openmp", "mpi", "placement", "version", "git", "date", "command",
              "slurm_job_id")
 
@@ -84,6 +85,20 @@ def disturbed_causes(queue, host):
         parts.append("%d to the hypervisor or interrupts (run time below wall time, no "
                      "run-queue delay)" % host)
     return ", ".join(parts)
+HARNESS_KINDS = {"placement": "workers shared a CPU", "steal": "the hypervisor took CPU time",
+                 "setup": "the build or the machine's set-up",
+                 "interrupted": "a signal stopped the run"}
+
+
+def _harness_warnings(add, records):
+    """The harness's own warnings, from the metadata: one entry per kind."""
+    by_kind = OrderedDict()
+    for run, kind, text in analysis.harness_warnings(records):
+        by_kind.setdefault(kind, []).append("run %s: %s" % (run, text))
+    for kind, items in by_kind.items():
+        add("harness-" + kind, "Harness warning, %s: %d" % (
+            HARNESS_KINDS.get(kind, kind), len(items)),
+            "the harness saw this while measuring; the fix is in each line.", items)
 
 
 def warnings_for(a, runs, meta_problems, records=()):
@@ -166,6 +181,7 @@ def warnings_for(a, runs, meta_problems, records=()):
                 ", interval %.0f%% of the median after %s repetitions"
                 % (100 * c["rel_width"], c.get("reps"))
                 if isinstance(c.get("rel_width"), (int, float)) else "") for c in short])
+    _harness_warnings(add, records)
     extrap = [p for p in a.points if p.base_note]
     if extrap:
         add("extrap", "Extrapolated base: %d configuration(s)" % len(extrap),
@@ -281,20 +297,33 @@ def chart_section(doc, chart, charts):
 
 # ---- the summary ---------------------------------------------------------------
 
-def _cell(c, workers):
+def _figures(v, lo, hi, digits=2):
+    """A figure and its interval as text, rounded together (numfmt)."""
+    if lo is None or hi is None:
+        return summary.fx(v), ""
+    p, a, b = numfmt.with_interval(v, lo, hi, digits)
+    return p, "[%s, %s]" % (a, b)
+
+
+def _cell(c, workers, note_no=None):
     """A summary cell: speedup and efficiency with intervals, and the
-    efficiency's class as colour (HTML) and marker (both)."""
+    efficiency's class as colour (HTML) and marker (both); a figure that
+    cannot be read as scaling (summary.implausible) is marked "!" with its
+    note's number and left uncoloured."""
     cls, mark, _ = summary.eff_class(c.eff)
     star = "" if c.supported else "*"
-    s_iv = summary.interval(c.lo, c.hi, 2) if c.lo is not None else ""
-    e_iv = summary.interval(c.eff_lo, c.eff_hi, 2) if c.eff_lo is not None else ""
+    sp, s_iv = _figures(c.speedup, c.lo, c.hi)
+    ef, e_iv = _figures(c.eff, c.eff_lo, c.eff_hi)
     at = "" if c.workers == workers else " @%d" % c.workers
-    md = "%s %s\u00d7 %s, E %s %s%s%s" % (mark, summary.fx(c.speedup), s_iv,
-                                           summary.fx(c.eff), e_iv, star, at)
+    bang = "" if note_no is None else " !%d" % note_no
+    if note_no is not None:
+        mark, cls = "!", "implausible"
+    md = "%s %s\u00d7 %s, E %s %s%s%s%s" % (mark, sp, s_iv, ef, e_iv, star, at, bang)
     html_text = ('<span class="mk" aria-hidden="true">%s</span> <b>%s\u00d7</b> <small>%s</small>'
-                 '<br>E %s <small>%s</small>%s%s'
-                 % (mark, summary.fx(c.speedup), s_iv, summary.fx(c.eff), e_iv, star, at))
-    return Rich(md, html_text, "eff " + cls, "background:" + _tint(c.eff))
+                 '<br>E %s <small>%s</small>%s%s%s'
+                 % (mark, sp, s_iv, ef, e_iv, star, at, bang))
+    style = "background:#eeeeee" if note_no is not None else "background:" + _tint(c.eff)
+    return Rich(md, html_text, "eff " + cls, style)
 
 
 def _tint(e):
@@ -316,14 +345,22 @@ def summary_section(doc, a, summ, charts, kinfo):
           "the largest worker count within the cores (marked @p where it differs)")
     doc.lead()
     header = ["kernel"] + summ.columns
-    rows = []
+    rows, notes = [], []
     for kernel, chart, cells in summ.rows:
         name = kernel if chart.scaling == "strong" else "%s (weak)" % kernel
-        rows.append([Rich("[%s](#%s)" % (name, kernel_anchor(kernel)),
-                          '<a href="#%s">%s</a>' % (safeio.html_text(kernel_anchor(kernel)),
-                                                    safeio.html_text(name)), "row")]
-                    + [_cell(cells[col], summ.workers or max(x.workers for x in cells.values()))
-                       if col in cells else "-" for col in summ.columns])
+        row = [Rich("[%s](#%s)" % (name, kernel_anchor(kernel)),
+                    '<a href="#%s">%s</a>' % (safeio.html_text(kernel_anchor(kernel)),
+                                              safeio.html_text(name)), "row")]
+        for col in summ.columns:
+            if col not in cells:
+                row.append("-")
+                continue
+            why = summary.implausible(cells[col], kinfo)
+            if why:
+                notes.append("%s %s: %s" % (kernel, col, why))
+            row.append(_cell(cells[col], summ.workers or max(x.workers for x in cells.values()),
+                             len(notes) if why else None))
+        rows.append(row)
     doc.table(header, rows, ["l"] + ["r"] * len(summ.columns), anchor="summary-table",
               cls="summary")
     for cap, path in heat:
@@ -339,6 +376,9 @@ def summary_section(doc, a, summ, charts, kinfo):
           "* fewer than %d repetitions: min-max instead of an interval, and no finding "
           "uses it." % (at, cores, "; ".join("%s %s" % (m, w) for _, _, m, w in summary.CLASSES),
                         stats.MIN_CI_SAMPLES), cls="legend")
+    if notes:
+        doc.p("! not scaling, whatever its colour would be:", cls="legend")
+        doc.ul(["!%d %s" % (i + 1, n) for i, n in enumerate(notes)])
     found, left = summary.findings(a, summ, kinfo, anchor=chart_anchor)
     doc.h(3, "Findings", "findings")
     if found:
@@ -536,6 +576,7 @@ def main(argv=None):
                     "its chart files")
     ap.add_argument("--compare", metavar="BASE", help="add a section comparing this run "
                     "with BASE (a CSV or results directory), as scripts/compare does")
+    version.add_option(ap)
     args = ap.parse_args(argv)
     guarded("report", write, args.csv, args.out, args.charts, args.e2e, args.parscale,
             args.kernels_json, linked=args.linked, compare_base=args.compare)

@@ -22,6 +22,15 @@ All jobs append to one CSV: parscale takes an exclusive lock for each
 append, so rows from jobs running at once are never lost or mixed, and
 each row carries its job's id (slurm_job_id column).
 
+Before anything is submitted each point is checked against the partition
+as `sinfo` describes it (CPUs per node, nodes, time limit): a point that
+cannot run there is refused (status 2) with the reason, instead of pending
+for ever.  --wait follows every job through squeue (and sacct, where the
+cluster keeps accounting) to its end, stops waiting on one that pends for a
+reason that will not clear (PartitionConfig, ReqNodeNotAvail, ...), and
+fails (status 1) naming each job that was cancelled, failed, timed out or
+wrote no row, with its state and its log.
+
 Every value the user gives is quoted (shlex) in the generated script, and
 sbatch options are passed to sbatch as arguments, never through a shell;
 the #SBATCH lines (kept so a printed script can be submitted by hand) take
@@ -35,9 +44,8 @@ import shlex
 import shutil
 import subprocess
 import sys
-import threading
 
-from . import binary, safeio
+from . import binary, safeio, version
 from .common import fail, split_at_dashdash
 
 PROG = "submit"
@@ -121,7 +129,11 @@ def parser():
     p.add_argument("--dry-run", action="store_true",
                    help="print the scripts and the sbatch commands; write and submit nothing")
     p.add_argument("--wait", action="store_true",
-                   help="return when every job has finished; non-zero if one failed")
+                   help="follow every job to its end; non-zero, naming the job, its state "
+                   "and its log, if one failed, was cancelled, timed out, wrote no row "
+                   "or pends for a reason that will not clear")
+    p.add_argument("--poll", type=float, default=2.0, help=argparse.SUPPRESS)
+    version.add_option(p)
     return p
 
 
@@ -156,6 +168,16 @@ def check_run_args(parscale, point, csv, run_args):
         raise BadInput("the arguments after -- are refused by parscale: %s"
                        % checked.get("error", err or "exit %d" % pr.returncode))
     return run_args
+
+
+def folder_of(csv):
+    """The CSV's folder may be missing (a real submission makes it, and
+    --dry-run makes nothing); a part of the path that is a file may not."""
+    d = os.path.dirname(csv)
+    while d and not os.path.exists(d):
+        d = os.path.dirname(d)
+    if d and not os.path.isdir(d):
+        raise BadInput("--csv: '%s' is in '%s', which is not a folder" % (csv, d))
 
 
 def points(opts):
@@ -251,44 +273,30 @@ def launcher_cmd(opts, r, t):
     return cmd
 
 
-def sbatch_cmd(opts, script_path, log_path, wait):
+def sbatch_cmd(opts, script_path, log_path):
     """sbatch's arguments: the resources are in the script's #SBATCH lines;
     the log path (any characters) goes here, as an argument."""
     cmd = ["sbatch", "--parsable", "--output", log_path]
-    if wait:
-        cmd.append("--wait")
     return cmd + list(opts.sbatch_arg) + [script_path]
 
 
-def submit_all(jobs, wait):
-    """Submits every job; with wait, all at once and returns when each has
-    ended.  Returns [(name, job id or None, exit status, message)]."""
-    results = [None] * len(jobs)
-
-    def one(i, name, cmd):
+def submit_all(jobs):
+    """Submits every job, one at a time in the order given.  Returns
+    [(name, job id or None, exit status, message)]."""
+    results = []
+    for name, cmd in jobs:
         try:
-            pr = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  universal_newlines=True)
-        except OSError as e:
-            results[i] = (name, None, 127, "cannot run sbatch: %s" % e)
-            return
-        # --parsable prints "id[;cluster]" as soon as the job is queued
-        first = pr.stdout.readline().strip()
-        job = first.split(";")[0] if first else None
+            pr = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            results.append((name, None, 127, "cannot run sbatch: %s" % e))
+            continue
+        # --parsable prints "id[;cluster]"
+        first = pr.stdout.strip().split("\n")[0] if pr.stdout.strip() else ""
+        job = first.split(";")[0] if first and pr.returncode == 0 else None
         if job:
             print("%s: %s submitted as job %s" % (PROG, name, job), flush=True)
-        out, err = pr.communicate()
-        results[i] = (name, job, pr.returncode, (err or out).strip())
-
-    threads = []
-    for i, (name, cmd) in enumerate(jobs):
-        th = threading.Thread(target=one, args=(i, name, cmd))
-        th.start()
-        if not wait:
-            th.join()  # one at a time: submission order is the order given
-        threads.append(th)
-    for th in threads:
-        th.join()
+        results.append((name, job, pr.returncode, (pr.stderr or pr.stdout).strip()))
     return results
 
 
@@ -296,6 +304,189 @@ def _bytes(text):
     """text as the bytes it came from: a file name that is not UTF-8 (read
     by Python as surrogate escapes) goes into the script as it was given."""
     return text.encode("utf-8", "surrogateescape")
+# ---- the partition, before submitting -----------------------------------------
+
+def slurm_minutes(text):
+    """A Slurm time ("30", "30:00", "1:00:00", "2-00:00:00", "infinite")
+    in minutes; None for no limit, ValueError for anything else."""
+    t = text.strip()
+    if t.lower() in ("infinite", "unlimited", "none"):
+        return None
+    days = 0
+    if "-" in t:
+        d, t = t.split("-", 1)
+        days = int(d)
+    parts = [int(x) for x in t.split(":")]
+    if not parts or len(parts) > 3 or any(x < 0 for x in parts):
+        raise ValueError(text)
+    if len(parts) == 1:          # minutes, or hours after a day count
+        h, m, sec = (parts[0], 0, 0) if days else (0, parts[0], 0)
+    elif len(parts) == 2:        # minutes:seconds, or hours:minutes after a day count
+        h, m, sec = (parts[0], parts[1], 0) if days else (0, parts[0], parts[1])
+    else:
+        h, m, sec = parts
+    return days * 1440 + h * 60 + m + sec / 60.0
+
+
+def partition_limits(partition, run=subprocess.run):
+    """What the partition offers, from sinfo: {"name", "cpus" (the most any
+    node has), "nodes", "time" (minutes, None: no limit)}; None with a note
+    on stderr when sinfo cannot say (no sinfo: no Slurm here at all)."""
+    if not shutil.which("sinfo"):
+        return None
+    try:
+        pr = run(["sinfo", "-h", "-N", "-o", "%P|%N|%c|%l"], stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        pr = None
+        why = str(e)
+    if pr is None or pr.returncode != 0:
+        why = why if pr is None else (pr.stderr.strip().splitlines() or ["exit %d" % pr.returncode])[-1]
+        print("%s: note: cannot check the points against the partition (sinfo: %s)"
+              % (PROG, why), file=sys.stderr)
+        return None
+    nodes, cpus, limit, name = set(), 0, None, None
+    for line in pr.stdout.splitlines():
+        f = line.strip().split("|")
+        if len(f) != 4:
+            continue
+        part, node, c, lim = f
+        default = part.endswith("*")
+        part = part.rstrip("*")
+        if (partition and part != partition) or (not partition and not default):
+            continue
+        name = part
+        nodes.add(node)
+        cpus = max(cpus, int(re.sub(r"[^0-9].*", "", c) or 0))
+        limit = lim
+    if name is None:
+        raise BadInput("--partition: sinfo lists no partition '%s'" % partition
+                       if partition else "sinfo names no default partition: give --partition")
+    try:
+        minutes = slurm_minutes(limit)
+    except ValueError:
+        minutes = None
+    return {"name": name, "cpus": cpus, "nodes": len(nodes), "time": minutes,
+            "time_text": limit}
+
+
+def check_points(pts, limits, opts):
+    """Each point against the partition: a point it cannot run is refused
+    now, with the reason, not left pending for ever (PartitionConfig)."""
+    if limits is None:
+        return
+    want = slurm_minutes(opts.time)
+    if want is not None and limits["time"] is not None and want > limits["time"]:
+        raise BadInput("--time %s is beyond partition %s's limit of %s"
+                       % (opts.time, limits["name"], limits["time_text"]))
+    for r, t, n in pts:
+        name = point_name(r, t, n)
+        if n > limits["nodes"]:
+            raise BadInput("point %s needs %d nodes; partition %s has %d"
+                           % (name, n, limits["name"], limits["nodes"]))
+        per_node = -(-r // n) * t
+        if not opts.oversubscribe and per_node > limits["cpus"]:
+            raise BadInput("point %s (%d rank%s x %d thread%s on %d node%s) needs %d CPUs "
+                           "on a node; partition %s's nodes have at most %d (fewer ranks or "
+                           "threads, more --nodes, or --oversubscribe for a test)"
+                           % (name, r, "" if r == 1 else "s", t, "" if t == 1 else "s", n,
+                              "" if n == 1 else "s", per_node, limits["name"], limits["cpus"]))
+
+
+# ---- following the jobs (--wait) ------------------------------------------------
+
+ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
+         "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"}
+# Reasons a pending job keeps until someone changes the cluster or the job
+NEVER_CLEARS = ("PartitionConfig", "PartitionNodeLimit", "PartitionTimeLimit",
+                "ReqNodeNotAvail", "BadConstraints", "InvalidAccount", "InvalidQOS",
+                "AccountNotAllowed", "QOSNotAllowed", "PartitionDown", "PartitionInactive",
+                "DependencyNeverSatisfied", "JobHeldAdmin", "NodeDown")
+
+
+def job_state(job, run=subprocess.run):
+    """(state, reason) of one job: squeue first (it lists ended jobs for a
+    while), then sacct; (None, "") when neither knows it."""
+    q = [("squeue", ["squeue", "-h", "--states=all", "-j", job, "-o", "%T|%r"]),
+         ("sacct", ["sacct", "-n", "-P", "-X", "-j", job, "-o", "State"])]
+    for prog, cmd in q:
+        if not shutil.which(prog):
+            continue
+        try:
+            pr = run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     universal_newlines=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        line = pr.stdout.strip().split("\n")[0].strip() if pr.returncode == 0 else ""
+        if line:
+            state, _, reason = line.partition("|")
+            return state.split()[0].rstrip("+"), reason.strip()
+    return None, ""
+
+
+def hopeless(reason):
+    return any(reason.startswith(r) for r in NEVER_CLEARS)
+
+
+def rows_per_job(csv):
+    """Rows of the CSV by slurm_job_id (none when there is no CSV yet)."""
+    import csv as csvmod
+    out = {}
+    try:
+        with open(csv, newline="") as fh:
+            for row in csvmod.DictReader(fh):
+                out[row.get("slurm_job_id") or ""] = out.get(row.get("slurm_job_id") or "", 0) + 1
+    except (OSError, UnicodeDecodeError, csvmod.Error):
+        pass
+    return out
+
+
+def follow(jobs, csv, poll, state_of=job_state, clock=None, sleep=None):
+    """Follows [(name, job, log)] until each has ended or pends for good.
+    Returns [(name, job, log, verdict or None when it ran well)]."""
+    import time
+    clock, sleep = clock or time.monotonic, sleep or time.sleep
+    left = {job: (name, log) for name, job, log in jobs}
+    verdicts, seen_hopeless, last, gone = {}, {}, {}, {}
+    while left:
+        for job in list(left):
+            state, reason = state_of(job)
+            if state != last.get(job):
+                last[job] = state
+                if state:
+                    print("%s: job %s (%s) %s%s" % (PROG, job, left[job][0], state,
+                                                   " (%s)" % reason if reason and
+                                                   reason != "None" else ""), flush=True)
+            # a job neither squeue nor sacct knows has left the queue (no
+            # accounting here), unless squeue only failed once: three polls
+            gone[job] = gone.get(job, 0) + 1 if state is None else 0
+            if state in ENDED or gone[job] >= 3:
+                verdicts[job] = state or "ENDED"
+                del left[job]
+            elif state == "PENDING" and hopeless(reason):
+                seen_hopeless[job] = seen_hopeless.get(job, 0) + 1
+                if seen_hopeless[job] >= 2:   # not a passing state of the controller
+                    verdicts[job] = "PENDING (%s)" % reason
+                    del left[job]
+            else:
+                seen_hopeless.pop(job, None)
+        if left:
+            sleep(poll)
+    rows = rows_per_job(csv)
+    out = []
+    for name, job, log in jobs:
+        v = verdicts[job]
+        if v.startswith("PENDING"):
+            why = ("still %s, a reason that will not clear by itself: submit stopped "
+                   "waiting (scancel %s to remove it)" % (v, job))
+        elif v not in ("COMPLETED", "ENDED"):
+            why = v
+        elif rows.get(job, 0) == 0:
+            why = "%s but wrote no row to %s" % (v, csv)
+        else:
+            why = None
+        out.append((name, job, log, why))
+    return out
 
 
 def main(argv=None):
@@ -317,8 +508,7 @@ def main(argv=None):
         parscale = binary.find_parscale(PROG, opts.parscale)
         backend = ranks_x_threads(parscale)
         csv = os.path.abspath(opts.csv)
-        if not os.path.isdir(os.path.dirname(csv)):
-            raise BadInput("--csv: the folder of '%s' does not exist" % csv)
+        folder_of(csv)
         check_run_args(parscale, pts[0], csv, run_args)
         try:  # before any file is made: a launcher line shlex cannot split
             launcher_cmd(opts, 1, 1)
@@ -327,6 +517,12 @@ def main(argv=None):
         jobs_dir = os.path.abspath(opts.jobs_dir or csv + ".jobs")
         if not opts.dry_run and not shutil.which("sbatch"):
             raise BadInput("sbatch not found: run on a Slurm login node, or use --dry-run")
+        try:
+            slurm_minutes(opts.time)
+        except ValueError:
+            raise BadInput("--time: '%s' is not a Slurm time (MM, MM:SS, HH:MM:SS, "
+                           "D-HH:MM:SS)" % opts.time)
+        check_points(pts, partition_limits(opts.partition), opts)
     except BadInput as e:
         fail(PROG, str(e))
 
@@ -338,7 +534,7 @@ def main(argv=None):
         path = os.path.join(jobs_dir, name + ".sbatch")
         # Slurm expands %j, %u, %x... in --output: the folder's own % are doubled
         log = safeio.slurm_filename(os.path.join(jobs_dir, name)) + "-%j.out"
-        cmd = sbatch_cmd(opts, path, log, opts.wait)
+        cmd = sbatch_cmd(opts, path, log)
         if opts.dry_run:
             sys.stdout.flush()
             sys.stdout.buffer.write(_bytes("# ---- %s: %s\n%s\n" % (
@@ -346,26 +542,39 @@ def main(argv=None):
             continue
         try:
             os.makedirs(jobs_dir, exist_ok=True)
+            os.makedirs(os.path.dirname(csv), exist_ok=True)
             safeio.write_atomic(path, _bytes(script), OSError)
         except OSError as e:
             fail(PROG, "%s: %s" % (jobs_dir, e.strerror or e), 1)
         jobs.append((name, cmd))
     if opts.dry_run:
         return 0
+    return report(submit_all(jobs), opts, jobs_dir, csv)
 
-    results = submit_all(jobs, opts.wait)
+
+def report(results, opts, jobs_dir, csv):
+    """What became of the jobs: those sbatch refused; with --wait, each
+    job's end.  Returns the exit status."""
     bad = 0
+    queued = []
     for name, job, rc, msg in results:
         if job is None:
             bad += 1
-            print("%s: %s was not submitted: %s" % (PROG, name, msg or "sbatch exit %d" % rc),
-                  file=sys.stderr)
-        elif opts.wait and rc != 0:
+            print("%s: %s was not submitted: sbatch failed (exit %d)%s" % (
+                PROG, name, rc, ": " + msg if msg else ""), file=sys.stderr)
+        else:
+            queued.append((name, job, os.path.join(jobs_dir, name + "-%s.out" % job)))
+    if not opts.wait:
+        return 1 if bad else 0
+    if queued and not shutil.which("squeue") and not shutil.which("sacct"):
+        print("%s: --wait: neither squeue nor sacct found, cannot follow jobs %s"
+              % (PROG, ", ".join(j for _, j, _ in queued)), file=sys.stderr)
+        return 1
+    for name, job, log, why in follow(queued, csv, opts.poll):
+        if why:
             bad += 1
-            print("%s: job %s (%s) failed (sbatch --wait exit %d); log: %s"
-                  % (PROG, job, name, rc, os.path.join(jobs_dir, name + "-%s.out" % job)),
-                  file=sys.stderr)
-    if opts.wait and not bad:
+            print("%s: job %s (%s) %s; log: %s" % (PROG, job, name, why, log), file=sys.stderr)
+    if not bad:
         print("%s: all %d jobs finished; rows in %s" % (PROG, len(results), csv))
     return 1 if bad else 0
 

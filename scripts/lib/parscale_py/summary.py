@@ -11,7 +11,7 @@ left out with the reason, never guessed.
 """
 from collections import OrderedDict
 
-from . import stats
+from . import numfmt, stats
 
 # Efficiency classes: the table's colour and, for readers without colour,
 # a marker.  (lowest efficiency, class, marker, words)
@@ -62,6 +62,30 @@ class Cell:
             return ("%s %s has %d repetitions, too few for a 95%% interval (%d needed)"
                     % (self.kernel, few.backend, few.summary.n, stats.MIN_CI_SAMPLES))
         return None
+
+
+# An interval this many times wider than its point says nothing about it.
+WIDE = 10.0
+
+
+def implausible(c, kinfo=None):
+    """Why a cell's figure cannot be read as scaling (None when it can):
+    a kernel that does no work (its ratio is of harness costs), efficiency
+    above 1 on a computing kernel (superlinear: a cache effect or a slow
+    base, not the workers), or an interval wider than WIDE times its point.
+    Such a cell is marked and explained, never coloured by its class."""
+    if c.kernel in NO_WORK:
+        return ("`%s` does no work: the ratio compares the harness's own costs, not a "
+                "speedup" % c.kernel)
+    if c.lo is not None and c.hi is not None and c.speedup and \
+            (c.hi - c.lo) > WIDE * abs(c.speedup):
+        return ("the interval is more than %g\u00d7 wider than the speedup: it says "
+                "nothing about it (more repetitions, a quieter machine)" % WIDE)
+    if c.eff is not None and c.eff > 1.0 and not _waits(c.kernel, kinfo):
+        return ("superlinear: efficiency %s above 1 on a computing kernel, more than %d "
+                "workers can give; a cache effect or a slowed base (see steal and the "
+                "base's interval), not parallel gain" % (fx(c.eff), c.workers))
+    return None
 
 
 class Summary:
@@ -128,16 +152,18 @@ def fx(v, digits=3):
     return "%.*g" % (digits, v)
 
 
-def interval(lo, hi, digits=3):
-    return "[%s, %s]" % (fx(lo, digits), fx(hi, digits))
+def interval(lo, hi, digits=3, point=None):
+    """Rounded outward (numfmt), so that no point inside it reads outside."""
+    return numfmt.interval(lo, hi, digits, point)
 
 
-def speed_text(c):
-    return "%s\u00d7 %s" % (fx(c.speedup), interval(c.lo, c.hi))
+def speed_text(c, digits=3):
+    """"1.92\u00d7 [1.90, 1.95]": the point and its interval rounded together."""
+    return numfmt.point_and_interval(c.speedup, c.lo, c.hi, digits, sep="\u00d7 ")
 
 
-def eff_text(c):
-    return "%s %s" % (fx(c.eff), interval(c.eff_lo, c.eff_hi))
+def eff_text(c, digits=3):
+    return numfmt.point_and_interval(c.eff, c.eff_lo, c.eff_hi, digits)
 
 
 def _waits(kernel, kinfo):
@@ -286,6 +312,28 @@ def _best_worst(a, summ, kinfo, anchor):
     return Finding("best-worst", text, anchor(best[1])), None
 
 
+def fit_interval(s):
+    """The Amdahl fit's f over the ends of its points' speedup intervals
+    (f falls as the speedups rise: the low ends give the high f), or None
+    when a parallel point has no interval or one that includes 1 (then
+    the point cannot tell a serial fraction from no gain at all)."""
+    par = [p for p in s.points if p.speedup is not None and not p.oversubscribed
+           and p.workers > 1]
+    if not par or any(p.speedup_lo is None or p.speedup_hi is None
+                      or p.speedup_lo <= 1.0 <= p.speedup_hi for p in par):
+        return None
+    lo_fit = stats.fit_amdahl([(p.workers, p.speedup_hi) for p in par] + [(1, 1.0)])
+    hi_fit = stats.fit_amdahl([(p.workers, p.speedup_lo) for p in par] + [(1, 1.0)])
+    if lo_fit is None or hi_fit is None:
+        return None
+    return min(lo_fit.f, s.fit.f), max(hi_fit.f, s.fit.f)
+
+
+def _f_text(s):
+    lo, hi = s.fit_iv
+    return numfmt.point_and_interval(s.fit.f, lo, hi, 2)
+
+
 def _fits(a, summ, kinfo, anchor):
     what = "the serial fractions of the fits"
     fits = []
@@ -296,27 +344,29 @@ def _fits(a, summ, kinfo, anchor):
             if s.fit is None or s.backend in ("seq", "gil"):
                 continue
             used = [p for p in s.points if p.speedup is not None and not p.oversubscribed]
-            if all(p.summary.ci_available and p.base is not None
-                   and p.base.summary.ci_available for p in used):
+            s.fit_iv = fit_interval(s)
+            if s.fit_iv is not None and all(
+                    p.summary.ci_available and p.base is not None
+                    and p.base.summary.ci_available for p in used):
                 fits.append((k, chart, s))
     if not fits:
         return None, (what, "no Amdahl fit of a computing kernel under omp, mpi or hybrid "
-                            "rests on points with 95% intervals")
+                            "rests on points with 95% intervals that exclude 1\u00d7")
     fits.sort(key=lambda t: t[2].fit.f)
     lo, hi = fits[0], fits[-1]
     ws = sorted({int(p) for _, _, s in fits for p, _ in s.fit.points})
     on = "worker counts %s" % ", ".join(str(w) for w in ws)
     if len(fits) == 1:
         text = ("The Amdahl fit finds a serial fraction f = %s for `%s` under `%s` "
-                "(strong scaling, %s)." % (fx(lo[2].fit.f), lo[0], lo[2].label, on))
+                "(strong scaling, %s)." % (_f_text(lo[2]), lo[0], lo[2].label, on))
     else:
         med = stats.median([s.fit.f for _, _, s in fits])
         used = [b for b in FREE if any(s.backend == b for _, _, s in fits)]
         used += sorted({s.backend for _, _, s in fits} - set(used))
         text = ("The Amdahl fits (strong scaling, %s, %s) find serial fractions from "
                 "f = %s (`%s`, `%s`) to f = %s (`%s`, `%s`), median %s over %d fits."
-                % (", ".join(used), on, fx(lo[2].fit.f), lo[0], lo[2].label,
-                   fx(hi[2].fit.f), hi[0], hi[2].label, fx(med), len(fits)))
+                % (", ".join(used), on, _f_text(lo[2]), lo[0], lo[2].label,
+                   _f_text(hi[2]), hi[0], hi[2].label, fx(med), len(fits)))
     if ws and max(ws) <= 2:
         text += " With one parallel worker count each, f is what that one speedup implies."
     return Finding("fits", text, anchor(hi[1] if len(fits) > 1 else lo[1])), None

@@ -36,6 +36,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import version
 from . import analysis, binary, kerninfo, safeio, schema as schema_mod
 from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
@@ -431,6 +432,7 @@ def main(argv=None):
                     "may take before the launch ends with exit 3 (default %s, far above any "
                     "kernel's full size; none: no limit)" % REP_TIMEOUT)
     ap.add_argument("--dry-run", action="store_true", help="print the launches, run nothing")
+    version.add_option(ap)
     args = ap.parse_args(argv)
     args.harness_args = harness_args
 
