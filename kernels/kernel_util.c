@@ -2,6 +2,8 @@
  * Built into the harness and, for out-of-tree kernels, installed as the
  * small static library parscale::kernel_util; nothing here may depend on
  * the harness or on the list of kernels. */
+#define _DEFAULT_SOURCE 1  /* madvise and MADV_HUGEPAGE under -std=c11 */
+#include <sys/mman.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,10 +65,24 @@ uint64_t ps_kernel_width(const ps_kernel_args *args)
     return args->order && args->order <= args->n ? args->order : args->n;
 }
 
+enum { HUGE_ALIGN = 2u << 20, HUGE_FROM = 8u << 20 };
+
 double *ps_alloc_doubles(size_t count)
 {
-    if (count > (SIZE_MAX - 63) / sizeof(double))  /* the byte count would wrap */
+    if (count > (SIZE_MAX - HUGE_ALIGN) / sizeof(double))  /* the byte count would wrap */
         return errno = ENOMEM, NULL;
     size_t bytes = (count * sizeof(double) + 63) / 64 * 64;
-    return aligned_alloc(64, bytes ? bytes : 64);
+    if (bytes < HUGE_FROM)
+        return aligned_alloc(64, bytes ? bytes : 64);
+    /* Arrays beyond the caches (stream's, transpose's): on 2 MiB pages
+     * where the system allows them, so that first touching them (each
+     * worker its own part, in init) costs a fault per 2 MiB rather than
+     * per 4 KiB: on a VM that is most of a repetition's set-up. */
+    bytes = (bytes + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
+    double *p = aligned_alloc(HUGE_ALIGN, bytes);
+#ifdef MADV_HUGEPAGE
+    if (p)
+        (void)madvise(p, bytes, MADV_HUGEPAGE);  /* advice only: refused is fine */
+#endif
+    return p;
 }
