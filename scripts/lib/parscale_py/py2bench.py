@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 
-from .pykernels import cpu_ticks, k_count, k_io, k_pi, partition
+from .pykernels import cpu_ticks, k_count, k_io, k_pi, run_team
 
 FUNCS = {"count": k_count, "pi": k_pi, "io": k_io}
 # the clock: time.perf_counter from 3.3; on 2.7 time.time is the finest
@@ -48,23 +48,8 @@ class Barrier(object):
 
 def rep_threads(kernel, n, w, opt):
     """One repetition on w threads: [(start, end, result)] per thread."""
-    barrier = Barrier(w)
-    out = [None] * w
     fn = FUNCS[kernel]
-
-    def body(i):
-        lo, hi = partition(n, w, i)
-        barrier.wait()
-        t0 = CLOCK()
-        r = fn(n, lo, hi, opt)
-        out[i] = (t0, CLOCK(), r)
-
-    ts = [threading.Thread(target=body, args=(i,)) for i in range(w)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return out
+    return run_team(n, w, lambda lo, hi: fn(n, lo, hi, opt), Barrier(w), CLOCK)
 
 
 # How Python 2.7's eval loop (ceval.c) counts the ticks of its check

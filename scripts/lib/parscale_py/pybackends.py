@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from .pykernels import partition
+from .pykernels import partition, run_team
 
 SUBINTERP_MODES = ("subinterpreters", "subinterpreters-shared")
 CYTHON_MODES = ("cython-nogil", "cython-gil")
@@ -146,23 +146,11 @@ class Subinterpreters:
 def rep_cython(mod, kernel, n, w, nogil):
     """One repetition of the compiled loop on w threads of this interpreter:
     [(start, end, result)] per thread."""
-    barrier = threading.Barrier(w)
-    out = [None] * w
-    fn = mod.count if kernel == "count" else mod.pi
-
-    def body(i):
-        lo, hi = partition(n, w, i)
-        barrier.wait()
-        t0 = time.perf_counter()
-        r = fn(lo, hi, nogil) if kernel == "count" else fn(n, lo, hi, nogil)
-        out[i] = (t0, time.perf_counter(), r)
-
-    ts = [threading.Thread(target=body, args=(i,)) for i in range(w)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return out
+    if kernel == "count":
+        call = lambda lo, hi: mod.count(lo, hi, nogil)  # noqa: E731
+    else:
+        call = lambda lo, hi: mod.pi(n, lo, hi, nogil)  # noqa: E731
+    return run_team(n, w, call, threading.Barrier(w), time.perf_counter)
 
 
 # ---- Trio -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ interpreter, so that 2.7's old lock and 3.x's new one run the same work.
 Python 2's range builds a list; xrange is the same loop without one, so
 it stands in for range there and the bodies stay letter for letter.
 """
+import threading
 import time
 
 try:
@@ -54,6 +55,27 @@ def partition(n, parts, i):
     base, extra = divmod(n, parts)
     lo = i * base + min(i, extra)
     return lo, lo + base + (1 if i < extra else 0)
+
+
+def run_team(n, w, call, barrier, clock):
+    """One repetition on w threads: thread i takes its part [lo, hi) of n
+    (partition), waits at barrier for the others, then times call(lo, hi)
+    with clock.  [(start, end, result)] per thread."""
+    out = [None] * w
+
+    def body(i):
+        lo, hi = partition(n, w, i)
+        barrier.wait()
+        t0 = clock()
+        r = call(lo, hi)
+        out[i] = (t0, clock(), r)
+
+    ts = [threading.Thread(target=body, args=(i,)) for i in range(w)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
 
 
 def cpu_ticks(path):

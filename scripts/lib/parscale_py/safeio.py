@@ -134,28 +134,16 @@ def write_atomic(path, data, error=WriteError):
     in the same folder, flushed to disk, then renamed over path: a full
     disk or a kill leaves the old file or none.  Raises error naming the
     file and the system's reason."""
-    path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8", "replace")
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="." + path.name[:64] + ".", suffix=".tmp",
-                                   dir=str(path.parent))
-        with os.fdopen(fd, "wb") as fh:
+
+    def fill(tmp):
+        with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        raise error("cannot write %s: %s" % (path, e.strerror or e)) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+
+    write_atomic_with(path, fill, error)
 
 
 def write_atomic_with(path, fill, error=WriteError):
