@@ -112,7 +112,7 @@ typedef struct ps_speedup {
     double value, lo, hi;
     int exact;
 } ps_speedup;
-void ps_report_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out);
+void ps_report_speedup(const ps_point *p, ps_speedup *out);
 
 /* Diagnosis (report_warnings.c): warnings known before the run and found
  * after it, and the causes of one configuration's wide interval this run

@@ -246,9 +246,8 @@ static void print_backend_lines(const ps_point *p, double speedup)
     ps_buf_free(&out);
 }
 
-void ps_report_speedup(const ps_plan *plan, const ps_point *p, ps_speedup *out)
+void ps_report_speedup(const ps_point *p, ps_speedup *out)
 {
-    (void)plan;
     out->value = out->lo = out->hi = NAN;
     out->exact = 0;
     ps_summary su;
@@ -273,8 +272,7 @@ static int superlinear(const ps_config *c, double eff)
 
 /* One configuration's line; returns POINT_* flags: its interval is
  * approximate, its efficiency is superlinear. */
-static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info *ri,
-                       const char *label)
+static int print_point(const ps_point *p, const ps_run_info *ri, const char *label)
 {
     const ps_config *c = &p->cfg;
     ps_summary s;
@@ -285,7 +283,7 @@ static int print_point(const ps_plan *plan, const ps_point *p, const ps_run_info
     ps_format_seconds(s.ci_hi, hi, sizeof hi);
     snprintf(ci, sizeof ci, "%s%s .. %s", s.ci_exact ? "" : "~", lo, hi);
     ps_speedup su;
-    ps_report_speedup(plan, p, &su);
+    ps_report_speedup(p, &su);
     double speedup = su.value;
     char spci[40] = "";
     int flags = s.ci_exact ? 0 : POINT_APPROX;
@@ -397,7 +395,7 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
         }
         any_over |= over;
         any_over_ranks |= over && (c->backend->flags & PS_BACKEND_USES_MPI);
-        const int flags = print_point(plan, sorted[i], ri, label);
+        const int flags = print_point(sorted[i], ri, label);
         any_approx |= flags & POINT_APPROX;
         any_super |= flags & POINT_SUPERLINEAR;
     }

@@ -52,13 +52,13 @@ typedef struct point_stats {
     double eff, eff_lo, eff_hi, rate;
 } point_stats;
 
-static void point_stats_of(const ps_plan *plan, const ps_point *p, point_stats *ps)
+static void point_stats_of(const ps_point *p, point_stats *ps)
 {
     memset(ps, 0, sizeof *ps);
     ps->s.median = ps->s.ci_lo = ps->s.ci_hi = NAN;
     if (p->nsamples == 0 || ps_summarize(p->seconds, (size_t)p->nsamples, &ps->s) != 0)
         ps->s.n = 0;
-    ps_report_speedup(plan, p, &ps->su);
+    ps_report_speedup(p, &ps->su);
     const double w = p->cfg.workers;
     ps->eff = ps->su.value / w;
     ps->eff_lo = ps->su.lo / w;
@@ -68,12 +68,11 @@ static void point_stats_of(const ps_plan *plan, const ps_point *p, point_stats *
     ps->rate = ps->s.n ? work / ps->s.median : NAN;
 }
 
-static void config_json(const ps_run_info *ri, const ps_plan *plan, const ps_point *p,
-                        ps_buf *b)
+static void config_json(const ps_run_info *ri, const ps_point *p, ps_buf *b)
 {
     const ps_config *c = &p->cfg;
     point_stats st;
-    point_stats_of(plan, p, &st);
+    point_stats_of(p, &st);
     ps_buf_put(b, "{\"kernel\":", 10);
     ps_buf_json_str(b, c->kernel->name);
     str(b, "backend", c->backend->name);
@@ -166,7 +165,7 @@ static void export_json(const ps_run_info *ri, const ps_plan *plan, ps_buf *b)
     for (int i = 0; i < plan->npoints; i++) {
         if (i)
             ps_buf_put(b, ",", 1);
-        config_json(ri, plan, &plan->points[i], b);
+        config_json(ri, &plan->points[i], b);
     }
     ps_buf_put(b, "]}\n", 3);
 }
@@ -191,11 +190,11 @@ static void md_text(ps_buf *b, const char *s)
     }
 }
 
-static void md_row(const ps_run_info *ri, const ps_plan *plan, const ps_point *p, ps_buf *b)
+static void md_row(const ps_run_info *ri, const ps_point *p, ps_buf *b)
 {
     const ps_config *c = &p->cfg;
     point_stats st;
-    point_stats_of(plan, p, &st);
+    point_stats_of(p, &st);
     char med[32] = "-", lo[32], hi[32], ci[80] = "-", sp[32], eff[32], mn[32] = "-",
          mx[32] = "-";
     if (st.s.n) {
@@ -235,7 +234,7 @@ static void export_md(const ps_run_info *ri, const ps_plan *plan, ps_buf *b)
                   "median | min | max | speedup | efficiency | repetitions used | stopped |\n"
                   "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (int i = 0; i < plan->npoints; i++)
-        md_row(ri, plan, &plan->points[i], b);
+        md_row(ri, &plan->points[i], b);
     ps_buf_printf(b, "%s", "\n\\* oversubscribed: more workers than cores. ~ fewer than 6 "
                   "repetitions: min .. max, not an interval.\n");
     const ps_warnings *sets[2] = {&ri->before, &ri->after};
