@@ -14,19 +14,26 @@
 uint64_t ps_calibrate_next(uint64_t n0, double t0, uint64_t n1, double t1, double target,
                            double p0, uint64_t max)
 {
-    double p = p0;  /* the kernel's own growth until two sizes say otherwise */
+    /* The fitted power, never below the kernel's own growth: two noisy
+     * times a step apart can fit a power near 0, and dgemm (n^3) sized as
+     * if its time grew as n^0.5 took a 10 ms step to minutes. */
+    double p = p0;
     if (n0 > 0 && n0 != n1 && t0 > 0.0 && t1 > 0.0) {
-        p = log(t1 / t0) / log((double)n1 / (double)n0);
-        if (!(p >= 0.5))  /* NAN too: noise at tiny sizes */
-            p = 0.5;
+        double fit = log(t1 / t0) / log((double)n1 / (double)n0);
+        if (fit > p)  /* NAN is not */
+            p = fit;
         if (p > 3.5)
             p = 3.5;
     }
-    double f = t1 > 0.0 ? pow(target / t1, 1.0 / p) : 64.0;
-    if (f > 64.0)
-        f = 64.0;
-    if (f < 1.0 / 64.0)
-        f = 1.0 / 64.0;
+    if (!(p >= 0.5))
+        p = 0.5;
+    /* at most 64 times the time per step, as the power has it */
+    const double cap = pow(64.0, 1.0 / p);
+    double f = t1 > 0.0 ? pow(target / t1, 1.0 / p) : cap;
+    if (f > cap)
+        f = cap;
+    if (f < 1.0 / cap)
+        f = 1.0 / cap;
     double n = (double)n1 * f;
     if (n < 1.0)
         n = 1.0;

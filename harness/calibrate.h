@@ -24,10 +24,11 @@
 int ps_calibrate_sizes(ps_run_opts *o, const ps_ctx *ctx, ps_err *err);
 
 /* The next size to try: from (n1, t1), and the earlier (n0, t0) when n0 >
- * 0 and differs, the size whose time the fitted power law puts at target
- * (before two sizes, time growing as n^p0: the kernel's cost model); at
- * most 64 times larger or smaller, at least 1, at most max.  Exposed for
- * the unit tests. */
+ * 0 and differs, the size whose time the fitted power law puts at target;
+ * the power is never below p0, the kernel's cost model (noise can fit any
+ * power, and too small a one overshoots by orders of magnitude).  A step
+ * changes the time at most 64 times either way, as the power has it; the
+ * size is at least 1, at most max.  Exposed for the unit tests. */
 uint64_t ps_calibrate_next(uint64_t n0, double t0, uint64_t n1, double t1, double target,
                            double p0, uint64_t max);
 

@@ -95,6 +95,14 @@ static void test_calibrate_next(void)
     /* time that does not grow with size (noise): the power is floored */
     n = ps_calibrate_next(100, 1e-3, 200, 0.9e-3, 0.004, 1.0, max);
     CHECK_MSG(n > 200, "%llu", (unsigned long long)n);
+    /* a cubic kernel whose two times barely differ (noise): the step
+     * follows n^3, 1.1 ms to 8 ms at 200 * (8 / 1.1)^(1/3) = 388, not the
+     * power of 0.14 the times fit (which would ask for n in the tens of
+     * thousands, hours of dgemm) */
+    n = ps_calibrate_next(100, 1e-3, 200, 1.1e-3, 0.008, 3.0, max);
+    CHECK_MSG(n >= 385 && n <= 390, "%llu", (unsigned long long)n);
+    /* with no time at all, a cubic kernel grows 4 times (64 times the time) */
+    CHECK(ps_calibrate_next(0, 0.0, 10, 0.0, 1.0, 3.0, max) == 40);
 }
 
 /* A ratio and its interval are rounded together: the printed point always
