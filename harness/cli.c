@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,8 +258,25 @@ static int apply_omp_env(const ps_run_opts *o, char **argv, ps_err *err)
 
 /* Parses and checks everything before MPI starts or any file is touched;
  * every rank does the same, only rank 0 speaks. */
+/* Memory a repetition frees stays with the process for the next one:
+ * glibc would otherwise hand arrays of a few MiB back to the system (mmap
+ * above a threshold it moves, heap trimming) and the next repetition's
+ * init would fault every page in again and have it zeroed, which on a VM
+ * took longer than the timed kernel (dgemm's 4 MiB matrices: 35 ms of
+ * set-up for a 10 ms repetition, in some runs and not others).  Arrays
+ * beyond the heap's limit go through the kernels' own pool
+ * (ps_alloc_doubles). */
+static void keep_freed_memory(void)
+{
+#ifdef M_TRIM_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  /* glibc's largest */
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+#endif
+}
+
 static int cmd_run(int argc, char **argv)
 {
+    keep_freed_memory();
     if (argc > 1 && strcmp(argv[1], "--check-args") == 0) {
         argv[1] = argv[0];  /* "run" stays the program name getopt skips */
         return ps_run_check_args(argc - 1, argv + 1);

@@ -227,9 +227,10 @@ static void dgemm_destroy(void *state)
     dgemm_state *s = state;
     if (!s)
         return;
-    free(s->a);
-    free(s->c);
-    free(s->bp);
+    size_t rows = (size_t)(s->hi - s->lo), m = (size_t)s->m;
+    ps_free_doubles(s->a, rows * m);
+    ps_free_doubles(s->c, rows * m);
+    ps_free_doubles(s->bp, s->panels * m * (s->isa ? s->isa->nr : 0));
     free(s);
 }
 

@@ -213,8 +213,12 @@ void ps_kernel_no_init(void *state, uint64_t lo, uint64_t hi);
 uint64_t ps_kernel_width(const ps_kernel_args *args);
 
 /* count doubles, 64-byte aligned (whole cache lines for vector loads and
- * stores), at least one line; free() releases them.  NULL without memory. */
+ * stores), at least one line; NULL without memory.  Contents undefined:
+ * init writes them.  ps_free_doubles(p, count) releases them and may keep
+ * a large array for the next allocation of the same count (no fresh pages
+ * to zero on every repetition); free() also releases them. */
 double *ps_alloc_doubles(size_t count);
+void ps_free_doubles(double *p, size_t count);
 
 /* Slot-wise sum, the default reduction. */
 void ps_acc_sum(ps_acc *total, const ps_acc *part);
