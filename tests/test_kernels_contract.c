@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernel.h"
 
@@ -402,11 +403,67 @@ static int listed_in_order(void)
     return 1;
 }
 
+/* Large arrays are kept between repetitions (ps_free_doubles): on a
+ * machine of one memory node the same count comes back as the same
+ * memory, other counts never do, and a kernel on reused memory still
+ * rejects a run that left part of its answer undone (init, not a fresh
+ * page, is what clears the last repetition's answer).  Returns failures. */
+static int pool_reuses_safely(void)
+{
+    int failures = 0;
+    const size_t big = (size_t)3 << 20;  /* 24 MiB of doubles */
+    double *a = ps_alloc_doubles(big);
+    if (!a)
+        return printf("pool: no memory for %zu doubles\n", big), 1;
+    a[0] = 1.0;
+    ps_free_doubles(a, big);
+    double *b = ps_alloc_doubles(big);
+    double *c = ps_alloc_doubles(big);  /* the kept one is taken: fresh */
+    double *d = ps_alloc_doubles(big / 2);
+    int one_node = access("/sys/devices/system/node/node1", F_OK) != 0;
+    printf("pool: %s memory node%s; freed array %s, second and other sizes %s\n",
+           one_node ? "one" : "several", one_node ? "" : "s",
+           b == a ? "reused" : "not reused", c == a || d == a ? "REUSED" : "fresh");
+    failures += one_node ? b != a : b == a;
+    failures += c == a || d == a;
+    ps_free_doubles(b, big);
+    ps_free_doubles(c, big);
+    ps_free_doubles(d, big / 2);
+
+    const ps_kernel *k = ps_kernel_find("stream");
+    ps_comm comm;
+    memset(&comm, 0, sizeof comm);
+    comm.size = 1;
+    for (int rep = 0; k && rep < 2; rep++) {
+        ps_kernel_args args = {.n = big, .order = big, .lo = 0, .hi = big, .steps = 1,
+                               .comm = &comm};
+        void *st;
+        if (k->create(&st, &args) != 0)
+            return printf("pool: stream create failed\n"), failures + 1;
+        k->init(st, 0, big);
+        ps_acc acc = {{0}};
+        /* the first repetition whole, the second with its last 1024 undone
+         * but counted, so only the values can tell */
+        k->run(st, 0, rep ? big - 1024 : big, &acc);
+        acc.v[0] += rep ? 1024.0 : 0.0;
+        if (k->exchange)
+            k->exchange(st, &comm);
+        char said[256] = "";
+        int ok = k->verify(st, &acc, said, sizeof said);
+        printf("pool: stream repetition %d (%s): %s %s\n", rep + 1,
+               rep ? "part undone" : "whole", ok ? "verified" : "rejected:", said);
+        failures += rep ? ok : !ok;
+        k->destroy(st);
+    }
+    return failures;
+}
+
 int main(void)
 {
     int failures = 0;
     char why[512];
     failures += !listed_in_order();
+    failures += pool_reuses_safely();
     for (const ps_kernel *const *kp = ps_kernels; *kp; kp++) {
         const ps_kernel *k = *kp;
         job j = {.k = k, .n = k->sizes[PS_SIZE_TEST], .steps = k->steps,
