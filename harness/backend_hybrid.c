@@ -61,10 +61,11 @@ static int hybrid_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     if (ps_mpi_rank_setup(ctx, cfg, &comm, &lo, &hi, &state, err) != 0)
         return -1;
     /* all ranks start together: the barrier runs after every thread's
-     * first touch and before any thread's clock starts */
+     * first touch and before any thread's clock starts; and stop together,
+     * so that the slowest rank's span covers the whole repetition */
     const hybrid_opts *ho = (const hybrid_opts *)cfg->opts.bytes;
     ps_omp_team t = {.cfg = cfg, .sched = &ho->sched, .state = state, .lo = lo, .hi = hi,
-                     .comm = comm, .start_sync = ps_mpi_barrier};
+                     .comm = comm, .start_sync = ps_mpi_barrier, .end_sync = ps_mpi_end_barrier};
     int status = ps_omp_team_run(&t, err);
     /* every rank must reach the collectives below, or the others hang */
     if (!ps_mpi_all_ok_comm(comm, status == 0)) {

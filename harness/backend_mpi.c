@@ -46,6 +46,12 @@ static int mpi_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
             status = ps_fail(err, "%s: exchange between ranks failed "
                              "(MPI call in the kernel's exchange)", k->name);
     }
+    /* and every rank stops the clock once all have finished: a rank's own
+     * span would miss the time it waited for a CPU before it started
+     * (oversubscribed, 4 ranks on 2 cores measured 3.6x), and the slowest
+     * rank's span is then the run's, from the barrier that started it */
+    if (status == 0)
+        status = ps_mpi_end_barrier(comm, err);
     double elapsed = ps_now() - t0;
     ps_disturb dist;
     ps_probe_end(&probe, &dist);

@@ -79,6 +79,10 @@ int ps_mpi_rank_setup(const ps_ctx *ctx, const ps_config *cfg, const ps_comm **c
                       uint64_t *lo, uint64_t *hi, void **state, ps_err *err);
 /* MPI_Barrier on a kernel comm, naming the call on failure. */
 int ps_mpi_barrier(const ps_comm *comm, ps_err *err);
+/* The barrier that ends a timed repetition: polls briefly, then naps
+ * between tests, so a rank that finished first leaves the CPU to those
+ * still working. */
+int ps_mpi_end_barrier(const ps_comm *comm, ps_err *err);
 /* Logical AND of ok over the ranks of a kernel comm (0 if the call fails),
  * so that no rank enters a collective the others skip. */
 int ps_mpi_all_ok_comm(const ps_comm *comm, int ok);

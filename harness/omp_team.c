@@ -121,6 +121,11 @@ int ps_omp_team_run(ps_omp_team *t, ps_err *err)
 #pragma omp barrier
             }
         }
+        if (t->end_sync && !sync_failed && !exchange_failed) {
+#pragma omp barrier
+#pragma omp master
+            sync_failed = t->end_sync(t->comm, &sync_err) != 0;
+        }
         end[tid] = ps_now();
         ps_probe_end(&probe, &dist[tid]);
         t->cpus[tid] = sched_getcpu();  /* placement, after the clock stopped */

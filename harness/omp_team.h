@@ -41,6 +41,10 @@ typedef struct ps_omp_team {
     /* Called by the primary thread once every thread has run init and
      * before any clock starts (hybrid: a barrier across ranks). NULL: none. */
     int (*start_sync)(const ps_comm *comm, ps_err *err);
+    /* Called by the primary thread once every thread has finished, before
+     * its clock stops (hybrid: the same barrier, so that a rank that
+     * started late is inside every rank's span). NULL: none. */
+    int (*end_sync)(const ps_comm *comm, ps_err *err);
     /* out: cfg->threads entries each, valid until ps_omp_team_free */
     ps_acc *accs;              /* per-thread partial results */
     int *cpus;                 /* CPU each thread was on when it finished */
