@@ -67,7 +67,7 @@ uint64_t ps_kernel_width(const ps_kernel_args *args)
     return args->order && args->order <= args->n ? args->order : args->n;
 }
 
-enum { HUGE_ALIGN = 2u << 20, HUGE_FROM = 8u << 20, POOL_SLOTS = 8 };
+enum { HUGE_ALIGN = 2u << 20, HUGE_FROM = 8u << 20, POOL_SLOTS = 32 };
 
 /* Large arrays released by one repetition, kept for the next: a fresh
  * mapping costs the kernel's zeroing of every page before init can write

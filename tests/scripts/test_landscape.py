@@ -187,8 +187,13 @@ class SweepStep(TempDirCase):
     def test_launches(self):
         scape, _ = self.dry(LIST)
         runs = [a for a in scape if "run" in a]
-        io_local, io_mpi, pi_local, pi_mpi = runs
-        self.assertEqual(self.opt(io_local, "--backend"), "seq,gil,omp")   # no hybrid
+        io_base, io_local, io_mpi, pi_base, pi_local, pi_mpi = runs
+        # the base alone at one worker; the others unpaired (no seq beside them)
+        for base in (io_base, pi_base):
+            self.assertEqual((self.opt(base, "--backend"), self.opt(base, "--workers")),
+                             ("seq", "1"))
+        self.assertEqual(self.opt(io_local, "--backend"), "gil,omp")   # no hybrid
+        self.assertIn("--no-baseline", io_local)
         self.assertEqual(self.opt(io_local, "--workers"), "1,2,4,8,16,32,64")
         self.assertEqual(self.opt(io_local, "--param"), "io.wait_us=1000")
         # mpi capped at 8 ranks, its seq row is the local launch's
@@ -218,14 +223,14 @@ class SweepStep(TempDirCase):
         listing = dict(LIST, backends=LIST["backends"] + [
             {"name": "async", "mpi": False, "threads": False, "baseline": False}])
         scape, _ = self.dry(listing)
-        self.assertEqual(self.opt(scape[0], "--backend"), "seq,async,gil,omp")
+        self.assertEqual(self.opt(scape[1], "--backend"), "async,gil,omp")
 
     def test_skipped(self):
         scape, launches = self.dry(LIST, "--no-landscape")
         self.assertEqual((scape, len(launches)), ([], 1))
         scape, _ = self.dry(LIST, "--mpirun", "none")
         self.assertFalse(any(a[0].endswith("mpirun") for a in scape))
-        self.assertEqual(len(scape), 7 + (sweep.subinterpreter_python() != ""))
+        self.assertEqual(len(scape), 9 + (sweep.subinterpreter_python() != ""))
 
     def test_refuses_an_older_landscape_csv(self):
         out = self.tmp / "out"
