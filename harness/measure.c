@@ -25,6 +25,8 @@ typedef struct loop {
     int pairs;             /* pairs run so far: each pair's number in the rows */
     double expect;         /* the next repetition's length as rank 0 foresaw
                               it (its last wall time; 0 unknown), for idle ranks */
+    double shortest;       /* rank 0: the shortest active configuration's last
+                              wall time, foreseen for a round's first one */
     int any_failed;
     int signal;            /* the signal that stopped the run, 0 when none */
 } loop;
@@ -47,6 +49,9 @@ static void shuffle(int *order, int n, uint64_t *state)
         order[j] = t;
     }
 }
+
+/* How long the ranks that measure wait for the idle ones to sleep. */
+#define SETTLE_NS 300000u
 
 static int participates(const ps_ctx *ctx, const ps_config *c)
 {
@@ -123,6 +128,15 @@ static int run_rep(const loop *L, const ps_config *c, ps_rep *rep)
     rep->steal = -1.0;
     if (!participates(L->ctx, c))
         return 0;
+    /* Ranks that sit this one out have just woken for the sync that ended
+     * the last repetition and are going back to sleep: started at once,
+     * the workers would share the CPUs with them (under mpirun -np 4, omp
+     * at 2 workers lost 190 us a repetition to 3 idle ranks, 4 preemptions,
+     * and 20 of 30 were disturbed).  A pause while they settle, untimed. */
+    const int idle_ranks = L->ctx->mpi && L->ctx->nranks >
+        ((c->backend->flags & PS_BACKEND_USES_MPI) ? c->ranks : 1);
+    if (idle_ranks)
+        ps_sleep_ns(SETTLE_NS);
     ps_err rerr = {""};
     unsigned long long a0, s0, a1, s1;
     int ticks = L->m->steal_reported && ps_cpu_ticks(&a0, &s0) == 0;
@@ -204,7 +218,10 @@ static int run_one(loop *L, ps_point *p, const ps_point *next, int round, int wa
         }
     }
     double expect = participates(L->ctx, &p->cfg) ? 0.0 : L->expect;
-    L->expect = next ? next->wall : 0.0;  /* rank 0's figure is the one kept */
+    /* rank 0's figure is the one kept; after a round's last repetition the
+     * next round's first is not drawn yet: at least the shortest, rather
+     * than none (which woke the idle ranks 7 times in its first 6 ms) */
+    L->expect = next ? next->wall : L->shortest;
     int sync = ps_mpi_idle_sync(L->ctx, status == 0 && !ps_interrupted(), expect, &L->expect,
                                 err);
     if (sync < 0)
@@ -288,6 +305,12 @@ static int run_round(loop *L, int round, int warm, ps_err *err)
             L->order[n++] = i;
     }
     shuffle(L->order, n, &L->rs);
+    L->shortest = 0.0;
+    for (int oi = 0; oi < n; oi++) {
+        double w = L->plan->points[L->order[oi]].wall;
+        if (w > 0.0 && (L->shortest == 0.0 || w < L->shortest))
+            L->shortest = w;
+    }
     for (int oi = 0; oi < n; oi++) {
         const ps_point *next = oi + 1 < n ? &L->plan->points[L->order[oi + 1]] : NULL;
         int rc = run_unit(L, L->order[oi], next, round, warm, oi == n - 1, err);

@@ -231,12 +231,17 @@ static void idle_naps(double expect, uint64_t *first, uint64_t *step, uint64_t *
     *cap = 3200000;
     if (expect <= 0.0)
         return;
-    /* most of the expected time in one sleep (a repetition seldom ends
-     * sooner than 85% of the last one), then tests from expect/32 apart,
-     * doubling up to expect/8 (at least 3.2 ms, at most 20 ms): a wait
-     * that runs long costs a few more wake-ups, not dozens */
-    *first = (uint64_t)(0.85 * expect * 1e9);
-    double s = expect / 32.0 * 1e9, c = expect / 8.0 * 1e9;
+    /* a little more than the expected time in one sleep, so that the
+     * wake-ups fall after the repetition rather than inside it (each one
+     * preempts a measured worker: 15-20 of them, at 85% of the time and
+     * then a 32nd apart, cost 2% of a 5 ms omp repetition at 2 workers and
+     * marked 12 of 30 disturbed); a repetition that ends sooner costs only
+     * the wall time until the next test, outside every timed region.
+     * Then tests from expect/16 apart, doubling up to expect/4 (at least
+     * 3.2 ms, at most 20 ms): a wait that runs long costs a few more
+     * wake-ups, not dozens */
+    *first = (uint64_t)(1.05 * expect * 1e9);
+    double s = expect / 16.0 * 1e9, c = expect / 4.0 * 1e9;
     *step = s < 50000.0 ? 50000 : s > 20e6 ? 20000000 : (uint64_t)s;
     *cap = c < 3.2e6 ? 3200000 : c > 20e6 ? 20000000 : (uint64_t)c;
 }
