@@ -84,13 +84,14 @@ static void format_duration(double s, char *buf, size_t len)
 }
 
 /* The time left: from the pace so far when the count is known, never
- * beyond the budget; with --ci-width alone, unknown. */
+ * beyond the budget; with --ci-width alone, or once repetitions measured
+ * again have taken the count past the plan, unknown. */
 static void time_left(const ps_run_info *ri, const ps_rep_event *ev, char *buf, size_t len)
 {
     const double budget = ri->opts->stop.max_time;
     const double left_budget = budget > 0 ? budget - ev->elapsed : -1;
     char t[32];
-    if (ev->total > 0 && ev->done > 0) {
+    if (ev->total > 0 && ev->done > 0 && ev->done <= ev->total) {
         double left = ev->elapsed / ev->done * (ev->total - ev->done);
         if (left_budget >= 0 && left > left_budget)
             left = left_budget;
@@ -99,21 +100,29 @@ static void time_left(const ps_run_info *ri, const ps_rep_event *ev, char *buf, 
     } else if (left_budget >= 0) {
         format_duration(left_budget > 0 ? left_budget : 0, t, sizeof t);
         snprintf(buf, len, "at most %s left (--max-time)", t);
-    } else {
+    } else if (ri->opts->stop.ci_width > 0) {
         snprintf(buf, len, "until every interval is within %.3g%%",
                  100.0 * ri->opts->stop.ci_width);
+    } else {
+        snprintf(buf, len, "measuring again what the machine disturbed");
     }
+}
+
+/* "done/planned", or "done" alone once retries went past the plan. */
+static void format_count(char *buf, size_t len, int done, int total)
+{
+    if (total > 0 && done <= total)
+        snprintf(buf, len, "%d/%d", done, total);
+    else
+        snprintf(buf, len, "%d", done);
 }
 
 /* Progress on a terminal: one line rewritten in place per repetition. */
 static void progress_tty(const ps_run_info *ri, const ps_rep_event *ev)
 {
     const ps_config *c = &ev->point->cfg;
-    char count[32], left[80];
-    if (ev->total > 0)
-        snprintf(count, sizeof count, "%d/%d", ev->done, ev->total);
-    else
-        snprintf(count, sizeof count, "%d", ev->done);
+    char count[48], left[80];
+    format_count(count, sizeof count, ev->done, ev->total);
     time_left(ri, ev, left, sizeof left);
     fprintf(stderr, "\r\033[K  [%s] %s %s w=%d %s %d, %s", count, c->kernel->name,
             c->backend->name, c->workers, ev->warmup ? "warm-up" : "rep", ev->num + 1, left);
@@ -127,14 +136,9 @@ static void progress_log(const ps_run_info *ri, const ps_rep_event *ev)
         return;
     const ps_run_opts *o = ri->opts;
     char rounds[48], done[48], spent[32], left[80];
-    if (o->stop.ci_width > 0)
-        snprintf(rounds, sizeof rounds, "%d", ev->round + 1);
-    else
-        snprintf(rounds, sizeof rounds, "%d/%d", ev->round + 1, o->warmup + o->stop.reps);
-    if (ev->total > 0)
-        snprintf(done, sizeof done, "%d/%d", ev->done, ev->total);
-    else
-        snprintf(done, sizeof done, "%d", ev->done);
+    format_count(rounds, sizeof rounds, ev->round + 1,
+                 o->stop.ci_width > 0 ? 0 : o->warmup + o->stop.reps);
+    format_count(done, sizeof done, ev->done, ev->total);
     format_duration(ev->elapsed, spent, sizeof spent);
     time_left(ri, ev, left, sizeof left);
     fprintf(stderr, "parscale: %sround %s done (%s repetitions, %s), %s\n",

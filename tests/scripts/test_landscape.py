@@ -227,7 +227,8 @@ class SweepStep(TempDirCase):
 
     def test_skipped(self):
         scape, launches = self.dry(LIST, "--no-landscape")
-        self.assertEqual((scape, len(launches)), ([], 1))
+        # the study's own two: one process's backends, then mpi under mpirun
+        self.assertEqual((scape, len(launches)), ([], 2))
         scape, _ = self.dry(LIST, "--mpirun", "none")
         self.assertFalse(any(a[0].endswith("mpirun") for a in scape))
         self.assertEqual(len(scape), 9 + (sweep.subinterpreter_python() != ""))

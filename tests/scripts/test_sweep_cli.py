@@ -30,24 +30,62 @@ class Plan(TempDirCase):
                        env=env)
         return r, [shlex.split(line) for line in r.stdout.splitlines()]
 
-    def test_defaults_one_mpirun_per_scaling_mode(self):
+    def test_defaults_plain_then_mpirun_per_scaling_mode(self):
         r, launches = self.dry()
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(launches), 2)
+        self.assertEqual(len(launches), 4)
         ws = sweep.default_workers(sweep.machine_cores())
         self.assertEqual(ws[-1], 2 * sweep.machine_cores())
-        for argv, scaling in zip(launches, ("strong", "weak")):
-            self.assertTrue(argv[0].endswith("mpirun"), argv)
-            self.assertEqual(argv[1:6], ["-np", str(ws[-1]), "--oversubscribe", "--bind-to",
-                                         "none"])
-            opt = dict(zip(argv[7::1], argv[8::1]))
-            self.assertEqual(opt["--kernel"], "pi,null,stream")
-            self.assertEqual(opt["--backend"], "seq,gil,omp,mpi")
-            self.assertEqual(opt["--workers"], ",".join(map(str, ws)))
-            self.assertEqual(opt["--scaling"], scaling)
-            self.assertEqual(opt["--size"], "full" if scaling == "strong" else "quick")
-            self.assertEqual(opt["--csv"], str((self.out / "results.csv").resolve()))
+        for i, scaling in enumerate(("strong", "weak")):
+            plain, under = launches[2 * i], launches[2 * i + 1]
+            # the backends of one process never beside idle ranks
+            self.assertEqual(plain[0], str(self.bin))
+            self.assertTrue(under[0].endswith("mpirun"), under)
+            self.assertEqual(under[1:6], ["-np", str(ws[-1]), "--oversubscribe", "--bind-to",
+                                          "none"])
+            for argv, backends in ((plain, "seq,gil,omp"), (under, "seq,mpi")):
+                at = argv.index(str(self.bin)) + 2
+                opt = dict(zip(argv[at::1], argv[at + 1::1]))
+                self.assertEqual(opt["--kernel"], "pi,null,stream")
+                self.assertEqual(opt["--backend"], backends)
+                self.assertEqual(opt["--workers"], ",".join(map(str, ws)))
+                self.assertEqual(opt["--scaling"], scaling)
+                self.assertEqual(opt["--size"], "full" if scaling == "strong" else "quick")
+                self.assertEqual(opt["--csv"], str((self.out / "results.csv").resolve()))
         self.assertFalse(self.out.exists())          # a dry run writes nothing
+
+    def test_quick_budget_split_by_the_backends_each_launch_measures(self):
+        r, launches = self.dry("--quick", "--scaling", "strong")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        budget = sweep.MODES["quick"]["budget"]
+        # gil and omp in the plain launch, mpi under mpirun: 2 to 1
+        self.assertEqual([a[a.index("--max-time") + 1] for a in launches],
+                         ["%gs" % round(budget * 2 / 3), "%gs" % round(budget / 3)])
+        self.assertIn("takes the sizes the launch before it chose", r.stderr)
+
+    def test_the_mpi_launch_takes_the_sizes_the_plain_one_chose(self):
+        cols = sweep.schema_mod.load().columns
+        csv_path = self.tmp / "r.csv"
+        row = dict.fromkeys(cols, "")
+        lines = [",".join(cols)]
+        for kernel, scaling, order in (("old", "strong", "9"), ("pi", "strong", "6164734"),
+                                       ("pi", "strong", "6164734"), ("stream", "strong", "77"),
+                                       ("pi", "weak", "5")):
+            row.update(kernel=kernel, scaling=scaling, order=order)
+            lines.append(",".join(row[c] for c in cols))
+        csv_path.write_text("\n".join(lines) + "\n")
+        # rows before the launch (the first) and of the other mode are not its
+        self.assertEqual(sweep.sizes_written(csv_path, 1, "strong"), "pi=6164734,stream=77")
+        self.assertEqual(sweep.sizes_written(csv_path, 5, "strong"), None)
+        self.assertEqual(sweep.sizes_written(self.tmp / "none.csv", 0, "strong"), None)
+        argv = ["mpirun", "parscale", "run", "--rep-time", "10ms", "--steps", "1"]
+        self.assertEqual(sweep.sized_like_previous(argv, "pi=6164734,stream=77",
+                                                   ["pi", "stream"]),
+                         ["mpirun", "parscale", "run", "--size", "pi=6164734,stream=77",
+                          "--steps", "1"])
+        # a kernel the first launch did not size: the launch sizes its own
+        self.assertIs(sweep.sized_like_previous(argv, "pi=6164734", ["pi", "stream"]), argv)
+        self.assertIs(sweep.sized_like_previous(argv, None, ["pi"]), argv)
 
     def test_default_workers_reach_twice_the_cores(self):
         self.assertEqual(sweep.default_workers(2), [1, 2, 4])

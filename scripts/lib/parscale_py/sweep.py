@@ -5,12 +5,14 @@ the charts and the report.
     scripts/sweep [--quick] [--kernels K,..] [--backends B,..] [--workers W,..]
                   [--scaling strong,weak] [--out DIR] [--parscale BIN] [-- HARNESS-ARGS]
 
-mpi goes through one `mpirun -np MAXW --oversubscribe --bind-to none` launch
-per scaling mode, which measures every backend and worker count (the
-harness runs mpi on sub-communicators and the other backends on rank 0,
-interleaved).  The harness appends each repetition's row as it finishes, so
-Ctrl-C keeps every finished row, and running again with the same --out adds
-to the CSV; nothing here ever truncates or replaces it.
+Each scaling mode is two launches: the backends of one process (seq, async,
+gil, omp) plainly, then mpi and hybrid with the base under one `mpirun -np
+MAXW --oversubscribe --bind-to none` (the harness runs mpi on
+sub-communicators and the base on rank 0, interleaved), at the sizes the
+first launch chose.  Threads are never measured beside idle ranks.  The
+harness appends each repetition's row as it finishes, so Ctrl-C keeps
+every finished row, and running again with the same --out adds to the
+CSV; nothing here ever truncates or replaces it.
 
 The landscape step (skip it with --no-landscape) measures one waiting and one
 computing kernel under every way of doing several things at once, parscale's
@@ -168,14 +170,15 @@ class Progress(threading.Thread):
                   file=sys.stderr, flush=True)
 
 
-def stopping(args, mode, scaling):
-    """The harness's stopping options for one scaling mode's launch, and the
-    repetitions a point gets at least (for the progress estimate)."""
+def stopping(args, mode, scaling, share=1.0):
+    """The harness's stopping options for one launch of a scaling mode (share:
+    its part of the mode's budget), and the repetitions a point gets at
+    least (for the progress estimate)."""
     reps = args.reps or mode["reps"]
     stop = ["--reps", str(reps)]
     budget = args.budget if args.budget is not None else mode.get("budget")
     if budget:
-        share = BUDGET_SHARE[scaling] / sum(BUDGET_SHARE[s] for s in args.scaling_list)
+        share *= BUDGET_SHARE[scaling] / sum(BUDGET_SHARE[s] for s in args.scaling_list)
         stop += ["--max-time", "%gs" % max(1, round(budget * share))]
     return stop, reps
 
@@ -236,35 +239,82 @@ def rep_timeout(args):
     return ["--rep-timeout", args.rep_timeout]
 
 
+class Launch:
+    """One harness launch: what the progress line calls it, its argv, the
+    rows it should write, and whether it takes the kernels' sizes from the
+    launch before it (the MPI half of a scaling mode sized like the rest)."""
+
+    def __init__(self, label, scaling, argv, expected, sized_by_previous=False):
+        self.label, self.scaling, self.argv = label, scaling, argv
+        self.expected, self.sized_by_previous = expected, sized_by_previous
+
+
 def plan(args, kernels, backends, mpirun, props, kinfo=None):
-    """The harness launches: one per scaling mode, mpi included.  props is
-    each backend's mpi/threads/baseline, as the binary describes it; kinfo
-    the kernels' sizes."""
+    """The harness launches, two per scaling mode: the backends of one
+    process in a plain launch, then the MPI backends under mpirun, each
+    with the base.  Measured apart, a thread backend never shares the
+    machine with ranks that idle beside it (under mpirun -np 4 they cost
+    omp at 2 workers up to 150 us of each 5 ms repetition).  props is each
+    backend's mpi/threads/baseline, as the binary describes it; kinfo the
+    kernels' sizes."""
     mode = MODES["quick" if args.quick else "full"]
     workers = args.workers_list
     maxw = max(workers)
+    base = [b for b in backends if props[b]["baseline"]]
+    local = [b for b in backends if not props[b]["mpi"] and not props[b]["baseline"]]
+    mpi = [b for b in backends if props[b]["mpi"]]
+    # the base alone (seq only) is measured once, in the plain launch
+    groups = [g for g in ((base + local, local, False), (base + mpi, mpi, True))
+              if g[1] or (not g[2] and not mpi)]
+    nbusy = sum(len(g[1]) for g in groups) or 1
     launches = []
     for scaling in args.scaling_list:
-        stop, reps = stopping(args, mode, scaling)
-        run = [args.parscale, "run", "--kernel", ",".join(kernels), "--backend",
-               ",".join(backends), "--workers", ",".join(str(w) for w in workers),
-               "--scaling", scaling] + size_args(args, mode, scaling) + stop + [
-               "--advice-names", ADVICE_NAMES,
-               "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
-               "--csv", str(args.csv)] + rep_timeout(args) + args.harness_args
-        if any(props[b]["mpi"] and props[b]["threads"] for b in backends) and \
-                "--threads-per-rank" not in args.harness_args:
-            # ranks of up to 2 threads (1x1, 1x2, 2x2, ...): with 1 thread per
-            # rank ranks x threads would only repeat ranks alone
-            run += ["--threads-per-rank", "2"]
-        if any(props[b]["mpi"] for b in backends):
-            run = mpirun_argv(mpirun, maxw) + run
-        par = [b for b in backends if not props[b]["baseline"]]
-        # each configuration with its base: two rows a pair
-        expected = len(kernels) * reps * len(par) * len(workers) * \
-            (2 if len(par) < len(backends) else 1)
-        launches.append((scaling, run, expected))
+        for i, (chosen, par, under_mpi) in enumerate(groups):
+            stop, reps = stopping(args, mode, scaling, max(len(par), 1) / nbusy)
+            run = [args.parscale, "run", "--kernel", ",".join(kernels), "--backend",
+                   ",".join(chosen), "--workers", ",".join(str(w) for w in workers),
+                   "--scaling", scaling] + size_args(args, mode, scaling) + stop + [
+                   "--advice-names", ADVICE_NAMES,
+                   "--warmup", str(args.warmup if args.warmup is not None else mode["warmup"]),
+                   "--csv", str(args.csv)] + rep_timeout(args) + args.harness_args
+            if any(props[b]["threads"] for b in mpi) and under_mpi and \
+                    "--threads-per-rank" not in args.harness_args:
+                # ranks of up to 2 threads (1x1, 1x2, 2x2, ...): with 1 thread
+                # per rank ranks x threads would only repeat ranks alone
+                run += ["--threads-per-rank", "2"]
+            if under_mpi:
+                run = mpirun_argv(mpirun, maxw) + run
+            # each configuration with its base: two rows a pair
+            expected = len(kernels) * reps * len(workers) * \
+                (len(par) * (2 if base else 1) if par else len(base))
+            launches.append(Launch("%s scaling%s" % (scaling, ", MPI" if under_mpi else ""),
+                                   scaling, run, expected, sized_by_previous=i > 0))
     return launches
+
+
+def sizes_written(csv_path, start_rows, scaling):
+    """--size KERNEL=ORDER,... for the kernels a launch sized (--rep-time)
+    and wrote from row start_rows on, or None when it wrote none."""
+    import csv as csv_mod
+    orders = {}
+    try:
+        with open(csv_path, newline="", encoding="utf-8") as fh:
+            for i, row in enumerate(csv_mod.DictReader(fh)):
+                if i >= start_rows and row.get("scaling") == scaling and row.get("order"):
+                    orders.setdefault(row["kernel"], row["order"])
+    except (OSError, UnicodeDecodeError, csv_mod.Error):
+        return None
+    return ",".join("%s=%s" % kv for kv in orders.items()) or None
+
+
+def sized_like_previous(argv, sizes, kernels):
+    """argv with --rep-time T replaced by the sizes the launch before chose
+    (every kernel's, or argv as it was: it calibrates on its own)."""
+    if not sizes or "--rep-time" not in argv or \
+            {kv.split("=")[0] for kv in sizes.split(",")} != set(kernels):
+        return argv
+    i = argv.index("--rep-time")
+    return argv[:i] + ["--size", sizes] + argv[i + 2:]
 
 
 def landscape_plan(args, props, mpirun, chosen):
@@ -502,8 +552,11 @@ def main(argv=None):
     if scape:
         check_csv(args.landscape_csv)
     if args.dry_run:
-        for _, argv_, _ in launches + scape:
+        for argv_ in [l.argv for l in launches] + [a for _, a, _ in scape]:
             print(" ".join(shlex.quote(a) for a in argv_))
+        if any(l.sized_by_previous and "--rep-time" in l.argv for l in launches):
+            print("sweep: an MPI launch takes the sizes the launch before it chose "
+                  "(--size KERNEL=N in place of --rep-time)", file=sys.stderr)
         return 0
     try:
         schema_mod.load()
@@ -527,14 +580,24 @@ def main(argv=None):
         log.write("# %s  %s\n" % (datetime.datetime.now().isoformat(timespec="seconds"),
                                   " ".join(shlex.quote(a) for a in [sys.argv[0]] + argv +
                                            (["--"] + harness_args if harness_args else []))))
-        for _, argv_, _ in launches + scape:
+        for argv_ in [l.argv for l in launches] + [a for _, a, _ in scape]:
             log.write(" ".join(shlex.quote(a) for a in argv_) + "\n")
 
     status = 0
     try:
-        for i, (scaling, argv_, expected) in enumerate(launches, 1):
-            rc, _ = run_launch("%s scaling" % scaling, argv_, expected, args.csv, env, i,
+        sizes = None
+        for i, launch in enumerate(launches, 1):
+            argv_ = launch.argv
+            if launch.sized_by_previous:
+                argv_ = sized_like_previous(argv_, sizes, kernels)
+                if argv_ is not launch.argv:
+                    with open(out / "sweep.log", "a", encoding="utf-8") as log:
+                        log.write("# sized as the launch before: " +
+                                  " ".join(shlex.quote(a) for a in argv_) + "\n")
+            start = _count_rows(args.csv)
+            rc, _ = run_launch(launch.label, argv_, launch.expected, args.csv, env, i,
                                len(launches))
+            sizes = sizes_written(args.csv, start, launch.scaling)
             if rc == EXIT_BAD_INPUT:
                 fail("sweep", "parscale refused the arguments above (status 2)")
             if rc != 0:
