@@ -196,6 +196,31 @@ class RealBinary(TempDirCase):
         self.assertIn("pi seq x1", r.stdout)
         self.assertIn("method: median of the paired per-trial ratios", r.stdout)
 
+    def test_without_a_size_both_sides_run_one_size_chosen_once(self):
+        # --rep-time in RUN_ARGS (or none: 20 ms) sizes the kernels once, on
+        # BASE; every trial of both sides runs those sizes (a launch
+        # calibrating on its own would give each side a size of its own)
+        out = self.tmp / "ab.csv"
+        r = run_script("compare", "--ab", PARSCALE, PARSCALE, "--max-time", "4s",
+                       "--threshold", "50%", "--seed", "3", "--csv", out, "--json", "--",
+                       "--kernel", "pi,count", "--backend", "seq", "--rep-time", "2ms")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("sizes for a 2ms seq repetition, chosen once on BASE", r.stderr)
+        doc = json.loads(r.stdout)
+        sizes = {}
+        for row in analysis.load_csv(out):
+            sizes.setdefault(row["kernel"], set()).add(row["size"])
+        self.assertEqual(sorted(sizes), ["count", "pi"])
+        self.assertEqual([len(v) for v in sizes.values()], [1, 1])
+        self.assertGreaterEqual(doc["trials"], 2)
+        # the sizes are in the run arguments the JSON reports
+        i = doc["run_args"].index("--size")
+        self.assertEqual(sorted(doc["run_args"][i + 1].split(",")),
+                         sorted("%s=%d" % (k, next(iter(v))) for k, v in sizes.items()))
+        self.assertNotIn("--rep-time", doc["run_args"])
+        self.assertEqual(ab.without_rep_time(["-k", "pi", "--rep-time", "5ms", "-b", "seq",
+                                              "--rep-time=7ms"]), ["-k", "pi", "-b", "seq"])
+
     def test_bad_input_exits_2_one_line_nothing_run(self):
         out = self.tmp / "ab.csv"
         notexe = self.tmp / "plain.txt"

@@ -16,7 +16,9 @@ a configuration's trial ratio is the median NEW time of that trial over the
 median BASE time.  The verdict rests on those paired ratios: their median,
 with the exact order-statistic interval of a median (the sign test's), so
 that the machine's drift between trials, which hits both sides of a trial
-alike, cancels in each ratio.
+alike, cancels in each ratio.  Without --size in RUN_ARGS the kernels are
+sized once, before the trials, on BASE (--rep-time, 20 ms unless RUN_ARGS
+give one), and both sides run those sizes in every trial.
 """
 import argparse
 import json
@@ -50,6 +52,9 @@ OWNED = ("--csv", "--ci-width", "--min-reps", "--max-reps", "--max-time", "--see
 # is a fresh pair of processes, so trials, not repetitions, give the interval.
 TRIAL_REPS, TRIAL_WARMUP = 1, 0
 SIDES = ("BASE", "NEW")
+# A seq repetition's length when RUN_ARGS name no size: short enough for
+# tens of trials in the budget, long enough for the clock and the start.
+REP_TIME = "20ms"
 
 
 class Command:
@@ -108,6 +113,51 @@ def check(cmd, run_args):
                             "merged CSV: --csv FILE before --; the budget: --max-time, "
                             "--ci-width before --)" % g["option"])
     return checked
+
+
+def without_rep_time(run_args):
+    """RUN_ARGS less --rep-time T (or --rep-time=T)."""
+    out, skip = [], False
+    for a in run_args:
+        if skip:
+            skip = False
+        elif a == "--rep-time":
+            skip = True
+        elif not a.startswith("--rep-time="):
+            out.append(a)
+    return out
+
+
+def sized_once(cmd, run_args, checked, own, launcher, workdir, sch):
+    """RUN_ARGS with every kernel's size fixed for the whole session: chosen
+    once, before the first trial, by BASE's --rep-time (RUN_ARGS' own, else
+    REP_TIME), so that both sides of every trial run the same sizes (each
+    launch calibrating on its own would give each side its own).  RUN_ARGS
+    with --size are returned as they are."""
+    if _given(checked, "--size"):
+        return list(run_args), None
+    rep_time = next((g.get("value") for g in checked["given"]
+                     if g.get("option") == "--rep-time"), None) or REP_TIME
+    rest = without_rep_time(run_args)
+    path = Path(workdir) / "sizes.csv"
+    argv = cmd.argv(rest + own + ["--rep-time", rep_time, "-q", "--csv", str(path)], launcher)
+    try:
+        pr = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as e:
+        raise DataError("--ab BASE: cannot start %s: %s" % (argv[0], e)) from None
+    err = pr.stderr.decode("utf-8", "replace").strip().splitlines()
+    if pr.returncode != 0 or not path.exists():
+        raise DataError("--ab BASE: sizing the kernels (--rep-time %s) failed (exit %d): %s"
+                        % (rep_time, pr.returncode, err[-1] if err else shlex.join(argv)))
+    orders = OrderedDict()
+    for r in analysis.load_csv(path, sch):
+        orders.setdefault(r["kernel"], r["order"])
+    missing = [k for k in checked.get("kernels") or [] if k not in orders]
+    if missing:
+        raise DataError("--ab BASE: sizing the kernels wrote no row for %s"
+                        % ",".join(missing))
+    sizes = ",".join("%s=%d" % (k, n) for k, n in orders.items())
+    return rest + ["--size", sizes], rep_time
 
 
 def _given(checked, option):
@@ -575,6 +625,11 @@ def _run(argv):
     try:
         log = (lambda m: print("compare --ab: " + m, file=sys.stderr)) \
             if os.environ.get("PARSCALE_AB_VERBOSE") else None
+        run_args, rep_time = sized_once(cmds[0], run_args, checked[0], own, launcher, work,
+                                        sch)
+        if rep_time:
+            print("compare: sizes for a %s seq repetition, chosen once on BASE: %s"
+                  % (rep_time, run_args[-1]), file=sys.stderr)
         runner = Runner(cmds, run_args, own, launcher, ci_width, max_time, opts.max_trials,
                         seed, alpha, threshold, work, sch, log)
         session = runner.run()
