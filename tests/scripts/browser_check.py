@@ -14,6 +14,11 @@ same checks on three broken copies (an image that does not decode, a ** left
 in the text, a contents link to nowhere), each of which must be caught, and
 a 1280x1000 screenshot into OUTDIR.
 
+Last, `parscale run --export-markdown` (with PARSCALE set): its Markdown
+made into HTML as a GitHub-style renderer reads it (a table is a header,
+an alignment row and rows of as many cells), opened in Chromium, and its
+one table held to the JSON export's configurations, row for row.
+
 Exit 0 when all holds, 1 when not, 77 (skipped) when there is no Chromium.
 """
 import html
@@ -165,6 +170,106 @@ def broken_copies(page, work):
     return paths
 
 
+def markdown_page(md):
+    """The exported Markdown as HTML, read as a GitHub-style renderer reads
+    it: headings, paragraphs with `code` and \* escapes, and pipe tables
+    (header, alignment row, rows of as many cells, or it is not a table)."""
+    def inline(t):
+        t = html.escape(t).replace("\\*", "*")
+        return re.sub(r"`([^`]*)`", r"<code>\1</code>", t)
+
+    def cells(line):
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+
+    out, lines, i = [], md.splitlines(), 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("|") and i + 1 < len(lines) and \
+                re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", lines[i + 1].strip()):
+            head = cells(line)
+            if len(cells(lines[i + 1])) != len(head):
+                raise ValueError("alignment row of %d cells under a header of %d"
+                                 % (len(cells(lines[i + 1])), len(head)))
+            rows, i = [], i + 2
+            while i < len(lines) and lines[i].startswith("|"):
+                row = cells(lines[i])
+                if len(row) != len(head):
+                    raise ValueError("table row of %d cells under a header of %d: %s"
+                                     % (len(row), len(head), lines[i]))
+                rows.append(row)
+                i += 1
+            out.append("<table><thead><tr>%s</tr></thead><tbody>%s</tbody></table>" % (
+                "".join("<th>%s</th>" % inline(c) for c in head),
+                "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % inline(c) for c in r)
+                        for r in rows)))
+            continue
+        m = re.match(r"(#+) (.*)", line)
+        if m:
+            out.append("<h%d>%s</h%d>" % (len(m.group(1)), inline(m.group(2)), len(m.group(1))))
+        elif line.strip():
+            out.append("<p>%s</p>" % inline(line))
+        i += 1
+    return "<!doctype html><html><body>%s</body></html>" % "\n".join(out)
+
+
+EXPORT_CHECK = r"""
+<script>
+window.addEventListener('load', function () {
+  var t = document.querySelectorAll('table'), rows = [];
+  if (t.length === 1)
+    t[0].querySelectorAll('tbody tr').forEach(function (tr) {
+      var c = tr.querySelectorAll('td');
+      rows.push([c[0].textContent, c[2].textContent, c[3].textContent, c.length,
+                 tr.getBoundingClientRect().height > 0]);
+    });
+  var pre = document.createElement('pre');
+  pre.id = 'ps-check';
+  pre.textContent = JSON.stringify({tables: t.length, rows: rows,
+                                    head: t.length ? t[0].querySelectorAll('th').length : 0});
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def check_export(browser, work):
+    """--export-markdown rendered: [problems] (none when it holds)."""
+    exe = os.environ.get("PARSCALE")
+    if not exe or not os.access(exe, os.X_OK):
+        return ["no parscale binary in $PARSCALE for the export check"]
+    md, js = work / "export.md", work / "export.json"
+    r = subprocess.run([exe, "run", "-k", "pi", "-b", "seq,gil", "-w", "1,2", "-s", "test",
+                        "-r", "6", "-q", "--export-markdown", str(md), "--export-json", str(js),
+                        "--csv", str(work / "export.csv")], capture_output=True, text=True)
+    if r.returncode != 0:
+        return ["parscale run --export-markdown failed: %s" % r.stderr.strip()[-300:]]
+    try:
+        page_text = markdown_page(md.read_text(encoding="utf-8"))
+    except ValueError as e:
+        return ["the exported Markdown is no table: %s" % e]
+    page = work / "export.html"
+    page.write_text(page_text.replace("</body>", EXPORT_CHECK + "</body>"), encoding="utf-8")
+    out = chromium(browser, ["--virtual-time-budget=5000", "--dump-dom", page.as_uri()], work)
+    m = re.search(r'<pre id="ps-check">(.*?)</pre>', out.stdout, re.S)
+    if not m:
+        return ["Chromium wrote no result for the export (status %d)" % out.returncode]
+    found = json.loads(html.unescape(m.group(1)))
+    want = [[c["kernel"], c["backend"], str(c["workers"])]
+            for c in json.loads(js.read_text())["configs"]]
+    got = [row[:3] for row in found["rows"]]
+    problems = []
+    if found["tables"] != 1:
+        problems.append("the export renders %d tables, not 1" % found["tables"])
+    if sorted(got) != sorted(want):
+        problems.append("the export's rows %s are not the JSON's configurations %s"
+                        % (got, want))
+    if any(row[3] != found["head"] or not row[4] for row in found["rows"]):
+        problems.append("an export row has another cell count than its header, or no height")
+    print("export page: %d rows of %d cells, as the JSON's %d configurations"
+          % (len(got), found["head"], len(want)))
+    return problems
+
+
 def main(argv):
     args = list(argv)
     if not args:
@@ -207,6 +312,16 @@ def main(argv):
                                     else "NOT CAUGHT; the checker said %s" % problems))
         if not caught:
             failures.append("the check does not see a %s" % name)
+    if "--page" not in args:
+        for p in check_export(browser, work):
+            print("  FAIL: " + p)
+            failures.append("export: " + p)
+        # the control: a row cut short is no table
+        try:
+            markdown_page("| a | b |\n|---|---|\n| 1 |\n")
+            failures.append("the Markdown reader takes a row cut short")
+        except ValueError:
+            print("control short row:      caught")
     shot = out / "screenshot.png"
     chromium(browser, ["--screenshot=%s" % shot, pages[0][1].as_uri()], work)
     if not shot.exists() or shot.stat().st_size < 10000:
