@@ -34,7 +34,7 @@ typedef struct ps_ctx {
     int rank, nranks;   /* in MPI_COMM_WORLD; 0 and 1 without MPI */
     ps_mpi *mpi;
     int cores;          /* cores of every host in the launch, each once */
-    const struct ps_hosts *hosts;  /* sysinfo.h: every rank's host */
+    const struct ps_hosts *hosts;  /* hosts.h: every rank's host */
 } ps_ctx;
 
 /* Opaque storage a backend lays its own struct over (checked with

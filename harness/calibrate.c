@@ -172,7 +172,7 @@ int ps_calibrate_sizes(ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     int ok = 1;
     if (ctx->rank == 0) {
         ps_sysinfo si;
-        ps_sysinfo_collect(&si);
+        ps_sysinfo_collect(&si, NULL);  /* the caches alone are read */
         const double cache = largest_cache(si.caches);
         for (int i = 0; i < o->nkernels && ok; i++) {
             ok = calibrate_one(o, ctx, o->kernels[i], &sizes[i], err) == 0;

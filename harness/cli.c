@@ -11,7 +11,9 @@
 #include "backend.h"
 #include "calibrate.h"
 #include "check_args.h"
+#include "hosts.h"
 #include "interrupt.h"
+#include "launch_env.h"
 #include "measure.h"
 #include "mpi_env.h"
 #include "options.h"
@@ -164,8 +166,10 @@ static int cmd_info(int argc, char **argv)
                     "usage: parscale info [--json]\n\nThe machine and build that "
                     "measurements are made on.\n"))
         return 0;
+    char mpi[160];
+    ps_mpi_library_version(mpi, sizeof mpi);
     ps_sysinfo s;
-    ps_sysinfo_collect(&s);
+    ps_sysinfo_collect(&s, mpi);
     if (json) {
         ps_buf b = {0};
         ps_sysinfo_json(&s, NULL, &b);
@@ -293,7 +297,7 @@ static int cmd_run(int argc, char **argv)
         free_argv(given);
         return 0;
     }
-    const int launched = ps_mpi_launched_size();
+    const int launched = ps_launch_size();
     ps_ctx ctx = {.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
 #ifndef PARSCALE_HAVE_MPI
     /* each rank would measure alone and append rows of its own */
@@ -338,7 +342,7 @@ static int cmd_run(int argc, char **argv)
     /* every rank's host, so that rows can say where their ranks ran and
      * judge cores host by host */
     ps_host me;
-    ps_host_collect(&me);
+    ps_hosts_local(&me);
     ps_hosts hosts;
     int hrc = 0;
 #ifdef PARSCALE_HAVE_MPI

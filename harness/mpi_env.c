@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "placement.h"
-#include "sysinfo.h"
+#include "hosts.h"
 #include "timer.h"
 
 #define PS_MAX_COUNTS 64

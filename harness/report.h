@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "hosts.h"
 #include "plan.h"
 #include "sysinfo.h"
 
