@@ -283,7 +283,7 @@ static int cmd_run(int argc, char **argv)
     keep_freed_memory();
     if (argc > 1 && strcmp(argv[1], "--check-args") == 0) {
         argv[1] = argv[0];  /* "run" stays the program name getopt skips */
-        return ps_run_check_args(argc - 1, argv + 1);
+        return ps_check_args(argc - 1, argv + 1);
     }
     /* parsing reorders argv and cuts its lists in place: executing again
      * (apply_omp_env) needs the command line as it was given */
@@ -292,7 +292,7 @@ static int cmd_run(int argc, char **argv)
         ps_die(1, "out of memory for the command line");
     ps_run_opts o;
     ps_err err = {""};
-    int rc = ps_run_opts_parse(&o, argc, argv, &err);
+    int rc = ps_options_parse(&o, argc, argv, &err);
     if (rc == 1) {
         free_argv(given);
         return 0;

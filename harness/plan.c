@@ -49,11 +49,11 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k, const ps_
     c.threads = mpi ? 1 : w;
     c.ranks = mpi ? w : 1;
     c.scaling = sc;
-    c.order = ps_run_opts_order(o, k);
+    c.order = ps_options_order(o, k);
     c.n = sc == PS_WEAK ? c.order * (uint64_t)w : c.order;
     c.steps = o->steps ? o->steps : k->steps;
     c.opts = o->backend_opts[ps_backend_index(b)];
-    ps_run_opts_params(o, k, c.param);
+    ps_options_params(o, k, c.param);
     if (b->configure)
         b->configure(&c, v);
     return c;

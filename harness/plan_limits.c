@@ -10,7 +10,7 @@ int ps_limits_check_sizes(const ps_run_opts *o, ps_err *err)
             continue;
         for (int ki = 0; ki < o->nkernels; ki++) {
             const ps_kernel *k = o->kernels[ki];
-            uint64_t order = ps_run_opts_order(o, k);
+            uint64_t order = ps_options_order(o, k);
             for (int wi = 0; wi < o->nworkers; wi++) {
                 uint64_t w = (uint64_t)o->workers[wi], n;
                 if (__builtin_mul_overflow(order, w, &n) || n > PS_EXACT_MAX_U64)

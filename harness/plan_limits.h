@@ -8,7 +8,7 @@
 #define PS_PLAN_LIMITS_H
 
 #include "options.h"
-#include "runner.h"
+#include "plan.h"
 
 /* Every size a configuration will have: the size (or the kernel's size
  * class) times each worker count under weak scaling, at most 2^53. */
