@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "evloop.h"
 #include "stats.h"
 #include "timer.h"

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "gil.h"
 #include "stats.h"
 #include "threads.h"

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "placement.h"
+#include "backend_common.h"
 #include "hosts.h"
+#include "placement.h"
 #include "timer.h"
 
 #define PS_MAX_COUNTS 64

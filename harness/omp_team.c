@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_common.h"
 #include "timer.h"
 
 /* The chunk size the schedule hands out over m indices: with static, one

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_common.h"
 #include "csv.h"
 #include "plan_limits.h"
 #include "stats.h"

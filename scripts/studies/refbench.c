@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "kernel.h"
 #include "stats.h"
 #include "timer.h"
