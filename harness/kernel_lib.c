@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "infile.h"
+#include "kernel_registry.h"
 
 /* A name that survives comma lists (--kernel a,b), KERNEL.NAME (--param)
  * and CSV cells unquoted. */

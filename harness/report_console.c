@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "interrupt.h"
+#include "kernel_registry.h"
 #include "report.h"
 #include "stats.h"
 

@@ -37,6 +37,7 @@
 #include "backend.h"
 #include "backend_common.h"
 #include "kernel.h"
+#include "kernel_registry.h"
 #include "stats.h"
 #include "timer.h"
 
