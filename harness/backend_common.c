@@ -1,4 +1,7 @@
-/* backend_common.c -- see backend_common.h. */
+/* backend_common.c -- see backend_common.h.  The pieces the backends share:
+ * a configuration's kernel arguments, the one-process comm, a threaded
+ * repetition's span, the ordered reduction and verification, and a
+ * kernel's range run with its waits. */
 #include "backend_common.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
-/* calibrate.c -- see calibrate.h. */
+/* calibrate.c -- see calibrate.h.  --rep-time: each kernel's size found on
+ * this machine (rank 0 times seq, the others sleep), then shared. */
 #include "calibrate.h"
 
 #include <math.h>

@@ -1,4 +1,5 @@
-/* check_args.c -- see check_args.h. */
+/* check_args.c -- see check_args.h.  `run --check-args`: the options listed
+ * as given and as parsed, as JSON, with nothing run. */
 #define _GNU_SOURCE
 #include "check_args.h"
 

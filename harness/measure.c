@@ -1,4 +1,6 @@
-/* measure.c -- see measure.h. */
+/* measure.c -- see measure.h.  The measuring loop: rounds in shuffled
+ * order, each repetition timed, judged and handed to the reporters, and
+ * the stopping rule applied. */
 #define _POSIX_C_SOURCE 200809L
 #include "measure.h"
 

@@ -1,4 +1,6 @@
-/* mpi_env.c -- see mpi_env.h. */
+/* mpi_env.c -- see mpi_env.h.  Every MPI call of the harness: start and
+ * stop, sub-communicators, idle waits, gathers and agreement across ranks,
+ * and the kernels' comm over MPI. */
 #define _POSIX_C_SOURCE 200809L
 #include "mpi_env.h"
 #include "plan_agree.h"

@@ -1,4 +1,5 @@
-/* omp_team.c -- see omp_team.h. */
+/* omp_team.c -- see omp_team.h.  The OpenMP team of the omp and hybrid
+ * backends, and their shared --schedule and --chunk options. */
 #define _GNU_SOURCE  /* sched_getcpu */
 #include "omp_team.h"
 

@@ -1,4 +1,6 @@
-/* options.c -- see options.h. */
+/* options.c -- see options.h.  `parscale run`'s options: the usage text,
+ * the getopt tables (the backends' options included), parsing and the
+ * checks that join options. */
 #define _GNU_SOURCE
 #include "options.h"
 #include "placement.h"
@@ -209,11 +211,10 @@ static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
     return 0;
 }
 
-
+/* --kernel: names, built in or loaded, or 'all'. */
 static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
 {
     if (strcmp(arg, "all") == 0) {
-        o->nkernels = 0;
         const ps_kernel *all[PS_MAX_LIST + 1];
         o->nkernels = ps_kernel_all(&o->libs, all, PS_MAX_LIST + 1);
         memcpy(o->kernels, all, (size_t)o->nkernels * sizeof *all);
@@ -290,8 +291,6 @@ static int parse_bind(ps_run_opts *o, const char *arg, ps_err *err)
     return ps_fail(err, "--bind: '%s' is not close, spread, primary, true or false", arg);
 }
 
-/* The rules that join options: each backend's own (told whether this run
- * uses it), and --places, which means nothing without --bind. */
 /* An option that belongs to backends none of which this run uses is a
  * mistake (it would be silently ignored): say whose option it is. */
 static int check_option_owners(const ps_run_opts *o, ps_err *err)
@@ -332,6 +331,8 @@ static int check_option_owners(const ps_run_opts *o, ps_err *err)
     return 0;
 }
 
+/* The rules that join options: each backend's own (told whether this run
+ * uses it), and --places, which means nothing without --bind. */
 static int check_backends(const ps_run_opts *o, ps_err *err)
 {
     if (check_option_owners(o, err) != 0)

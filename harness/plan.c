@@ -1,4 +1,6 @@
-/* plan.c -- see plan.h. */
+/* plan.c -- see plan.h.  The plan built from the options (one point per
+ * configuration, each with its speedup base), the figures read from its
+ * samples, and a configuration's work. */
 #include "plan.h"
 
 #include <math.h>

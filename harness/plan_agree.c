@@ -1,4 +1,5 @@
-/* plan_agree.c -- see plan_agree.h. */
+/* plan_agree.c -- see plan_agree.h.  The digest of a rank's options, one
+ * hash per option, that the ranks compare. */
 #define _GNU_SOURCE
 #include "plan_agree.h"
 

@@ -1,4 +1,5 @@
-/* plan_limits.c -- see plan_limits.h. */
+/* plan_limits.c -- see plan_limits.h.  The sizes and the repetition count
+ * a run's options imply, refused before they could wrap. */
 #include "plan_limits.h"
 
 #include <limits.h>
