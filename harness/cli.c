@@ -314,7 +314,7 @@ static int cmd_run(int argc, char **argv)
     if (rc != 0 && !agree)
         ps_die(2, "%s", err.msg);
     /* --bind and the wait policy: OpenMP reads its environment once, so
-     * this may start parscale again (given: ps_main's argv, whose [0] is
+     * this may start parscale again (given: ps_cli_main's argv, whose [0] is
      * the program) */
     if (rc == 0 && apply_omp_env(&o, given, &err) != 0)
         ps_die(1, "%s", err.msg);
@@ -405,7 +405,7 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
-int ps_main(int argc, char **argv)
+int ps_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

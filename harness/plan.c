@@ -133,7 +133,7 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                     goto fail;
             }
     link_bases(plan);
-    if (ps_limits_check_plan(plan, o, err) != 0)
+    if (ps_limits_check_plan(plan->npoints, o, err) != 0)
         return -1;
     if (o->csv && ctx->rank == 0 && ps_csv_check(o->csv, err) != 0)
         goto fail;

@@ -26,14 +26,14 @@ int ps_limits_check_sizes(const ps_run_opts *o, ps_err *err)
     return 0;
 }
 
-int ps_limits_check_plan(const ps_plan *plan, const ps_run_opts *o, ps_err *err)
+int ps_limits_check_plan(int npoints, const ps_run_opts *o, ps_err *err)
 {
     /* the most rounds the run may take: --max-reps under --ci-width */
     long long rounds = (long long)o->warmup + (o->stop.ci_width > 0 ? o->stop.max_reps : o->reps);
-    long long total = rounds * plan->npoints;  /* both below 2^31: no wrap in 64 bits */
+    long long total = rounds * npoints;  /* both below 2^31: no wrap in 64 bits */
     if (total > INT_MAX)
         return ps_fail(err, "--reps %d (+%d warm-up) x %d configurations is %lld "
                        "repetitions, more than one run can count (%d); split the run",
-                       o->reps, o->warmup, plan->npoints, total, INT_MAX);
+                       o->reps, o->warmup, npoints, total, INT_MAX);
     return 0;
 }

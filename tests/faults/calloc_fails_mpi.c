@@ -81,8 +81,8 @@ int main(int argc, char **argv)
     int nth = me && atoi(me) == atoi(argv[1]) ? atoi(argv[2]) : 0;
     if (argc > 3 && strcmp(argv[3], "run") == 0) {
         fail_nth = nth;
-        argv[2] = argv[0];  /* ps_main's argv[0] is the program */
-        return ps_main(argc - 2, argv + 2);
+        argv[2] = argv[0];  /* ps_cli_main's argv[0] is the program */
+        return ps_cli_main(argc - 2, argv + 2);
     }
     return gather_twice(argc, argv, nth);
 }
