@@ -102,6 +102,9 @@ extern const ps_reporter_ops ps_report_console, ps_report_csv, ps_report_meta,
  * {"kind","text","fix"} (report_warnings.c; the export and the metadata
  * carry it). */
 void ps_warnings_json(const ps_run_info *ri, ps_buf *b);
+/* A warning kind's name in that JSON and in the Markdown export: "setup",
+ * "note", "placement", "steal", "steal_unknown". */
+const char *ps_warnings_kind_name(enum ps_warn_kind k);
 typedef struct ps_meta_state {
     int header_written;
     ps_file_id id;          /* the metadata file the header went to */

@@ -214,7 +214,7 @@ static void export_md(const ps_run_info *ri, const ps_plan *plan, ps_buf *b)
         for (int i = 0; i < sets[k]->n; i++) {
             const int first = k == 0 ? i == 0 : i == 0 && ri->before.n == 0;
             ps_buf_printf(b, "%s- %s: ", first ? "\n**Warnings**\n\n" : "",
-                          warn_kind_name(sets[k]->w[i].kind));
+                          ps_warnings_kind_name(sets[k]->w[i].kind));
             md_text(b, sets[k]->w[i].text);
             if (sets[k]->w[i].fix[0]) {
                 ps_buf_put(b, "; ", 2);

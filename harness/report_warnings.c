@@ -33,7 +33,7 @@ void ps_warnings_free(ps_warnings *ws)
     ws->n = 0;
 }
 
-static const char *warn_kind_name(enum ps_warn_kind k)
+const char *ps_warnings_kind_name(enum ps_warn_kind k)
 {
     switch (k) {
     case PS_WARN_SETUP: return "setup";
@@ -53,7 +53,7 @@ void ps_warnings_json(const ps_run_info *ri, ps_buf *b)
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < sets[k]->n; i++, first = 0) {
             const ps_warning *w = &sets[k]->w[i];
-            ps_buf_printf(b, "%s{\"kind\":\"%s\"", first ? "" : ",", warn_kind_name(w->kind));
+            ps_buf_printf(b, "%s{\"kind\":\"%s\"", first ? "" : ",", ps_warnings_kind_name(w->kind));
             ps_buf_put(b, ",\"text\":", 8);
             ps_buf_json_str(b, w->text);
             ps_buf_put(b, ",\"fix\":", 7);
