@@ -10,8 +10,10 @@
  * options (parsed into an opaque block the harness stores and copies into
  * each configuration), the CSV columns only it fills, the figures of a
  * repetition only it produces, and the summary lines about them.  Nothing
- * outside its file names it: adding one is its file plus one line in
- * backend_registry.c (and CMake only when it needs a library).
+ * outside its file names it: adding one is its file plus its entry in
+ * backend_registry.c (an extern declaration and a line in ps_backends[];
+ * CMake only when it needs a library).  docs/extending.md lists the other
+ * places a backend with options or columns of its own touches.
  */
 #ifndef PS_BACKEND_H
 #define PS_BACKEND_H
@@ -34,7 +36,7 @@ typedef struct ps_ctx {
     int rank, nranks;   /* in MPI_COMM_WORLD; 0 and 1 without MPI */
     ps_mpi *mpi;
     int cores;          /* cores of every host in the launch, each once */
-    const struct ps_hosts *hosts;  /* sysinfo.h: every rank's host */
+    const struct ps_hosts *hosts;  /* hosts.h: every rank's host */
 } ps_ctx;
 
 /* Opaque storage a backend lays its own struct over (checked with
@@ -184,31 +186,7 @@ void ps_backend_names(char *buf, size_t len);
 /* The first backend flagged PS_BACKEND_BASELINE, or NULL. */
 const ps_backend *ps_backend_baseline(void);
 
-/* The kernel's set-up arguments for the indices [lo, hi) one process owns. */
-ps_kernel_args ps_config_args(const ps_config *cfg, uint64_t lo, uint64_t hi,
-                              const ps_comm *comm);
-
-/* Shared by the backends: the local comm of a single process (size 1,
- * copies only), and the final reduce + verify on one process. */
-void ps_comm_local(ps_comm *c);
-/* A threaded repetition's time: from the first worker's start to the last
- * worker's end, so a thread that wakes late from the start barrier (tens
- * of microseconds) cannot hide the time the others spent. */
-double ps_span(const double *start, const double *end, int n);
-void ps_finish_local(const ps_config *cfg, void *state, const ps_acc *accs, int n,
-                     ps_rep *rep);
-/* The kernel's reduction (or the slot-wise sum) of n partial results, in
- * order, into *total. */
-void ps_acc_reduce(const ps_kernel *k, ps_acc *total, const ps_acc *parts, int n);
-
-/* How a backend spends a waiting kernel's wait (kernel.h, wait_ns). */
-typedef struct ps_waiter {
-    void (*wait)(struct ps_waiter *self, uint64_t ns);
-} ps_waiter;
-/* Runs indices [lo, hi) of kernel k: one run() for a kernel that only
- * computes; for one that waits, run(i, i + 1) and then index i's wait,
- * index by index, spent by w (NULL: the thread blocks). */
-void ps_kernel_span(const ps_kernel *k, void *state, uint64_t lo, uint64_t hi,
-                    ps_acc *acc, ps_waiter *w);
+/* The pieces the backends share (the local comm, the final reduce and
+ * verify, a kernel's range run with its waits) are in backend_common.h. */
 
 #endif

@@ -28,7 +28,9 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "evloop.h"
+#include "kernel_registry.h"
 #include "stats.h"
 #include "timer.h"
 
@@ -175,7 +177,7 @@ static int async_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     }
     if (o->cpu_tasks > 0) {
         ps_kernel_args ha = {.n = 1, .order = 1, .lo = 0, .hi = 1, .steps = 1, .comm = &comm};
-        r.hog = ps_kernel_find("count");
+        r.hog = ps_kernel_hog();
         if (!r.hog || r.hog->create(&r.hog_state, &ha) != 0) {
             status = ps_fail(err, "--async-cpu-tasks: cannot set up the count kernel");
             goto out;

@@ -23,7 +23,9 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "gil.h"
+#include "kernel_registry.h"
 #include "stats.h"
 #include "threads.h"
 #include "timer.h"
@@ -244,7 +246,7 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
         return ps_fail(err, "pthread/sem init for the gil failed: %s", strerror(rc));
     }
     if (extra > 0) {
-        r.hog = ps_kernel_find("count");
+        r.hog = ps_kernel_hog();
         ps_kernel_args ha = {.n = 1, .order = 1, .lo = 0, .hi = 1, .steps = 1,
                              .comm = &r.comm};
         if (!r.hog || r.hog->create(&r.hog_state, &ha) != 0) {

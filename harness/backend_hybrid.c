@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "mpi_env.h"
 #include "omp_team.h"
 

@@ -10,6 +10,7 @@
 #include <sched.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "mpi_env.h"
 #include "timer.h"
 

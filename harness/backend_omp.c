@@ -7,6 +7,7 @@
  * itself is omp_team.c, which the hybrid backend runs inside each rank.
  */
 #include "backend.h"
+#include "backend_common.h"
 #include "omp_team.h"
 #include "placement.h"
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "timer.h"
 
 static int seq_run(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,

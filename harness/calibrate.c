@@ -1,4 +1,5 @@
-/* calibrate.c -- see calibrate.h. */
+/* calibrate.c -- see calibrate.h.  --rep-time: each kernel's size found on
+ * this machine (rank 0 times seq, the others sleep), then shared. */
 #include "calibrate.h"
 
 #include <math.h>
@@ -58,7 +59,7 @@ static int time_seq(const ps_run_opts *o, const ps_ctx *ctx, const ps_kernel *k,
     c.order = c.n = n;
     c.steps = o->steps ? o->steps : k->steps;
     c.opts = o->backend_opts[ps_backend_index(seq)];
-    ps_run_opts_params(o, k, c.param);
+    ps_options_params(o, k, c.param);
     *seconds = INFINITY;
     for (int i = 0; i < 2; i++) {
         ps_rep rep;
@@ -83,7 +84,7 @@ static double work_power(const ps_run_opts *o, const ps_kernel *k, uint64_t n)
 {
     ps_kernel_cost a, b;
     ps_kernel_args x = {.n = n, .order = n, .lo = 0, .hi = n, .steps = 1};
-    ps_run_opts_params(o, k, x.param);
+    ps_options_params(o, k, x.param);
     ps_kernel_cost_of(k, &x, &a);
     x.n = x.order = x.hi = 2 * n;
     ps_kernel_cost_of(k, &x, &b);
@@ -141,7 +142,7 @@ static uint64_t beyond_caches(const ps_run_opts *o, const ps_kernel *k, uint64_t
 {
     ps_kernel_args a = {.n = n, .order = n, .lo = 0, .hi = n,
                         .steps = o->steps ? o->steps : k->steps};
-    ps_run_opts_params(o, k, a.param);
+    ps_options_params(o, k, a.param);
     ps_kernel_cost c;
     ps_kernel_cost_of(k, &a, &c);
     if (!(c.bytes_per_index > 0.0) || c.flops_per_index >= c.bytes_per_index || !(cache > 0.0))
@@ -172,7 +173,7 @@ int ps_calibrate_sizes(ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
     int ok = 1;
     if (ctx->rank == 0) {
         ps_sysinfo si;
-        ps_sysinfo_collect(&si);
+        ps_sysinfo_collect(&si, NULL);  /* the caches alone are read */
         const double cache = largest_cache(si.caches);
         for (int i = 0; i < o->nkernels && ok; i++) {
             ok = calibrate_one(o, ctx, o->kernels[i], &sizes[i], err) == 0;

@@ -1,4 +1,5 @@
-/* check_args.c -- see check_args.h. */
+/* check_args.c -- see check_args.h.  `run --check-args`: the options listed
+ * as given and as parsed, as JSON, with nothing run. */
 #define _GNU_SOURCE
 #include "check_args.h"
 
@@ -22,7 +23,7 @@ static const char *long_name(const struct option *longs, int c, int index)
 }
 
 /* Each option as given, in order, under its long name: the same getopt
- * call over the same table as ps_run_opts_parse, on a copy of argv (getopt
+ * call over the same table as ps_options_parse, on a copy of argv (getopt
  * reorders it, and parsing splits lists in place). */
 static int list_given(int argc, char **argv, ps_buf *out)
 {
@@ -32,12 +33,12 @@ static int list_given(int argc, char **argv, ps_buf *out)
     memcpy(copy, argv, (size_t)argc * sizeof *copy);
     copy[argc] = NULL;
     struct option longs[256];
-    ps_run_long_options(longs, 256);
+    ps_options_long(longs, 256);
     optind = 1;
     opterr = 0;
     int c, index = -1, first = 1;
     ps_buf_put(out, "[", 1);
-    while ((c = getopt_long(argc, copy, ps_run_short_options(), longs, &index)) != -1) {
+    while ((c = getopt_long(argc, copy, ps_options_short(), longs, &index)) != -1) {
         ps_buf_printf(out, "%s{\"option\":", first ? "" : ",");
         char name[64];
         snprintf(name, sizeof name, "--%s", long_name(longs, c, index));
@@ -56,14 +57,14 @@ static int list_given(int argc, char **argv, ps_buf *out)
     return 0;
 }
 
-int ps_run_check_args(int argc, char **argv)
+int ps_check_args(int argc, char **argv)
 {
     ps_buf given = {0};
     if (list_given(argc, argv, &given) != 0)
         ps_die(1, "out of memory");
     ps_run_opts o;
     ps_err err = {""};
-    int rc = ps_run_opts_parse(&o, argc, argv, &err);
+    int rc = ps_options_parse(&o, argc, argv, &err);
     if (rc == 1) {
         ps_kernel_libs_close(&o.libs);
         ps_buf_free(&given);

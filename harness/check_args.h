@@ -9,6 +9,6 @@
 /* argv[0] is "run"; the rest are the arguments to check.  Prints the JSON
  * and returns 0; on bad input prints {"given": [...], "error": "..."} on
  * stdout, the one-line message on stderr, and exits 2. */
-int ps_run_check_args(int argc, char **argv);
+int ps_check_args(int argc, char **argv);
 
 #endif

@@ -11,7 +11,9 @@
 #include "backend.h"
 #include "calibrate.h"
 #include "check_args.h"
+#include "hosts.h"
 #include "interrupt.h"
+#include "launch_env.h"
 #include "measure.h"
 #include "mpi_env.h"
 #include "options.h"
@@ -164,8 +166,10 @@ static int cmd_info(int argc, char **argv)
                     "usage: parscale info [--json]\n\nThe machine and build that "
                     "measurements are made on.\n"))
         return 0;
+    char mpi[160];
+    ps_mpi_library_version(mpi, sizeof mpi);
     ps_sysinfo s;
-    ps_sysinfo_collect(&s);
+    ps_sysinfo_collect(&s, mpi);
     if (json) {
         ps_buf b = {0};
         ps_sysinfo_json(&s, NULL, &b);
@@ -279,7 +283,7 @@ static int cmd_run(int argc, char **argv)
     keep_freed_memory();
     if (argc > 1 && strcmp(argv[1], "--check-args") == 0) {
         argv[1] = argv[0];  /* "run" stays the program name getopt skips */
-        return ps_run_check_args(argc - 1, argv + 1);
+        return ps_check_args(argc - 1, argv + 1);
     }
     /* parsing reorders argv and cuts its lists in place: executing again
      * (apply_omp_env) needs the command line as it was given */
@@ -288,12 +292,12 @@ static int cmd_run(int argc, char **argv)
         ps_die(1, "out of memory for the command line");
     ps_run_opts o;
     ps_err err = {""};
-    int rc = ps_run_opts_parse(&o, argc, argv, &err);
+    int rc = ps_options_parse(&o, argc, argv, &err);
     if (rc == 1) {
         free_argv(given);
         return 0;
     }
-    const int launched = ps_mpi_launched_size();
+    const int launched = ps_launch_size();
     ps_ctx ctx = {.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
 #ifndef PARSCALE_HAVE_MPI
     /* each rank would measure alone and append rows of its own */
@@ -310,7 +314,7 @@ static int cmd_run(int argc, char **argv)
     if (rc != 0 && !agree)
         ps_die(2, "%s", err.msg);
     /* --bind and the wait policy: OpenMP reads its environment once, so
-     * this may start parscale again (given: ps_main's argv, whose [0] is
+     * this may start parscale again (given: ps_cli_main's argv, whose [0] is
      * the program) */
     if (rc == 0 && apply_omp_env(&o, given, &err) != 0)
         ps_die(1, "%s", err.msg);
@@ -338,7 +342,7 @@ static int cmd_run(int argc, char **argv)
     /* every rank's host, so that rows can say where their ranks ran and
      * judge cores host by host */
     ps_host me;
-    ps_host_collect(&me);
+    ps_hosts_local(&me);
     ps_hosts hosts;
     int hrc = 0;
 #ifdef PARSCALE_HAVE_MPI
@@ -401,7 +405,7 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
-int ps_main(int argc, char **argv)
+int ps_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

@@ -3,6 +3,6 @@
 #ifndef PS_CLI_H
 #define PS_CLI_H
 
-int ps_main(int argc, char **argv);
+int ps_cli_main(int argc, char **argv);
 
 #endif

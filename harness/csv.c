@@ -1,4 +1,5 @@
-/* csv.c -- see csv.h. */
+/* csv.c -- see csv.h.  The CSV file: its header checked, rows formatted and
+ * appended whole under a lock. */
 #define _POSIX_C_SOURCE 200809L
 #include "csv.h"
 #include "infile.h"

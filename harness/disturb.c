@@ -1,4 +1,5 @@
-/* disturb.c -- see disturb.h. */
+/* disturb.c -- see disturb.h.  A worker's scheduler readings around its
+ * timed work, and what they say was lost. */
 #define _GNU_SOURCE  /* sched_getcpu, RUSAGE_THREAD */
 #include "disturb.h"
 

@@ -1,4 +1,5 @@
-/* infile.c -- see infile.h. */
+/* infile.c -- see infile.h.  Opening a file parscale reads: regular,
+ * without blocking, bounded in size. */
 #define _POSIX_C_SOURCE 200809L
 #include "infile.h"
 

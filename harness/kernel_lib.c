@@ -1,4 +1,6 @@
-/* kernel_lib.c -- see kernel_lib.h. */
+/* kernel_lib.c -- see kernel_lib.h.  Kernel libraries loaded with
+ * --kernel-lib, the checks every kernel table passes, and the lookups over
+ * built-in and loaded kernels together. */
 #define _XOPEN_SOURCE 700  /* realpath */
 #include "kernel_lib.h"
 
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "infile.h"
+#include "kernel_registry.h"
 
 /* A name that survives comma lists (--kernel a,b), KERNEL.NAME (--param)
  * and CSV cells unquoted. */

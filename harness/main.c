@@ -4,5 +4,5 @@
 
 int main(int argc, char **argv)
 {
-    return ps_main(argc, argv);
+    return ps_cli_main(argc, argv);
 }

@@ -1,4 +1,6 @@
-/* measure.c -- see measure.h. */
+/* measure.c -- see measure.h.  The measuring loop: rounds in shuffled
+ * order, each repetition timed, judged and handed to the reporters, and
+ * the stopping rule applied. */
 #define _POSIX_C_SOURCE 200809L
 #include "measure.h"
 
@@ -117,7 +119,7 @@ static void judge(const loop *L, const ps_config *c, ps_rep *rep, int ran)
     rep->lost = ran ? ps_disturb_lost(&rep->dist, rep->seconds) : -1.0;
     rep->disturbed = rep->lost > L->m->rule->disturbed_above &&
                      rep->dist.lost_worst > PS_DISTURB_FLOOR &&
-                     !ps_run_oversubscribed(L->m->ri, c);
+                     !ps_warnings_oversubscribed(L->m->ri, c);
 }
 
 /* Runs the backend for one repetition on a rank that takes part, with the

@@ -1,4 +1,6 @@
-/* mpi_env.c -- see mpi_env.h. */
+/* mpi_env.c -- see mpi_env.h.  Every MPI call of the harness: start and
+ * stop, sub-communicators, idle waits, gathers and agreement across ranks,
+ * and the kernels' comm over MPI. */
 #define _POSIX_C_SOURCE 200809L
 #include "mpi_env.h"
 #include "plan_agree.h"
@@ -9,8 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend_common.h"
+#include "hosts.h"
 #include "placement.h"
-#include "sysinfo.h"
 #include "timer.h"
 
 #define PS_MAX_COUNTS 64

@@ -13,17 +13,9 @@
 
 #include "backend.h"
 
-struct ps_host;   /* sysinfo.h */
+struct ps_host;   /* hosts.h */
 struct ps_opts_digest;  /* plan_agree.h */
 struct ps_hosts;
-
-/* Ranks in the launch as the launcher's environment tells (mpirun, srun
- * with PMI/PMIx), or 0 when not started by an MPI launcher.  Read from the
- * environment alone (sysinfo.c), so that a build without MPI can tell too. */
-int ps_mpi_launched_size(void);
-/* This process's rank in that launch, from the same environment; 0 when
- * not told. */
-int ps_mpi_launched_rank(void);
 
 #ifdef PARSCALE_HAVE_MPI
 /* MPI_Init; fills ctx->rank, nranks, mpi.  Errors name the MPI call. */

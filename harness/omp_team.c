@@ -1,4 +1,5 @@
-/* omp_team.c -- see omp_team.h. */
+/* omp_team.c -- see omp_team.h.  The OpenMP team of the omp and hybrid
+ * backends, and their shared --schedule and --chunk options. */
 #define _GNU_SOURCE  /* sched_getcpu */
 #include "omp_team.h"
 
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_common.h"
 #include "timer.h"
 
 /* The chunk size the schedule hands out over m indices: with static, one

@@ -1,4 +1,6 @@
-/* options.c -- see options.h. */
+/* options.c -- see options.h.  `parscale run`'s options: the usage text,
+ * the getopt tables (the backends' options included), parsing and the
+ * checks that join options. */
 #define _GNU_SOURCE
 #include "options.h"
 #include "placement.h"
@@ -10,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void ps_run_usage(void)
+void ps_options_usage(void)
 {
     char names[256];
     ps_backend_names(names, sizeof names);
@@ -172,7 +174,7 @@ static void opt_table_build(opt_table *t)
     }
 }
 
-int ps_run_long_options(struct option *out, int max)
+int ps_options_long(struct option *out, int max)
 {
     opt_table t;
     opt_table_build(&t);
@@ -185,7 +187,7 @@ int ps_run_long_options(struct option *out, int max)
     return n;
 }
 
-const char *ps_run_short_options(void)
+const char *ps_options_short(void)
 {
     return RUN_SHORT;
 }
@@ -209,11 +211,10 @@ static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
     return 0;
 }
 
-
+/* --kernel: names, built in or loaded, or 'all'. */
 static int parse_kernels(ps_run_opts *o, char *arg, ps_err *err)
 {
     if (strcmp(arg, "all") == 0) {
-        o->nkernels = 0;
         const ps_kernel *all[PS_MAX_LIST + 1];
         o->nkernels = ps_kernel_all(&o->libs, all, PS_MAX_LIST + 1);
         memcpy(o->kernels, all, (size_t)o->nkernels * sizeof *all);
@@ -290,8 +291,6 @@ static int parse_bind(ps_run_opts *o, const char *arg, ps_err *err)
     return ps_fail(err, "--bind: '%s' is not close, spread, primary, true or false", arg);
 }
 
-/* The rules that join options: each backend's own (told whether this run
- * uses it), and --places, which means nothing without --bind. */
 /* An option that belongs to backends none of which this run uses is a
  * mistake (it would be silently ignored): say whose option it is. */
 static int check_option_owners(const ps_run_opts *o, ps_err *err)
@@ -332,6 +331,8 @@ static int check_option_owners(const ps_run_opts *o, ps_err *err)
     return 0;
 }
 
+/* The rules that join options: each backend's own (told whether this run
+ * uses it), and --places, which means nothing without --bind. */
 static int check_backends(const ps_run_opts *o, ps_err *err)
 {
     if (check_option_owners(o, err) != 0)
@@ -545,7 +546,7 @@ static int parse_advice_names(ps_run_opts *o, const char *arg, ps_err *err)
     return 0;
 }
 
-void ps_run_opts_advice_name(const ps_run_opts *o, const char *name, char *buf, size_t len)
+void ps_options_advice_name(const ps_run_opts *o, const char *name, char *buf, size_t len)
 {
     snprintf(buf, len, "--%s", name);
     size_t nl = strlen(name);
@@ -560,7 +561,7 @@ void ps_run_opts_advice_name(const ps_run_opts *o, const char *name, char *buf, 
     }
 }
 
-uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k)
+uint64_t ps_options_order(const ps_run_opts *o, const ps_kernel *k)
 {
     int sc = o->size_class;
     uint64_t size = o->size;
@@ -572,8 +573,8 @@ uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k)
     return sc >= 0 ? k->sizes[sc] : size;
 }
 
-void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
-                        double out[PS_MAX_PARAMS])
+void ps_options_params(const ps_run_opts *o, const ps_kernel *k,
+                       double out[PS_MAX_PARAMS])
 {
     ps_kernel_default_params(k, out);
     for (int i = 0; i < o->nparams; i++)
@@ -723,7 +724,7 @@ static int take_option(ps_run_opts *o, const opt_table *t, int c, char **argv,
                        unsigned *stop_given, ps_err *err)
 {
     if (c == 'h') {
-        ps_run_usage();
+        ps_options_usage();
         return 1;
     }
     if (c == OPT_VERSION) {
@@ -772,7 +773,7 @@ static int load_kernel_libs(ps_run_opts *o, const opt_table *t, int argc, char *
     return 0;
 }
 
-int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
+int ps_options_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
 {
     set_defaults(o, argc, argv);
     opt_table t;

@@ -65,23 +65,23 @@ typedef struct ps_run_opts {
 
 /* Parses `parscale run` arguments (argv[0] is "run").  Returns 0; 1 when
  * --help was printed; -1 with err naming the bad input. */
-int ps_run_opts_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
-void ps_run_usage(void);
-/* The getopt_long tables ps_run_opts_parse uses, the backends' options
+int ps_options_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
+void ps_options_usage(void);
+/* The getopt_long tables ps_options_parse uses, the backends' options
  * included (for run --check-args): the long one written into out (room
  * for max entries, the last one all zero); returns its count. */
 struct option;
-int ps_run_long_options(struct option *out, int max);
-const char *ps_run_short_options(void);
+int ps_options_long(struct option *out, int max);
+const char *ps_options_short(void);
 /* The values of kernel k's parameters under these options: its defaults,
  * overridden by --param. */
-void ps_run_opts_params(const ps_run_opts *o, const ps_kernel *k,
-                        double out[PS_MAX_PARAMS]);
+void ps_options_params(const ps_run_opts *o, const ps_kernel *k,
+                       double out[PS_MAX_PARAMS]);
 /* How the summary's advice names run's option `name` (size, max-time,
  * max-reps, reps): as --advice-names says, else "--NAME". */
-void ps_run_opts_advice_name(const ps_run_opts *o, const char *name, char *buf, size_t len);
+void ps_options_advice_name(const ps_run_opts *o, const char *name, char *buf, size_t len);
 /* Kernel k's size (order) under these options: its own --size K=N, else
  * the run's --size. */
-uint64_t ps_run_opts_order(const ps_run_opts *o, const ps_kernel *k);
+uint64_t ps_options_order(const ps_run_opts *o, const ps_kernel *k);
 
 #endif

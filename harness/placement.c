@@ -1,4 +1,5 @@
-/* placement.c -- see placement.h. */
+/* placement.c -- see placement.h.  Where workers ran (CPU lists, CPUs
+ * shared) and the OpenMP binding --bind sets. */
 #define _GNU_SOURCE
 #include "placement.h"
 

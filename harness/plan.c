@@ -1,10 +1,13 @@
-/* plan.c -- see plan.h. */
+/* plan.c -- see plan.h.  The plan built from the options (one point per
+ * configuration, each with its speedup base), the figures read from its
+ * samples, and a configuration's work. */
 #include "plan.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_common.h"
 #include "csv.h"
 #include "plan_limits.h"
 #include "stats.h"
@@ -49,11 +52,11 @@ static ps_config make_config(const ps_run_opts *o, const ps_kernel *k, const ps_
     c.threads = mpi ? 1 : w;
     c.ranks = mpi ? w : 1;
     c.scaling = sc;
-    c.order = ps_run_opts_order(o, k);
+    c.order = ps_options_order(o, k);
     c.n = sc == PS_WEAK ? c.order * (uint64_t)w : c.order;
     c.steps = o->steps ? o->steps : k->steps;
     c.opts = o->backend_opts[ps_backend_index(b)];
-    ps_run_opts_params(o, k, c.param);
+    ps_options_params(o, k, c.param);
     if (b->configure)
         b->configure(&c, v);
     return c;
@@ -130,7 +133,7 @@ int ps_plan_build(ps_plan *plan, const ps_run_opts *o, const ps_ctx *ctx, ps_err
                     goto fail;
             }
     link_bases(plan);
-    if (ps_limits_check_plan(plan, o, err) != 0)
+    if (ps_limits_check_plan(plan->npoints, o, err) != 0)
         return -1;
     if (o->csv && ctx->rank == 0 && ps_csv_check(o->csv, err) != 0)
         goto fail;

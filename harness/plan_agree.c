@@ -1,4 +1,5 @@
-/* plan_agree.c -- see plan_agree.h. */
+/* plan_agree.c -- see plan_agree.h.  The digest of a rank's options, one
+ * hash per option, that the ranks compare. */
 #define _GNU_SOURCE
 #include "plan_agree.h"
 
@@ -31,7 +32,7 @@ static int index_of(const struct option *longs, int c, int index)
 void ps_opts_digest_of(int argc, char **argv, const ps_run_opts *o, ps_opts_digest *d)
 {
     struct option longs[PS_DIGEST_MAX];
-    int n = ps_run_long_options(longs, PS_DIGEST_MAX - 1);
+    int n = ps_options_long(longs, PS_DIGEST_MAX - 1);
     memset(d, 0, sizeof *d);
     d->n = n + 1;
     for (int i = 0; i < d->n; i++)
@@ -43,7 +44,7 @@ void ps_opts_digest_of(int argc, char **argv, const ps_run_opts *o, ps_opts_dige
         optind = 1;
         opterr = 0;
         int c, index = -1;
-        while ((c = getopt_long(argc, copy, ps_run_short_options(), longs, &index)) != -1) {
+        while ((c = getopt_long(argc, copy, ps_options_short(), longs, &index)) != -1) {
             int i = index_of(longs, c, index);
             index = -1;
             if (i < 0)
@@ -62,7 +63,7 @@ void ps_opts_digest_of(int argc, char **argv, const ps_run_opts *o, ps_opts_dige
 void ps_opts_digest_name(int i, char *buf, size_t len)
 {
     struct option longs[PS_DIGEST_MAX];
-    int n = ps_run_long_options(longs, PS_DIGEST_MAX - 1);
+    int n = ps_options_long(longs, PS_DIGEST_MAX - 1);
     if (i >= 0 && i < n)
         snprintf(buf, len, "--%s", longs[i].name);
     else

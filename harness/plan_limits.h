@@ -8,12 +8,12 @@
 #define PS_PLAN_LIMITS_H
 
 #include "options.h"
-#include "runner.h"
 
 /* Every size a configuration will have: the size (or the kernel's size
  * class) times each worker count under weak scaling, at most 2^53. */
 int ps_limits_check_sizes(const ps_run_opts *o, ps_err *err);
-/* The schedule: (warm-up + timed) rounds x configurations fits an int. */
-int ps_limits_check_plan(const ps_plan *plan, const ps_run_opts *o, ps_err *err);
+/* The schedule: (warm-up + timed) rounds x the plan's npoints
+ * configurations fits an int. */
+int ps_limits_check_plan(int npoints, const ps_run_opts *o, ps_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "hosts.h"
 #include "plan.h"
 #include "sysinfo.h"
 
@@ -54,13 +55,15 @@ typedef struct ps_run_info {
     int interrupted;        /* the signal that stopped the run early, 0 when none */
 } ps_run_info;
 
-/* Cores the configuration's workers may use: rank 0's share for threads,
- * for ranks the cores of the hosts they are on, each host once. */
-int ps_run_cores(const ps_run_info *ri, const ps_config *c);
+/* What the warnings judge a configuration by (report_warnings.c), and the
+ * rows and summaries with them: the cores its workers may use, rank 0's
+ * share for threads, for ranks the cores of the hosts they are on, each
+ * host once. */
+int ps_warnings_cores(const ps_run_info *ri, const ps_config *c);
 /* More workers competing for those cores than there are (never for
  * PS_BACKEND_TASKS), judged host by host for ranks: 2 ranks on a 2-core
  * host beside an idle one are not spread over 4 cores. */
-int ps_run_oversubscribed(const ps_run_info *ri, const ps_config *c);
+int ps_warnings_oversubscribed(const ps_run_info *ri, const ps_config *c);
 
 /* One repetition as the loop hands it on (rank 0 only). */
 typedef struct ps_rep_event {
@@ -96,8 +99,12 @@ typedef struct ps_reporter {
 extern const ps_reporter_ops ps_report_console, ps_report_csv, ps_report_meta,
     ps_report_export;
 /* Every warning of the run, before and after, as a JSON array of
- * {"kind","text","fix"} (report_export.c; the metadata carries it too). */
+ * {"kind","text","fix"} (report_warnings.c; the export and the metadata
+ * carry it). */
 void ps_warnings_json(const ps_run_info *ri, ps_buf *b);
+/* A warning kind's name in that JSON and in the Markdown export: "setup",
+ * "note", "placement", "steal", "steal_unknown". */
+const char *ps_warnings_kind_name(enum ps_warn_kind k);
 typedef struct ps_meta_state {
     int header_written;
     ps_file_id id;          /* the metadata file the header went to */

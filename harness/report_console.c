@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "interrupt.h"
+#include "kernel_registry.h"
 #include "report.h"
 #include "stats.h"
 
@@ -381,7 +382,7 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
         if (i == 0 || c->kernel != sorted[i - 1]->cfg.kernel ||
             c->scaling != sorted[i - 1]->cfg.scaling)
             print_group(c);
-        const int over = ps_run_oversubscribed(ri, c);
+        const int over = ps_warnings_oversubscribed(ri, c);
         char label[32];
         if (ps_backend_is_hybrid(c->backend))  /* ranks x threads */
             snprintf(label, sizeof label, "%s %dx%d%s", c->backend->name, c->ranks,
@@ -406,7 +407,7 @@ static void print_summary(const ps_plan *plan, const ps_run_info *ri)
     if (any_over || any_approx || any_super)
         printf("\n");
     /* rank 0's cores judge threads; ranks are judged host by host
-     * (ps_run_oversubscribed), so their footnote names no one count */
+     * (ps_warnings_oversubscribed), so their footnote names no one count */
     if (any_over && !any_over_ranks)
         printf("  * oversubscribed: more workers than the %d core%s available\n",
                ri->rank0_cores, ri->rank0_cores == 1 ? "" : "s");

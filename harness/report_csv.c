@@ -27,8 +27,8 @@ static void row_config(ps_csv_row *r, const ps_config *c, int repno, const ps_ru
     ps_csv_set(r, PS_COL_size, "%llu", (unsigned long long)c->n);
     ps_csv_set(r, PS_COL_steps, "%u", c->steps);
     ps_csv_set(r, PS_COL_rep, "%d", repno);
-    int cores = ps_run_cores(ri, c);
-    ps_csv_set(r, PS_COL_oversubscribed, "%s", ps_run_oversubscribed(ri, c) ? "true" : "false");
+    int cores = ps_warnings_cores(ri, c);
+    ps_csv_set(r, PS_COL_oversubscribed, "%s", ps_warnings_oversubscribed(ri, c) ? "true" : "false");
     ps_csv_set(r, PS_COL_cores, "%d", cores);
     ps_csv_set(r, PS_COL_slurm_job_id, "%s", ri->sys.slurm_job_id);
     if (ri->hosts)  /* rank 0 alone unless the backend runs ranks */

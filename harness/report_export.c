@@ -79,7 +79,7 @@ static void config_json(const ps_run_info *ri, const ps_point *p, ps_buf *b)
     ps_buf_printf(b, ",\"workers\":%d,\"ranks\":%d,\"threads\":%d,\"scaling\":\"%s\","
                   "\"size\":%llu,\"steps\":%u,\"oversubscribed\":%s", c->workers, c->ranks,
                   c->threads, ps_scaling_name(c->scaling), (unsigned long long)c->n,
-                  c->steps, ps_run_oversubscribed(ri, c) ? "true" : "false");
+                  c->steps, ps_warnings_oversubscribed(ri, c) ? "true" : "false");
     /* every timed repetition run; those the statistics use; the rest
      * (failed ones) set aside */
     ps_buf_printf(b, ",\"reps\":%d,\"reps_used\":%d,\"reps_set_aside\":%d", p->runs,
@@ -103,34 +103,6 @@ static void config_json(const ps_run_info *ri, const ps_point *p, ps_buf *b)
     if (p->failures)
         str(b, "first_error", p->first_error);
     ps_buf_put(b, "}", 1);
-}
-
-static const char *warn_kind_name(enum ps_warn_kind k)
-{
-    switch (k) {
-    case PS_WARN_SETUP: return "setup";
-    case PS_WARN_NOTE: return "note";
-    case PS_WARN_PLACEMENT: return "placement";
-    case PS_WARN_STEAL: return "steal";
-    case PS_WARN_STEAL_UNKNOWN: return "steal_unknown";
-    }
-    return "other";
-}
-
-void ps_warnings_json(const ps_run_info *ri, ps_buf *b)
-{
-    const ps_warnings *sets[2] = {&ri->before, &ri->after};
-    int first = 1;
-    ps_buf_put(b, "[", 1);
-    for (int k = 0; k < 2; k++)
-        for (int i = 0; i < sets[k]->n; i++, first = 0) {
-            const ps_warning *w = &sets[k]->w[i];
-            ps_buf_printf(b, "%s{\"kind\":\"%s\"", first ? "" : ",", warn_kind_name(w->kind));
-            str(b, "text", w->text);
-            str(b, "fix", w->fix);
-            ps_buf_put(b, "}", 1);
-        }
-    ps_buf_put(b, "]", 1);
 }
 
 static void export_json(const ps_run_info *ri, const ps_plan *plan, ps_buf *b)
@@ -212,7 +184,7 @@ static void md_row(const ps_run_info *ri, const ps_point *p, ps_buf *b)
     ps_buf_printf(b, " | %s | ", ps_scaling_name(c->scaling));
     md_text(b, c->backend->name);
     ps_buf_printf(b, " | %d%s | %s | %s | %s | %s | %s | %s | %d of %d | %s |\n", c->workers,
-                  ps_run_oversubscribed(ri, c) ? "*" : "", med, ci, mn, mx, sp, eff,
+                  ps_warnings_oversubscribed(ri, c) ? "*" : "", med, ci, mn, mx, sp, eff,
                   p->nsamples, p->runs, ps_stop_reason_name(p->reason));
 }
 
@@ -242,7 +214,7 @@ static void export_md(const ps_run_info *ri, const ps_plan *plan, ps_buf *b)
         for (int i = 0; i < sets[k]->n; i++) {
             const int first = k == 0 ? i == 0 : i == 0 && ri->before.n == 0;
             ps_buf_printf(b, "%s- %s: ", first ? "\n**Warnings**\n\n" : "",
-                          warn_kind_name(sets[k]->w[i].kind));
+                          ps_warnings_kind_name(sets[k]->w[i].kind));
             md_text(b, sets[k]->w[i].text);
             if (sets[k]->w[i].fix[0]) {
                 ps_buf_put(b, "; ", 2);

@@ -1,5 +1,8 @@
 /* report_warnings.c -- what the run can tell about its own trustworthiness,
- * as data (report.h); the console reporter prints it. */
+ * as data (report.h): the warnings, their JSON, the cores and
+ * oversubscription they judge configurations by, and the causes of a wide
+ * interval.  The console reporter prints them; the export and the
+ * metadata carry their JSON. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,20 +33,50 @@ void ps_warnings_free(ps_warnings *ws)
     ws->n = 0;
 }
 
-int ps_run_cores(const ps_run_info *ri, const ps_config *c)
+const char *ps_warnings_kind_name(enum ps_warn_kind k)
+{
+    switch (k) {
+    case PS_WARN_SETUP: return "setup";
+    case PS_WARN_NOTE: return "note";
+    case PS_WARN_PLACEMENT: return "placement";
+    case PS_WARN_STEAL: return "steal";
+    case PS_WARN_STEAL_UNKNOWN: return "steal_unknown";
+    }
+    return "other";
+}
+
+void ps_warnings_json(const ps_run_info *ri, ps_buf *b)
+{
+    const ps_warnings *sets[2] = {&ri->before, &ri->after};
+    int first = 1;
+    ps_buf_put(b, "[", 1);
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < sets[k]->n; i++, first = 0) {
+            const ps_warning *w = &sets[k]->w[i];
+            ps_buf_printf(b, "%s{\"kind\":\"%s\"", first ? "" : ",", ps_warnings_kind_name(w->kind));
+            ps_buf_put(b, ",\"text\":", 8);
+            ps_buf_json_str(b, w->text);
+            ps_buf_put(b, ",\"fix\":", 7);
+            ps_buf_json_str(b, w->fix);
+            ps_buf_put(b, "}", 1);
+        }
+    ps_buf_put(b, "]", 1);
+}
+
+int ps_warnings_cores(const ps_run_info *ri, const ps_config *c)
 {
     if (!(c->backend->flags & PS_BACKEND_USES_MPI))
         return ri->rank0_cores;
     return ri->hosts ? ps_hosts_cores(ri->hosts, c->ranks) : ri->total_cores;
 }
 
-int ps_run_oversubscribed(const ps_run_info *ri, const ps_config *c)
+int ps_warnings_oversubscribed(const ps_run_info *ri, const ps_config *c)
 {
     if (c->backend->flags & PS_BACKEND_TASKS)
         return 0;
     if ((c->backend->flags & PS_BACKEND_USES_MPI) && ri->hosts)
         return ps_hosts_oversubscribed(ri->hosts, c->ranks, c->threads);
-    return c->workers > ps_run_cores(ri, c);
+    return c->workers > ps_warnings_cores(ri, c);
 }
 
 /* The build, the governor, the repetitions, the binding and the clock. */
@@ -82,11 +115,11 @@ static void warn_placement(const ps_plan *plan, ps_run_info *ri)
     for (int i = 0; i < plan->npoints; i++) {
         const ps_point *p = &plan->points[i];
         const ps_config *c = &p->cfg;
-        const int cores = ps_run_cores(ri, c);
+        const int cores = ps_warnings_cores(ri, c);
         /* over every repetition run: workers pinned to one CPU wait for
          * each other, so such repetitions are often set aside as disturbed */
         if (p->runs == 0 || 2 * p->cpu_shared_reps <= p->runs ||
-            ps_run_oversubscribed(ri, c))
+            ps_warnings_oversubscribed(ri, c))
             continue;
         char fix[160];
         snprintf(fix, sizeof fix, "check the binding: mpirun --bind-to none or --map-by "
@@ -156,19 +189,19 @@ void ps_noise_causes(const ps_plan *plan, const ps_point *p, const ps_run_info *
     double med = ps_point_median(p);
     const ps_run_opts *o = ri->opts;
     char size[48], max_time[48], max_reps[48];
-    ps_run_opts_advice_name(o, "size", size, sizeof size);
-    ps_run_opts_advice_name(o, "max-time", max_time, sizeof max_time);
-    ps_run_opts_advice_name(o, o->stop.ci_width > 0 ? "max-reps" : "reps", max_reps,
-                            sizeof max_reps);
+    ps_options_advice_name(o, "size", size, sizeof size);
+    ps_options_advice_name(o, "max-time", max_time, sizeof max_time);
+    ps_options_advice_name(o, o->stop.ci_width > 0 ? "max-reps" : "reps", max_reps,
+                           sizeof max_reps);
     if (p->set_aside > 0) {
         char cause[200];
         ps_disturb_cause(p->set_aside_runq, p->set_aside, cause, sizeof cause);
         add_cause(buf, len, &used, "%d of %d repetitions lost > %.3g%% %s", p->set_aside,
                   p->runs, 100.0 * o->stop.disturbed_above, cause);
     }
-    if (ps_run_oversubscribed(ri, c))
+    if (ps_warnings_oversubscribed(ri, c))
         add_cause(buf, len, &used, "oversubscribed (%d workers on %d cores)", c->workers,
-                  ps_run_cores(ri, c));
+                  ps_warnings_cores(ri, c));
     if (p->steal_n > 0 && p->steal_sum / p->steal_n > 0.02)
         add_cause(buf, len, &used, "steal took %.0f%% of the CPU during its repetitions",
                   100.0 * p->steal_sum / p->steal_n);

@@ -39,7 +39,9 @@ static int run_info_init(ps_run_info *ri, const ps_run_opts *o, const ps_ctx *ct
     memset(ri, 0, sizeof *ri);
     ri->opts = o;
     ri->nranks = ctx->nranks;
-    ps_sysinfo_collect(&ri->sys);
+    char mpi[sizeof ri->sys.mpi];
+    ps_mpi_library_version(mpi, sizeof mpi);
+    ps_sysinfo_collect(&ri->sys, mpi);
     make_run_id(ri);
     ri->seed = o->have_seed ? o->seed : (ps_now_ns() ^ ((uint64_t)getpid() << 32));
     if (ps_mpi_bcast(ctx, &ri->run_id, sizeof ri->run_id, err) ||

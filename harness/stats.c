@@ -1,4 +1,5 @@
-/* stats.c -- see stats.h. */
+/* stats.c -- see stats.h.  Medians, their exact confidence intervals,
+ * quantiles and histograms of samples. */
 #include "stats.h"
 
 #include <math.h>

@@ -1,4 +1,5 @@
-/* stopping.c -- see stopping.h. */
+/* stopping.c -- see stopping.h.  The stopping rule's decisions: enough
+ * repetitions, the interval narrow enough, or the time budget spent. */
 #include "stopping.h"
 
 #include <math.h>

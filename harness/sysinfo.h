@@ -31,7 +31,10 @@ typedef struct ps_sysinfo {
                               hypervisor, fingerprint */
 } ps_sysinfo;
 
-void ps_sysinfo_collect(ps_sysinfo *s);
+/* Fills s.  mpi: the MPI library's version (mpi_env.h's
+ * ps_mpi_library_version), or NULL for none: sysinfo reads /proc and /sys
+ * and knows nothing of MPI. */
+void ps_sysinfo_collect(ps_sysinfo *s, const char *mpi);
 /* "parscale 0.1.0 (git describe)": what every --version prints, the
  * scripts' included (they ask the binary). */
 void ps_version_line(char *buf, size_t len);
@@ -46,45 +49,10 @@ int ps_cpu_ticks(unsigned long long *total, unsigned long long *steal);
 /* Cores this process may run on, and cores online on this host. */
 int ps_cores_allowed(void);
 int ps_sysinfo_cores_online(void);
-
-/* ---- the hosts of a launch ---------------------------------------------- */
-
-/* One host as its ranks describe it: fixed size, so that MPI can gather it
- * as bytes. */
-typedef struct ps_host {
-    char name[64];
-    int cores;             /* cores online */
-    char cpu_model[128];
-    char os[256];
-    char caches[256];
-    char fingerprint[17];  /* cpu_ident.h: the kind of CPU */
-} ps_host;
-
-/* Where the ranks of a launch run: every rank's host, each distinct host
- * once (in the order of its first rank). */
-typedef struct ps_hosts {
-    int nranks, nhosts;
-    int *rank_host;        /* [nranks]: index into host */
-    ps_host *host;         /* [nhosts] */
-} ps_hosts;
-
-/* This process's host: name, cores online, CPU model, caches, OS and
- * the CPU's fingerprint. */
-void ps_host_collect(ps_host *h);
-/* Groups per-rank host descriptions (rank r's at per_rank[r]) by host
- * name.  Returns -1 (err set) when out of memory. */
-int ps_hosts_build(ps_hosts *h, const ps_host *per_rank, int nranks, ps_err *err);
-void ps_hosts_free(ps_hosts *h);
-/* Cores of the hosts the first w ranks are on, each host counted once. */
-int ps_hosts_cores(const ps_hosts *h, int w);
-/* Whether a host gets more workers than it has cores when the first w
- * ranks each run `threads` threads: judged host by host. */
-int ps_hosts_oversubscribed(const ps_hosts *h, int w, int threads);
-/* "n1:2,n2:2": the hosts of the first w ranks and how many of them each
- * holds, in the order of first rank.  Truncated with "..." if too long. */
-void ps_hosts_placement(const ps_hosts *h, int w, char *buf, size_t len);
-/* "\"hosts\":[{...},...]" for the metadata: every host's name, cores, CPU
- * model, caches, OS and ranks. */
-void ps_hosts_json(const ps_hosts *h, ps_buf *out);
+/* The CPU's model name from /proc/cpuinfo; "" when not there. */
+void ps_sysinfo_cpu_model(char *buf, size_t len);
+/* "L1d 48K, L1i 32K, L2 2048K, L3 32768K" from cpu0's cache entries (CPUID
+ * where sysfs has none). */
+void ps_sysinfo_caches(char *buf, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* threads.c -- see threads.h. */
+/* threads.c -- see threads.h.  One function on n POSIX threads, joined. */
 #include "threads.h"
 
 #include <pthread.h>

@@ -1,4 +1,5 @@
-/* timer.c -- see timer.h. */
+/* timer.c -- see timer.h.  The monotonic clock, its resolution and
+ * observed tick, sleeping, and the UTC stamp. */
 #define _POSIX_C_SOURCE 200809L
 #include "timer.h"
 

@@ -1,4 +1,5 @@
-/* util.c -- see util.h. */
+/* util.c -- see util.h.  Error text, number, duration and list parsing,
+ * formatting, and the growable string. */
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 

@@ -17,14 +17,6 @@ typedef struct ps_err {
 #define PS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define PS_PRINTF(a, b)
-/* One line on what was wrong when getopt_long returned '?': an unknown
- * short or long option, an ambiguous abbreviation, or a value given to a
- * long option that takes none.  arg: the argument getopt was reading
- * (argv[optind - 1]); cmd: the subcommand, for the message. */
-struct option;
-int ps_getopt_fail(ps_err *err, const char *cmd, const struct option *longopts,
-                   const char *shortopts, const char *arg, int optopt);
-
 #endif
 
 /* Fills err and returns -1, so callers can write `return ps_fail(...)`. */

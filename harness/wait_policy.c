@@ -1,4 +1,6 @@
-/* wait_policy.c -- see wait_policy.h. */
+/* wait_policy.c -- see wait_policy.h.  The OpenMP wait policy set before
+ * OpenMP starts, the row's name for it, and parscale executed again so
+ * that OpenMP reads its environment (--bind too). */
 #define _POSIX_C_SOURCE 200809L
 #include "wait_policy.h"
 

@@ -1,4 +1,5 @@
-/* watchdog.c -- see watchdog.h. */
+/* watchdog.c -- see watchdog.h.  The repetition time limit and the guard
+ * that reports a kernel ending the process. */
 #define _POSIX_C_SOURCE 200809L
 #include "watchdog.h"
 

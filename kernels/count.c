@@ -35,6 +35,7 @@ static int count_verify(void *state, const ps_acc *total, char *msg, size_t len)
 const ps_kernel ps_kernel_count = {
     .name = "count",
     .list_order = 10,
+    .flags = PS_KERNEL_HOG,
     .summary = "the integer loop x = x + 1, n times (the classic GIL demo)",
     .exercises = "one core's integer pipeline, no memory traffic",
     .rate_unit = "Giter/s",

@@ -43,7 +43,7 @@
  * ps_comm, ps_acc, ps_kernel_param, ps_kernel_module).  Defined here unless the compiler is
  * told otherwise, which is how the tests build a mismatched library. */
 #ifndef PS_KERNEL_ABI
-#define PS_KERNEL_ABI 3
+#define PS_KERNEL_ABI 4
 #endif
 
 /* Partial results: a few accumulators a worker adds into.  Doubles hold
@@ -96,8 +96,15 @@ typedef struct ps_kernel_param {
     double def, min, max;
 } ps_kernel_param;
 
-/* ps_kernel.flags: none are defined yet; set 0.  (Whether a kernel waits
- * is said by its wait_ns function, below.) */
+/* ps_kernel.flags, or'ed together (0: none).  (Whether a kernel waits is
+ * said by its wait_ns function, below.) */
+enum {
+    /* It only computes, touching no memory (no wait_ns, no arrays): the
+     * gil and async backends run the first built-in kernel so flagged as
+     * the CPU hog beside their workers (--gil-cpu-threads,
+     * --async-cpu-tasks).  Added in contract version 4. */
+    PS_KERNEL_HOG = 1u << 0,
+};
 
 enum ps_size_class { PS_SIZE_TEST, PS_SIZE_QUICK, PS_SIZE_FULL, PS_SIZE_CLASSES };
 
@@ -119,7 +126,7 @@ typedef struct ps_kernel {
     uint64_t sizes[PS_SIZE_CLASSES];  /* index counts for test/quick/full */
     uint32_t steps;          /* default iterations (1: one pass) */
     uint64_t tick;           /* default gil tick: indices per ~1 us */
-    unsigned flags;
+    unsigned flags;          /* PS_KERNEL_HOG, or 0 */
     int list_order;          /* where `parscale list` shows it: lower first,
                                 0 (unset) after the numbered ones, ties by
                                 file name; read by the build from the
@@ -184,12 +191,6 @@ typedef struct ps_kernel_module {
         parscale_kernel_module;                                             \
     const ps_kernel_module parscale_kernel_module = {                       \
         PS_KERNEL_ABI, (uint32_t)sizeof(ps_kernel), ps_module_kernels_}
-
-/* The harness's registry of the kernels built in (generated from
- * kernels/NAME.c at configure time): NULL-terminated, in list order.
- * Not part of what a kernel library may use. */
-extern const ps_kernel *const ps_kernels[];
-const ps_kernel *ps_kernel_find(const char *name);
 
 /* The per-index rate, flops and bytes of kernel k for the problem in args:
  * k->cost when the kernel has one, else its constant fields. */

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "sysinfo.h"
+#include "cpu_ident.h"
+#include "hosts.h"
 
 /* A rank's host as the ranks would describe it: name and cores. */
 static ps_host host(const char *name, int cores)
@@ -71,7 +72,7 @@ int main(void)
 
     /* this process's own host: a name and at least one core */
     ps_host me;
-    ps_host_collect(&me);
+    ps_hosts_local(&me);
     CHECK(me.name[0] != '\0' && me.cores >= 1);
 
     /* the CPU's fingerprint: what moves (cpu MHz) is not in it, what tells

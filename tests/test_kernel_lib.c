@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "kernel_lib.h"
+#include "kernel_registry.h"
 
 /* A copy of pi's table with one field broken must fail, naming `want`. */
 #define EXPECT_REFUSED(field_edit, want)                                     \

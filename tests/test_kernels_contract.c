@@ -1,6 +1,7 @@
 /*
  * test_kernels_contract.c -- every kernel driven through kernel.h alone,
- * the way the backends drive it, without needing the harness.
+ * the way the backends drive it, without needing the harness (only the
+ * table of built-in kernels, kernel_registry.h).
  *
  * For each kernel at its test size:
  *  - one process, two threads taking uneven chunks (1..1000 indices) in a
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "kernel.h"
+#include "kernel_registry.h"
 
 #define MAXP 3
 

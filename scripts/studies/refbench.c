@@ -35,7 +35,9 @@
 #include <string.h>
 
 #include "backend.h"
+#include "backend_common.h"
 #include "kernel.h"
+#include "kernel_registry.h"
 #include "stats.h"
 #include "timer.h"
 

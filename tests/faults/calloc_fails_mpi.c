@@ -19,7 +19,7 @@
 #include "check.h"
 #include "cli.h"
 #include "mpi_env.h"
-#include "sysinfo.h"
+#include "hosts.h"
 
 void *__real_calloc(size_t n, size_t size);
 void *__wrap_calloc(size_t n, size_t size);
@@ -45,7 +45,7 @@ static int gather_twice(int argc, char **argv, int nth)
         return 1;
     }
     ps_host me;
-    ps_host_collect(&me);
+    ps_hosts_local(&me);
     ps_hosts h;
     fail_nth = nth;
     int rc = ps_mpi_gather_hosts(&ctx, &me, &h, &err);
@@ -81,8 +81,8 @@ int main(int argc, char **argv)
     int nth = me && atoi(me) == atoi(argv[1]) ? atoi(argv[2]) : 0;
     if (argc > 3 && strcmp(argv[3], "run") == 0) {
         fail_nth = nth;
-        argv[2] = argv[0];  /* ps_main's argv[0] is the program */
-        return ps_main(argc - 2, argv + 2);
+        argv[2] = argv[0];  /* ps_cli_main's argv[0] is the program */
+        return ps_cli_main(argc - 2, argv + 2);
     }
     return gather_twice(argc, argv, nth);
 }
