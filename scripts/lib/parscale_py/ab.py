@@ -38,8 +38,7 @@ from . import analysis, compare, stats
 from . import schema as schema_mod
 from .analysis import DataError
 from .common import fail, guarded
-from .report import fsec
-from .reportdoc import md_table
+from .numfmt import md_table, seconds
 
 PROG = "compare"
 CI_WIDTH = 0.05
@@ -396,8 +395,8 @@ class Runner:
                     self.stopped = "ci"
                     break
             if self.log:
-                self.log("trial %d: %s first, %.1f s" % (trial, first,
-                                                       time.monotonic() - t0))
+                self.log("trial %d: %s first, %s" % (
+                    trial, first, seconds(time.monotonic() - t0, unit="s", places=1)))
         else:
             self.stopped = "max-trials"
         self.elapsed = time.monotonic() - start
@@ -446,8 +445,8 @@ def _rows(s):
         ci = "-" if p.lo is None else "%.3f .. %.3f" % (p.lo, p.hi)
         verdict = p.verdict + (" (few trials)" if p.few and p.verdict == "same" else "")
         out.append([p.label + (" *" if p.oversubscribed else ""),
-                    fsec(p.base.median) if p.base.n else "-",
-                    fsec(p.new.median) if p.new.n else "-",
+                    seconds(p.base.median) if p.base.n else "-",
+                    seconds(p.new.median) if p.new.n else "-",
                     str(p.n), "-" if p.ratio is None else "%.3f" % p.ratio, ci,
                     compare._p(p.p), verdict])
     return out
@@ -466,8 +465,9 @@ def _notes(s, run):
         why = {"ci": "every ratio's interval within %g%%" % (100 * run.ci_width),
                "max-time": "the --max-time budget (%gs) ended it" % run.max_time,
                "max-trials": "--max-trials %d reached" % run.max_trials}[run.stopped]
-        out.append("%d trials in %.0f s (%s); BASE first in %d, NEW first in %d (order "
-                   "drawn with --seed %d)" % (len(run.trials), run.elapsed, why,
+        out.append("%d trials in %s (%s); BASE first in %d, NEW first in %d (order "
+                   "drawn with --seed %d)" % (len(run.trials),
+                                              seconds(run.elapsed, unit="s", places=0), why,
                                               run.order.count("BASE"),
                                               run.order.count("NEW"), run.seed))
     out.append("method: %s; each of the %d configurations at alpha = %.3g (a %.4g%% "

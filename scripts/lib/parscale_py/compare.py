@@ -33,8 +33,7 @@ from . import analysis, safeio, stats
 from . import schema as schema_mod
 from .analysis import DataError
 from .common import fail, guarded
-from .report import fnum, fsec
-from .reportdoc import md_table
+from .numfmt import fnum, md_table, seconds
 
 # What ran: rows agreeing on all of these are repetitions of one configuration.
 KEYS = ("kernel", "scaling", "size", "steps", "backend", "workers", "threads", "ranks")
@@ -499,7 +498,7 @@ class Drift:
             when = "BASE and NEW were measured in one run" if self.same_run else \
                 "BASE and NEW were measured at overlapping times"
         elif self.apart is not None:
-            when = "runs %s apart" % _duration(self.apart)
+            when = "runs %s apart" % seconds(self.apart, span=True)
         else:
             when = "when the runs were made is not known"
         if self.moved is not None:
@@ -533,17 +532,6 @@ class Drift:
 def _is_control(cfg, controls):
     """Whether a configuration is one --control names (all its KEY=VALUE hold)."""
     return all(k in cfg and _matches(cfg, k, v) for k, v in controls)
-
-
-def _duration(sec):
-    """Seconds as '40 s', '4 min', '2.5 h', '3 days'."""
-    if sec < 90:
-        return "%.0f s" % sec
-    if sec < 90 * 60:
-        return "%.0f min" % (sec / 60)
-    if sec < 36 * 3600:
-        return "%.1f h" % (sec / 3600)
-    return "%.0f days" % (sec / 86400)
 
 
 def _order(r):
@@ -628,7 +616,7 @@ def table_rows(c):
         name = r.label + (" *" if r.oversubscribed else "")
         ci = "-" if r.lo is None else "%.3f .. %.3f" % (r.lo, r.hi)
         verdict = r.verdict + (" (few reps)" if r.few and r.verdict == "same" else "")
-        rows.append([name, fsec(r.base.median), str(r.base.n), fsec(r.new.median),
+        rows.append([name, seconds(r.base.median), str(r.base.n), seconds(r.new.median),
                      str(r.new.n), "-" if r.ratio is None else "%.3f" % r.ratio, ci,
                      _p(r.p), verdict])
     return rows

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from . import version
-from . import binary, safeio
+from . import binary, numfmt, safeio
 from .common import fail, machine_cores, mpi_env, mpirun_argv
 
 JSON = "e2e.json"
@@ -149,7 +149,7 @@ def outliers_line(names, total):
 
 
 def _ms(v):
-    return "-" if v is None else "%.2f ms" % (1e3 * v)
+    return numfmt.seconds(v, unit="ms", places=2)
 
 
 def print_table(rows, names):

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from . import version
-from . import analysis, binary, kerninfo, safeio, schema as schema_mod
+from . import analysis, binary, kerninfo, numfmt, safeio, schema as schema_mod
 from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
 
@@ -165,8 +165,9 @@ class Progress(threading.Thread):
     def run(self):
         while not self.stop.wait(10.0):
             n = _count_rows(self.path) - self.start_rows
-            print("  [%s] %d of ~%d rows, %.0f s" % (self.label, n, self.expected,
-                                                     time.monotonic() - self.t0),
+            print("  [%s] %d of ~%d rows, %s" % (
+                self.label, n, self.expected,
+                numfmt.seconds(time.monotonic() - self.t0, unit="s", places=0)),
                   file=sys.stderr, flush=True)
 
 
