@@ -911,7 +911,7 @@ def run_many(a, argv):
     """Each interpreter in turn, rows into one CSV: Python 3 runs this module
     (its options but --python, and --check-interval only for Python 2);
     Python 2 runs py2bench, whose repetitions become rows here."""
-    from .interleave import cpython_env
+    from .interpreters import cpython_env
     if a.csv:
         Writer(a.csv, ps_schema.load())   # the header is checked before anything runs
     base = strip_option(argv, ("--python", "--check-interval"))
@@ -940,7 +940,7 @@ def run_many(a, argv):
 
 def run_py2(a, it):
     """Python 2: py2bench's repetitions (threads; count, pi, io) as rows."""
-    from .interleave import cpython_env
+    from .interpreters import cpython_env
     for m in a.modes:
         if m not in PY2_MODES:
             skip_line("cpython-%s on Python %s" % (m, it.version),

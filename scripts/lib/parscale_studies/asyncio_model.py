@@ -38,11 +38,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import version
-from .binary import find_parscale, require
-from .common import fail
-from .interleave import Plan, claim, cpython_env, load
-from .stats import median
+from parscale_py import version
+from parscale_py.binary import find_parscale, require
+from parscale_py.common import fail
+from parscale_py.interpreters import cpython_env
+from parscale_py.stats import median
+from .interleave import Plan, claim, load
 
 PROG = "asyncio-model"
 MARGIN = 0.20  # the model must land within this share of real asyncio's speedup
