@@ -91,7 +91,7 @@ def calibrate(pin, exe, py, tasks, reps):
     at tasks tasks and waits of 1 us."""
     n = tasks * CAL_WAITS_PER_TASK
     with tempfile.TemporaryDirectory(prefix="parscale-asyncio-model-") as d:
-        py_rows = run_rows(PROG, pin + [py, "-m", "parscale_py.cpython_bench", "-q", "-k", "io",
+        py_rows = run_rows(PROG, pin + [py, "-m", "parscale_py.cpython.cpython_bench", "-q", "-k", "io",
                                         "-b", "asyncio", "-w", str(tasks), "-s", str(n),
                                         "--io-wait-us", "1", "-r", str(reps), "--warmup", "1",
                                         "--csv", os.path.join(d, "py.csv")],

@@ -131,13 +131,13 @@ def py2_seconds_per_iteration(py2, psizes, kernels):
     """Python 2.7's seconds per loop iteration of each kernel on one thread
     (median of 3 after a warm-up), and each loop's ticks per iteration."""
     lib = cpython_env()
-    run = subprocess.run([py2, "-m", "parscale_py.py2bench", "--kernels", ",".join(kernels),
+    run = subprocess.run([py2, "-m", "parscale_py.cpython.py2bench", "--kernels", ",".join(kernels),
                           "--workers", "1", "--sizes", ",".join("%s=%d" % (k, psizes[k])
                                                                 for k in kernels),
                           "--reps", "3", "--warmup", "1"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          universal_newlines=True, env=lib)
-    ticks = subprocess.run([py2, "-m", "parscale_py.py2bench", "--ticks", "--kernels",
+    ticks = subprocess.run([py2, "-m", "parscale_py.cpython.py2bench", "--ticks", "--kernels",
                             ",".join(kernels)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, env=lib)
     if run.returncode != 0 or ticks.returncode != 0:

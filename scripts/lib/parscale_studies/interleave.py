@@ -55,7 +55,7 @@ class Plan:
         self.add((prefix or []) + [self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
 
     def cpython(self, *args, prefix=None):
-        self.add((prefix or []) + [self.py, "-m", "parscale_py.cpython_bench", "-q", "-r", "1",
+        self.add((prefix or []) + [self.py, "-m", "parscale_py.cpython.cpython_bench", "-q", "-r", "1",
                                    "--warmup", "0"] + list(args))
 
     def run(self, name):
