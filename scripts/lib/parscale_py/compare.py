@@ -666,7 +666,7 @@ MARKERS = {"slower": ">", "faster": "<", "same": "o", "unverified": "x"}
 def ratio_chart(c, out, name="compare-ratios"):
     """Each configuration's NEW/BASE ratio with its 95% interval, one panel
     per kernel, the threshold band shaded; colour and marker say the verdict."""
-    from . import plots
+    from .render import plots
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
@@ -735,7 +735,7 @@ def _short(cfg, kernel, shown):
 def speedup_charts(c, out):
     """For scaling studies: per kernel and scaling mode, both runs' speedup
     curves on one chart (NEW solid and filled, BASE dotted and hollow)."""
-    from . import plots
+    from .render import plots
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 

@@ -37,7 +37,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
 from . import version
-from . import analysis, plots, stats  # noqa: E402
+from . import analysis, stats  # noqa: E402
+from .render import plots  # noqa: E402
 from .common import fail, guarded  # noqa: E402
 
 NAME = "landscape"

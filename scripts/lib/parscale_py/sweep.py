@@ -639,7 +639,8 @@ def main(argv=None):
         fail("sweep", "no rows were written to %s" % args.csv, status=1)
     if args.no_charts:
         return status
-    from . import plots, report
+    from . import report
+    from .render import plots
     print("\n== charts and report", file=sys.stderr)
     try:
         a = analysis.analyse(args.csv)

@@ -268,7 +268,7 @@ def exp_new(a, out, py3s):
 def chart(base, series, ws, kernels, title):
     """One panel per kernel: the models' lines solid, the interpreters'
     dashed, speedup against threads, in the charts' own style (plots.py)."""
-    from parscale_py import plots
+    from parscale_py.render import plots
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(kernels), figsize=(5.5 * len(kernels), 4.6), sharey=True,
                              squeeze=False)

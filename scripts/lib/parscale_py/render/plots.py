@@ -24,10 +24,11 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
-from . import version  # noqa: E402
-from . import analysis, kerninfo, safeio, stats, summary  # noqa: E402
-from .analysis import DataError  # noqa: E402
-from .common import guarded  # noqa: E402
+from .. import version  # noqa: E402
+from .. import analysis, kerninfo, safeio, stats  # noqa: E402
+from . import summary  # noqa: E402
+from ..analysis import DataError  # noqa: E402
+from ..common import guarded  # noqa: E402
 
 FORMATS = ("png", "svg", "pdf")
 FIGSIZE = (6.4, 4.4)        # inches
