@@ -11,7 +11,8 @@ import sys
 import unittest
 
 from helpers import SCRIPTS, TempDirCase
-from parscale_py import interpreters, landscape, analysis
+from parscale_py import interpreters, analysis
+from parscale_py.commands import landscape
 from parscale_py.cpython import cpython_bench, pybackends
 from parscale_py.cpython.pykernels import k_count, k_pi, partition, verify_simple
 

@@ -28,12 +28,12 @@ import sys
 from collections import OrderedDict
 from pathlib import Path
 
-from . import version
-from . import analysis, safeio, stats
-from . import schema as schema_mod
-from .analysis import DataError
-from .common import fail, guarded
-from .numfmt import fnum, md_table, seconds
+from .. import version
+from .. import analysis, safeio, stats
+from .. import schema as schema_mod
+from ..analysis import DataError
+from ..common import fail, guarded
+from ..numfmt import fnum, md_table, seconds
 
 # What ran: rows agreeing on all of these are repetitions of one configuration.
 KEYS = ("kernel", "scaling", "size", "steps", "backend", "workers", "threads", "ranks")
@@ -666,7 +666,7 @@ MARKERS = {"slower": ">", "faster": "<", "same": "o", "unverified": "x"}
 def ratio_chart(c, out, name="compare-ratios"):
     """Each configuration's NEW/BASE ratio with its 95% interval, one panel
     per kernel, the threshold band shaded; colour and marker say the verdict."""
-    from .render import plots
+    from ..render import plots
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
@@ -735,7 +735,7 @@ def _short(cfg, kernel, shown):
 def speedup_charts(c, out):
     """For scaling studies: per kernel and scaling mode, both runs' speedup
     curves on one chart (NEW solid and filled, BASE dotted and hollow)."""
-    from .render import plots
+    from ..render import plots
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 

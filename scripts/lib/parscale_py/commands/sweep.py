@@ -38,12 +38,12 @@ import threading
 import time
 from pathlib import Path
 
-from . import version
-from . import analysis, binary, kerninfo, numfmt, safeio, schema as schema_mod
-from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
+from .. import version
+from .. import analysis, binary, kerninfo, numfmt, safeio, schema as schema_mod
+from ..common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 CSV_NAME = "results.csv"
 LANDSCAPE_CSV = "landscape.csv"
 # The landscape's measurements: (kernel, size, worker counts); the process
@@ -399,7 +399,7 @@ def subinterpreter_python():
     """None where the interpreter cpython-bench runs on has subinterpreters
     with their own GIL (3.12+); else the newest such interpreter found, or
     '' where there is none."""
-    from . import interpreters
+    from .. import interpreters
     default = interpreters.probe(os.environ.get("PARSCALE_CPYTHON") or "python3")
     if default is not None and default.version_tuple >= (3, 12):
         return None
@@ -640,7 +640,7 @@ def main(argv=None):
     if args.no_charts:
         return status
     from . import report
-    from .render import plots
+    from ..render import plots
     print("\n== charts and report", file=sys.stderr)
     try:
         a = analysis.analyse(args.csv)

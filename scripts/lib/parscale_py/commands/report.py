@@ -19,13 +19,14 @@ import sys
 from collections import Counter, OrderedDict
 from pathlib import Path
 
-from . import version
-from . import analysis, e2e, kerninfo, numfmt, stats
-from .common import guarded
-from .render import summary
-from .render.reportdoc import Doc, Images, Rich
-from . import safeio
-from .numfmt import fnum, seconds
+from .. import version
+from .. import analysis, kerninfo, numfmt, stats
+from . import e2e
+from ..common import guarded
+from ..render import summary
+from ..render.reportdoc import Doc, Images, Rich
+from .. import safeio
+from ..numfmt import fnum, seconds
 
 META_KEYS = ("host", "cpu_model", "cpu_vendor", "isa", "hypervisor", "fingerprint", "cores", "caches", "compiler", "flags", "build_type",
              "openmp", "mpi", "placement", "version", "git", "date", "command",
@@ -511,7 +512,7 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     """Loads the CSV (refusing a bad one before anything is written), makes
     the charts that are missing, writes report.md and report.html (charts
     embedded, or referenced when linked)."""
-    from .render import plots      # matplotlib only when a report is really made
+    from ..render import plots      # matplotlib only when a report is really made
 
     safeio.out_dir(out, error=analysis.DataError, create=False)  # before the work
     a = analysis.analyse(csv_path)

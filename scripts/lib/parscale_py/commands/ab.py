@@ -34,11 +34,12 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from . import analysis, compare, stats
-from . import schema as schema_mod
-from .analysis import DataError
-from .common import fail, guarded
-from .numfmt import md_table, seconds
+from .. import analysis, stats
+from . import compare
+from .. import schema as schema_mod
+from ..analysis import DataError
+from ..common import fail, guarded
+from ..numfmt import md_table, seconds
 
 PROG = "compare"
 CI_WIDTH = 0.05
