@@ -20,13 +20,12 @@ from collections import Counter, OrderedDict
 from pathlib import Path
 
 from .. import version
-from .. import analysis, kerninfo, numfmt, stats
-from . import e2e
+from .. import analysis, kerninfo, numfmt, safeio, stats
 from ..common import guarded
+from ..numfmt import fnum, seconds
 from ..render import summary
 from ..render.reportdoc import Doc, Images, Rich
-from .. import safeio
-from ..numfmt import fnum, seconds
+from . import e2e
 
 META_KEYS = ("host", "cpu_model", "cpu_vendor", "isa", "hypervisor", "fingerprint", "cores", "caches", "compiler", "flags", "build_type",
              "openmp", "mpi", "placement", "version", "git", "date", "command",
@@ -518,8 +517,8 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     a = analysis.analyse(csv_path)
     runs, records, meta_problems = analysis.read_meta(csv_path)
     if compare_base:        # refuses a bad BASE before anything is written
-        from . import compare
-        compared = compare.report_section(compare_base, csv_path, out)
+        from ..render import compare_charts
+        compared = compare_charts.report_section(compare_base, csv_path, out)
     out = safeio.out_dir(out, error=analysis.DataError)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
     charts_dir = Path(charts_dir) if charts_dir else out
