@@ -19,7 +19,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
-from ..numfmt import md_cell, md_table  # noqa: F401  (the Markdown of its tables)
+from ..numfmt import md_table
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:78em;margin:1em auto;padding:0 1em;color:#111;
