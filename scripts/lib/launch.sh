@@ -2,7 +2,9 @@
 # launch.sh -- how every Python command of parscale starts: a launcher of a
 # few lines sources this and calls parscale_launch, which finds the Python
 # (find-python.sh), puts scripts/lib on its import path and runs
-# `python -m parscale_py.MODULE ARGS...`.
+# `python -m MODULE ARGS...`.  MODULE is a module's full dotted name under
+# scripts/lib: parscale_py.commands.sweep (a user command, scripts/*),
+# parscale_studies.gil_real (a study, scripts/studies/*).
 #
 #   parscale_launch MODULE ARGS...           a python3 with matplotlib (charts)
 #   parscale_launch --bare MODULE ARGS...    any Python 3.8+ (no charts)
@@ -26,5 +28,5 @@ parscale_launch() {
         *) parscale_find_python || exit 1; py=$PARSCALE_PY ;;
     esac
     export PYTHONPATH="$lib${PYTHONPATH:+:$PYTHONPATH}"
-    exec "$py" -m "parscale_py.$1" "${@:2}"
+    exec "$py" -m "$1" "${@:2}"
 }

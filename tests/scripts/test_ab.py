@@ -11,7 +11,8 @@ import unittest
 from pathlib import Path
 
 from helpers import REPO, TempDirCase, run_script
-from parscale_py import ab, analysis, schema
+from parscale_py import analysis, schema
+from parscale_py.commands import ab
 
 SCH = schema.load()
 PARSCALE = os.environ.get("PARSCALE") or str(REPO / "build" / "parscale")

@@ -13,7 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 
 from helpers import TempDirCase, fixture_module, make_fixture, run_script  # noqa: E402
-from parscale_py import e2e, plots, schema  # noqa: E402
+from parscale_py import schema  # noqa: E402
+from parscale_py.commands import e2e  # noqa: E402
+from parscale_py.render import plots  # noqa: E402
 
 FX = fixture_module()
 KINDS = ("speedup", "efficiency", "time")

@@ -8,7 +8,8 @@ import random
 import unittest
 
 from helpers import REPO, TempDirCase, run_script
-from parscale_py import compare, schema, stats
+from parscale_py import schema, stats
+from parscale_py.commands import compare
 
 COLUMNS = schema.load().columns
 CPU = "Test CPU 9000"

@@ -18,7 +18,8 @@ import threading
 import unittest
 
 from helpers import SCRIPTS, TempDirCase
-from parscale_py import cpython_bench, schema
+from parscale_py import schema
+from parscale_py.cpython import cpython_bench
 
 BENCH = SCRIPTS / "studies" / "cpython-bench"
 

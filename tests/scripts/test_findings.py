@@ -8,7 +8,9 @@ import re
 import unittest
 
 from helpers import TempDirCase
-from parscale_py import analysis, report, reportdoc, summary
+from parscale_py import analysis
+from parscale_py.commands import report
+from parscale_py.render import reportdoc, summary
 
 TIGHT = [1.00, 1.01, 0.99, 1.02, 0.98, 1.005, 0.995]      # median 1, narrow interval
 WIDE = [0.50, 1.00, 1.60, 0.70, 1.40, 1.20, 0.80]         # median 1, wide interval

@@ -11,8 +11,10 @@ import sys
 import unittest
 
 from helpers import SCRIPTS, TempDirCase
-from parscale_py import cpython_bench, interpreters, landscape, analysis, pybackends
-from parscale_py.pykernels import k_count, k_pi, partition, verify_simple
+from parscale_py import interpreters, analysis
+from parscale_py.commands import landscape
+from parscale_py.cpython import cpython_bench, pybackends
+from parscale_py.cpython.pykernels import k_count, k_pi, partition, verify_simple
 
 BENCH = SCRIPTS / "studies" / "cpython-bench"
 LIB = SCRIPTS / "lib"
@@ -63,7 +65,7 @@ class SameLoops(unittest.TestCase):
             self.skipTest("no Python 2 found (pyenv, PATH)")
         n = 12345
         got = json.loads(run_on(PY2.path, (
-            "import json; from parscale_py.pykernels import k_count, k_pi, partition\n"
+            "import json; from parscale_py.cpython.pykernels import k_count, k_pi, partition\n"
             "print(json.dumps([[k_count(%d, *partition(%d, 3, i)), repr(k_pi(%d, *partition(%d, 3, i)))]"
             " for i in range(3)]))" % (n, n, n, n))))
         want = [[k_count(n, *partition(n, 3, i)), repr(k_pi(n, *partition(n, 3, i)))]
@@ -73,7 +75,7 @@ class SameLoops(unittest.TestCase):
     def test_py2_check_interval_ticks(self):
         if PY2 is None:
             self.skipTest("no Python 2 found (pyenv, PATH)")
-        out = json.loads(run_on(PY2.path, "from parscale_py import py2bench\n"
+        out = json.loads(run_on(PY2.path, "from parscale_py.cpython import py2bench\n"
                                 "py2bench.main(['--ticks', '--kernels', 'count,pi'])"))
         # count: BINARY_ADD and JUMP_ABSOLUTE return to the eval loop's top;
         # pi: its five arithmetic opcodes, INPLACE_ADD and JUMP_ABSOLUTE
@@ -82,7 +84,7 @@ class SameLoops(unittest.TestCase):
 
     def test_py2bench_rows_on_this_python(self):
         # py2bench is written for both: here it runs on Python 3
-        out = run_on(sys.executable, "from parscale_py import py2bench\n"
+        out = run_on(sys.executable, "from parscale_py.cpython import py2bench\n"
                      "py2bench.main(['--kernels', 'count,pi,io', '--workers', '1,3', "
                      "'--sizes', 'count=3001,pi=3001,io=3', '--reps', '2', '--warmup', '0', "
                      "'--io-wait-us', '100'])")
@@ -177,7 +179,7 @@ class Subinterpreters(TempDirCase):
         if not SUBINTERP:
             self.skipTest("no Python 3.12 or later found (pyenv, PATH)")
         out = json.loads(run_on(SUBINTERP[-1].path, (
-            "import json; from parscale_py.pybackends import Subinterpreters\n"
+            "import json; from parscale_py.cpython.pybackends import Subinterpreters\n"
             "s = Subinterpreters(3, True)\n"
             "res = s.rep('count', 1001, {})\n"
             "print(json.dumps([len(s.ids), [r[2] for r in res]])); s.close()")))
@@ -209,7 +211,7 @@ class Cython(TempDirCase):
         for x in rows:
             self.assertEqual(x["verified"], "true", x)
             self.assertEqual(int(x["size"]), test_sizes[x["kernel"]] * cpython_bench.COMPILED_SCALE)
-        here = sorted(p.name for p in (LIB / "parscale_py").iterdir()
+        here = sorted(p.name for p in (LIB / "parscale_py" / "cpython").iterdir()
                       if p.name.startswith("cython_loops"))
         self.assertEqual(here, ["cython_loops.pyx"])
 
@@ -217,7 +219,7 @@ class Cython(TempDirCase):
         # the module itself on a PATH with no Cython (the launcher needs bash)
         env = dict(os.environ, PATH=str(self.tmp), PYTHONPATH=str(LIB),
                    PARSCALE_CACHE=str(self.tmp / "empty"))
-        r = subprocess.run([sys.executable, "-m", "parscale_py.cpython_bench", "-k", "pi",
+        r = subprocess.run([sys.executable, "-m", "parscale_py.cpython.cpython_bench", "-k", "pi",
                             "-b", "cython-nogil", "-s", "test", "-r", "1", "--csv",
                             str(self.tmp / "none.csv")], capture_output=True, text=True,
                            env=env, timeout=120)

@@ -13,7 +13,10 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 
 from helpers import TempDirCase, run_script  # noqa: E402
-from parscale_py import analysis, cpython_bench, landscape, plots, schema, sweep  # noqa: E402
+from parscale_py import analysis, schema  # noqa: E402
+from parscale_py.commands import landscape, sweep  # noqa: E402
+from parscale_py.render import plots  # noqa: E402
+from parscale_py.cpython import cpython_bench  # noqa: E402
 
 
 def write_rows(path, rows):

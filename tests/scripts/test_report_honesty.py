@@ -9,7 +9,9 @@ import unittest
 from decimal import Decimal
 
 from helpers import TempDirCase
-from parscale_py import analysis, numfmt, report, summary
+from parscale_py import analysis, numfmt
+from parscale_py.commands import report
+from parscale_py.render import summary
 from test_findings import model, rows_for, run
 
 NUM = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")

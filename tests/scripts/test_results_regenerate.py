@@ -9,7 +9,8 @@ import unittest
 from pathlib import Path
 
 from helpers import REPO, TempDirCase
-from parscale_py import analysis, kerninfo, report
+from parscale_py import analysis, kerninfo
+from parscale_py.commands import report
 
 REFERENCE = REPO / "results" / "reference"
 LINK = re.compile(r"\]\(([^)#\s]+\.(?:png|svg|pdf))\)")

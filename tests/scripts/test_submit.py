@@ -5,7 +5,7 @@ import argparse
 import unittest
 
 from helpers import TempDirCase
-from parscale_py import submit
+from parscale_py.commands import submit
 
 
 class Times(unittest.TestCase):

@@ -6,7 +6,7 @@ import stat
 import unittest
 
 from helpers import TempDirCase, run_script
-from parscale_py import sweep
+from parscale_py.commands import sweep
 
 LIST = {"kernels": [{"name": n, "flops_per_index": 1, "bytes_per_index": 0,
                      "sizes": {"test": 10, "quick": q, "full": 10 * q}}

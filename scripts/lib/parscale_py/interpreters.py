@@ -10,6 +10,10 @@ import json
 import os
 import re
 import subprocess
+from pathlib import Path
+
+# scripts/lib: where this package is found, on another interpreter too
+LIB = Path(__file__).resolve().parents[1]
 
 # what the interpreter says about itself; runs on 2.7 and every 3.x
 _PROBE = ("import json, platform, sys, sysconfig; "
@@ -99,3 +103,13 @@ def find_all(env=None):
             continue
         found.append(it)
     return sorted(found, key=lambda x: (x.version_tuple, x.free_threaded))
+
+
+def cpython_env(env=None):
+    """The environment (a copy of env, else of os.environ) in which
+    cpython-bench runs as a module of this package on another interpreter:
+    this package's folder first on PYTHONPATH."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join([str(LIB)] + [p for p in (
+        env.get("PYTHONPATH") or "").split(os.pathsep) if p])
+    return env

@@ -27,7 +27,7 @@ MODES = SUBINTERP_MODES + CYTHON_MODES + LOOP_MODES
 KERNELS = {"subinterpreters": ("count", "pi", "io"), "subinterpreters-shared": ("count", "pi", "io"),
            "cython-nogil": ("count", "pi"), "cython-gil": ("count", "pi"),
            "trio": ("io",), "uvloop": ("io",)}
-LIB = str(Path(__file__).resolve().parents[1])
+LIB = str(Path(__file__).resolve().parents[2])     # scripts/lib
 
 
 # ---- subinterpreters ----------------------------------------------------------
@@ -70,7 +70,7 @@ def _subinterp_api():
 
 _SETUP = ("import sys, json, os, time\n"
           "sys.path.insert(0, LIB)\n"
-          "from parscale_py.pykernels import k_count, k_pi, k_io\n"
+          "from parscale_py.cpython.pykernels import k_count, k_pi, k_io\n"
           "FUNCS = {'count': k_count, 'pi': k_pi, 'io': k_io}\n")
 _BODY = ("fn = FUNCS[KERNEL]\n"
          "t0 = time.perf_counter()\n"

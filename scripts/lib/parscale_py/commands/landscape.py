@@ -36,9 +36,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
-from . import version
-from . import analysis, plots, stats  # noqa: E402
-from .common import fail, guarded  # noqa: E402
+from .. import version
+from .. import analysis, stats  # noqa: E402
+from ..render import plots  # noqa: E402
+from ..common import fail, guarded  # noqa: E402
 
 NAME = "landscape"
 FIGSIZE = (11.0, 5.2)       # inches: two panels side by side and the caption

@@ -11,7 +11,7 @@ left out with the reason, never guessed.
 """
 from collections import OrderedDict
 
-from . import numfmt, stats
+from .. import numfmt, stats
 
 # Efficiency classes: the table's colour and, for readers without colour,
 # a marker.  (lowest efficiency, class, marker, words)

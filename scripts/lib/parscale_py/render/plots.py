@@ -6,11 +6,10 @@ efficiency; time per repetition.  One roofline per host.  Each backend has
 its own marker and line style, so the charts read in grayscale; hollow
 markers and a shaded band mark oversubscribed points (workers > cores).
 
-    scripts/plot CSV --out DIR [--parscale BIN | --kernels-json FILE]
+Drawn for scripts/plot (commands/plot.py), the report, compare and the
+landscape.
 """
-import argparse
 import math
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -24,10 +23,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa: E402
 
-from . import version  # noqa: E402
-from . import analysis, kerninfo, safeio, stats, summary  # noqa: E402
-from .analysis import DataError  # noqa: E402
-from .common import guarded  # noqa: E402
+from .. import analysis, safeio, stats  # noqa: E402
+from ..analysis import DataError  # noqa: E402
+from . import summary  # noqa: E402
 
 FORMATS = ("png", "svg", "pdf")
 FIGSIZE = (6.4, 4.4)        # inches
@@ -439,26 +437,3 @@ def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
     for n in notes:
         log("note: " + n)
     return made, notes
-
-
-def main(argv=None):
-    ap = argparse.ArgumentParser(prog="plot", description="Charts (PNG, SVG, PDF) from a "
-                                 "parscale CSV.")
-    ap.add_argument("csv", help="results CSV written by parscale run")
-    ap.add_argument("--out", required=True, help="directory for the charts")
-    ap.add_argument("--parscale", help="the parscale binary, for the kernel table "
-                    "(default $PARSCALE)")
-    ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
-    version.add_option(ap)
-    args = ap.parse_args(argv)
-    guarded("plot", safeio.out_dir, args.out, "--out", DataError, False)
-    a = guarded("plot", analysis.analyse, args.csv)
-    kinfo, src = kerninfo.find(args.csv, args.kernels_json, args.parscale)
-    made, _ = guarded("plot", make_all, a, args.out, kinfo, src,
-                      log=lambda m: print(m, file=sys.stderr))
-    print("plot: %d charts (x %s) in %s" % (len(made), "/".join(FORMATS), args.out))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

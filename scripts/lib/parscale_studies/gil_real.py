@@ -46,11 +46,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import interpreters
-from .binary import find_parscale, require
-from .common import fail
-from .interleave import Plan, claim, cpython_env, load, seconds_per_index
-from .stats import median, quantile
+from parscale_py import interpreters
+from parscale_py.binary import find_parscale, require
+from parscale_py.common import fail
+from parscale_py.interpreters import cpython_env
+from parscale_py.stats import median, quantile
+from .interleave import Plan, claim, load, seconds_per_index
 
 PROG = "gil-real"
 TOLERANCE = 0.10       # a point matches within +-10% of the real speedup
@@ -130,13 +131,13 @@ def py2_seconds_per_iteration(py2, psizes, kernels):
     """Python 2.7's seconds per loop iteration of each kernel on one thread
     (median of 3 after a warm-up), and each loop's ticks per iteration."""
     lib = cpython_env()
-    run = subprocess.run([py2, "-m", "parscale_py.py2bench", "--kernels", ",".join(kernels),
+    run = subprocess.run([py2, "-m", "parscale_py.cpython.py2bench", "--kernels", ",".join(kernels),
                           "--workers", "1", "--sizes", ",".join("%s=%d" % (k, psizes[k])
                                                                 for k in kernels),
                           "--reps", "3", "--warmup", "1"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          universal_newlines=True, env=lib)
-    ticks = subprocess.run([py2, "-m", "parscale_py.py2bench", "--ticks", "--kernels",
+    ticks = subprocess.run([py2, "-m", "parscale_py.cpython.py2bench", "--ticks", "--kernels",
                             ",".join(kernels)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, env=lib)
     if run.returncode != 0 or ticks.returncode != 0:
@@ -267,7 +268,7 @@ def exp_new(a, out, py3s):
 def chart(base, series, ws, kernels, title):
     """One panel per kernel: the models' lines solid, the interpreters'
     dashed, speedup against threads, in the charts' own style (plots.py)."""
-    from . import plots
+    from parscale_py.render import plots
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(kernels), figsize=(5.5 * len(kernels), 4.6), sharey=True,
                              squeeze=False)

@@ -38,12 +38,12 @@ import threading
 import time
 from pathlib import Path
 
-from . import version
-from . import analysis, binary, kerninfo, safeio, schema as schema_mod
-from .common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
+from .. import version
+from .. import analysis, binary, kerninfo, numfmt, safeio, schema as schema_mod
+from ..common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 CSV_NAME = "results.csv"
 LANDSCAPE_CSV = "landscape.csv"
 # The landscape's measurements: (kernel, size, worker counts); the process
@@ -165,8 +165,9 @@ class Progress(threading.Thread):
     def run(self):
         while not self.stop.wait(10.0):
             n = _count_rows(self.path) - self.start_rows
-            print("  [%s] %d of ~%d rows, %.0f s" % (self.label, n, self.expected,
-                                                     time.monotonic() - self.t0),
+            print("  [%s] %d of ~%d rows, %s" % (
+                self.label, n, self.expected,
+                numfmt.seconds(time.monotonic() - self.t0, unit="s", places=0)),
                   file=sys.stderr, flush=True)
 
 
@@ -398,7 +399,7 @@ def subinterpreter_python():
     """None where the interpreter cpython-bench runs on has subinterpreters
     with their own GIL (3.12+); else the newest such interpreter found, or
     '' where there is none."""
-    from . import interpreters
+    from .. import interpreters
     default = interpreters.probe(os.environ.get("PARSCALE_CPYTHON") or "python3")
     if default is not None and default.version_tuple >= (3, 12):
         return None
@@ -638,7 +639,8 @@ def main(argv=None):
         fail("sweep", "no rows were written to %s" % args.csv, status=1)
     if args.no_charts:
         return status
-    from . import plots, report
+    from . import report
+    from ..render import plots
     print("\n== charts and report", file=sys.stderr)
     try:
         a = analysis.analyse(args.csv)

@@ -82,12 +82,12 @@ import threading
 import time
 from pathlib import Path
 
-from . import version
+from .. import version
+from .. import schema as ps_schema
+from ..common import fail, machine_cores
+from ..stats import median, quantile
 from . import pybackends
-from . import schema as ps_schema
-from .common import fail, machine_cores
 from .pykernels import cpu_ticks as _cpu_ticks, k_count, k_io, k_pi, partition, verify_simple
-from .stats import median, quantile
 
 
 # name: (rate unit, rate per index, flops per index, sizes test/quick/full)
@@ -890,7 +890,7 @@ def strip_option(argv, names):
 
 def interpreters_of(spec):
     """The interpreters --python names, and one line per one that is absent."""
-    from . import interpreters
+    from .. import interpreters
     if spec == "all":
         found = interpreters.find_all()
         if not found:
@@ -911,7 +911,7 @@ def run_many(a, argv):
     """Each interpreter in turn, rows into one CSV: Python 3 runs this module
     (its options but --python, and --check-interval only for Python 2);
     Python 2 runs py2bench, whose repetitions become rows here."""
-    from .interleave import cpython_env
+    from ..interpreters import cpython_env
     if a.csv:
         Writer(a.csv, ps_schema.load())   # the header is checked before anything runs
     base = strip_option(argv, ("--python", "--check-interval"))
@@ -929,7 +929,7 @@ def run_many(a, argv):
             continue
         args = strip_option(base, ("-b", "--backend")) + ["-b", ",".join(modes)]
         print("cpython-bench: Python %s (%s)" % (it.label, it.path), flush=True)
-        r = subprocess.run([it.path, "-m", "parscale_py.cpython_bench"] + args,
+        r = subprocess.run([it.path, "-m", "parscale_py.cpython.cpython_bench"] + args,
                            env=cpython_env())
         if r.returncode != 0:
             print("cpython-bench: Python %s (%s) failed with status %d" % (
@@ -940,7 +940,7 @@ def run_many(a, argv):
 
 def run_py2(a, it):
     """Python 2: py2bench's repetitions (threads; count, pi, io) as rows."""
-    from .interleave import cpython_env
+    from ..interpreters import cpython_env
     for m in a.modes:
         if m not in PY2_MODES:
             skip_line("cpython-%s on Python %s" % (m, it.version),
@@ -958,7 +958,7 @@ def run_py2(a, it):
                   "the old lock has no switch interval (--check-interval sets its own)")
     seed = a.seed if a.seed is not None else int(time.time() * 1e6) & 0x7fffffff
     sizes = {k: size_of(k, a.size, a.tick_us) for k in kernels}
-    cmd = [it.path, "-m", "parscale_py.py2bench", "--kernels", ",".join(kernels),
+    cmd = [it.path, "-m", "parscale_py.cpython.py2bench", "--kernels", ",".join(kernels),
            "--workers", ",".join(map(str, a.workers)),
            "--sizes", ",".join("%s=%d" % kv for kv in sizes.items()),
            "--reps", str(a.reps), "--warmup", str(a.warmup), "--seed", str(seed),

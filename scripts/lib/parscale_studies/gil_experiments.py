@@ -30,9 +30,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import version
-from .binary import find_parscale, require
-from .common import fail
+from parscale_py import version
+from parscale_py.binary import find_parscale, require
+from parscale_py.common import fail
 from .interleave import Plan, claim, med, seconds_per_index
 
 INTERVALS = [("5ms", 5e-3), ("1ms", 1e-3), ("100us", 1e-4), ("10us", 1e-5), ("1us", 1e-6)]

@@ -18,10 +18,10 @@ import subprocess
 import sys
 import tempfile
 
-from . import version
-from .binary import find_parscale, require
+from parscale_py import version
+from parscale_py.binary import find_parscale, require
+from parscale_py.stats import median
 from .interleave import claim
-from .stats import median
 
 PROG = "gil-stats-overhead"
 

@@ -19,41 +19,24 @@ import sys
 from collections import Counter, OrderedDict
 from pathlib import Path
 
-from . import version
-from . import analysis, e2e, kerninfo, numfmt, stats, summary
-from .common import guarded
-from .reportdoc import Doc, Images, Rich
-from . import safeio
+from .. import version
+from .. import analysis, kerninfo, numfmt, safeio, stats
+from ..common import guarded
+from ..numfmt import fnum, seconds
+from ..render import summary
+from ..render.reportdoc import Doc, Images, Rich
+from . import e2e
 
 META_KEYS = ("host", "cpu_model", "cpu_vendor", "isa", "hypervisor", "fingerprint", "cores", "caches", "compiler", "flags", "build_type",
              "openmp", "mpi", "placement", "version", "git", "date", "command",
              "slurm_job_id")
 
 
-# ---- numbers as the tables show them ----------------------------------------
-
-def fnum(v, digits=4):
-    if v is None:
-        return "-"
-    if v == 0:
-        return "0"
-    return "%.*g" % (digits, v)
-
-
-def fsec(v):
-    if v is None:
-        return "-"
-    for lim, div, unit in ((1.0, 1.0, "s"), (1e-3, 1e-3, "ms"), (1e-6, 1e-6, "us")):
-        if abs(v) >= lim:
-            return "%.4g %s" % (v / div, unit)
-    return "%.4g ns" % (v / 1e-9)
-
-
 def _ci_text(p):
     s = p.summary
     if s.n == 0:
         return "-"
-    txt = "%s .. %s" % (fsec(s.lo), fsec(s.hi))
+    txt = "%s .. %s" % (seconds(s.lo), seconds(s.hi))
     return txt if s.ci_available else txt + " (min-max)"
 
 
@@ -273,7 +256,7 @@ def chart_section(doc, chart, charts):
             workers = str(p.workers)
             if p.backend == "seq" and chart.scaling == "weak":
                 workers = "1 (n=%s)" % p.size
-            rows.append([s.label, workers, p.summary.n, fsec(p.median), _ci_text(p),
+            rows.append([s.label, workers, p.summary.n, seconds(p.median), _ci_text(p),
                          "%s %s" % (fnum(p.rate), p.rate_unit) if p.rate is not None else "-",
                          fnum(p.speedup, 3),
                          "%s .. %s" % (fnum(p.speedup_lo, 3), fnum(p.speedup_hi, 3))
@@ -413,9 +396,9 @@ def e2e_section(doc, e2e_dir):
           "those same processes reported; the difference is what starting up costs: "
           "process launch, `MPI_Init`, thread creation, allocation and first touch. It is "
           "the cost a user of processes pays and a user of threads mostly does not.")
-    rows = [[r["name"], r["runs"], fsec(r["whole"]),
-             "%s .. %s" % (fsec(r["min"]), fsec(r["max"])),
-             fsec(r["kernel"]), fsec(r["startup"]),
+    rows = [[r["name"], r["runs"], seconds(r["whole"]),
+             "%s .. %s" % (seconds(r["min"]), seconds(r["max"])),
+             seconds(r["kernel"]), seconds(r["startup"]),
              "%.0f%%" % (100 * r["startup"] / r["whole"]) if r["startup"] is not None
              and r["whole"] else "-"] for r in table]
     doc.table(["command", "runs", "whole process (median)", "min .. max", "in-kernel (median)",
@@ -528,14 +511,14 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     """Loads the CSV (refusing a bad one before anything is written), makes
     the charts that are missing, writes report.md and report.html (charts
     embedded, or referenced when linked)."""
-    from . import plots      # matplotlib only when a report is really made
+    from ..render import plots      # matplotlib only when a report is really made
 
     safeio.out_dir(out, error=analysis.DataError, create=False)  # before the work
     a = analysis.analyse(csv_path)
     runs, records, meta_problems = analysis.read_meta(csv_path)
     if compare_base:        # refuses a bad BASE before anything is written
-        from . import compare
-        compared = compare.report_section(compare_base, csv_path, out)
+        from ..render import compare_charts
+        compared = compare_charts.report_section(compare_base, csv_path, out)
     out = safeio.out_dir(out, error=analysis.DataError)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
     charts_dir = Path(charts_dir) if charts_dir else out

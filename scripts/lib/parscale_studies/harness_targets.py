@@ -19,10 +19,10 @@ import subprocess
 import sys
 import tempfile
 
-from . import version
-from . import analysis, stats
-from .common import mpi_env, mpirun_argv
-from .binary import find_parscale, require
+from parscale_py import version
+from parscale_py import analysis, stats
+from parscale_py.common import mpi_env, mpirun_argv
+from parscale_py.binary import find_parscale, require
 
 TARGETS = [
     # (label, kernel, backend, workers, low, high, pinned to one core)

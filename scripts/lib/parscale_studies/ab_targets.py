@@ -23,8 +23,8 @@ import threading
 import time
 from pathlib import Path
 
-from . import version
-from .binary import find_parscale
+from parscale_py import version
+from parscale_py.binary import find_parscale
 
 REPO = Path(__file__).resolve().parents[3]
 SAME = ["--kernel", "pi,count", "--backend", "seq,omp", "--workers", "1,2"]

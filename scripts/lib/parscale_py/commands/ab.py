@@ -34,12 +34,12 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from . import analysis, compare, stats
-from . import schema as schema_mod
-from .analysis import DataError
-from .common import fail, guarded
-from .report import fsec
-from .reportdoc import md_table
+from .. import analysis, stats
+from .. import comparison
+from .. import schema as schema_mod
+from ..analysis import DataError
+from ..common import fail, guarded
+from ..numfmt import md_table, seconds
 
 PROG = "compare"
 CI_WIDTH = 0.05
@@ -206,7 +206,7 @@ class Paired:
 
     def __init__(self, cfg, ratios, base_times, new_times, alpha, threshold, dropped=0):
         # alpha here is this configuration's share of the session's (Bonferroni)
-        self.cfg, self.label = cfg, compare.label(cfg)
+        self.cfg, self.label = cfg, comparison.label(cfg)
         self.ratios = list(ratios)
         self.base, self.new = stats.Summary(base_times), stats.Summary(new_times)
         self.dropped = dropped            # trials left out: a side had no undisturbed rep
@@ -251,16 +251,16 @@ def ab_keys(rows_by_side, sch):
     settings relaxed: a setting whose values differ between the two sides
     (with the settings tied to it) is what the commands change, so each
     configuration is matched without it."""
-    keys = [k for k in compare.DEFAULT_KEYS if k in sch]
+    keys = [k for k in comparison.DEFAULT_KEYS if k in sch]
     relax = []
-    for k in compare.SETTINGS:
+    for k in comparison.SETTINGS:
         if k not in keys:
             continue
-        vals = [{compare._show(r.get(k)) for r in rows} for rows in rows_by_side]
+        vals = [{comparison._show(r.get(k)) for r in rows} for rows in rows_by_side]
         if vals[0] != vals[1] and k not in relax:
             relax.append(k)
     for k in list(relax):
-        relax += [t for t in compare.TIED.get(k, ()) if t not in relax]
+        relax += [t for t in comparison.TIED.get(k, ()) if t not in relax]
     return tuple(k for k in keys if k not in relax), [k for k in keys if k in relax]
 
 
@@ -269,21 +269,21 @@ class Session:
     of (trial number, {"BASE": rows, "NEW": rows}); rows as analysis.load_csv
     gives them."""
 
-    def __init__(self, trials, sch, alpha=compare.ALPHA, threshold=compare.THRESHOLD):
+    def __init__(self, trials, sch, alpha=comparison.ALPHA, threshold=comparison.THRESHOLD):
         self.trials, self.alpha, self.threshold = trials, alpha, threshold
         every = [[r for _, t in trials for r in t[s]] for s in SIDES]
         self.keys, self.relaxed = ab_keys(every, sch)
         self.unverified = [sum(1 for r in rows if not r["ok"]) for rows in every]
-        self.disturbed = [sum(1 for r in rows if r["ok"] and compare.disturbed(r))
+        self.disturbed = [sum(1 for r in rows if r["ok"] and comparison.disturbed(r))
                           for rows in every]
         self.rows = [len(rows) for rows in every]
         cfgs = OrderedDict()
         for rows in every:
             for r in rows:
-                cfgs.setdefault(compare.config_key(r, self.keys), []).append(r)
+                cfgs.setdefault(comparison.config_key(r, self.keys), []).append(r)
         self.results, self.one_side = [], []
         both = sum(1 for key in cfgs if all(
-            any(compare.config_key(r, self.keys) == key for _, t in trials for r in t[s])
+            any(comparison.config_key(r, self.keys) == key for _, t in trials for r in t[s])
             for s in SIDES))
         # Bonferroni: every configuration is judged at alpha / m, so that a
         # session of m configurations says `slower` of an unchanged build at
@@ -291,20 +291,20 @@ class Session:
         self.m = max(1, both)
         self.each = alpha / self.m
         for key, rows in cfgs.items():
-            cfg = compare.key_dict(key, self.keys)
+            cfg = comparison.key_dict(key, self.keys)
             ratios, dropped, times = [], 0, ([], [])
             present = [False, False]
             for _, t in trials:
                 med = []
                 for i, s in enumerate(SIDES):
-                    mine = [r for r in t[s] if compare.config_key(r, self.keys) == key]
+                    mine = [r for r in t[s] if comparison.config_key(r, self.keys) == key]
                     present[i] |= bool(mine)
-                    good = [r["seconds"] for r in mine if r["ok"] and not compare.disturbed(r)]
+                    good = [r["seconds"] for r in mine if r["ok"] and not comparison.disturbed(r)]
                     times[i].extend(good)
                     med.append(stats.median(good) if good else None)
                 if med[0] and med[1]:
                     ratios.append(med[1] / med[0])
-                elif all(any(compare.config_key(r, self.keys) == key for r in t[s])
+                elif all(any(comparison.config_key(r, self.keys) == key for r in t[s])
                          for s in SIDES):
                     dropped += 1          # ran on both, but a side kept no repetition
             if not all(present):
@@ -313,10 +313,10 @@ class Session:
             p = Paired(cfg, ratios, times[0], times[1], self.each, threshold, dropped)
             p.oversubscribed = any(r.get("oversubscribed") for r in rows)
             self.results.append(p)
-        self.results.sort(key=lambda p: compare._order_cfg(p.cfg))
-        shown = compare.varying([p.cfg for p in self.results])
+        self.results.sort(key=lambda p: comparison._order_cfg(p.cfg))
+        shown = comparison.varying([p.cfg for p in self.results])
         for p in self.results:
-            p.label = compare.label(p.cfg, shown)
+            p.label = comparison.label(p.cfg, shown)
 
     def widest(self):
         """The widest relative interval among the configurations (inf while
@@ -330,7 +330,7 @@ class Session:
         return sum(1 for p in self.results if p.verdict == verdict)
 
     def status(self):
-        return compare.EXIT_SLOWER if self.count("slower") else compare.EXIT_OK
+        return comparison.EXIT_SLOWER if self.count("slower") else comparison.EXIT_OK
 
 
 # ---- running the trials -------------------------------------------------------
@@ -396,8 +396,8 @@ class Runner:
                     self.stopped = "ci"
                     break
             if self.log:
-                self.log("trial %d: %s first, %.1f s" % (trial, first,
-                                                       time.monotonic() - t0))
+                self.log("trial %d: %s first, %s" % (
+                    trial, first, seconds(time.monotonic() - t0, unit="s", places=1)))
         else:
             self.stopped = "max-trials"
         self.elapsed = time.monotonic() - start
@@ -446,10 +446,10 @@ def _rows(s):
         ci = "-" if p.lo is None else "%.3f .. %.3f" % (p.lo, p.hi)
         verdict = p.verdict + (" (few trials)" if p.few and p.verdict == "same" else "")
         out.append([p.label + (" *" if p.oversubscribed else ""),
-                    fsec(p.base.median) if p.base.n else "-",
-                    fsec(p.new.median) if p.new.n else "-",
+                    seconds(p.base.median) if p.base.n else "-",
+                    seconds(p.new.median) if p.new.n else "-",
                     str(p.n), "-" if p.ratio is None else "%.3f" % p.ratio, ci,
-                    compare._p(p.p), verdict])
+                    comparison._p(p.p), verdict])
     return out
 
 
@@ -466,8 +466,9 @@ def _notes(s, run):
         why = {"ci": "every ratio's interval within %g%%" % (100 * run.ci_width),
                "max-time": "the --max-time budget (%gs) ended it" % run.max_time,
                "max-trials": "--max-trials %d reached" % run.max_trials}[run.stopped]
-        out.append("%d trials in %.0f s (%s); BASE first in %d, NEW first in %d (order "
-                   "drawn with --seed %d)" % (len(run.trials), run.elapsed, why,
+        out.append("%d trials in %s (%s); BASE first in %d, NEW first in %d (order "
+                   "drawn with --seed %d)" % (len(run.trials),
+                                              seconds(run.elapsed, unit="s", places=0), why,
                                               run.order.count("BASE"),
                                               run.order.count("NEW"), run.seed))
     out.append("method: %s; each of the %d configurations at alpha = %.3g (a %.4g%% "
@@ -483,7 +484,7 @@ def _notes(s, run):
     dropped = [p for p in s.results if p.dropped]
     if dropped:
         out.append("trials without an undisturbed, verified repetition on a side, left "
-                   "out of the pairing: %s" % compare._list(
+                   "out of the pairing: %s" % comparison._list(
                        "%s (%d)" % (p.label, p.dropped) for p in dropped))
     if s.relaxed:
         out.append("not matched on %s (what the two commands set differently)"
@@ -492,9 +493,9 @@ def _notes(s, run):
     if few:
         out.append("too few paired trials for a %.4g%% interval, so no verdict other "
                    "than same: %s; raise --max-time or use a smaller --size"
-                   % (100 * (1 - s.each), compare._list(few)))
+                   % (100 * (1 - s.each), comparison._list(few)))
     for side, cfg in s.one_side:
-        out.append("only in %s: %s" % (side, compare.label(cfg)))
+        out.append("only in %s: %s" % (side, comparison.label(cfg)))
     return out
 
 
@@ -507,7 +508,7 @@ def _heading(cmds, run_args, launcher):
 
 def text(s, run, cmds, run_args, launcher):
     out = _heading(cmds, run_args, launcher) + [""]
-    out += compare._fmt_table(HEADER, _rows(s), ALIGN) + [""]
+    out += comparison._fmt_table(HEADER, _rows(s), ALIGN) + [""]
     if any(p.oversubscribed for p in s.results):
         out.append("* oversubscribed: more workers than cores")
     out.append(_summary(s))
@@ -536,7 +537,7 @@ def as_json(s, run, cmds, run_args, launcher):
         ("keys", list(s.keys)), ("relaxed", s.relaxed),
         ("disturbed", OrderedDict(zip(SIDES, s.disturbed))),
         ("results", [p.as_json() for p in s.results]),
-        ("summary", OrderedDict((v, s.count(v)) for v in compare.VERDICTS + ("unverified",))),
+        ("summary", OrderedDict((v, s.count(v)) for v in comparison.VERDICTS + ("unverified",))),
         ("notes", _notes(s, run)), ("exit", s.status())])
 
 
@@ -565,8 +566,8 @@ def parse(argv):
     ap.add_argument("--max-trials", type=int, default=MAX_TRIALS)
     ap.add_argument("--launcher", default="")
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--alpha", default=str(compare.ALPHA))
-    ap.add_argument("--threshold", default="%g%%" % (100 * compare.THRESHOLD))
+    ap.add_argument("--alpha", default=str(comparison.ALPHA))
+    ap.add_argument("--threshold", default="%g%%" % (100 * comparison.THRESHOLD))
     out = ap.add_mutually_exclusive_group()
     out.add_argument("--md", action="store_true")
     out.add_argument("--json", action="store_true")
@@ -583,9 +584,9 @@ def parse(argv):
 
 def _run(argv):
     opts, run_args = parse(argv)
-    alpha = compare.fraction("--alpha", opts.alpha, 1e-12, 1.0)
-    threshold = compare.fraction("--threshold", opts.threshold, 0.0, 10.0)
-    ci_width = compare.fraction("--ci-width", opts.ci_width, 1e-6, 10.0)
+    alpha = comparison.fraction("--alpha", opts.alpha, 1e-12, 1.0)
+    threshold = comparison.fraction("--threshold", opts.threshold, 0.0, 10.0)
+    ci_width = comparison.fraction("--ci-width", opts.ci_width, 1e-6, 10.0)
     max_time = _seconds("--max-time", opts.max_time)
     if not 1 <= opts.max_trials <= 100000:
         raise DataError("--max-trials %d: must be at least 1" % opts.max_trials)
@@ -637,8 +638,8 @@ def _run(argv):
             raise DataError("--ab: no configuration ran on both sides")
         if csv_out is not None:
             body, meta = runner.merged()
-            compare.write_atomic(str(csv_out) + ".meta.jsonl", meta)
-            compare.write_atomic(csv_out, body)
+            comparison.write_atomic(str(csv_out) + ".meta.jsonl", meta)
+            comparison.write_atomic(csv_out, body)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if opts.json:

@@ -23,9 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import version
-from . import binary, safeio
-from .common import fail, machine_cores, mpi_env, mpirun_argv
+from .. import version
+from .. import binary, numfmt, safeio
+from ..common import fail, machine_cores, mpi_env, mpirun_argv
 
 JSON = "e2e.json"
 CSV = "e2e.csv"
@@ -149,7 +149,7 @@ def outliers_line(names, total):
 
 
 def _ms(v):
-    return "-" if v is None else "%.2f ms" % (1e3 * v)
+    return numfmt.seconds(v, unit="ms", places=2)
 
 
 def print_table(rows, names):
@@ -170,7 +170,7 @@ def print_table(rows, names):
 def summary(d):
     """Rows for the report: whole-process median against in-kernel median,
     per command name; None when there is no e2e.json in d."""
-    from . import analysis, stats
+    from .. import analysis, stats
     d = Path(d)
     try:
         data = safeio.read_json(d / JSON, "e2e.json", error=ValueError)

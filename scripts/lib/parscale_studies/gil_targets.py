@@ -19,11 +19,11 @@ import csv
 import sys
 from pathlib import Path
 
-from . import version
-from .binary import find_parscale, require
+from parscale_py import version
+from parscale_py.binary import find_parscale, require
+from parscale_py.stats import median
 from .interleave import (Plan, claim, gil_tick, matches, med, mpirun_prefix,
                          seconds_per_index)
-from .stats import median
 
 PROG = "gil-targets"
 

@@ -19,6 +19,8 @@ import re
 import urllib.parse
 from pathlib import Path
 
+from ..numfmt import md_table
+
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:78em;margin:1em auto;padding:0 1em;color:#111;
  line-height:1.4}
@@ -76,17 +78,6 @@ def inline_html(text):
         pos = m.end()
     out.append(html.escape(text[pos:]))
     return "".join(out)
-
-
-def md_cell(text):
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def md_table(header, rows, align):
-    """A table as Markdown lines; align: "r" for a right-aligned column."""
-    return ["| " + " | ".join(md_cell(h) for h in header) + " |",
-            "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"] + \
-        ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
 
 
 def relpath(path, base):

@@ -7,7 +7,7 @@ interpreter's description, then one per repetition) and cpython_bench, on
 Python 3, turns them into rows of parscale's schema.  Written to run
 unchanged on Python 2.7 (and on 3, which the tests use to check it).
 
-    python2.7 -m parscale_py.py2bench --kernels count,pi --workers 1,2 \\
+    python2.7 -m parscale_py.cpython.py2bench --kernels count,pi --workers 1,2 \\
         --sizes count=300000,pi=300000 --reps 3 --warmup 1 --seed 1 \\
         [--check-interval 100] [--io-wait-us 1000] [--proc-stat /proc/stat]
 """

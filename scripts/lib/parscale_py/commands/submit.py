@@ -45,8 +45,8 @@ import shutil
 import subprocess
 import sys
 
-from . import binary, safeio, version
-from .common import fail, split_at_dashdash
+from .. import binary, safeio, version
+from ..common import fail, split_at_dashdash
 
 PROG = "submit"
 # What may appear on an #SBATCH line: Slurm names, times, counts.

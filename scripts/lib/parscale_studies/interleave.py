@@ -16,26 +16,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .common import fail, mpi_env, mpirun_argv
-from .stats import median
-
-LIB = Path(__file__).resolve().parents[1]
+from parscale_py.common import fail, mpi_env, mpirun_argv
+from parscale_py.interpreters import cpython_env
+from parscale_py.stats import median
 
 
 def mpirun_prefix(np_):
     """mpirun -np N (oversubscribing, unbound), or None without Open MPI."""
     exe = shutil.which("mpirun")
     return mpirun_argv(exe, np_) if exe else None
-
-
-def cpython_env(env=None):
-    """The environment (a copy of env, else of os.environ) in which
-    cpython-bench runs as a module of this package on another interpreter:
-    this package's folder first on PYTHONPATH."""
-    env = dict(os.environ if env is None else env)
-    env["PYTHONPATH"] = os.pathsep.join([str(LIB)] + [p for p in (
-        env.get("PYTHONPATH") or "").split(os.pathsep) if p])
-    return env
 
 
 def claim(prog, paths, replace, where="--out"):
@@ -66,7 +55,7 @@ class Plan:
         self.add((prefix or []) + [self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
 
     def cpython(self, *args, prefix=None):
-        self.add((prefix or []) + [self.py, "-m", "parscale_py.cpython_bench", "-q", "-r", "1",
+        self.add((prefix or []) + [self.py, "-m", "parscale_py.cpython.cpython_bench", "-q", "-r", "1",
                                    "--warmup", "0"] + list(args))
 
     def run(self, name):

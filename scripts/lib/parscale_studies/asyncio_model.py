@@ -38,11 +38,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import version
-from .binary import find_parscale, require
-from .common import fail
-from .interleave import Plan, claim, cpython_env, load
-from .stats import median
+from parscale_py import version
+from parscale_py.binary import find_parscale, require
+from parscale_py.common import fail
+from parscale_py.interpreters import cpython_env
+from parscale_py.stats import median
+from .interleave import Plan, claim, load
 
 PROG = "asyncio-model"
 MARGIN = 0.20  # the model must land within this share of real asyncio's speedup
@@ -90,7 +91,7 @@ def calibrate(pin, exe, py, tasks, reps):
     at tasks tasks and waits of 1 us."""
     n = tasks * CAL_WAITS_PER_TASK
     with tempfile.TemporaryDirectory(prefix="parscale-asyncio-model-") as d:
-        py_rows = run_rows(PROG, pin + [py, "-m", "parscale_py.cpython_bench", "-q", "-k", "io",
+        py_rows = run_rows(PROG, pin + [py, "-m", "parscale_py.cpython.cpython_bench", "-q", "-k", "io",
                                         "-b", "asyncio", "-w", str(tasks), "-s", str(n),
                                         "--io-wait-us", "1", "-r", str(reps), "--warmup", "1",
                                         "--csv", os.path.join(d, "py.csv")],

@@ -1,0 +1,35 @@
+"""scripts/plot: charts from a CSV alone (the charts themselves:
+render/plots.py).
+
+    scripts/plot CSV --out DIR [--parscale BIN | --kernels-json FILE]
+"""
+import argparse
+import sys
+
+from .. import analysis, kerninfo, safeio, version
+from ..analysis import DataError
+from ..common import guarded
+from ..render import plots
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="plot", description="Charts (PNG, SVG, PDF) from a "
+                                 "parscale CSV.")
+    ap.add_argument("csv", help="results CSV written by parscale run")
+    ap.add_argument("--out", required=True, help="directory for the charts")
+    ap.add_argument("--parscale", help="the parscale binary, for the kernel table "
+                    "(default $PARSCALE)")
+    ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
+    version.add_option(ap)
+    args = ap.parse_args(argv)
+    guarded("plot", safeio.out_dir, args.out, "--out", DataError, False)
+    a = guarded("plot", analysis.analyse, args.csv)
+    kinfo, src = kerninfo.find(args.csv, args.kernels_json, args.parscale)
+    made, _ = guarded("plot", plots.make_all, a, args.out, kinfo, src,
+                      log=lambda m: print(m, file=sys.stderr))
+    print("plot: %d charts (x %s) in %s" % (len(made), "/".join(plots.FORMATS), args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
