@@ -54,7 +54,11 @@ typedef struct dgemm_isa {
  * of the tile are real (edges of C); the rest was computed on zero
  * padding and is dropped.  C's tile is prefetched first, so that its
  * lines arrive while the k loop runs.  The loops have constant bounds, so the
- * compiler unrolls them and keeps every accumulator in a register. */
+ * compiler unrolls them and keeps every accumulator in a register; the k
+ * loop is unrolled four times as well, so that its counter and branch cost
+ * a quarter of what they would beside the MR * NV multiply-adds (on a Zen 3
+ * core, AVX2, that took the kernel from 0.94-0.99 of OpenBLAS to 0.99-1.06,
+ * interleaved in one run). */
 #define DGEMM_MICRO_BODY(VEC, VL, MR, NV)                                       \
     VEC t[MR][NV];                                                              \
     for (size_t i = 0; i < rows; i++) /* C's tile arrives while k runs */      \
@@ -63,6 +67,7 @@ typedef struct dgemm_isa {
     for (size_t i = 0; i < (MR); i++)                                           \
         for (size_t v = 0; v < (NV); v++)                                       \
             t[i][v] = (VEC){0};                                                 \
+    _Pragma("GCC unroll 4")                                                   \
     for (size_t k = 0; k < kc; k++) {                                           \
         VEC b[NV];                                                              \
         for (size_t v = 0; v < (NV); v++)                                       \
