@@ -7,7 +7,7 @@
 csv="$WORK/r.csv"
 "$PARSCALE" run -k null -b seq -s test -r 1100 --warmup 0 -q --csv "$csv" >/dev/null && pass ||
   fail "the 1100-repetition run failed"
-ended_within 60 0 "plot of 1100 repetitions" "$SCRIPTS/plot" "$csv" --out "$WORK/plots"
+ended_within 60 0 "plot of 1100 repetitions" "$SCRIPTS/plot" "$csv" --out "$WORK/plots" --format png
 ended_within 60 0 "report of 1100 repetitions" "$SCRIPTS/report" "$csv" --out "$WORK/rep"
 ended_within 60 0 "compare of 1100 repetitions" "$SCRIPTS/compare" "$csv" "$csv"
 dump="$(dirname "$PARSCALE")/tests/stats_dump"

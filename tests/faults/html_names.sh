@@ -17,7 +17,7 @@ grep -qF '&lt;img src=x onerror=alert(1)&gt;' "$WORK/rep/report.html" && pass ||
 long=$(printf 'k%.0s' $(seq 1200))
 sed "s/,pi,/,$long,/" "$SRC/tests/fixtures/small.csv" >"$WORK/long.csv"
 ended_within 120 0 "plot of a 1200-character kernel name" \
-  "$SCRIPTS/plot" "$WORK/long.csv" --out "$WORK/p"
+  "$SCRIPTS/plot" "$WORK/long.csv" --out "$WORK/p" --format png
 ended_within 120 0 "report of a 1200-character kernel name" \
   "$SCRIPTS/report" "$WORK/long.csv" --out "$WORK/r2"
 ended_within 120 0 "compare of a 1200-character kernel name" \

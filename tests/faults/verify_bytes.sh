@@ -15,5 +15,5 @@ csv="$WORK/r.csv"
 grep -q $'caf\xef\xbf\xbd' "$csv" && pass || fail "the message lost its text"
 csv_whole "$csv" "the CSV"
 ended_within 60 0 "report" "$SCRIPTS/report" "$csv" --out "$WORK/rep"
-ended_within 60 0 "plot" "$SCRIPTS/plot" "$csv" --out "$WORK/plots"
+ended_within 60 0 "plot" "$SCRIPTS/plot" "$csv" --out "$WORK/plots" --format png
 finish

@@ -131,6 +131,9 @@ class Report(TempDirCase):
         # embedded charts are smaller than the PNG files they come from
         pngs = sum(len(p.read_bytes()) for p in self.out.glob("*.png"))
         self.assertLess(len(html), pngs * 4 / 3)
+        # in its own folder the report makes only what its pages show
+        self.assertEqual(sorted(p.suffix for p in self.out.glob("pi-speedup-strong.*")),
+                         [".png"])
 
     def test_linked(self):
         r = run_script("report", self.csv, "--out", self.out, "--linked")
@@ -143,6 +146,7 @@ class Report(TempDirCase):
             self.assertTrue(s.endswith(".svg"), s)
             self.assertTrue((self.out / s).is_file(), s)
         self.assertLess(len(html), 100000)
+        self.assertEqual(list(self.out.glob("*.pdf")), [])
 
     def test_reuses_charts_from_plot(self):
         r = run_script("plot", self.csv, "--out", self.out)
@@ -170,7 +174,8 @@ class Report(TempDirCase):
 
     def test_roofline_from_the_csv_alone(self):
         (self.tmp / "in" / "kernels.json").unlink()
-        r = run_script("plot", self.csv, "--out", self.out, env={"PARSCALE": ""})
+        r = run_script("plot", self.csv, "--out", self.out, "--format", "png",
+                       env={"PARSCALE": ""})
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue((self.out / "roofline.png").exists())
 
@@ -186,11 +191,39 @@ class Report(TempDirCase):
             for d in rows:
                 d["flops"] = d["bytes"] = ""
                 w.writerow([d[c] for c in sch])
-        r = run_script("plot", self.csv, "--out", self.out, env={"PARSCALE": ""})
+        r = run_script("plot", self.csv, "--out", self.out, "--format", "png",
+                       env={"PARSCALE": ""})
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("roofline skipped", r.stderr)
         self.assertFalse((self.out / "roofline.png").exists())
         self.assertTrue((self.out / "pi-speedup-strong.png").exists())
+
+
+class Formats(TempDirCase):
+    """plot --format writes the formats asked for and no other; a format it
+    cannot write, or a list without png (what pages show), is refused before
+    anything is written."""
+
+    def test_only_the_formats_asked_for(self):
+        csv_path = make_fixture(self.tmp / "in")
+        out = self.tmp / "charts"
+        r = run_script("plot", csv_path, "--out", out, "--format", "svg,png,svg")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("x png/svg", r.stdout)
+        self.assertEqual(sorted(p.stem for p in out.glob("*.svg")), sorted(STEMS))
+        self.assertEqual(sorted(p.stem for p in out.glob("*.png")), sorted(STEMS))
+        self.assertEqual(list(out.glob("*.pdf")), [])
+
+    def test_refused(self):
+        csv_path = make_fixture(self.tmp / "in")
+        for value, says in (("png,jpg", "unknown chart format 'jpg'"),
+                            ("svg,pdf", "must include png"), ("", "unknown chart format ''")):
+            out = self.tmp / ("charts-%d" % len(value))
+            r = run_script("plot", csv_path, "--out", out, "--format", value)
+            self.assertEqual(r.returncode, 2, value)
+            self.assertIn("--format", r.stderr)
+            self.assertIn(says, r.stderr)
+            self.assertFalse(out.exists(), value)
 
 
 class BadCsv(TempDirCase):

@@ -2,6 +2,7 @@
 render/plots.py).
 
     scripts/plot CSV --out DIR [--parscale BIN | --kernels-json FILE]
+                 [--format png,svg,pdf]
 """
 import argparse
 import sys
@@ -12,6 +13,14 @@ from ..common import guarded
 from ..render import plots
 
 
+def _formats(text):
+    """--format's value: the formats, checked (argparse names the option)."""
+    try:
+        return plots.check_formats(text.split(","))
+    except DataError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="plot", description="Charts (PNG, SVG, PDF) from a "
                                  "parscale CSV.")
@@ -20,14 +29,17 @@ def main(argv=None):
     ap.add_argument("--parscale", help="the parscale binary, for the kernel table "
                     "(default $PARSCALE)")
     ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
+    ap.add_argument("--format", default=plots.FORMATS, metavar="LIST", type=_formats,
+                    help="the formats to write, comma-separated, png among them "
+                    "(default %(default)s)")
     version.add_option(ap)
     args = ap.parse_args(argv)
     guarded("plot", safeio.out_dir, args.out, "--out", DataError, False)
     a = guarded("plot", analysis.analyse, args.csv)
     kinfo, src = kerninfo.find(args.csv, args.kernels_json, args.parscale)
     made, _ = guarded("plot", plots.make_all, a, args.out, kinfo, src,
-                      log=lambda m: print(m, file=sys.stderr))
-    print("plot: %d charts (x %s) in %s" % (len(made), "/".join(plots.FORMATS), args.out))
+                      log=lambda m: print(m, file=sys.stderr), formats=args.format)
+    print("plot: %d charts (x %s) in %s" % (len(made), "/".join(args.format), args.out))
     return 0
 
 

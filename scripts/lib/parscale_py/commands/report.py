@@ -522,9 +522,12 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     out = safeio.out_dir(out, error=analysis.DataError)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
     charts_dir = Path(charts_dir) if charts_dir else out
+    # in scripts/plot's folder every format, as plot makes them; in its own,
+    # only what the pages show (PNG; the SVGs --linked refers to)
+    formats = plots.FORMATS if reuse else ("png", "svg") if linked else ("png",)
     kinfo, src = kerninfo.find(csv_path, kernels_json, parscale)
     charts, notes = plots.make_all(a, charts_dir, kinfo, src, log=lambda m: None,
-                                   reuse=reuse)
+                                   reuse=reuse, formats=formats)
     if e2e_dir is None:
         for d in (out, Path(csv_path).resolve().parent):
             if (d / e2e.JSON).exists():

@@ -64,17 +64,18 @@ def style_for(series, index):
     return st
 
 
-def _save(fig, ax, out, name):
-    """The chart's grid and layout, then every format; the figure is closed."""
+def _save(fig, ax, out, name, formats=FORMATS):
+    """The chart's grid and layout, then each format; the figure is closed."""
     ax.grid(True, which="major", color="0.9")
-    return _write(fig, out, name)
+    return _write(fig, out, name, formats)
 
 
-def _write(fig, out, name):
-    """The figure laid out and written in every format, then closed."""
+def _write(fig, out, name, formats=FORMATS):
+    """The figure laid out and written in each format (the first is the one
+    pages show), then closed."""
     fig.tight_layout()
     paths = []
-    for fmt in FORMATS:
+    for fmt in formats:
         p = Path(out) / ("%s.%s" % (name, fmt))
         meta = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
         safeio.write_atomic_with(p, lambda tmp: fig.savefig(tmp, format=fmt, dpi=DPI,
@@ -172,7 +173,7 @@ def _legend(ax, handles, chart, fits=False, ideal=None):
     ax.legend(handles=hs, fontsize=7.5, loc="best", framealpha=0.9)
 
 
-def speedup_chart(a, chart, out, name):
+def speedup_chart(a, chart, out, name, formats=FORMATS):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
@@ -193,10 +194,10 @@ def speedup_chart(a, chart, out, name):
                   else "scaled speedup T_seq(order*p) / T(p) (x)")
     _title(ax, "speedup", chart, a)
     _legend(ax, hs, chart, fits=True, ideal="ideal (S = p)")
-    return _save(fig, ax, out, name)
+    return _save(fig, ax, out, name, formats)
 
 
-def efficiency_chart(a, chart, out, name):
+def efficiency_chart(a, chart, out, name, formats=FORMATS):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
@@ -216,10 +217,10 @@ def efficiency_chart(a, chart, out, name):
     ax.set_ylabel("parallel efficiency, speedup / workers (1 = ideal)")
     _title(ax, "efficiency", chart, a)
     _legend(ax, hs, chart, ideal="ideal (E = 1)")
-    return _save(fig, ax, out, name)
+    return _save(fig, ax, out, name, formats)
 
 
-def time_chart(a, chart, out, name):
+def time_chart(a, chart, out, name, formats=FORMATS):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
@@ -251,10 +252,10 @@ def time_chart(a, chart, out, name):
     ax.set_ylabel("time per repetition, median (s)")
     _title(ax, "time", chart, a)
     _legend(ax, hs, chart, ideal=ideal)
-    return _save(fig, ax, out, name)
+    return _save(fig, ax, out, name, formats)
 
 
-def roofline(a, kinfo, out, host, name):
+def roofline(a, kinfo, out, host, name, formats=FORMATS):
     """Each kernel's best achieved GFLOP/s against its arithmetic intensity,
     under this host's measured ceilings: the best stream bandwidth and the
     best floating-point rate (dgemm when present, else pi).  Returns
@@ -328,13 +329,13 @@ def roofline(a, kinfo, out, host, name):
     if unplaced:
         hs.append(Patch(color="white", label="not placed (no FLOPs): " + ", ".join(unplaced)))
     ax.legend(handles=hs, fontsize=7.5, loc="lower right", framealpha=0.9)
-    return _save(fig, ax, out, name), None
+    return _save(fig, ax, out, name, formats), None
 
 
 HEATMAP = "summary-heatmap"
 
 
-def heatmap(a, summ, out, name=HEATMAP):
+def heatmap(a, summ, out, name=HEATMAP, formats=FORMATS):
     """Every kernel (rows) x backend (columns) at the summary's worker count:
     parallel efficiency, its value written in each cell.  cividis is legible
     to colour-blind readers and in grayscale (its lightness rises steadily);
@@ -388,35 +389,49 @@ def heatmap(a, summ, out, name=HEATMAP):
                  fontsize=9.5)
     if notes:
         fig.text(0.01, 0.005, notes.lstrip("; "), fontsize=7, color="0.3")
-    return _write(fig, out, name)  # no grid over the cells
+    return _write(fig, out, name, formats)  # no grid over the cells
 
 
 def chart_name(chart, what):
     return "%s-%s-%s" % (chart.slug, what, chart.scaling)
 
 
-def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
-    """Every chart for an Analysis into out; returns (list of (caption,
-    png path)), notes).  reuse: keep charts already there (all formats)
-    instead of drawing them again, as the report does after scripts/plot."""
+def check_formats(formats):
+    """The formats asked for, in order and each once, png among them (the
+    one pages show); a DataError names any other."""
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise DataError("unknown chart format %s: choose from %s"
+                        % (", ".join(map(repr, bad)) or "(none given)", ", ".join(FORMATS)))
+    if "png" not in formats:
+        raise DataError("the chart formats must include png (reports and summaries show it)")
+    return tuple(["png"] + [f for f in dict.fromkeys(formats) if f != "png"])
+
+
+def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False, formats=FORMATS):
+    """Every chart for an Analysis into out, in each of formats; returns
+    (list of (caption, png path)), notes).  reuse: keep charts already there
+    (in each of formats) instead of drawing them again, as the report does
+    after scripts/plot."""
+    formats = check_formats(formats)
     out = safeio.out_dir(out, error=DataError)
     made, notes = [], []
 
     def have(name):
-        return reuse and all((out / ("%s.%s" % (name, f))).exists() for f in FORMATS)
+        return reuse and all((out / ("%s.%s" % (name, f))).exists() for f in formats)
 
     for chart in a.charts:
         for fn, what in ((speedup_chart, "speedup"), (efficiency_chart, "efficiency"),
                          (time_chart, "time")):
             name = chart_name(chart, what)
-            paths = [out / (name + ".png")] if have(name) else fn(a, chart, out, name)
+            paths = [out / (name + ".png")] if have(name) else fn(a, chart, out, name, formats)
             if paths:
                 made.append(("%s: %s, %s scaling" % (chart.kernel, what, chart.scaling),
                              paths[0]))
     if have(HEATMAP):
         made.append(("summary: efficiency of every kernel x backend", out / (HEATMAP + ".png")))
     else:
-        paths = heatmap(a, summary.Summary(a, kinfo), out)
+        paths = heatmap(a, summary.Summary(a, kinfo), out, formats=formats)
         if paths:
             made.append(("summary: efficiency of every kernel x backend", paths[0]))
     if kinfo or any(p.flop_rate is not None for p in a.points):
@@ -425,7 +440,7 @@ def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False):
             if have(name):
                 paths, note = [out / (name + ".png")], None
             else:
-                paths, note = roofline(a, kinfo or {}, out, host, name)
+                paths, note = roofline(a, kinfo or {}, out, host, name, formats)
             if paths:
                 made.append(("roofline (%s)" % (host or "unknown host"), paths[0]))
             if note:
