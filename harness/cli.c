@@ -1,4 +1,4 @@
-/* cli.c -- see cli.h.  Subcommands: list, info, run. */
+/* cli.c -- see cli.h.  Subcommands: list, info, schema, run. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "calibrate.h"
 #include "check_args.h"
+#include "csv.h"
 #include "hosts.h"
 #include "interrupt.h"
 #include "launch_env.h"
@@ -20,6 +21,7 @@
 #include "placement.h"
 #include "plan_agree.h"
 #include "runner.h"
+#include "stopping.h"
 #include "sysinfo.h"
 #include "wait_policy.h"
 
@@ -35,6 +37,7 @@ static void usage(FILE *f)
 "commands\n"
 "  list     kernels and backends, one line each (--json for scripts)\n"
 "  info     this machine and build (--json for scripts)\n"
+"  schema   the CSV's columns and types, the backends, the stop reasons (--json)\n"
 "  run      measure kernels x backends x workers (parscale run --help)\n"
 "\n"
 "  parscale --version, parscale <command> --help\n");
@@ -208,6 +211,57 @@ static int cmd_info(int argc, char **argv)
            s.timer_resolution, s.timer_tick);
     if (s.slurm_job_id[0])
         printf("slurm job   %s\n", s.slurm_job_id);
+    return 0;
+}
+
+/* What a reader of the CSV needs to know and would otherwise keep a copy
+ * of: the columns with their types (csv_columns.h), the backends in their
+ * order with the speedup baseline (the registry), the stop reasons
+ * (stopping.h).  The build installs its --json beside the binary
+ * (parscale-schema.json), which is what the scripts read. */
+static int cmd_schema(int argc, char **argv)
+{
+    int json;
+    if (simple_args(argc, argv, &json, NULL, NULL,
+                    "usage: parscale schema [--json]\n\nThe CSV this parscale writes: "
+                    "its columns in order, with their type\nand meaning; the backends "
+                    "of this build in their order, with the speedup\nbaseline; the "
+                    "reasons a configuration stops.  --json is what the scripts\nread "
+                    "(the build writes it beside the binary as parscale-schema.json).\n"))
+        return 0;
+    ps_buf b = {0};
+    ps_buf_put(&b, "{", 1);
+    ps_csv_schema_json(&b);
+    ps_buf_put(&b, ",\"backends\":[", 13);
+    for (const ps_backend *const *be = ps_backends; *be; be++) {
+        ps_buf_put(&b, ",", be != ps_backends);
+        ps_backend_json(&b, *be);
+    }
+    const ps_backend *base = ps_backend_baseline();
+    ps_buf_put(&b, "],\"baseline\":", 13);
+    if (base)
+        ps_buf_json_str(&b, base->name);
+    else
+        ps_buf_put(&b, "null", 4);
+    ps_buf_put(&b, ",\"stop_reasons\":", 16);
+    ps_stop_reasons_json(&b);
+    ps_buf_put(&b, "}\n", 2);
+    if (!b.data)
+        ps_die(1, "schema: out of memory for the JSON");
+    if (json) {
+        fputs(b.data, stdout);
+        ps_buf_free(&b);
+        return 0;
+    }
+    ps_buf_free(&b);
+    printf("schema %s\n\ncolumns\n", PS_CSV_SCHEMA);
+    ps_csv_schema_text(stdout);
+    printf("\nbackends (baseline %s)\n", base ? base->name : "none");
+    for (const ps_backend *const *be = ps_backends; *be; be++)
+        printf("  %s\n", (*be)->name);
+    printf("\nstop reasons\n");
+    for (int i = 0; i < PS_STOP_NREASONS; i++)
+        printf("  %s\n", ps_stop_reason_name((enum ps_stop_reason)i));
     return 0;
 }
 
@@ -425,7 +479,8 @@ int ps_cli_main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"list", cmd_list}, {"info", cmd_info}, {"run", cmd_run}};
+    } cmds[] = {{"list", cmd_list}, {"info", cmd_info},
+                  {"schema", cmd_schema}, {"run", cmd_run}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmd, cmds[i].name) == 0)
             return cmds[i].fn(argc - 1, argv + 1);
