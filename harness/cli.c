@@ -27,12 +27,13 @@
 
 static void usage(FILE *f)
 {
+    char names[256];
+    ps_backend_names(names, sizeof names);
     fprintf(f,
 "usage: parscale <command> [options]\n"
 "\n"
-"Runs the same compute kernels sequentially, as threads under an emulated\n"
-"global interpreter lock, as OpenMP threads and as MPI processes, and writes\n"
-"every measurement to CSV.\n"
+"Runs the same compute kernels under each backend of this build and writes\n"
+"every measurement to CSV.  Backends: %s.\n"
 "\n"
 "commands\n"
 "  list     kernels and backends, one line each (--json for scripts)\n"
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 "  schema   the CSV's columns and types, the backends, the stop reasons (--json)\n"
 "  run      measure kernels x backends x workers (parscale run --help)\n"
 "\n"
-"  parscale --version, parscale <command> --help\n");
+"  parscale --version, parscale <command> --help\n", names);
 }
 
 /* `list` and `info` take only --json (and list --params, --kernel-lib) and
@@ -227,7 +228,8 @@ static int cmd_schema(int argc, char **argv)
                     "its columns in order, with their type\nand meaning; the backends "
                     "of this build in their order, with the speedup\nbaseline; the "
                     "reasons a configuration stops.  --json is what the scripts\nread "
-                    "(the build writes it beside the binary as parscale-schema.json).\n"))
+                    "(the build writes it beside the binary as parscale-schema.json), with\nrun's options "
+                    "as rows (run_options), which run --help is made from.\n"))
         return 0;
     ps_buf b = {0};
     ps_buf_put(&b, "{", 1);
@@ -245,7 +247,9 @@ static int cmd_schema(int argc, char **argv)
         ps_buf_put(&b, "null", 4);
     ps_buf_put(&b, ",\"stop_reasons\":", 16);
     ps_stop_reasons_json(&b);
-    ps_buf_put(&b, "}\n", 2);
+    ps_buf_put(&b, ",\"run_options\":[", 16);
+    ps_options_rows_json(&b);
+    ps_buf_put(&b, "]}\n", 3);
     if (!b.data)
         ps_die(1, "schema: out of memory for the JSON");
     if (json) {
