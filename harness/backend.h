@@ -85,13 +85,27 @@ typedef struct ps_samples {
     double speedup;              /* median against the speedup base; NAN when none */
 } ps_samples;
 
-/* A command-line option a backend owns: --name, with a value or not.  The
- * same name may belong to several backends (each parses it into its own
- * block). */
-typedef struct ps_backend_option {
-    const char *name;
-    int has_arg;
-} ps_backend_option;
+/* One command-line option, one row: the parser (getopt's table), `run
+ * --help` and `parscale schema --json` are all made from these rows, run's
+ * own (options.c) and each backend's alike.  A backend's option name may
+ * belong to several backends (each parses it into its own block). */
+enum ps_arg_kind {
+    PS_ARG_NONE,   /* a flag: --name */
+    PS_ARG_VALUE,  /* --name VALUE or --name=VALUE */
+    PS_ARG_REST,   /* the rest of the command line (run --check-args): in
+                      --help, never in getopt's table */
+};
+typedef struct ps_option_row {
+    const char *name;         /* --name; NULL ends a table */
+    char short_name;          /* -c, or 0 */
+    enum ps_arg_kind arg;
+    const char *metavar;      /* the value in --help ("LIST", "N"); NULL for a flag */
+    const char *help;         /* its text in --help; '\n' between lines */
+    int target;               /* what it sets: run's own, its case in options.c;
+                                 a backend's, the case of its opt_parse */
+    const char *group;        /* run's own: the heading it is listed under */
+} ps_option_row;
+#define PS_OPTION_ROWS_END {NULL, 0, PS_ARG_NONE, NULL, NULL, 0, NULL}
 
 enum {
     /* Every rank of the world takes part (the others idle); without the
@@ -117,13 +131,13 @@ typedef struct ps_backend {
     unsigned flags;
 
     /* -- its options (all optional) ------------------------------------- */
-    const char *help;                   /* its section of `run --help` */
-    const ps_backend_option *options;   /* ends with a {NULL} entry */
+    /* Its rows, listed under it in `run --help`; ends with a {NULL} row. */
+    const ps_option_row *options;
     /* Its block's defaults, before any option is parsed. */
     void (*opts_default)(void *opts);
-    /* One of its options (name without "--"; arg NULL when it takes no
+    /* One of its options (target: the row's; arg NULL when it takes no
      * value): checks the value and stores it.  -1 with err: bad input. */
-    int (*opt_parse)(void *opts, const char *name, const char *arg, ps_err *err);
+    int (*opt_parse)(void *opts, int target, const char *arg, ps_err *err);
     /* After parsing: rules that join options, given whether the run uses
      * this backend and the worker counts asked for. */
     int (*opts_check)(const void *opts, int selected, const int *workers, int nworkers,

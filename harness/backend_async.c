@@ -204,9 +204,27 @@ out:
     return status;
 }
 
-static const ps_backend_option async_options[] = {
-    {"async-cpu-tasks", 1}, {"async-cpu-stretch", 1}, {"async-timer", 1},
-    {"async-step-cost", 1}, {NULL, 0},
+enum { ASYNC_CPU_TASKS, ASYNC_CPU_STRETCH, ASYNC_TIMER, ASYNC_STEP_COST };
+static const ps_option_row async_options[] = {
+    {"async-cpu-tasks", 0, PS_ARG_VALUE, "N",
+     "add N tasks that compute (the count loop) and\n"
+     "yield only between stretches, beside the\n"
+     "measured ones: a blocking call inside a\n"
+     "coroutine; rows report the measured kernel\n"
+     "and the waits' lateness (default 0)", ASYNC_CPU_TASKS, NULL},
+    {"async-cpu-stretch", 0, PS_ARG_VALUE, "T",
+     "how long each computes before it yields,\n"
+     "e.g. 10ms (default 10ms)", ASYNC_CPU_STRETCH, NULL},
+    {"async-timer", 0, PS_ARG_VALUE, "precise|ms",
+     "how the loop sleeps to its next timer: on a\n"
+     "timerfd, to the microsecond (precise, the\n"
+     "default), or with epoll_wait's timeout in whole\n"
+     "milliseconds rounded up, as asyncio does (ms)", ASYNC_TIMER, NULL},
+    {"async-step-cost", 0, PS_ARG_VALUE, "T",
+     "CPU time the loop spends on each task step, as\n"
+     "an interpreter does (CPython's asyncio: about\n"
+     "10us per timed wait); default 0, as C code", ASYNC_STEP_COST, NULL},
+    PS_OPTION_ROWS_END,
 };
 
 static void async_opts_default(void *opts)
@@ -218,16 +236,17 @@ static void async_opts_default(void *opts)
     a->step_cost_ns = 0;
 }
 
-static int async_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
+static int async_opt_parse(void *opts, int target, const char *arg, ps_err *err)
 {
     async_opts *a = opts;
-    if (strcmp(name, "async-cpu-stretch") == 0) {
+    uint64_t v = 0;
+    switch (target) {
+    case ASYNC_CPU_STRETCH:
         if (ps_parse_duration_ns(arg, &a->stretch_ns) != 0 || a->stretch_ns < 1000)
             return ps_fail(err, "--async-cpu-stretch: '%s' is not a duration from 1us to "
                            "1000s, such as 10ms", arg);
         return 0;
-    }
-    if (strcmp(name, "async-timer") == 0) {
+    case ASYNC_TIMER:
         if (strcmp(arg, "precise") == 0)
             a->timer = PS_LOOP_TIMER_PRECISE;
         else if (strcmp(arg, "ms") == 0)
@@ -235,20 +254,20 @@ static int async_opt_parse(void *opts, const char *name, const char *arg, ps_err
         else
             return ps_fail(err, "--async-timer: '%s' is neither 'precise' nor 'ms'", arg);
         return 0;
-    }
-    if (strcmp(name, "async-step-cost") == 0) {
+    case ASYNC_STEP_COST:
         a->step_cost_ns = 0;
         if (strcmp(arg, "0") != 0 &&
             (ps_parse_duration_ns(arg, &a->step_cost_ns) != 0 || a->step_cost_ns > 1000000000u))
             return ps_fail(err, "--async-step-cost: '%s' is not 0 or a duration up to 1s, "
                            "such as 9us", arg);
         return 0;
+    case ASYNC_CPU_TASKS:
+        if (ps_parse_count_in("--async-cpu-tasks", arg, 0, 4096, &v, err) != 0)
+            return -1;
+        a->cpu_tasks = (int)v;
+        return 0;
     }
-    uint64_t v = 0;
-    if (ps_parse_count_in("--async-cpu-tasks", arg, 0, 4096, &v, err) != 0)
-        return -1;
-    a->cpu_tasks = (int)v;
-    return 0;
+    return ps_fail(err, "internal: async option %d has no case", target);
 }
 
 /* Tasks share one thread: workers are tasks, threads is 1. */
@@ -341,23 +360,6 @@ const ps_backend ps_backend_async = {
     .summary = "cooperative tasks on one thread, one event loop (asyncio): waits overlap, "
                "computing never yields",
     .flags = PS_BACKEND_TASKS,
-    .help =
-"async backend (N tasks on one thread under an event loop, as asyncio)\n"
-"      --async-cpu-tasks N   add N tasks that compute (the count loop) and\n"
-"                            yield only between stretches, beside the\n"
-"                            measured ones: a blocking call inside a\n"
-"                            coroutine; rows report the measured kernel\n"
-"                            and the waits' lateness (default 0)\n"
-"      --async-cpu-stretch T how long each computes before it yields,\n"
-"                            e.g. 10ms (default 10ms)\n"
-"      --async-timer precise|ms\n"
-"                            how the loop sleeps to its next timer: on a\n"
-"                            timerfd, to the microsecond (precise, the\n"
-"                            default), or with epoll_wait's timeout in whole\n"
-"                            milliseconds rounded up, as asyncio does (ms)\n"
-"      --async-step-cost T   CPU time the loop spends on each task step, as\n"
-"                            an interpreter does (CPython's asyncio: about\n"
-"                            10us per timed wait); default 0, as C code\n",
     .options = async_options,
     .opts_default = async_opts_default,
     .opt_parse = async_opt_parse,

@@ -338,9 +338,33 @@ static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
     return 0;
 }
 
-static const ps_backend_option gil_options[] = {
-    {"gil-model", 1}, {"switch-interval", 1}, {"check-interval", 1}, {"tick", 1},
-    {"gil-release", 1}, {"no-gil-stats", 0}, {"gil-cpu-threads", 1}, {NULL, 0},
+enum {
+    GIL_MODEL, GIL_SWITCH_INTERVAL, GIL_CHECK_INTERVAL, GIL_TICK, GIL_RELEASE,
+    GIL_NO_STATS, GIL_CPU_THREADS,
+};
+static const ps_option_row gil_options[] = {
+    {"gil-model", 0, PS_ARG_VALUE, "new|old",
+     "new: CPython 3.2+ (default); old: before 3.2", GIL_MODEL, NULL},
+    {"switch-interval", 0, PS_ARG_VALUE, "T",
+     "new model's interval, e.g. 5ms, 100us (default 5ms)", GIL_SWITCH_INTERVAL, NULL},
+    {"check-interval", 0, PS_ARG_VALUE, "N",
+     "old model's ticks between releases (default 100)", GIL_CHECK_INTERVAL, NULL},
+    {"tick", 0, PS_ARG_VALUE, "N",
+     "indices per tick (default: the kernel's ~1 us;\n"
+     "old model: a twentieth, so 100 ticks ~ 5 us;\n"
+     "with --gil-release: 1000x, ~1 ms, so a release\n"
+     "and retake cost a few percent of a tick)", GIL_TICK, NULL},
+    {"gil-release", 0, PS_ARG_VALUE, "F",
+     "fraction 0 <= F < 1 of each tick run with the\n"
+     "lock released, as C extensions do (default 0)", GIL_RELEASE, NULL},
+    {"no-gil-stats", 0, PS_ARG_NONE, NULL,
+     "do not time acquires, holds and handoffs", GIL_NO_STATS, NULL},
+    {"gil-cpu-threads", 0, PS_ARG_VALUE, "N",
+     "run N extra CPU-bound count threads under the\n"
+     "same lock while the measured ones run (convoy\n"
+     "effect); rows report the measured kernel's rate\n"
+     "and threads = workers + N (default 0)", GIL_CPU_THREADS, NULL},
+    PS_OPTION_ROWS_END,
 };
 
 static void gil_opts_default(void *opts)
@@ -350,41 +374,42 @@ static void gil_opts_default(void *opts)
                              .check_interval = 100, .stats = 1};
 }
 
-static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
+static int gil_opt_parse(void *opts, int target, const char *arg, ps_err *err)
 {
     gil_opts *g = opts;
     uint64_t v = 0;
-    if (strcmp(name, "gil-model") == 0) {
+    switch (target) {
+    case GIL_MODEL:
         if (strcmp(arg, "new") == 0 || strcmp(arg, "old") == 0) {
             g->gil.model = arg[0] == 'n' ? PS_GIL_NEW : PS_GIL_OLD;
             return 0;
         }
         return ps_fail(err, "--gil-model: '%s' is not new or old", arg);
-    }
-    if (strcmp(name, "switch-interval") == 0)
+    case GIL_SWITCH_INTERVAL:
         return ps_parse_duration_ns(arg, &g->gil.interval_ns) == 0 ? (g->switch_given = 1, 0)
                : ps_fail(err, "--switch-interval: '%s' is not a duration such as "
                          "5ms, 100us or 1us (1ns to 1000s)", arg);
-    if (strcmp(name, "check-interval") == 0) {
+    case GIL_CHECK_INTERVAL:
         if (ps_parse_count_in("--check-interval", arg, 1, 100000000, &v, err))
             return -1;
         g->gil.check_interval = (uint32_t)v;
         g->check_given = 1;
         return 0;
-    }
-    if (strcmp(name, "tick") == 0)
+    case GIL_TICK:
         return ps_parse_count_in("--tick", arg, 1, PS_EXACT_MAX_U64, &g->tick, err);
-    if (strcmp(name, "gil-release") == 0)
+    case GIL_RELEASE:
         return ps_parse_fraction(arg, &g->release) == 0 ? 0
                : ps_fail(err, "--gil-release: '%s' is not a fraction with 0 <= F < 1", arg);
-    if (strcmp(name, "no-gil-stats") == 0) {
+    case GIL_NO_STATS:
         g->gil.stats = 0;
         return 0;
+    case GIL_CPU_THREADS:
+        if (ps_parse_count_in("--gil-cpu-threads", arg, 0, 4096, &v, err))
+            return -1;
+        g->gil.cpu_threads = (int)v;
+        return 0;
     }
-    if (ps_parse_count_in("--gil-cpu-threads", arg, 0, 4096, &v, err))
-        return -1;
-    g->gil.cpu_threads = (int)v;
-    return 0;
+    return ps_fail(err, "internal: gil option %d has no case", target);
 }
 
 /* The kernel's tick unless --tick, and the extra CPU threads share the
@@ -479,22 +504,6 @@ const ps_backend ps_backend_gil = {
     .name = "gil",
     .summary = "POSIX threads under an emulated CPython global interpreter lock",
     .flags = PS_BACKEND_THREADS,
-    .help =
-"gil backend (an emulated CPython global interpreter lock)\n"
-"      --gil-model new|old   new: CPython 3.2+ (default); old: before 3.2\n"
-"      --switch-interval T   new model's interval, e.g. 5ms, 100us (default 5ms)\n"
-"      --check-interval N    old model's ticks between releases (default 100)\n"
-"      --tick N              indices per tick (default: the kernel's ~1 us;\n"
-"                            old model: a twentieth, so 100 ticks ~ 5 us;\n"
-"                            with --gil-release: 1000x, ~1 ms, so a release\n"
-"                            and retake cost a few percent of a tick)\n"
-"      --gil-release F       fraction 0 <= F < 1 of each tick run with the\n"
-"                            lock released, as C extensions do (default 0)\n"
-"      --no-gil-stats        do not time acquires, holds and handoffs\n"
-"      --gil-cpu-threads N   run N extra CPU-bound count threads under the\n"
-"                            same lock while the measured ones run (convoy\n"
-"                            effect); rows report the measured kernel's rate\n"
-"                            and threads = workers + N (default 0)\n",
     .options = gil_options,
     .opts_default = gil_opts_default,
     .opt_parse = gil_opt_parse,

@@ -84,9 +84,7 @@ static int hybrid_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     return status;
 }
 
-static const ps_backend_option hybrid_options[] = {
-    PS_HYBRID_OPTIONS, {NULL, 0},
-};
+static const ps_option_row hybrid_options[] = {PS_HYBRID_OPTIONS, PS_OPTION_ROWS_END};
 
 static void hybrid_opts_default(void *opts)
 {
@@ -95,12 +93,14 @@ static void hybrid_opts_default(void *opts)
     h->ntpr = 1;
 }
 
-static int hybrid_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
+static int hybrid_opt_parse(void *opts, int target, const char *arg, ps_err *err)
 {
     hybrid_opts *h = opts;
-    int rc = ps_omp_sched_parse(&h->sched, name, arg, err);
+    int rc = ps_omp_sched_parse(&h->sched, target, arg, err);
     if (rc <= 0)
         return rc;
+    if (target != PS_HYBRID_TPR)
+        return ps_fail(err, "internal: hybrid option %d has no case", target);
     char copy[256], *items[TPR_MAX];
     if (snprintf(copy, sizeof copy, "%s", arg) >= (int)sizeof copy)  /* a cut list lies */
         return ps_fail(err, "--threads-per-rank: the list is too long");
@@ -161,15 +161,6 @@ const ps_backend ps_backend_hybrid = {
     .name = "hybrid",
     .summary = "MPI ranks x OpenMP threads per rank (--threads-per-rank), as clusters run",
     .flags = PS_BACKEND_USES_MPI | PS_BACKEND_THREADS | PS_BACKEND_OPENMP,
-    .help =
-"hybrid backend (MPI ranks x OpenMP threads; run under mpirun)\n"
-"      --threads-per-rank T[,T...]   threads in each rank (default 1).  Each\n"
-"                            worker count W runs as W/t ranks of t threads,\n"
-"                            t = min(T, W), for every T: W must be a multiple\n"
-"                            of each t, and mpirun must start at least W/t\n"
-"                            ranks (so -w 1,2,4 --threads-per-rank 2 runs\n"
-"                            1x1, 1x2, 2x2).  Rows record ranks and threads.\n"
-"      --schedule, --chunk   as for omp, inside each rank\n",
     .options = hybrid_options,
     .opts_default = hybrid_opts_default,
     .opt_parse = hybrid_opt_parse,

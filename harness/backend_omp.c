@@ -40,11 +40,11 @@ static int omp_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
 /* Its options block is the schedule alone. */
 PS_BACKEND_FITS(ps_omp_sched);
 
-static const ps_backend_option omp_options[] = {PS_OMP_SCHED_OPTIONS, {NULL, 0}};
+static const ps_option_row omp_options[] = {PS_OMP_SCHED_OPTIONS, PS_OPTION_ROWS_END};
 
-static int omp_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
+static int omp_opt_parse(void *opts, int target, const char *arg, ps_err *err)
 {
-    return ps_omp_sched_parse(opts, name, arg, err) == 0 ? 0 : -1;
+    return ps_omp_sched_parse(opts, target, arg, err) == 0 ? 0 : -1;
 }
 
 static void omp_row(ps_csv_row *row, const ps_config *cfg, const ps_rep *rep, int ran)
@@ -57,7 +57,6 @@ const ps_backend ps_backend_omp = {
     .name = "omp",
     .summary = "OpenMP threads over the same range (real threads, no global lock)",
     .flags = PS_BACKEND_THREADS | PS_BACKEND_OPENMP,
-    .help = "omp backend\n" PS_OMP_SCHED_HELP,
     .options = omp_options,
     .opt_parse = omp_opt_parse,
     .run = omp_run_rep,

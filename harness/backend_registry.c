@@ -39,16 +39,14 @@ const ps_backend *const ps_backends[] = {
  * not found; with the options they would own, so that these are refused as
  * theirs rather than as unknown. */
 #ifndef PARSCALE_HAVE_OPENMP
-static const ps_backend_option omp_options[] = {PS_OMP_SCHED_OPTIONS, {NULL, 0}};
+static const ps_option_row omp_options[] = {PS_OMP_SCHED_OPTIONS, PS_OPTION_ROWS_END};
 #endif
 #if !(defined(PARSCALE_HAVE_MPI) && defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_HAVE_HYBRID))
-static const ps_backend_option hybrid_options[] = {
-    PS_HYBRID_OPTIONS, {NULL, 0},
-};
+static const ps_option_row hybrid_options[] = {PS_HYBRID_OPTIONS, PS_OPTION_ROWS_END};
 #endif
 static const struct {
     const char *name, *why;
-    const ps_backend_option *options;
+    const ps_option_row *options;
 } absent[] = {
 #if !defined(PARSCALE_HAVE_OPENMP) && defined(PARSCALE_OPENMP_OFF)
     {"omp", "it was turned off at configure time: -DPARSCALE_OPENMP=OFF", omp_options},
@@ -113,7 +111,7 @@ int ps_backend_absent_owners(const char *option, char *buf, size_t len)
         buf[0] = '\0';
     for (int i = 0; absent[i].name; i++) {
         int owns = 0;
-        for (const ps_backend_option *o = absent[i].options; o && o->name; o++)
+        for (const ps_option_row *o = absent[i].options; o && o->name; o++)
             owns |= strcmp(o->name, option) == 0;
         if (!owns)
             continue;

@@ -1,4 +1,5 @@
-/* cli.c -- see cli.h.  Subcommands: list, info, run. */
+/* cli.c -- see cli.h.  Subcommands: list, info, schema, run (cmd_run: a
+ * sequence of steps, run_parse to run_teardown, each owning its part). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
@@ -11,6 +12,7 @@
 #include "backend.h"
 #include "calibrate.h"
 #include "check_args.h"
+#include "csv.h"
 #include "hosts.h"
 #include "interrupt.h"
 #include "launch_env.h"
@@ -20,24 +22,27 @@
 #include "placement.h"
 #include "plan_agree.h"
 #include "runner.h"
+#include "stopping.h"
 #include "sysinfo.h"
 #include "wait_policy.h"
 
 static void usage(FILE *f)
 {
+    char names[256];
+    ps_backend_names(names, sizeof names);
     fprintf(f,
 "usage: parscale <command> [options]\n"
 "\n"
-"Runs the same compute kernels sequentially, as threads under an emulated\n"
-"global interpreter lock, as OpenMP threads and as MPI processes, and writes\n"
-"every measurement to CSV.\n"
+"Runs the same compute kernels under each backend of this build and writes\n"
+"every measurement to CSV.  Backends: %s.\n"
 "\n"
 "commands\n"
 "  list     kernels and backends, one line each (--json for scripts)\n"
 "  info     this machine and build (--json for scripts)\n"
+"  schema   the CSV's columns and types, the backends, the stop reasons (--json)\n"
 "  run      measure kernels x backends x workers (parscale run --help)\n"
 "\n"
-"  parscale --version, parscale <command> --help\n");
+"  parscale --version, parscale <command> --help\n", names);
 }
 
 /* `list` and `info` take only --json (and list --params, --kernel-lib) and
@@ -211,6 +216,60 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+/* What a reader of the CSV needs to know and would otherwise keep a copy
+ * of: the columns with their types (csv_columns.h), the backends in their
+ * order with the speedup baseline (the registry), the stop reasons
+ * (stopping.h).  The build installs its --json beside the binary
+ * (parscale-schema.json), which is what the scripts read. */
+static int cmd_schema(int argc, char **argv)
+{
+    int json;
+    if (simple_args(argc, argv, &json, NULL, NULL,
+                    "usage: parscale schema [--json]\n\nThe CSV this parscale writes: "
+                    "its columns in order, with their type\nand meaning; the backends "
+                    "of this build in their order, with the speedup\nbaseline; the "
+                    "reasons a configuration stops.  --json is what the scripts\nread "
+                    "(the build writes it beside the binary as parscale-schema.json), with\nrun's options "
+                    "as rows (run_options), which run --help is made from.\n"))
+        return 0;
+    ps_buf b = {0};
+    ps_buf_put(&b, "{", 1);
+    ps_csv_schema_json(&b);
+    ps_buf_put(&b, ",\"backends\":[", 13);
+    for (const ps_backend *const *be = ps_backends; *be; be++) {
+        ps_buf_put(&b, ",", be != ps_backends);
+        ps_backend_json(&b, *be);
+    }
+    const ps_backend *base = ps_backend_baseline();
+    ps_buf_put(&b, "],\"baseline\":", 13);
+    if (base)
+        ps_buf_json_str(&b, base->name);
+    else
+        ps_buf_put(&b, "null", 4);
+    ps_buf_put(&b, ",\"stop_reasons\":", 16);
+    ps_stop_reasons_json(&b);
+    ps_buf_put(&b, ",\"run_options\":[", 16);
+    ps_options_rows_json(&b);
+    ps_buf_put(&b, "]}\n", 3);
+    if (!b.data)
+        ps_die(1, "schema: out of memory for the JSON");
+    if (json) {
+        fputs(b.data, stdout);
+        ps_buf_free(&b);
+        return 0;
+    }
+    ps_buf_free(&b);
+    printf("schema %s\n\ncolumns\n", PS_CSV_SCHEMA);
+    ps_csv_schema_text(stdout);
+    printf("\nbackends (baseline %s)\n", base ? base->name : "none");
+    for (const ps_backend *const *be = ps_backends; *be; be++)
+        printf("  %s\n", (*be)->name);
+    printf("\nstop reasons\n");
+    for (int i = 0; i < PS_STOP_NREASONS; i++)
+        printf("  %s\n", ps_stop_reason_name((enum ps_stop_reason)i));
+    return 0;
+}
+
 /* A copy of argv's n strings, NULL-terminated; NULL without memory. */
 static char **copy_argv(int n, char *const *argv)
 {
@@ -260,8 +319,6 @@ static int apply_omp_env(const ps_run_opts *o, char **argv, ps_err *err)
     return ps_reexec(argv, what, err);
 }
 
-/* Parses and checks everything before MPI starts or any file is touched;
- * every rank does the same, only rank 0 speaks. */
 /* Memory a repetition frees stays with the process for the next one:
  * glibc would otherwise hand arrays of a few MiB back to the system (mmap
  * above a threshold it moves, heap trimming) and the next repetition's
@@ -278,6 +335,166 @@ static void keep_freed_memory(void)
 #endif
 }
 
+/* What one `parscale run` holds from parsing to tear-down, passed from
+ * step to step of cmd_run. */
+typedef struct run_state {
+    int argc;
+    char **argv;       /* run's arguments ([0] "run"); MPI_Init may edit them */
+    ps_run_opts o;
+    int parsed;        /* ps_options_parse's verdict: 0 fine, -1 bad input */
+    int agree;         /* the ranks compare their plans (a launch of several) */
+    ps_ctx ctx;
+    ps_hosts hosts;
+    ps_plan plan;
+    ps_err err;
+} run_state;
+
+/* Step 1, parse: the options, checked before MPI starts or any file is
+ * touched (every rank does the same; only rank 0 will speak).  Owns the
+ * verdict on the command line: bad input without ranks to tell is one
+ * line and status 2 here; with ranks, run_start_mpi says it for all.
+ * Returns 1 when --help or --version was printed. */
+static int run_parse(run_state *s)
+{
+    s->parsed = ps_options_parse(&s->o, s->argc, s->argv, &s->err);
+    if (s->parsed == 1)
+        return 1;
+    const int launched = ps_launch_size();
+    s->ctx = (ps_ctx){.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
+#ifndef PARSCALE_HAVE_MPI
+    /* each rank would measure alone and append rows of its own */
+    if (s->parsed == 0 && launched > 1)
+        s->parsed = ps_fail(&s->err, "run: this parscale was built without MPI, but %d "
+                            "processes were launched (mpirun, srun): each would measure "
+                            "alone and append its own rows; run it without the launcher, "
+                            "or use a build with MPI", launched);
+    s->agree = 0;
+#else
+    s->agree = launched > 1;
+#endif
+    if (s->parsed != 0 && !s->agree)
+        ps_die(2, "%s", s->err.msg);
+    return 0;
+}
+
+/* Step 2, re-exec: --bind and the wait policy.  OpenMP reads its
+ * environment once, so this may start parscale again with the command
+ * line as given (given: ps_cli_main's argv, whose [0] is the program);
+ * it owns that copy and frees it. */
+static void run_reexec(run_state *s, char **given)
+{
+    if (s->parsed == 0 && apply_omp_env(&s->o, given, &s->err) != 0)
+        ps_die(1, "%s", s->err.msg);
+    free_argv(given);
+}
+
+/* Step 3, start MPI (a build with it, under a launcher): a rank that
+ * refused its options, or was given others (an MPMD launch, a node that
+ * cannot see a file), is learnt by every rank in one collective, and rank
+ * 0 says which and why before any rank leaves.  Owns MPI_Init. */
+static void run_start_mpi(run_state *s)
+{
+#ifdef PARSCALE_HAVE_MPI
+    ps_opts_digest digest;
+    ps_opts_digest_of(s->argc, s->argv, &s->o, &digest);  /* before MPI_Init may edit argv */
+    if (ps_launch_size() > 0 && ps_mpi_start(&s->ctx, &s->argc, &s->argv, &s->err) != 0)
+        ps_die(1, "%s", s->err.msg);
+    if (s->ctx.mpi) {
+        int arc = ps_mpi_agree(&s->ctx, s->parsed == 0, &digest, &s->err);
+        if (arc != 0) {
+            if (s->ctx.rank == 0)
+                fprintf(stderr, "parscale: %s\n", s->err.msg);
+            ps_mpi_stop(&s->ctx);
+            exit(arc < 0 ? 1 : 2);
+        }
+    } else if (s->parsed != 0) {
+        ps_die(2, "%s", s->err.msg);
+    }
+#else
+    (void)s;
+#endif
+}
+
+/* Step 4, gather hosts: every rank's host, so that rows can say where
+ * their ranks ran and cores are judged host by host.  Owns s->hosts. */
+static void run_gather_hosts(run_state *s)
+{
+    ps_host me;
+    ps_hosts_local(&me);
+    int hrc = 0;
+#ifdef PARSCALE_HAVE_MPI
+    if (s->ctx.mpi)
+        hrc = ps_mpi_gather_hosts(&s->ctx, &me, &s->hosts, &s->err);
+    if (hrc > 0) {
+        /* every rank has the verdict: rank 0 says why before any leaves */
+        if (s->ctx.rank == 0)
+            fprintf(stderr, "parscale: %s\n", s->err.msg);
+        ps_mpi_stop(&s->ctx);
+        exit(1);
+    }
+#endif
+    if (!s->ctx.mpi)
+        hrc = ps_hosts_build(&s->hosts, &me, 1, &s->err);
+    if (hrc != 0)
+        ps_die(1, "rank %d: %s", s->ctx.rank, s->err.msg);
+    s->ctx.hosts = &s->hosts;
+    s->ctx.cores = ps_hosts_cores(&s->hosts, s->ctx.nranks);
+}
+
+/* Step 5, plan and communicators: sizes calibrated, the plan built (every
+ * rank finds the same problem, or rank 0 alone the CSV one, and all stop
+ * together with status 2), then one sub-communicator per rank count the
+ * plan uses (hybrid: W/T).  Owns s->plan. */
+static void run_plan(run_state *s)
+{
+    int ok = ps_calibrate_sizes(&s->o, &s->ctx, &s->err) == 0 &&
+             ps_plan_build(&s->plan, &s->o, &s->ctx, &s->err) == 0;
+    if (!ps_mpi_all_ok(&s->ctx, ok)) {
+        /* rank 0 says why before any rank leaves: once one exits non-zero,
+         * mpirun kills the others, perhaps before they have written */
+        if (s->ctx.rank == 0)
+            fprintf(stderr, "parscale: %s\n", ok ? "another rank rejected the run" : s->err.msg);
+#ifdef PARSCALE_HAVE_MPI
+        ps_mpi_stop(&s->ctx);
+#endif
+        exit(2);
+    }
+#ifdef PARSCALE_HAVE_MPI
+    for (int i = 0; s->ctx.mpi && i < s->plan.npoints; i++) {
+        const ps_config *c = &s->plan.points[i].cfg;
+        if ((c->backend->flags & PS_BACKEND_USES_MPI) &&
+            ps_mpi_prepare(&s->ctx, c->ranks, &s->err) != 0) {
+            fprintf(stderr, "parscale: rank %d: %s\n", s->ctx.rank, s->err.msg);
+            ps_mpi_abort(&s->ctx, 1);
+        }
+    }
+#endif
+}
+
+/* Step 6, run: the measuring loop; from here a signal ends the run after
+ * a whole row, with a summary.  Returns ps_run's status, and the signal
+ * in *sig when one ended it. */
+static int run_measure(run_state *s, int *sig)
+{
+    ps_interrupt_install();
+    int rc = ps_run(&s->plan, &s->o, &s->ctx, sig, &s->err);
+    if (rc < 0 && s->err.msg[0])  /* empty: another rank said why */
+        fprintf(stderr, "parscale: rank %d: %s\n", s->ctx.rank, s->err.msg);
+    return rc;
+}
+
+/* Step 7, tear down: what the steps before took (the plan, the hosts,
+ * MPI, the loaded kernels), released in reverse. */
+static void run_teardown(run_state *s)
+{
+    ps_plan_free(&s->plan);
+    ps_hosts_free(&s->hosts);
+#ifdef PARSCALE_HAVE_MPI
+    ps_mpi_stop(&s->ctx);
+#endif
+    ps_kernel_libs_close(&s->o.libs);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     keep_freed_memory();
@@ -286,118 +503,25 @@ static int cmd_run(int argc, char **argv)
         return ps_check_args(argc - 1, argv + 1);
     }
     /* parsing reorders argv and cuts its lists in place: executing again
-     * (apply_omp_env) needs the command line as it was given */
+     * (run_reexec) needs the command line as it was given */
     char **given = copy_argv(argc + 1, argv - 1);
     if (!given)
         ps_die(1, "out of memory for the command line");
-    ps_run_opts o;
-    ps_err err = {""};
-    int rc = ps_options_parse(&o, argc, argv, &err);
-    if (rc == 1) {
+    static run_state s;  /* large (the plan, the options): not on the stack */
+    memset(&s, 0, sizeof s);
+    s.argc = argc;
+    s.argv = argv;
+    if (run_parse(&s) == 1) {
         free_argv(given);
         return 0;
     }
-    const int launched = ps_launch_size();
-    ps_ctx ctx = {.rank = 0, .nranks = 1, .mpi = NULL, .cores = 0};
-#ifndef PARSCALE_HAVE_MPI
-    /* each rank would measure alone and append rows of its own */
-    if (rc == 0 && launched > 1)
-        rc = ps_fail(&err, "run: this parscale was built without MPI, but %d processes were "
-                     "launched (mpirun, srun): each would measure alone and append its own "
-                     "rows; run it without the launcher, or use a build with MPI", launched);
-#endif
-#ifdef PARSCALE_HAVE_MPI
-    const int agree = launched > 1;  /* the ranks compare their plans */
-#else
-    const int agree = 0;
-#endif
-    if (rc != 0 && !agree)
-        ps_die(2, "%s", err.msg);
-    /* --bind and the wait policy: OpenMP reads its environment once, so
-     * this may start parscale again (given: ps_cli_main's argv, whose [0] is
-     * the program) */
-    if (rc == 0 && apply_omp_env(&o, given, &err) != 0)
-        ps_die(1, "%s", err.msg);
-    free_argv(given);
-#ifdef PARSCALE_HAVE_MPI
-    ps_opts_digest digest;
-    ps_opts_digest_of(argc, argv, &o, &digest);  /* before MPI_Init may edit argv */
-    if (launched > 0 && ps_mpi_start(&ctx, &argc, &argv, &err) != 0)
-        ps_die(1, "%s", err.msg);
-    /* a rank that refused its options, or was given others (an MPMD
-     * launch, a node that cannot see a file): every rank learns it in one
-     * collective, and rank 0 says which and why before any rank leaves */
-    if (ctx.mpi) {
-        int arc = ps_mpi_agree(&ctx, rc == 0, &digest, &err);
-        if (arc != 0) {
-            if (ctx.rank == 0)
-                fprintf(stderr, "parscale: %s\n", err.msg);
-            ps_mpi_stop(&ctx);
-            exit(arc < 0 ? 1 : 2);
-        }
-    } else if (rc != 0) {
-        ps_die(2, "%s", err.msg);
-    }
-#endif
-    /* every rank's host, so that rows can say where their ranks ran and
-     * judge cores host by host */
-    ps_host me;
-    ps_hosts_local(&me);
-    ps_hosts hosts;
-    int hrc = 0;
-#ifdef PARSCALE_HAVE_MPI
-    if (ctx.mpi)
-        hrc = ps_mpi_gather_hosts(&ctx, &me, &hosts, &err);
-    if (hrc > 0) {
-        /* every rank has the verdict: rank 0 says why before any leaves */
-        if (ctx.rank == 0)
-            fprintf(stderr, "parscale: %s\n", err.msg);
-        ps_mpi_stop(&ctx);
-        exit(1);
-    }
-#endif
-    if (!ctx.mpi)
-        hrc = ps_hosts_build(&hosts, &me, 1, &err);
-    if (hrc != 0)
-        ps_die(1, "rank %d: %s", ctx.rank, err.msg);
-    ctx.hosts = &hosts;
-    ctx.cores = ps_hosts_cores(&hosts, ctx.nranks);
-    ps_plan plan;
-    int ok = ps_calibrate_sizes(&o, &ctx, &err) == 0 && ps_plan_build(&plan, &o, &ctx, &err) == 0;
-    /* every rank found the same problem, or rank 0 alone the CSV one */
-    if (!ps_mpi_all_ok(&ctx, ok)) {
-        /* rank 0 says why before any rank leaves: once one exits non-zero,
-         * mpirun kills the others, perhaps before they have written */
-        if (ctx.rank == 0)
-            fprintf(stderr, "parscale: %s\n", ok ? "another rank rejected the run" : err.msg);
-#ifdef PARSCALE_HAVE_MPI
-        ps_mpi_stop(&ctx);
-#endif
-        exit(2);
-    }
-#ifdef PARSCALE_HAVE_MPI
-    /* one sub-communicator per rank count the plan uses (hybrid: W/T) */
-    for (int i = 0; ctx.mpi && i < plan.npoints; i++) {
-        const ps_config *c = &plan.points[i].cfg;
-        if ((c->backend->flags & PS_BACKEND_USES_MPI) &&
-            ps_mpi_prepare(&ctx, c->ranks, &err) != 0) {
-            fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
-            ps_mpi_abort(&ctx, 1);
-        }
-    }
-#endif
-    /* from here a signal ends the run after a whole row, with a summary */
-    ps_interrupt_install();
+    run_reexec(&s, given);
+    run_start_mpi(&s);
+    run_gather_hosts(&s);
+    run_plan(&s);
     int sig = 0;
-    rc = ps_run(&plan, &o, &ctx, &sig, &err);
-    if (rc < 0 && err.msg[0])  /* empty: another rank said why */
-        fprintf(stderr, "parscale: rank %d: %s\n", ctx.rank, err.msg);
-    ps_plan_free(&plan);
-    ps_hosts_free(&hosts);
-#ifdef PARSCALE_HAVE_MPI
-    ps_mpi_stop(&ctx);
-#endif
-    ps_kernel_libs_close(&o.libs);
+    int rc = run_measure(&s, &sig);
+    run_teardown(&s);
     if (rc == PS_MEASURE_INTERRUPTED)
         return 128 + sig;  /* what a shell reports for a process the signal killed */
     if (rc < 0)
@@ -425,7 +549,8 @@ int ps_cli_main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"list", cmd_list}, {"info", cmd_info}, {"run", cmd_run}};
+    } cmds[] = {{"list", cmd_list}, {"info", cmd_info},
+                  {"schema", cmd_schema}, {"run", cmd_run}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmd, cmds[i].name) == 0)
             return cmds[i].fn(argc - 1, argv + 1);

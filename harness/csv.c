@@ -17,9 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PS_COL_NAME(name, doc) #name ",",
-static const char *const column_names[] = {PS_CSV_COLUMNS(PS_COL_NAME)};
-#undef PS_COL_NAME
+#define PS_COL_ROW(name, type, doc) {#name, PS_CSV_##type, doc},
+static const struct {
+    const char *name;
+    enum ps_csv_type type;
+    const char *doc;
+} columns[] = {PS_CSV_COLUMNS(PS_COL_ROW)};
+#undef PS_COL_ROW
+
+static const char *const type_names[] = {
+    [PS_CSV_INTEGER] = "integer", [PS_CSV_REAL] = "real",
+    [PS_CSV_BOOLEAN] = "boolean", [PS_CSV_TEXT] = "text",
+};
 
 const char *ps_csv_header(void)
 {
@@ -27,14 +36,37 @@ const char *ps_csv_header(void)
     if (header[0] == '\0') {
         size_t len = 0;
         for (int i = 0; i < PS_COL_COUNT; i++) {
-            size_t n = strlen(column_names[i]);
-            memcpy(header + len, column_names[i], n);
-            len += n;
+            size_t n = strlen(columns[i].name);
+            memcpy(header + len, columns[i].name, n);
+            header[len + n] = ',';
+            len += n + 1;
         }
         header[len - 1] = '\n';  /* the last comma becomes the newline */
         header[len] = '\0';
     }
     return header;
+}
+
+void ps_csv_schema_json(ps_buf *b)
+{
+    ps_buf_put(b, "\"schema\":", 9);
+    ps_buf_json_str(b, PS_CSV_SCHEMA);
+    ps_buf_put(b, ",\"columns\":[", 12);
+    for (int i = 0; i < PS_COL_COUNT; i++) {
+        ps_buf_put(b, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8);
+        ps_buf_json_str(b, columns[i].name);
+        ps_buf_printf(b, ",\"type\":\"%s\",\"doc\":", type_names[columns[i].type]);
+        ps_buf_json_str(b, columns[i].doc);
+        ps_buf_put(b, "}", 1);
+    }
+    ps_buf_put(b, "]", 1);
+}
+
+void ps_csv_schema_text(FILE *f)
+{
+    for (int i = 0; i < PS_COL_COUNT; i++)
+        fprintf(f, "  %-20s %-8s %s\n", columns[i].name, type_names[columns[i].type],
+                columns[i].doc);
 }
 
 /* Rows go only to regular files: a FIFO would block the run (and rank 0

@@ -10,12 +10,20 @@
 #define PS_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "csv_columns.h"
 #include "util.h"
 
 /* The header line, with its newline. */
 const char *ps_csv_header(void);
+
+/* The schema as JSON members, for `parscale schema --json`:
+ * "schema":NAME,"columns":[{"name","type","doc"}...] in the header's order,
+ * type one of integer, real, boolean, text (csv_columns.h). */
+void ps_csv_schema_json(ps_buf *b);
+/* The same as lines "  name type doc", for `parscale schema`. */
+void ps_csv_schema_text(FILE *f);
 
 /* Checks, without creating or changing anything, that rows can later be
  * appended to path and metadata beside it: each must be a regular file

@@ -26,9 +26,9 @@ static uint64_t chunk_of(const ps_config *cfg, const ps_omp_sched *sc, uint64_t 
 
 static const char *const sched_names[] = {"static", "dynamic", "guided"};
 
-int ps_omp_sched_parse(ps_omp_sched *s, const char *name, const char *arg, ps_err *err)
+int ps_omp_sched_parse(ps_omp_sched *s, int target, const char *arg, ps_err *err)
 {
-    if (strcmp(name, "schedule") == 0) {
+    if (target == PS_OMP_SCHEDULE) {
         for (int i = 0; i < 3; i++)
             if (strcmp(arg, sched_names[i]) == 0) {
                 s->schedule = (enum ps_schedule)i;
@@ -36,7 +36,7 @@ int ps_omp_sched_parse(ps_omp_sched *s, const char *name, const char *arg, ps_er
             }
         return ps_fail(err, "--schedule: '%s' is not static, dynamic or guided", arg);
     }
-    if (strcmp(name, "chunk") == 0) {
+    if (target == PS_OMP_CHUNK) {
         uint64_t v;
         if (ps_parse_count(arg, &v) != 0)  /* holds it to 2^53, the limit named */
             return ps_fail(err, "--chunk: '%s' is not a whole number from 1 to %llu", arg,

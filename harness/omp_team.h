@@ -19,15 +19,26 @@ typedef struct ps_omp_sched {
     enum ps_schedule schedule;
     uint64_t chunk;            /* dynamic/guided chunk; 0 = default */
 } ps_omp_sched;
-#define PS_OMP_SCHED_OPTIONS {"schedule", 1}, {"chunk", 1}
-/* The hybrid backend's: the same, and its ranks' team size. */
-#define PS_HYBRID_OPTIONS PS_OMP_SCHED_OPTIONS, {"threads-per-rank", 1}
-#define PS_OMP_SCHED_HELP \
-"      --schedule static|dynamic|guided   (default static)\n" \
-"      --chunk N             indices per chunk for dynamic/guided\n"
-/* Parses --schedule or --chunk into s; 1 when name is neither, -1 with err
- * on a bad value. */
-int ps_omp_sched_parse(ps_omp_sched *s, const char *name, const char *arg, ps_err *err);
+/* Their rows (targets PS_OMP_SCHEDULE, PS_OMP_CHUNK), and the hybrid
+ * backend's: the same, and its ranks' team size (PS_HYBRID_TPR). */
+enum { PS_OMP_SCHEDULE, PS_OMP_CHUNK, PS_HYBRID_TPR };
+#define PS_OMP_SCHED_OPTIONS \
+    {"schedule", 0, PS_ARG_VALUE, "static|dynamic|guided", \
+     "how chunks are handed out (default static)", PS_OMP_SCHEDULE, NULL}, \
+    {"chunk", 0, PS_ARG_VALUE, "N", "indices per chunk for dynamic/guided", \
+     PS_OMP_CHUNK, NULL}
+#define PS_HYBRID_OPTIONS \
+    {"threads-per-rank", 0, PS_ARG_VALUE, "T[,T...]", \
+     "threads in each rank (default 1).  Each\n" \
+     "worker count W runs as W/t ranks of t threads,\n" \
+     "t = min(T, W), for every T: W must be a multiple\n" \
+     "of each t, and mpirun must start at least W/t\n" \
+     "ranks (so -w 1,2,4 --threads-per-rank 2 runs\n" \
+     "1x1, 1x2, 2x2).  Rows record ranks and threads.", PS_HYBRID_TPR, NULL}, \
+    PS_OMP_SCHED_OPTIONS
+/* Parses --schedule or --chunk (target PS_OMP_SCHEDULE, PS_OMP_CHUNK) into
+ * s; 1 when target is neither, -1 with err on a bad value. */
+int ps_omp_sched_parse(ps_omp_sched *s, int target, const char *arg, ps_err *err);
 /* The schedule column of a row. */
 void ps_omp_sched_row(ps_csv_row *row, const ps_omp_sched *s);
 

@@ -1,6 +1,7 @@
-/* options.c -- see options.h.  `parscale run`'s options: the usage text,
- * the getopt tables (the backends' options included), parsing and the
- * checks that join options. */
+/* options.c -- see options.h.  `parscale run`'s options: one row each
+ * (run_rows below, and each backend's), from which the usage text, the
+ * getopt tables and `schema --json` are made; parsing, and the checks
+ * that join options. */
 #define _GNU_SOURCE
 #include "options.h"
 #include "placement.h"
@@ -12,162 +13,243 @@
 #include <string.h>
 #include <sys/stat.h>
 
+enum {
+    OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
+    OPT_PARAM, OPT_BIND, OPT_PLACES,
+    OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_REP_TIMEOUT, OPT_KERNEL_LIB,
+    OPT_DISTURBED_ABOVE, OPT_RETRY_DISTURBED, OPT_KEEP_DISTURBED, OPT_REP_TIME,
+    OPT_ADVICE_NAMES, OPT_VERSION, OPT_EXPORT_JSON, OPT_EXPORT_MD, OPT_CHECK_ARGS,
+    OPT_BACKEND = 1024,  /* + the index of a backend's option name */
+};
+
+#define G_WHAT "what to run"
+#define G_MEASURE "how to measure"
+#define G_DISTURBED "disturbed repetitions (a worker waited for a CPU, or the hypervisor took it)"
+#define G_PLACEMENT "placement (omp, hybrid; the CPU each worker ended on is the cpus column)"
+#define G_OUTPUT "output"
+
+/* run's own options, one row each, in the order --help lists them; the
+ * target is the case of parse_one that stores the value (a short name's
+ * letter, else an OPT_ above).  The backends' rows are in their files. */
+static const ps_option_row run_rows[] = {
+    {"kernel", 'k', PS_ARG_VALUE, "LIST", "kernels (parscale list); 'all' for every one",
+     'k', G_WHAT},
+    {"kernel-lib", 0, PS_ARG_VALUE, "FILE",
+     "also load the kernels of FILE, a shared object\n"
+     "built with parscale_add_kernel (repeatable;\n"
+     "under mpirun every rank loads it)", OPT_KERNEL_LIB, G_WHAT},
+    {"backend", 'b', PS_ARG_VALUE, "LIST",
+     "backends (listed below, each with its options);\n'all' for every one", 'b', G_WHAT},
+    {"workers", 'w', PS_ARG_VALUE, "LIST", "worker counts, e.g. 1,2,4 (default 1)", 'w',
+     G_WHAT},
+    {"size", 's', PS_ARG_VALUE, "N|test|quick|full",
+     "problem size: an index count, or the\n"
+     "kernel's own test/quick/full size (default quick);\n"
+     "K=SIZE items give kernel K its own, e.g.\n"
+     "quick,pi=5e7,stream=test", 's', G_WHAT},
+    {"scaling", 0, PS_ARG_VALUE, "strong|weak|strong,weak",
+     "strong: the size is fixed;\n"
+     "weak: size = N x workers (default strong)", OPT_SCALING, G_WHAT},
+    {"steps", 0, PS_ARG_VALUE, "S", "iterations of iterative kernels (default: kernel's)",
+     OPT_STEPS, G_WHAT},
+    {"no-baseline", 0, PS_ARG_NONE, NULL, "do not add the speedup base (named below)",
+     OPT_NO_BASELINE, G_WHAT},
+    {"param", 0, PS_ARG_VALUE, "K.NAME=V",
+     "set a kernel parameter, e.g. io.wait_us=100\n"
+     "(parscale list --params shows them)", OPT_PARAM, G_WHAT},
+
+    {"reps", 'r', PS_ARG_VALUE, "R", "timed repetitions per configuration (default 10)", 'r',
+     G_MEASURE},
+    {"warmup", 0, PS_ARG_VALUE, "W", "untimed rounds first (default 1)", OPT_WARMUP,
+     G_MEASURE},
+    {"ci-width", 0, PS_ARG_VALUE, "P",
+     "instead of -r: add rounds until the 95% confidence\n"
+     "interval of each median is no wider than P of it\n"
+     "(5% or 0.05; above 0, below 100%)", OPT_CI_WIDTH, G_MEASURE},
+    {"min-reps", 0, PS_ARG_VALUE, "N",
+     "with --ci-width: valid repetitions before it may\n"
+     "stop (default 6, the least with an interval)", OPT_MIN_REPS, G_MEASURE},
+    {"max-reps", 0, PS_ARG_VALUE, "N", "with --ci-width: repetitions at most (default 100)",
+     OPT_MAX_REPS, G_MEASURE},
+    {"max-time", 0, PS_ARG_VALUE, "T",
+     "wall-clock budget of the whole run, e.g. 90s, 2m,\n"
+     "500ms; a round that would not end within it is\n"
+     "not started (the first timed round always runs)", OPT_MAX_TIME, G_MEASURE},
+    {"seed", 0, PS_ARG_VALUE, "N", "seed of the interleaving order (default: time)", OPT_SEED,
+     G_MEASURE},
+    {"rep-time", 0, PS_ARG_VALUE, "T",
+     "choose each kernel's size on this machine, before\n"
+     "timing, so that one seq repetition lasts about T\n"
+     "(e.g. 10ms; from 1ms to 60s); replaces --size", OPT_REP_TIME, G_MEASURE},
+    {"rep-timeout", 0, PS_ARG_VALUE, "T",
+     "end the run when one repetition takes longer than T\n"
+     "(e.g. 10m; default: no limit): one line, exit 3,\n"
+     "the rows written so far whole", OPT_REP_TIMEOUT, G_MEASURE},
+
+    {"disturbed-above", 0, PS_ARG_VALUE, "P",
+     "a repetition whose worst worker lost more than P\n"
+     "of it is disturbed (default 2%; above 0, below 100%)", OPT_DISTURBED_ABOVE,
+     G_DISTURBED},
+    {"retry-disturbed", 0, PS_ARG_VALUE, "N",
+     "measure a disturbed repetition again in a later\n"
+     "round, up to N times per planned one (default 2)", OPT_RETRY_DISTURBED, G_DISTURBED},
+    {"keep-disturbed", 0, PS_ARG_NONE, NULL, "use disturbed repetitions like the others",
+     OPT_KEEP_DISTURBED, G_DISTURBED},
+    {"advice-names", 0, PS_ARG_VALUE, "LIST",
+     "for scripts that run parscale: the names their\n"
+     "users give these options in the advice the\n"
+     "summary prints, e.g. max-time=--budget,size=--size", OPT_ADVICE_NAMES, G_DISTURBED},
+
+    {"bind", 0, PS_ARG_VALUE, "close|spread|primary|true|false",
+     "OMP_PROC_BIND for this run.\n"
+     "OpenMP reads it only at start-up, so parscale\n"
+     "sets it and executes itself again; setting\n"
+     "OMP_PROC_BIND/OMP_PLACES in the environment\n"
+     "does the same.  Both are recorded.  Ranks are\n"
+     "bound by mpirun (--bind-to, --map-by), not here.", OPT_BIND, G_PLACEMENT},
+    {"places", 0, PS_ARG_VALUE, "cores|threads|sockets|LIST",
+     "OMP_PLACES with --bind (default cores)", OPT_PLACES, G_PLACEMENT},
+
+    {"csv", 'o', PS_ARG_VALUE, "FILE", "append raw rows to FILE (metadata: FILE.meta.jsonl)",
+     'o', G_OUTPUT},
+    {"quiet", 'q', PS_ARG_NONE, NULL, "no progress, summary only", 'q', G_OUTPUT},
+    {"export-json", 0, PS_ARG_VALUE, "FILE",
+     "the summary's statistics per configuration as\n"
+     "JSON (docs/csv-schema.md), written at the end", OPT_EXPORT_JSON, G_OUTPUT},
+    {"export-markdown", 0, PS_ARG_VALUE, "FILE", "the same as a Markdown table", OPT_EXPORT_MD,
+     G_OUTPUT},
+    {"version", 0, PS_ARG_NONE, NULL, "the version of this build", OPT_VERSION, G_OUTPUT},
+    {"check-args", 0, PS_ARG_REST, "ARGS...",
+     "(first after run) check ARGS as a run would,\n"
+     "run nothing, print them normalised as JSON", OPT_CHECK_ARGS, G_OUTPUT},
+    {"help", 'h', PS_ARG_NONE, NULL, "this text", 'h', G_OUTPUT},
+    PS_OPTION_ROWS_END,
+};
+
+/* --help's column where the help text starts. */
+#define HELP_COLUMN 28
+
+/* One row in --help: "  -k, --kernel LIST" padded to HELP_COLUMN, or on a
+ * line of its own when longer, then its help, each line at the column. */
+static void print_row(const ps_option_row *r)
+{
+    char left[128];
+    int n = snprintf(left, sizeof left, "  %c%c%s--%s%s%s", r->short_name ? '-' : ' ',
+                     r->short_name ? r->short_name : ' ', r->short_name ? ", " : "  ",
+                     r->name, r->metavar ? " " : "", r->metavar ? r->metavar : "");
+    if (n < 0)
+        return;
+    fputs(left, stdout);
+    int col = n;
+    for (const char *line = r->help; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        if (col > HELP_COLUMN - 2) {  /* no room beside it: under it */
+            putchar('\n');
+            col = 0;
+        }
+        printf("%*s%.*s\n", HELP_COLUMN - col, "", (int)len, line);
+        col = 0;
+        line += len + (line[len] == '\n');
+    }
+}
+
 void ps_options_usage(void)
 {
-    char names[256];
-    ps_backend_names(names, sizeof names);
     printf(
 "usage: parscale run --kernel K[,K...] --backend B[,B...] --workers W[,W...]\n"
 "                    [options]\n"
 "\n"
 "Runs every kernel under every backend at every worker count, interleaved\n"
 "(A B C A B C ...), prints a summary and appends one CSV row per timed\n"
-"repetition.  mpi needs an MPI launch: mpirun -np N parscale run ...\n"
-"\n"
-"what to run\n"
-"  -k, --kernel LIST         kernels (parscale list); 'all' for every one\n"
-"      --kernel-lib FILE     also load the kernels of FILE, a shared object\n"
-"                            built with parscale_add_kernel (repeatable;\n"
-"                            under mpirun every rank loads it)\n"
-"  -b, --backend LIST        %s (parscale list); 'all'\n"
-"  -w, --workers LIST        worker counts, e.g. 1,2,4 (default 1)\n"
-"  -s, --size N|test|quick|full   problem size: an index count, or the\n"
-"                            kernel's own test/quick/full size (default quick);\n"
-"                            K=SIZE items give kernel K its own, e.g.\n"
-"                            quick,pi=5e7,stream=test\n"
-"      --scaling strong|weak|strong,weak   strong: the size is fixed;\n"
-"                            weak: size = N x workers (default strong)\n"
-"      --steps S             iterations of iterative kernels (default: kernel's)\n"
-"      --no-baseline         do not add the speedup base (seq)\n"
-"      --param K.NAME=V      set a kernel parameter, e.g. io.wait_us=100\n"
-"                            (parscale list --params shows them)\n"
-"\n"
-"how to measure\n"
-"  -r, --reps R              timed repetitions per configuration (default 10)\n"
-"      --warmup W            untimed rounds first (default 1)\n"
-"      --ci-width P          instead of -r: add rounds until the 95%% confidence\n"
-"                            interval of each median is no wider than P of it\n"
-"                            (5%% or 0.05; above 0, below 100%%)\n"
-"      --min-reps N          with --ci-width: valid repetitions before it may\n"
-"                            stop (default 6, the least with an interval)\n"
-"      --max-reps N          with --ci-width: repetitions at most (default 100)\n"
-"      --max-time T          wall-clock budget of the whole run, e.g. 90s, 2m,\n"
-"                            500ms; a round that would not end within it is\n"
-"                            not started (the first timed round always runs)\n"
-"      --seed N              seed of the interleaving order (default: time)\n"
-"      --rep-time T          choose each kernel's size on this machine, before\n"
-"                            timing, so that one seq repetition lasts about T\n"
-"                            (e.g. 10ms; from 1ms to 60s); replaces --size\n"
-"      --rep-timeout T       end the run when one repetition takes longer than T\n"
-"                            (e.g. 10m; default: no limit): one line, exit 3,\n"
-"                            the rows written so far whole\n"
-"\n"
-"disturbed repetitions (a worker waited for a CPU, or the hypervisor took it)\n"
-"      --disturbed-above P   a repetition whose worst worker lost more than P\n"
-"                            of it is disturbed (default 2%%; above 0, below 100%%)\n"
-"      --retry-disturbed N   measure a disturbed repetition again in a later\n"
-"                            round, up to N times per planned one (default 2)\n"
-"      --keep-disturbed      use disturbed repetitions like the others\n"
-"      --advice-names LIST   for scripts that run parscale: the names their\n"
-"                            users give these options in the advice the\n"
-"                            summary prints, e.g. max-time=--budget,size=--size\n",
-           names);
-    for (const ps_backend *const *b = ps_backends; *b; b++)
-        if ((*b)->help)
-            printf("\n%s", (*b)->help);
-    printf(
-"\n"
-"placement (omp, hybrid; the CPU each worker ended on is the cpus column)\n"
-"      --bind close|spread|primary|true|false   OMP_PROC_BIND for this run.\n"
-"                            OpenMP reads it only at start-up, so parscale\n"
-"                            sets it and executes itself again; setting\n"
-"                            OMP_PROC_BIND/OMP_PLACES in the environment\n"
-"                            does the same.  Both are recorded.  Ranks are\n"
-"                            bound by mpirun (--bind-to, --map-by), not here.\n"
-"      --places cores|threads|sockets|LIST   OMP_PLACES with --bind\n"
-"                            (default cores)\n"
-"\n"
-"output\n"
-"  -o, --csv FILE            append raw rows to FILE (metadata: FILE.meta.jsonl)\n"
-"  -q, --quiet               no progress, summary only\n"
-"      --export-json FILE    the summary's statistics per configuration as\n"
-"                            JSON (docs/csv-schema.md), written at the end\n"
-"      --export-markdown FILE  the same as a Markdown table\n"
-"      --version             the version of this build\n"
-"      --check-args ARGS...  (first after run) check ARGS as a run would,\n"
-"                            run nothing, print them normalised as JSON\n"
-"  -h, --help                this text\n");
+"repetition.  mpi and hybrid need an MPI launch: mpirun -np N parscale run ...\n");
+    const char *group = NULL;
+    for (const ps_option_row *r = run_rows; r->name; r++) {
+        if (!group || strcmp(group, r->group) != 0)
+            printf("\n%s\n", (group = r->group));
+        print_row(r);
+    }
+    const ps_backend *base = ps_backend_baseline();
+    printf("\nbackends of this build (--backend), each with its own options\n");
+    if (base)
+        printf("(the speedup base is %s; --no-baseline leaves it out)\n", base->name);
+    for (const ps_backend *const *b = ps_backends; *b; b++) {
+        printf("  %-11s %s\n", (*b)->name, (*b)->summary);
+        for (const ps_option_row *r = (*b)->options; r && r->name; r++)
+            print_row(r);
+    }
 }
 
-enum {
-    OPT_SCALING = 256, OPT_STEPS, OPT_NO_BASELINE, OPT_WARMUP, OPT_SEED,
-    OPT_PARAM, OPT_BIND, OPT_PLACES,
-    OPT_CI_WIDTH, OPT_MIN_REPS, OPT_MAX_REPS, OPT_MAX_TIME, OPT_REP_TIMEOUT, OPT_KERNEL_LIB,
-    OPT_DISTURBED_ABOVE, OPT_RETRY_DISTURBED, OPT_KEEP_DISTURBED, OPT_REP_TIME,
-    OPT_ADVICE_NAMES, OPT_VERSION, OPT_EXPORT_JSON, OPT_EXPORT_MD,
-    OPT_BACKEND = 1024,  /* + the index of a backend's option name */
-};
+void ps_options_rows_json(ps_buf *b)
+{
+    int first = 1;
+    const char *owner = "run";
+    const ps_option_row *rows = run_rows;
+    for (int i = -1; i < ps_backend_count(); i++) {
+        if (i >= 0) {
+            owner = ps_backends[i]->name;
+            rows = ps_backends[i]->options;
+        }
+        for (const ps_option_row *r = rows; r && r->name; r++, first = 0) {
+            static const char *const kinds[] = {"none", "value", "rest"};
+            ps_buf_put(b, first ? "{\"name\":" : ",{\"name\":", first ? 8 : 9);
+            ps_buf_json_str(b, r->name);
+            if (r->short_name)
+                ps_buf_printf(b, ",\"short\":\"%c\"", r->short_name);
+            else
+                ps_buf_put(b, ",\"short\":null", 13);
+            ps_buf_printf(b, ",\"argument\":\"%s\",\"metavar\":", kinds[r->arg]);
+            if (r->metavar)
+                ps_buf_json_str(b, r->metavar);
+            else
+                ps_buf_put(b, "null", 4);
+            ps_buf_put(b, ",\"help\":", 8);
+            ps_buf_json_str(b, r->help ? r->help : "");
+            ps_buf_put(b, ",\"owner\":", 9);
+            ps_buf_json_str(b, owner);
+            ps_buf_put(b, ",\"group\":", 9);
+            ps_buf_json_str(b, r->group ? r->group : owner);
+            ps_buf_put(b, "}", 1);
+        }
+    }
+}
 
-static const struct option long_opts[] = {
-    {"kernel", required_argument, NULL, 'k'},
-    {"kernel-lib", required_argument, NULL, OPT_KERNEL_LIB},
-    {"backend", required_argument, NULL, 'b'},
-    {"workers", required_argument, NULL, 'w'},
-    {"size", required_argument, NULL, 's'},
-    {"scaling", required_argument, NULL, OPT_SCALING},
-    {"steps", required_argument, NULL, OPT_STEPS},
-    {"no-baseline", no_argument, NULL, OPT_NO_BASELINE},
-    {"reps", required_argument, NULL, 'r'},
-    {"warmup", required_argument, NULL, OPT_WARMUP},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"ci-width", required_argument, NULL, OPT_CI_WIDTH},
-    {"min-reps", required_argument, NULL, OPT_MIN_REPS},
-    {"max-reps", required_argument, NULL, OPT_MAX_REPS},
-    {"max-time", required_argument, NULL, OPT_MAX_TIME},
-    {"disturbed-above", required_argument, NULL, OPT_DISTURBED_ABOVE},
-    {"retry-disturbed", required_argument, NULL, OPT_RETRY_DISTURBED},
-    {"keep-disturbed", no_argument, NULL, OPT_KEEP_DISTURBED},
-    {"rep-time", required_argument, NULL, OPT_REP_TIME},
-    {"advice-names", required_argument, NULL, OPT_ADVICE_NAMES},
-    {"rep-timeout", required_argument, NULL, OPT_REP_TIMEOUT},
-    {"param", required_argument, NULL, OPT_PARAM},
-    {"bind", required_argument, NULL, OPT_BIND},
-    {"places", required_argument, NULL, OPT_PLACES},
-    {"csv", required_argument, NULL, 'o'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"export-json", required_argument, NULL, OPT_EXPORT_JSON},
-    {"export-markdown", required_argument, NULL, OPT_EXPORT_MD},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {"help", no_argument, NULL, 'h'},
-};
-#define NBASE_OPTS (sizeof long_opts / sizeof long_opts[0])
-#define MAX_OPTS (NBASE_OPTS + 64)
+#define MAX_OPTS 128
 
-/* The options of every backend in this build, once per name, after the
- * harness's own: what getopt_long is given. */
+/* getopt_long's table made from the rows: run's own, then every backend's
+ * once per name (a shared name goes to each backend that has it). */
 typedef struct opt_table {
     struct option all[MAX_OPTS + 1];
     const char *backend_names[MAX_OPTS];  /* by val - OPT_BACKEND */
+    char shorts[2 * MAX_OPTS + 2];        /* ":k:b:..." */
 } opt_table;
-
-#define RUN_SHORT ":k:b:w:s:r:o:qh"
 
 static void opt_table_build(opt_table *t)
 {
     memset(t, 0, sizeof *t);
-    size_t n = 0, nb = 0;
-    for (; n < NBASE_OPTS; n++)
-        t->all[n] = long_opts[n];
+    size_t n = 0, nb = 0, ns = 0;
+    t->shorts[ns++] = ':';  /* a missing value is ':', told apart from '?' */
+    for (const ps_option_row *r = run_rows; r->name && n < MAX_OPTS; r++) {
+        if (r->arg == PS_ARG_REST)
+            continue;  /* --check-args: taken before getopt, first after run */
+        t->all[n++] = (struct option){r->name, r->arg == PS_ARG_VALUE ? required_argument
+                                                                       : no_argument,
+                                      NULL, r->target};
+        if (r->short_name) {
+            t->shorts[ns++] = r->short_name;
+            if (r->arg == PS_ARG_VALUE)
+                t->shorts[ns++] = ':';
+        }
+    }
     for (const ps_backend *const *b = ps_backends; *b; b++) {
-        for (const ps_backend_option *bo = (*b)->options; bo && bo->name; bo++) {
+        for (const ps_option_row *bo = (*b)->options; bo && bo->name; bo++) {
             size_t j = 0;
             while (j < nb && strcmp(t->backend_names[j], bo->name) != 0)
                 j++;
             if (j < nb || n == MAX_OPTS)
                 continue;
             t->backend_names[nb] = bo->name;
-            t->all[n++] = (struct option){bo->name, bo->has_arg ? required_argument
-                                                                : no_argument,
+            t->all[n++] = (struct option){bo->name, bo->arg == PS_ARG_VALUE ? required_argument
+                                                                            : no_argument,
                                           NULL, OPT_BACKEND + (int)nb};
             nb++;
         }
@@ -189,7 +271,10 @@ int ps_options_long(struct option *out, int max)
 
 const char *ps_options_short(void)
 {
-    return RUN_SHORT;
+    static opt_table t;  /* built once: the rows never change */
+    if (!t.shorts[0])
+        opt_table_build(&t);
+    return t.shorts;
 }
 
 /* A backend option goes to every backend that has one of that name. */
@@ -203,9 +288,9 @@ static int parse_backend_opt(ps_run_opts *o, const char *name, const char *arg,
         o->backend_opts_given[o->nbackend_opts_given++] = name;
     for (int i = 0; ps_backends[i] && i < PS_MAX_BACKENDS; i++) {
         const ps_backend *b = ps_backends[i];
-        for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
+        for (const ps_option_row *bo = b->options; bo && bo->name; bo++)
             if (strcmp(bo->name, name) == 0 &&
-                b->opt_parse(o->backend_opts[i].bytes, name, arg, err) != 0)
+                b->opt_parse(o->backend_opts[i].bytes, bo->target, arg, err) != 0)
                 return -1;
     }
     return 0;
@@ -303,7 +388,7 @@ static int check_option_owners(const ps_run_opts *o, ps_err *err)
         for (int i = 0; ps_backends[i]; i++) {
             const ps_backend *b = ps_backends[i];
             int owns = 0;
-            for (const ps_backend_option *bo = b->options; bo && bo->name; bo++)
+            for (const ps_option_row *bo = b->options; bo && bo->name; bo++)
                 owns |= strcmp(bo->name, name) == 0;
             if (!owns)
                 continue;
@@ -747,7 +832,7 @@ static int take_option(ps_run_opts *o, const opt_table *t, int c, char **argv,
                                "not in this build (parscale list says why)", name, owners,
                                n > 1 ? "s" : "", n > 1 ? "are" : "is");
         }
-        return ps_getopt_fail(err, "run", t->all, RUN_SHORT, arg, optopt);
+        return ps_getopt_fail(err, "run", t->all, ps_options_short(), arg, optopt);
     }
     if (c == ':')
         return ps_fail(err, "run: option '%s' needs a value", argv[optind - 1]);
@@ -767,7 +852,7 @@ static int load_kernel_libs(ps_run_opts *o, const opt_table *t, int argc, char *
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, RUN_SHORT, t->all, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, t->shorts, t->all, NULL)) != -1)
         if (c == OPT_KERNEL_LIB && ps_kernel_libs_open(&o->libs, optarg, err) != 0)
             return -1;
     return 0;
@@ -784,7 +869,7 @@ int ps_options_parse(ps_run_opts *o, int argc, char **argv, ps_err *err)
     opterr = 0;  /* we say what was wrong ourselves, in one line */
     int c;
     unsigned stop_given = 0;  /* bits: -r, --min-reps, --max-reps */
-    while ((c = getopt_long(argc, argv, RUN_SHORT, t.all, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, t.shorts, t.all, NULL)) != -1) {
         int rc = take_option(o, &t, c, argv, &stop_given, err);
         if (rc != 0)
             return rc;

@@ -67,6 +67,10 @@ typedef struct ps_run_opts {
  * --help was printed; -1 with err naming the bad input. */
 int ps_options_parse(ps_run_opts *o, int argc, char **argv, ps_err *err);
 void ps_options_usage(void);
+/* Every option row as JSON objects, ","-separated, run's own then each
+ * backend's: name, short, argument (none, value, rest), metavar, help,
+ * owner (run or the backend) and group (its heading in --help). */
+void ps_options_rows_json(ps_buf *b);
 /* The getopt_long tables ps_options_parse uses, the backends' options
  * included (for run --check-args): the long one written into out (room
  * for max entries, the last one all zero); returns its count. */

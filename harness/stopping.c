@@ -7,16 +7,29 @@
 
 #include "stats.h"
 
+#define PS_STOP_ROW(id, name, doc) {name, doc},
+static const struct {
+    const char *name, *doc;
+} reasons[PS_STOP_NREASONS] = {PS_STOP_REASONS(PS_STOP_ROW)};
+#undef PS_STOP_ROW
+
 const char *ps_stop_reason_name(enum ps_stop_reason r)
 {
-    switch (r) {
-    case PS_STOP_REPS: return "reps";
-    case PS_STOP_CI: return "ci";
-    case PS_STOP_MAX_REPS: return "max-reps";
-    case PS_STOP_MAX_TIME: return "max-time";
-    case PS_STOP_RUNNING: break;
+    /* out of range: still running, as far as anyone can tell */
+    return reasons[(unsigned)r < PS_STOP_NREASONS ? r : PS_STOP_RUNNING].name;
+}
+
+void ps_stop_reasons_json(ps_buf *b)
+{
+    ps_buf_put(b, "[", 1);
+    for (int i = 0; i < PS_STOP_NREASONS; i++) {
+        ps_buf_put(b, i ? ",{\"name\":" : "{\"name\":", i ? 9 : 8);
+        ps_buf_json_str(b, reasons[i].name);
+        ps_buf_put(b, ",\"doc\":", 7);
+        ps_buf_json_str(b, reasons[i].doc);
+        ps_buf_put(b, "}", 1);
     }
-    return "interrupted";  /* still running when the loop ended: a signal stopped it */
+    ps_buf_put(b, "]", 1);
 }
 
 /* The same interval the summary prints, so the rule stops on what the

@@ -13,13 +13,22 @@
 #ifndef PS_STOPPING_H
 #define PS_STOPPING_H
 
-enum ps_stop_reason {
-    PS_STOP_RUNNING = 0,  /* needs more repetitions */
-    PS_STOP_REPS,         /* fixed mode: ran its -r repetitions */
-    PS_STOP_CI,           /* the interval reached the target width */
-    PS_STOP_MAX_REPS,     /* ran --max-reps repetitions first */
-    PS_STOP_MAX_TIME,     /* the run's --max-time was spent first */
-};
+#include "util.h"
+
+/* Why a configuration stopped: PS_STOP_REASON(id, name, meaning), the
+ * name being what the summary, the metadata and the exports carry.
+ * RUNNING (needs more repetitions) is first, and only a signal leaves a
+ * configuration so after the loop: hence its name. */
+#define PS_STOP_REASONS(PS_STOP_REASON) \
+    PS_STOP_REASON(RUNNING, "interrupted", "a signal ended the run while it still needed repetitions") \
+    PS_STOP_REASON(REPS, "reps", "fixed mode: ran its -r repetitions") \
+    PS_STOP_REASON(CI, "ci", "the confidence interval of the median reached --ci-width") \
+    PS_STOP_REASON(MAX_REPS, "max-reps", "ran --max-reps repetitions before the interval was narrow enough") \
+    PS_STOP_REASON(MAX_TIME, "max-time", "the run's --max-time was spent first")
+
+#define PS_STOP_ENUM(id, name, doc) PS_STOP_##id,
+enum ps_stop_reason { PS_STOP_REASONS(PS_STOP_ENUM) PS_STOP_NREASONS };
+#undef PS_STOP_ENUM
 
 /* The smallest sample with an exact 95% interval of the median. */
 #define PS_MIN_REPS_DEFAULT 6
@@ -46,6 +55,9 @@ typedef struct ps_stop_rule {
 /* "ci", "max-reps", ...; "interrupted" while running (after the loop, only
  * a signal leaves a configuration so). */
 const char *ps_stop_reason_name(enum ps_stop_reason r);
+
+/* The reasons as a JSON array of {"name","doc"}, in the enum's order. */
+void ps_stop_reasons_json(ps_buf *b);
 
 /* (ci_hi - ci_lo) / median of the exact 95% interval of the median of the
  * n samples x; NAN when n < 6 (no such interval) or the median is not > 0. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The documentation against the code: docs/csv-schema.md documents every CSV
-# column of harness/csv_columns.h and the binary writes exactly that header;
+# column of harness/csv_columns.h and the binary writes exactly that header
+# (and `parscale schema --json` lists exactly those columns);
 # every relative link in the README and docs/ resolves (file and #anchor);
 # every docs/ page is linked from the README; every path of this repository
 # the pages name exists; and the README stays short.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cols=$(grep -o 'PS_COL([a-z_0-9]*, *"' "$top/harness/csv_columns.h" | sed 's/PS_COL(//; s/,.*//')
+cols=$(grep -o 'PS_COL([a-z_0-9]*, *[A-Z]*, *"' "$top/harness/csv_columns.h" | sed 's/PS_COL(//; s/,.*//')
 [ "$(printf '%s\n' $cols | wc -l)" -ge 14 ] && pass || fail "could not read the columns"
 for c in $cols; do
   grep -q "^| \`$c\` |" "$top/docs/csv-schema.md" && pass \
@@ -15,6 +16,10 @@ done
 "$PARSCALE" run -k null -b seq -s test -r 1 --warmup 0 -q --csv "$WORK/h.csv" >/dev/null 2>&1
 [ "$(head -n 1 "$WORK/h.csv")" = "$(printf '%s\n' $cols | paste -sd,)" ] && pass \
   || fail "the header written differs from csv_columns.h"
+json_cols=$("$PARSCALE" schema --json | python3 -c 'import json, sys
+print(",".join(c["name"] for c in json.load(sys.stdin)["columns"]))')
+[ "$json_cols" = "$(printf '%s\n' $cols | paste -sd,)" ] && pass \
+  || fail "parscale schema --json lists other columns than csv_columns.h"
 
 lines=$(wc -l < "$top/README.md")
 [ "$lines" -le 300 ] && pass || fail "README.md has $lines lines; keep it within 300 (move detail to docs/)"

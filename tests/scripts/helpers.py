@@ -25,6 +25,34 @@ def make_fixture(dest):
     return fixture_module().write(dest)
 
 
+def real_schema_json():
+    """What the real binary says of its schema (`parscale schema --json`),
+    as JSON text: for the stand-in binaries, which must state it too."""
+    from parscale_py import locate
+    exe, why = locate.find()
+    if exe is None:
+        raise unittest.SkipTest(why)
+    return subprocess.run([exe, "schema", "--json"], capture_output=True, text=True,
+                          timeout=60, check=True).stdout.strip()
+
+
+def fake_parscale(path, listing, run_status=None):
+    """Writes a stand-in binary at path: `schema --json` the real schema,
+    anything else listing as JSON (`list --json`), or, with run_status,
+    only list --json so, and a refusal with that status for the rest."""
+    import json
+    text = "#!/bin/sh\nif [ \"$1 $2\" = 'schema --json' ]; then\ncat <<'E'\n%s\nE\nexit 0; fi\n" \
+        % real_schema_json()
+    if run_status is None:
+        text += "cat <<'E'\n%s\nE\n" % json.dumps(listing)
+    else:
+        text += ("if [ \"$1 $2\" = 'list --json' ]; then\ncat <<'E'\n%s\nE\nexit 0; fi\n"
+                 "echo 'fake: run' >&2; exit %d\n" % (json.dumps(listing), run_status))
+    Path(path).write_text(text)
+    Path(path).chmod(0o755)
+    return path
+
+
 def run_script(name, *args, env=None):
     e = dict(os.environ)
     e.update(env or {})

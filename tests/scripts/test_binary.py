@@ -11,7 +11,7 @@ import unittest
 from unittest import mock
 
 from helpers import TempDirCase
-from parscale_py import binary
+from parscale_py import binary, locate, schema
 
 
 class Find(TempDirCase):
@@ -23,8 +23,9 @@ class Find(TempDirCase):
 
     def find(self, explicit=None, env=None, default=None):
         err = io.StringIO()
-        with mock.patch.object(binary, "DEFAULT", self.tmp / "no-such-default"
+        with mock.patch.object(locate, "DEFAULT", self.tmp / "no-such-default"
                                if default is None else default), \
+                mock.patch.object(schema, "_chosen", []), \
                 mock.patch.dict(os.environ, {"PATH": str(self.tmp / "empty")}), \
                 contextlib.redirect_stderr(err):
             try:

@@ -3,16 +3,14 @@ draws (parscale's backends against seq, CPython's against themselves at 1
 worker), the lines it leaves out, the figure in every format, bad input;
 and the sweep's landscape step as planned for a binary with and without an
 async backend."""
-import json
 import shlex
-import stat
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 
-from helpers import TempDirCase, run_script  # noqa: E402
+from helpers import TempDirCase, fake_parscale, run_script  # noqa: E402
 from parscale_py import analysis, schema  # noqa: E402
 from parscale_py.commands import landscape, sweep  # noqa: E402
 from parscale_py.render import plots  # noqa: E402
@@ -175,8 +173,7 @@ class SweepStep(TempDirCase):
 
     def dry(self, listing, *args):
         b = self.tmp / "fake-parscale"
-        b.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(listing))
-        b.chmod(b.stat().st_mode | stat.S_IXUSR)
+        fake_parscale(b, listing)
         r = run_script("sweep", "--parscale", b, "--out", self.tmp / "out", "--dry-run",
                        "--quick", "--scaling", "strong", *args)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -242,8 +239,7 @@ class SweepStep(TempDirCase):
         cols = schema.load().columns
         (out / "landscape.csv").write_text(",".join(cols[:-3]) + "\n")
         b = self.tmp / "fake-parscale"
-        b.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(LIST))
-        b.chmod(0o755)
+        fake_parscale(b, LIST)
         r = run_script("sweep", "--parscale", b, "--out", out, "--dry-run", "--quick")
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("written by an older parscale", r.stderr)

@@ -1,11 +1,9 @@
 """scripts/sweep's plan and its refusals, without measuring anything: a
 stand-in binary answers `list --json`, and --dry-run prints the launches."""
-import json
 import shlex
-import stat
 import unittest
 
-from helpers import TempDirCase, run_script
+from helpers import TempDirCase, fake_parscale, run_script
 from parscale_py.commands import sweep
 
 LIST = {"kernels": [{"name": n, "flops_per_index": 1, "bytes_per_index": 0,
@@ -19,10 +17,7 @@ class Plan(TempDirCase):
     def setUp(self):
         super().setUp()
         self.bin = self.tmp / "fake-parscale"
-        self.bin.write_text("#!/bin/sh\nif [ \"$1 $2\" = 'list --json' ]; then\n"
-                            "cat <<'E'\n%s\nE\nexit 0; fi\necho 'fake: run' >&2; exit 3\n"
-                            % json.dumps(LIST))
-        self.bin.chmod(self.bin.stat().st_mode | stat.S_IXUSR)
+        fake_parscale(self.bin, LIST, run_status=3)
         self.out = self.tmp / "out"
 
     def dry(self, *args, env=None):
@@ -167,7 +162,7 @@ class Plan(TempDirCase):
 
     def fake(self, listing):
         """A stand-in binary answering list --json with listing."""
-        self.bin.write_text("#!/bin/sh\ncat <<'E'\n%s\nE\n" % json.dumps(listing))
+        fake_parscale(self.bin, listing)
 
     def test_backend_properties_come_from_the_binary(self):
         # names the scripts have never heard of: what they are made of decides

@@ -33,20 +33,7 @@ CONFIG = ("host", "kernel", "scaling", "order", "size", "steps", "backend",
 # The same minus what varies along one line of a chart.
 SERIES_VARIANT = ("schedule", "gil_model", "switch_interval", "check_interval",
                   "tick", "gil_release")
-INTEGER = {"workers", "threads", "ranks", "order", "size", "steps", "rep", "cores",
-           "check_interval", "tick", "gil_switches", "gil_forced_switches",
-           "gil_drop_requests", "gil_drops_discarded", "loop_switches", "migrations",
-           "invol_switches", "disturbed"}
-REAL = {"seconds", "rate", "flops", "bytes", "switch_interval", "gil_release", "gil_wait_seconds",
-        "gil_wait_median", "gil_wait_p99", "gil_hold_median", "gil_handoff_median", "steal",
-        "loop_lateness_median", "loop_lateness_p99", "runq_delay", "lost", "user_s", "sys_s"}
-BOOLEAN = {"verified", "oversubscribed"}
 SCALINGS = ("strong", "weak")
-# The order backends are listed and drawn in; a backend not named here (a
-# newer binary's, say) comes after these, in name order, never dropped.
-BACKEND_ORDER = ("seq", "gil", "omp", "mpi", "hybrid", "async", "cpython-threads",
-                 "cpython-processes", "cpython-asyncio", "cpython-asyncio-to-thread",
-                 "cpython-asyncio-processes")
 
 
 def _number(text, integer):
@@ -121,7 +108,7 @@ def load_csv(path, schema=None):
                                         "write stopped part-way?" if last else ""))
                 raw = dict(zip(header, row))
                 raw.update(missing)
-                rows.append(_typed(path, line, raw))
+                rows.append(_typed(path, line, raw, sch))
         except csv.Error as e:
             raise DataError("%s:%d: malformed CSV: %s" % (path, reader.line_num, e)) from None
     if not rows:
@@ -144,11 +131,33 @@ def _foreign(path, header, sch):
             % (path, sch.name, sch.path, where, hint))
 
 
-def _typed(path, line, raw):
+def kind(column, sch=None):
+    """What a column's fields hold, as the binary writes them (schema.py):
+    integer, real, boolean or text; text for a column the schema lacks."""
+    return (sch or schema_mod.load()).types.get(column, "text")
+
+
+def is_number(column, sch=None):
+    return kind(column, sch) in ("integer", "real")
+
+
+def baseline(sch=None):
+    """The backend speedups are measured against (the binary's baseline)."""
+    return (sch or schema_mod.load()).baseline
+
+
+def backend_rank(backend, sch=None):
+    """The order backends are listed and drawn in: the binary's order, then
+    any other after it in name order (schema.Schema.backend_rank)."""
+    return (sch or schema_mod.load()).backend_rank(backend)
+
+
+def _typed(path, line, raw, sch):
     row = {}
     for col, text in raw.items():
         text = text.strip()
-        if col in BOOLEAN:
+        k = sch.types.get(col, "text")
+        if k == "boolean":
             if text in ("true", "false"):
                 row[col] = text == "true"
             elif text == "" and col not in REQUIRED:
@@ -156,16 +165,16 @@ def _typed(path, line, raw):
             else:
                 raise DataError("%s:%d: malformed row: column '%s' is '%s', expected "
                                 "true or false" % (path, line, col, text))
-        elif col in INTEGER or col in REAL:
+        elif k in ("integer", "real"):
             if text == "":
                 row[col] = None
                 continue
             try:
-                row[col] = _number(text, col in INTEGER)
+                row[col] = _number(text, k == "integer")
             except ValueError:
                 raise DataError("%s:%d: malformed row: column '%s' is '%s', not %s"
                                 % (path, line, col, text,
-                                   "a whole number" if col in INTEGER else "a number")) from None
+                                   "a whole number" if k == "integer" else "a number")) from None
         else:
             row[col] = text
     for col in ("kernel", "backend"):
@@ -388,7 +397,7 @@ class Series:
 
     def do_fit(self):
         pts = self.fit_points()
-        if self.backend == "seq":
+        if self.backend == baseline():
             self.fit = None
         elif self.scaling == "strong":
             self.fit = stats.fit_amdahl(pts)
@@ -409,8 +418,7 @@ class Chart:
 
 def _series_sort(s):
     b = s.backend
-    return (BACKEND_ORDER.index(b) if b in BACKEND_ORDER else len(BACKEND_ORDER), b,
-            str(list(s.variant.values())))
+    return (backend_rank(b), b, str(list(s.variant.values())))
 
 
 class Analysis:
@@ -460,8 +468,9 @@ class Analysis:
     # (work assumed proportional to size), and says so.
     def _bases(self):
         seq = defaultdict(list)
+        base = baseline()
         for p in self.points:
-            if p.backend == "seq" and p.median is not None:
+            if p.backend == base and p.median is not None:
                 seq[(p.config.get("host"), p.kernel, p.size, p.config.get("steps"))].append(p)
         for p in self.points:
             if p.paired:

@@ -2,50 +2,36 @@
 it says about its backends (`parscale list --json`), so that no script keeps
 a list of backend names of its own.
 
-The binary is, in order: --parscale PATH, $PARSCALE, build/parscale at the
-top of this checkout, parscale on PATH.  $PARSCALE_BIN, the older name of
-the variable, still works and says it is deprecated.
+The binary is, in order (locate.py): --parscale PATH, $PARSCALE,
+build/parscale at the top of this checkout, parscale on PATH.
+$PARSCALE_BIN, the older name of the variable, still works and says it is
+deprecated.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
+from . import locate, schema
 from .common import fail
 
-REPO = Path(__file__).resolve().parents[3]
-DEFAULT = REPO / "build" / "parscale"
-
-
-def _executable(path):
-    return os.path.isfile(path) and os.access(path, os.X_OK)
+REPO = locate.REPO
+DEFAULT = locate.DEFAULT
 
 
 def find_parscale(prog, explicit=None, environ=None):
     """The absolute path of the binary; status 2 with one line when a named
-    one is not executable or none is found."""
+    one is not executable or none is found.  The schema (schema.py) is then
+    read from this binary too."""
     env = os.environ if environ is None else environ
-    named = [(explicit, "--parscale"), (env.get("PARSCALE"), "$PARSCALE")]
-    if not env.get("PARSCALE") and env.get("PARSCALE_BIN"):
+    if any(how == "$PARSCALE_BIN" for _, how in locate.named(explicit, env)):
         print("%s: $PARSCALE_BIN is deprecated; set $PARSCALE instead" % prog,
               file=sys.stderr)
-        named.append((env.get("PARSCALE_BIN"), "$PARSCALE_BIN"))
-    for cand, how in named:
-        if not cand:
-            continue
-        path = shutil.which(cand) if os.sep not in cand else cand
-        if path and _executable(path):
-            return os.path.abspath(path)
-        fail(prog, "%s %s: not an executable file" % (how, cand))
-    if _executable(str(DEFAULT)):
-        return str(DEFAULT)
-    on_path = shutil.which("parscale")
-    if on_path:
-        return os.path.abspath(on_path)
-    fail(prog, "no parscale binary: build it (cmake -S %s -B %s/build && cmake --build "
-         "%s/build) or name it with --parscale PATH or $PARSCALE" % (REPO, REPO, REPO))
+    path, why = locate.find(explicit, env)
+    if path is None:
+        fail(prog, why)
+    schema.use_binary(path)
+    return path
 
 
 def list_json(parscale):

@@ -75,9 +75,9 @@ def _matches(row, key, value):
     v = row.get(key)
     if value == "":
         return v is None or v == ""
-    if key in analysis.BOOLEAN:
+    if analysis.kind(key) == "boolean":
         return v is not None and str(v).lower() == value.lower()
-    if key in analysis.INTEGER or key in analysis.REAL:
+    if analysis.is_number(key):
         try:
             want = float(analysis._number(value, False))
         except ValueError:
@@ -521,7 +521,7 @@ def _order(r):
 def _order_cfg(c):
     """Sort order: kernel, scaling, size, the backends in their usual order, workers."""
     b = c.get("backend")
-    bi = analysis.BACKEND_ORDER.index(b) if b in analysis.BACKEND_ORDER else 99
+    bi = analysis.backend_rank(b)
     return (str(c.get("kernel")), str(c.get("scaling")), c.get("size") or 0,
             c.get("steps") or 0, bi, str(b), c.get("workers") or 0, c.get("threads") or 0,
             tuple(_show(c.get(k)) for k in SETTINGS if k in c))

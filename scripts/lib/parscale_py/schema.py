@@ -1,31 +1,46 @@
-"""The CSV schema, read from harness/csv_columns.h (its X-macro list).
+"""The CSV schema, as the binary states it (`parscale schema --json`).
 
-The header file is the one place the columns are written down; this module
-parses it instead of repeating the list, so the C writer and the scripts
-cannot drift apart.
+C is the one place the columns, their types, the backends and their
+speedup baseline, and the stop reasons are written down; this module reads
+what the binary says of them instead of keeping copies, so the writer and
+the scripts cannot drift apart.  The schema is, in order:
+
+  load(path): that JSON file;
+  $PARSCALE_SCHEMA: a JSON file (a parscale-schema.json kept with a CSV);
+  the binary (locate.py: --parscale, $PARSCALE, build/parscale, PATH): the
+      parscale-schema.json the build writes beside it, else what
+      `parscale schema --json` prints.
 """
+import json
 import os
-import re
-from pathlib import Path
+import subprocess
 
-_REPO = Path(__file__).resolve().parents[3]
-DEFAULT_HEADER = _REPO / "harness" / "csv_columns.h"
+from . import locate
 
-_COL = re.compile(r'PS_COL\(\s*([A-Za-z_]\w*)\s*,\s*"((?:[^"\\]|\\.)*)"\s*\)')
-_NAME = re.compile(r'#\s*define\s+PS_CSV_SCHEMA\s+"([^"]*)"')
+FILE_NAME = "parscale-schema.json"
+TYPES = ("integer", "real", "boolean", "text")
+
+_cache = {}
+_chosen = []  # the binary a script resolved (binary.find_parscale), if any
 
 
 class SchemaError(Exception):
-    """csv_columns.h is missing or cannot be parsed."""
+    """No schema found, or the one found cannot be read."""
 
 
 class Schema:
-    """The ordered column names and their one-line descriptions."""
+    """The ordered columns, their types and descriptions; the backends in
+    the binary's order and which is the speedup baseline; the stop reasons."""
 
-    def __init__(self, name, columns, docs, path):
+    def __init__(self, name, columns, docs, types, backends=(), baseline=None,
+                 stop_reasons=(), path="<schema>"):
         self.name = name
         self.columns = list(columns)
         self.docs = dict(docs)
+        self.types = dict(types)
+        self.backends = list(backends)
+        self.baseline = baseline
+        self.stop_reasons = list(stop_reasons)
         self.path = path
 
     def __contains__(self, column):
@@ -34,45 +49,117 @@ class Schema:
     def __repr__(self):
         return "Schema(%r, %d columns)" % (self.name, len(self.columns))
 
+    def of_type(self, kind):
+        """The columns whose fields hold kind (one of TYPES)."""
+        return frozenset(c for c in self.columns if self.types[c] == kind)
 
-def header_path():
-    """Where csv_columns.h is: $PARSCALE_CSV_COLUMNS, else the repository's."""
-    env = os.environ.get("PARSCALE_CSV_COLUMNS")
-    return Path(env) if env else DEFAULT_HEADER
+    def backend_rank(self, backend):
+        """Where backend sorts: the binary's backends in its order, then any
+        other (the cpython-* rows the scripts write, a newer binary's) after
+        them, in name order; never dropped."""
+        if backend in self.backends:
+            return (self.backends.index(backend), "")
+        return (len(self.backends), str(backend))
 
 
-def parse(text, path="<text>"):
-    """Parses the PS_CSV_COLUMNS macro body of a csv_columns.h text."""
-    lines = text.splitlines()
-    body, inside = [], False
-    for line in lines:
-        if not inside and re.match(r"\s*#\s*define\s+PS_CSV_COLUMNS\b", line):
-            inside = True
-        if inside:
-            body.append(line.rstrip())
-            if not line.rstrip().endswith("\\"):
-                break
-    if not body:
-        raise SchemaError("%s: no '#define PS_CSV_COLUMNS' macro found" % path)
-    cols = _COL.findall("\n".join(body))
-    if not cols:
-        raise SchemaError("%s: PS_CSV_COLUMNS lists no PS_COL(name, \"doc\") entries" % path)
-    names = [c for c, _ in cols]
+def parse(obj, path="<json>"):
+    """A Schema from the parsed JSON of `parscale schema --json`."""
+    def bad(what):
+        return SchemaError("%s: not a parscale schema: %s" % (path, what))
+    if not isinstance(obj, dict):
+        raise bad("not a JSON object")
+    cols = obj.get("columns")
+    if not isinstance(cols, list) or not cols:
+        raise bad("no \"columns\" list")
+    names, docs, types = [], {}, {}
+    for i, c in enumerate(cols):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+            raise bad("column %d has no name" % (i + 1))
+        if c.get("type") not in TYPES:
+            raise bad("column '%s' has type %r, expected one of %s"
+                      % (c["name"], c.get("type"), ", ".join(TYPES)))
+        names.append(c["name"])
+        docs[c["name"]] = str(c.get("doc") or "")
+        types[c["name"]] = c["type"]
     dup = sorted({c for c in names if names.count(c) > 1})
     if dup:
-        raise SchemaError("%s: column(s) listed twice: %s" % (path, ", ".join(dup)))
-    m = _NAME.search(text)
-    return Schema(m.group(1) if m else "parscale-csv", names,
-                  {c: d.replace('\\"', '"') for c, d in cols}, str(path))
+        raise bad("column(s) listed twice: %s" % ", ".join(dup))
+    backends = [b.get("name") for b in obj.get("backends") or [] if isinstance(b, dict)]
+    if not all(isinstance(b, str) and b for b in backends):
+        raise bad("a backend has no name")
+    base = obj.get("baseline")
+    if base is not None and base not in backends:
+        raise bad("baseline '%s' is not one of its backends" % base)
+    reasons = [r.get("name") for r in obj.get("stop_reasons") or [] if isinstance(r, dict)]
+    return Schema(str(obj.get("schema") or "parscale-csv"), names, docs, types, backends,
+                  base, reasons, str(path))
 
 
-def load(path=None):
-    """Reads and parses csv_columns.h (default: header_path())."""
-    path = Path(path) if path else header_path()
+def use_binary(path):
+    """Makes the binary a script resolved (binary.find_parscale, honouring
+    its --parscale) the one the schema is read from."""
+    _chosen[:] = [str(path)]
+
+
+def _read_file(path):
     try:
-        text = path.read_text(encoding="utf-8")
+        st = os.stat(path)
+        key = ("file", str(path), st.st_mtime_ns, st.st_size)
+        if key not in _cache:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+            try:
+                _cache[key] = parse(json.loads(text), path)
+            except ValueError as e:
+                raise SchemaError("%s: not a parscale schema: %s" % (path, e)) from None
+        return _cache[key]
     except OSError as e:
-        raise SchemaError("cannot read the CSV schema %s: %s (set PARSCALE_CSV_COLUMNS "
-                          "to harness/csv_columns.h of a parscale checkout)"
-                          % (path, e.strerror or e)) from None
-    return parse(text, path)
+        raise SchemaError("cannot read the CSV schema %s: %s" % (path, e.strerror or e)) from None
+
+
+def _ask_binary(exe):
+    st = os.stat(exe)
+    key = ("binary", exe, st.st_mtime_ns, st.st_size)
+    if key not in _cache:
+        try:
+            out = subprocess.run([exe, "schema", "--json"], capture_output=True, text=True,
+                                 timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise SchemaError("cannot run %s schema --json: %s" % (exe, e)) from None
+        if out.returncode != 0:
+            last = (out.stderr.strip().splitlines() or [""])[-1]
+            raise SchemaError("%s schema --json failed (status %d): %s; a parscale older "
+                              "than the schema command? rebuild it"
+                              % (exe, out.returncode, last))
+        try:
+            _cache[key] = parse(json.loads(out.stdout), "%s schema --json" % exe)
+        except ValueError as e:
+            raise SchemaError("%s schema --json printed no JSON (%s)" % (exe, e)) from None
+    return _cache[key]
+
+
+def load(path=None, parscale=None, environ=None):
+    """The schema: the JSON file path, else $PARSCALE_SCHEMA, else the
+    binary's (parscale, else the one binary.find_parscale chose, else
+    locate.find()).  SchemaError naming what was looked for when none is."""
+    env = os.environ if environ is None else environ
+    if path:
+        return _read_file(path)
+    if env.get("PARSCALE_SCHEMA"):
+        return _read_file(env["PARSCALE_SCHEMA"])
+    if parscale:
+        exe, why = locate.find(parscale, env)
+    elif _chosen:
+        exe, why = _chosen[0], None
+    else:
+        exe, why = locate.find(None, env)
+    if exe is None:
+        raise SchemaError("no CSV schema: %s; the scripts read the schema from the binary "
+                          "(%s beside it, or `parscale schema --json`), or from a %s named "
+                          "by $PARSCALE_SCHEMA" % (why, FILE_NAME, FILE_NAME))
+    beside = os.path.join(os.path.dirname(exe), FILE_NAME)
+    # the build rewrites it after every link: one older than the binary
+    # was left by a build that failed to, and the binary itself decides
+    if os.path.isfile(beside) and os.stat(beside).st_mtime_ns >= os.stat(exe).st_mtime_ns:
+        return _read_file(beside)
+    return _ask_binary(exe)

@@ -129,7 +129,7 @@ def lines(rows, kernel, backends=BACKENDS, host=None):
     med = {g: {w: s.median for w, s in by_w.items()} for g, by_w in summ.items()}
     seq = {}
     for (gb, key, _), by_w in med.items():
-        if gb == "seq" and by_w.get(1):
+        if gb == analysis.baseline() and by_w.get(1):
             seq.setdefault(key, (by_w[1], summ[(gb, key, _)][1]))
     out = []
     for b in backends:

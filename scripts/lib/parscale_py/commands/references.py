@@ -90,7 +90,7 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
             entry["rate"] = OrderedDict([("expect", _round(stats.median(rates))),
                                          ("lower", -tolerance), ("upper", tolerance),
                                          ("unit", ok[0].get("rate_unit") or "")])
-        if k in speed and k[side.keys.index("backend")] != "seq":
+        if k in speed and k[side.keys.index("backend")] != analysis.baseline():
             entry["speedup"] = OrderedDict([("expect", _round(speed[k])),
                                             ("lower", -tolerance), ("upper", tolerance)])
         if len(entry) > 1:

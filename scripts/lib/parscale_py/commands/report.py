@@ -120,7 +120,7 @@ def warnings_for(a, runs, meta_problems, records=()):
             "nothing else of yours running beside the measurement; on a shared host, more "
             "`--retry-disturbed` or a quieter time." % disturbed_causes(queue, n_aside - queue),
             ["%s: %d of %d" % (_name(p), len(p.set_aside), len(p.rows)) for p in aside])
-    nobase = [p for p in a.points if p.backend != "seq" and p.median is not None
+    nobase = [p for p in a.points if p.backend != analysis.baseline() and p.median is not None
               and p.speedup is None]
     if nobase:
         add("nobase", "No speedup base: %d configuration(s)" % len(nobase),
@@ -254,7 +254,7 @@ def chart_section(doc, chart, charts):
             if p.base_note:
                 notes.append(p.base_note)
             workers = str(p.workers)
-            if p.backend == "seq" and chart.scaling == "weak":
+            if p.backend == analysis.baseline() and chart.scaling == "weak":
                 workers = "1 (n=%s)" % p.size
             rows.append([s.label, workers, p.summary.n, seconds(p.median), _ci_text(p),
                          "%s %s" % (fnum(p.rate), p.rate_unit) if p.rate is not None else "-",

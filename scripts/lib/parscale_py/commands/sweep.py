@@ -132,6 +132,8 @@ def check_csv(path):
                  "--out" % path)
     try:
         analysis.load_csv(path)
+    except schema_mod.SchemaError as e:
+        fail("sweep", str(e))
     except analysis.DataError as e:
         if "no measurements" not in str(e):
             fail("sweep", "%s; use another --out" % e)

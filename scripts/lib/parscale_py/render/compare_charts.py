@@ -104,8 +104,8 @@ def speedup_charts(c, out):
         if key not in cb:
             continue
         kernel, scaling, order, steps = key
-        sers = [(s, "NEW") for s in cn[key].series if s.backend != "seq"] + \
-               [(s, "BASE") for s in cb[key].series if s.backend != "seq"]
+        sers = [(s, "NEW") for s in cn[key].series if s.backend != analysis.baseline()] + \
+               [(s, "BASE") for s in cb[key].series if s.backend != analysis.baseline()]
         if len({p.workers for s, _ in sers for p in s.points if p.speedup}) < 2:
             continue                          # one worker count: not a scaling study
         fig, ax = plt.subplots(figsize=plots.FIGSIZE)

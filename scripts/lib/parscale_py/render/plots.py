@@ -97,7 +97,7 @@ def _title(ax, what, chart, a):
 def _xpos(point, chart):
     """Where a point sits on the workers axis.  seq under weak scaling ran
     at global size order*p: it sits at that p, as the reference it is."""
-    if point.backend == "seq" and chart.scaling == "weak" and chart.order:
+    if point.backend == analysis.baseline() and chart.scaling == "weak" and chart.order:
         return point.size / chart.order
     return point.workers
 
@@ -177,7 +177,7 @@ def speedup_chart(a, chart, out, name, formats=FORMATS):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
-        if s.backend == "seq":
+        if s.backend == analysis.baseline():
             continue
         hs.append(_draw(ax, s, i, chart, lambda p: (p.speedup, p.speedup_lo, p.speedup_hi),
                         fit=s.fit))
@@ -201,7 +201,7 @@ def efficiency_chart(a, chart, out, name, formats=FORMATS):
     fig, ax = plt.subplots(figsize=FIGSIZE)
     hs, xs = [], []
     for i, s in enumerate(chart.series):
-        if s.backend == "seq":
+        if s.backend == analysis.baseline():
             continue
         hs.append(_draw(ax, s, i, chart, lambda p: (
             p.efficiency,
@@ -225,7 +225,7 @@ def time_chart(a, chart, out, name, formats=FORMATS):
     hs, xs = [], []
     for i, s in enumerate(chart.series):
         h = _draw(ax, s, i, chart, lambda p: (p.median, p.summary.lo, p.summary.hi))
-        if h is not None and s.backend == "seq" and chart.scaling == "weak":
+        if h is not None and s.backend == analysis.baseline() and chart.scaling == "weak":
             h.set_label("seq at size order x p")     # the base each p is compared with
         hs.append(h)
         xs += [_xpos(p, chart) for p in s.points if p.median is not None]
@@ -233,7 +233,7 @@ def time_chart(a, chart, out, name, formats=FORMATS):
         plt.close(fig)
         return []
     _workers_axis(ax, xs, a.cores(chart.host))
-    seq1 = [p for s in chart.series if s.backend == "seq" for p in s.points
+    seq1 = [p for s in chart.series if s.backend == analysis.baseline() for p in s.points
             if p.median is not None]
     ideal = None
     if seq1:

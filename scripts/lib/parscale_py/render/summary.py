@@ -11,7 +11,7 @@ left out with the reason, never guessed.
 """
 from collections import OrderedDict
 
-from .. import numfmt, stats
+from .. import analysis, numfmt, stats
 
 # Efficiency classes: the table's colour and, for readers without colour,
 # a marker.  (lowest efficiency, class, marker, words)
@@ -100,7 +100,7 @@ class Summary:
                 continue
             cells = OrderedDict()
             for s in chart.series:
-                if s.backend == "seq":
+                if s.backend == analysis.baseline():
                     continue
                 pts = [p for p in s.points if not p.oversubscribed and p.speedup is not None]
                 if not pts:
@@ -271,7 +271,7 @@ def _lock_wait(a, summ, kinfo, anchor):
         return Finding("lock-wait", text, anchor(chart)), None
     if not waiting:
         nobase = sorted({p.kernel for p in a.points if p.speedup is None
-                         and p.backend != "seq" and _waits(p.kernel, kinfo)})
+                         and p.backend != analysis.baseline() and _waits(p.kernel, kinfo)})
         reasons.append("no seq base for %s" % ", ".join(nobase) if nobase else
                        "no kernel that waits (io) is in the data")
     return None, (what, "; ".join(reasons))
@@ -341,7 +341,7 @@ def _fits(a, summ, kinfo, anchor):
         if chart.scaling != "strong" or k in NO_WORK or _waits(k, kinfo):
             continue
         for s in chart.series:
-            if s.fit is None or s.backend in ("seq", "gil"):
+            if s.fit is None or s.backend in (analysis.baseline(), "gil"):
                 continue
             used = [p for p in s.points if p.speedup is not None and not p.oversubscribed]
             s.fit_iv = fit_interval(s)
