@@ -67,7 +67,10 @@ typedef struct gil_run {
 } gil_run;
 
 /* A wait under the lock is a blocking call in CPython: release the lock,
- * block, take it back (usually after the holder's next drop: the convoy). */
+ * block, take it back (usually after the holder's next drop: the convoy).
+ * The wake latency is from the wait's deadline (its start plus its
+ * length, as a Python thread sees it around time.sleep) to holding the
+ * lock again: the OS's late wake-up plus the wait for the lock. */
 typedef struct gil_waiter {
     ps_waiter base;
     ps_gil *gil;
@@ -77,9 +80,12 @@ typedef struct gil_waiter {
 static void gil_wait(ps_waiter *w, uint64_t ns)
 {
     gil_waiter *g = (gil_waiter *)w;
+    const uint64_t due = ps_now_ns() + ns;
     ps_gil_drop(g->gil, g->me);
     ps_sleep_ns(ns);
     ps_gil_take(g->gil, g->me);
+    const uint64_t now = ps_now_ns();
+    ps_hist_add(&g->me->wake, now > due ? now - due : 0);
 }
 
 /* Indices the holder can run between two checks without changing what the
@@ -415,6 +421,10 @@ static void gil_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, int 
     ps_csv_set(r, PS_COL_gil_forced_switches, "%llu", (unsigned long long)s->forced_switches);
     ps_csv_set(r, PS_COL_gil_drop_requests, "%llu", (unsigned long long)s->drop_requests);
     ps_csv_set(r, PS_COL_gil_drops_discarded, "%llu", (unsigned long long)s->discarded);
+    if (s->wakes > 0) {  /* a waiting kernel: the lateness of its waits */
+        ps_csv_set(r, PS_COL_loop_lateness_median, "%.9g", s->wake_median);
+        ps_csv_set(r, PS_COL_loop_lateness_p99, "%.9g", s->wake_p99);
+    }
     if (!g->gil.stats)
         return;
     ps_csv_set(r, PS_COL_gil_wait_seconds, "%.9g", s->wait_seconds);

@@ -66,6 +66,10 @@ typedef struct ps_gil_thread {
                                  release for I/O (issued = forced + these) */
     uint64_t forced_drops;
     ps_hist wait, hold, handoff;
+    /* A waiting kernel's waits (gil_wait in backend_gil.c): from each
+     * wait's deadline to this thread holding the lock again.  Timed
+     * whatever p.stats says: two clock readings a blocking wait. */
+    ps_hist wake;
 } ps_gil_thread;
 
 typedef struct ps_gil {
@@ -92,6 +96,8 @@ typedef struct ps_gil_report {
     uint64_t drop_requests, discarded, forced_drops, acquires;
     double wait_seconds;       /* total over all acquires and threads */
     double wait_median, wait_p99, hold_median, handoff_median;  /* seconds */
+    uint64_t wakes;            /* waits timed in wake (0: the kernel never waits) */
+    double wake_median, wake_p99;  /* seconds from a wait's deadline to the lock */
     int violations;            /* times two threads held it at once */
 } ps_gil_report;
 
