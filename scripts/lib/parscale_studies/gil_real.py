@@ -57,6 +57,7 @@ PROG = "gil-real"
 TOLERANCE = 0.10       # a point matches within +-10% of the real speedup
 SOLO_FLOOR = 0.97      # gil at one worker against seq
 KERNELS = ("count", "pi")
+EXPERIMENTS = ("old", "new", "latency", "convoy")
 
 
 def sizes(a):
@@ -75,15 +76,16 @@ def spread(xs):
     return (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2 / m if m else float("nan")
 
 
-def times(rows, **kw):
-    """The seconds of the rows matching kw (params matched by containment)."""
+def times(rows, col="seconds", **kw):
+    """Column col (seconds unless told) of the rows matching kw, where it
+    is filled in (params matched by containment)."""
     par = kw.pop("params_has", None)
     out = []
     for r in rows:
         if par and par not in (r.get("params") or "").split(";"):
             continue
-        if all(str(r.get(k, "")) == str(v) for k, v in kw.items()):
-            out.append(float(r["seconds"]))
+        if r.get(col) and all(str(r.get(k, "")) == str(v) for k, v in kw.items()):
+            out.append(float(r[col]))
     return out
 
 
@@ -97,14 +99,15 @@ class Table:
     def __init__(self):
         self.lines, self.points = [], []
 
-    def match(self, what, emu, real, emu_times, real_times):
-        """A speedup point: PASS within TOLERANCE of the real one."""
+    def match(self, what, emu, real, emu_times, real_times, fmt="%5.2f"):
+        """A point (a speedup unless told; fmt shows it): PASS within
+        TOLERANCE of the real one."""
         off = emu / real - 1 if real == real and real else float("nan")
         ok = abs(off) <= TOLERANCE
         noise = "rounds spread emulated %.0f%%, real %.0f%%" % (
             100 * spread(emu_times), 100 * spread(real_times))
         verdict = "PASS" if ok else ("FAIL" if off == off else "SKIP")
-        line = "%s  %-44s emulated %5.2f  real %5.2f  %+5.0f%%" % (
+        line = ("%s  %-44s emulated " + fmt + "  real " + fmt + "  %+5.0f%%") % (
             verdict, what, emu, real, 100 * off if off == off else float("nan"))
         if not ok:
             line += "  (%s)" % noise
@@ -147,12 +150,14 @@ def py2_seconds_per_iteration(py2, psizes, kernels):
     return per, json.loads(ticks.stdout)
 
 
-def calibrate_old(a, py2, csizes, psizes):
-    """--tick per kernel: Python 2.7's time per check-interval tick in C
-    indices; returned with everything it came from."""
-    per_iter, ticks = py2_seconds_per_iteration(py2, psizes, a.kernels)
+def calibrate_old(a, py2, csizes, psizes, kernels=None):
+    """--tick per kernel (a.kernels unless told): Python 2.7's time per
+    check-interval tick in C indices; returned with everything it came
+    from."""
+    kernels = kernels or a.kernels
+    per_iter, ticks = py2_seconds_per_iteration(py2, psizes, kernels)
     cal = {"python": py2, "kernels": {}}
-    for k in a.kernels:
+    for k in kernels:
         c = seconds_per_index(a.bin, k, str(csizes[k] // 4))
         t = ticks[k]["ticks"]
         tick = max(1, int(round(per_iter[k] / t / c)))
@@ -162,6 +167,16 @@ def calibrate_old(a, py2, csizes, psizes):
             "tick_indices": tick,
             "check_interval_100_seconds": 100 * per_iter[k] / t}
     return cal
+
+
+def note_calibration(table, k, c, version):
+    """The calibration of kernel k's tick, as the table's head line."""
+    table.note("calibration %s: Python %s %.1f ns an iteration, %d ticks of the check "
+               "interval in it (%s); C %.2f ns an index: --tick %d (100 ticks = %.2f us)"
+               % (k, version, c["py2_seconds_per_iteration"] * 1e9,
+                  c["ticks_per_iteration"], " ".join(c["loop_opcodes"]),
+                  c["c_seconds_per_index"] * 1e9, c["tick_indices"],
+                  c["check_interval_100_seconds"] * 1e6))
 
 
 def exp_old(a, out, py2):
@@ -180,13 +195,7 @@ def exp_old(a, out, py2):
         cal["python_version"] = py2.version
         calp.write_text(json.dumps(cal, indent=1, sort_keys=True) + "\n")
     for k in a.kernels:
-        c = cal["kernels"][k]
-        table.note("calibration %s: Python %s %.1f ns an iteration, %d ticks of the check "
-                   "interval in it (%s); C %.2f ns an index: --tick %d (100 ticks = %.2f us)"
-                   % (k, py2.version, c["py2_seconds_per_iteration"] * 1e9,
-                      c["ticks_per_iteration"], " ".join(c["loop_opcodes"]),
-                      c["c_seconds_per_index"] * 1e9, c["tick_indices"],
-                      c["check_interval_100_seconds"] * 1e6))
+        note_calibration(table, k, cal["kernels"][k], py2.version)
     ws = (1, 2, 4)
     cis = (100, 1000)
     p = Plan(PROG, a.bin, out / "gil-real-old.csv", a.rounds)
@@ -265,9 +274,128 @@ def exp_new(a, out, py3s):
     return table
 
 
-def chart(base, series, ws, kernels, title):
-    """One panel per kernel: the models' lines solid, the interpreters'
-    dashed, speedup against threads, in the charts' own style (plots.py)."""
+# The I/O thread's experiments: one thread doing waits of WAIT_US beside
+# HOGS CPU-bound count threads, under each lock at its default setting.
+HOGS = (0, 1, 2, 4)
+IO_RUNS = {
+    # name: (one wait in us, waits at --quick: five times more without)
+    "latency": (1000, 20),
+    "convoy": (100, 40),
+}
+OLD_CHECK = 100
+NEW_SWITCH = ("5ms", 5e-3)
+
+
+def io_sides(a, table, py2, py3s):
+    """[(panel, model, setting, gil options, [(interpreter, its options)])]:
+    the old lock against Python 2.7 (its count tick calibrated, or read
+    back from the rows on --redraw), the new against 3.11-3.13; an absent
+    side is skipped, by name."""
+    sides = []
+    if py2 is None:
+        table.note("SKIP  the old model against Python 2.7: no Python 2 found "
+                   "(pyenv, PATH or --python2)")
+    else:
+        tick = "0"
+        if not a.redraw:
+            csizes, psizes = sizes(a)
+            c = calibrate_old(a, py2.path, csizes, psizes, ["count"])["kernels"]["count"]
+            note_calibration(table, "count", c, py2.version)
+            tick = str(c["tick_indices"])
+        sides.append(("old lock, check interval %d" % OLD_CHECK, "old",
+                      "interval %d" % OLD_CHECK,
+                      ["--gil-model", "old", "--check-interval", str(OLD_CHECK), "--tick", tick],
+                      [(py2, ["--check-interval", str(OLD_CHECK)])]))
+    if not py3s:
+        table.note("SKIP  the new model against 3.11-3.13: none found (pyenv, PATH or "
+                   "--python3)")
+    else:
+        lab, sec = NEW_SWITCH
+        sides.append(("new lock, switch interval %s" % lab, "new", lab,
+                      ["--switch-interval", lab],
+                      [(py, ["--switch-interval", repr(sec)]) for py in py3s]))
+    return sides
+
+
+def exp_io(a, out, name, py2, py3s):
+    """latency or convoy: the I/O thread beside 0-4 CPU-bound threads, both
+    locks against their interpreters in one interleaved run.  latency
+    judges the median wake latency of its waits (lateness columns: from a
+    wait's deadline to running Python code again); convoy its waits per
+    second, and gil alone (no CPU thread) against seq."""
+    wait_us, base = IO_RUNS[name]
+    n = max(4, int(base * (1 if a.quick else 5) * a.scale))
+    table = Table()
+    sides = io_sides(a, table, py2, py3s)
+    p = Plan(PROG, a.bin, out / ("gil-real-%s.csv" % name), a.rounds)
+    io = ["-k", "io", "-w", "1", "-s", str(n)]
+    p.parscale(*io, "-b", "seq", "--param", "io.wait_us=%d" % wait_us)
+    for _, _, _, gil_args, reals in sides:
+        for h in HOGS:
+            p.parscale(*io, "-b", "gil", "--no-baseline", "--no-gil-stats", "--param",
+                       "io.wait_us=%d" % wait_us, "--gil-cpu-threads", str(h), *gil_args)
+            for py, args in reals:
+                p.cpython(*io, "-b", "threads", "--io-wait-us", str(wait_us), "--cpu-threads",
+                          str(h), "--python", py.path, *args)
+    if not sides:
+        table.write(out / ("gil-real-%s.txt" % name))
+        return table
+    table.note("%d waits of %d us on one thread beside 0, 1, 2, 4 CPU-bound count threads"
+               % (n, wait_us))
+    rows = load(p.csv) if a.redraw else p.run(name)
+    if name == "latency":
+        col, unit, fmt = "loop_lateness_median", "ms", "%7.3f"
+        value = lambda xs: median(xs) * 1e3 if xs else float("nan")
+    else:
+        col, unit, fmt = "seconds", "waits/s", "%7.0f"
+        value = lambda xs: n / median(xs) if xs else float("nan")
+    seq = times(rows, kernel="io", backend="seq")
+    series, grid, heads = {}, {h: [] for h in HOGS}, []
+    for panel, model, setting, _, reals in sides:
+        emu = {h: times(rows, col, kernel="io", backend="gil", gil_model=model, threads=1 + h)
+               for h in HOGS}
+        if name == "convoy":
+            table.solo("io, %s model, no CPU thread" % model,
+                       ratio(seq, times(rows, kernel="io", backend="gil", gil_model=model,
+                                        threads=1)))
+        series[(panel, "%s model, %s" % (model, setting))] = [value(emu[h]) for h in HOGS]
+        heads.append("%s model" % model)
+        for h in HOGS:
+            grid[h].append(value(emu[h]))
+        for py, _ in reals:
+            real = {h: times(rows, col, kernel="io", backend="cpython-threads", threads=1 + h,
+                             params_has="python_version=%s" % py.version) for h in HOGS}
+            for h in HOGS:
+                table.match("%s, %d CPU threads, %s against %s" % (name, h, model, py.version),
+                            value(emu[h]), value(real[h]), emu[h], real[h], fmt + " " + unit)
+                grid[h].append(value(real[h]))
+            series[(panel, "Python %s, %s" % (py.version, setting))] = [value(real[h])
+                                                                      for h in HOGS]
+            heads.append(py.version)
+    table.note("%s (%s), medians over the rounds:" % (name, unit))
+    table.note("  CPU threads " + "".join("%14s" % x for x in heads))
+    for h in HOGS:
+        table.note("  %11d " % h + "".join("%14.4g" % v for v in grid[h]))
+    if name == "latency":
+        chart(out / "gil-real-latency", series, HOGS, [s[0] for s in sides],
+              "the I/O thread's wake latency (%d us sleeps) beside CPU-bound threads" % wait_us,
+              ylabel="wake latency (ms, median): deadline to running again",
+              xlabel="CPU-bound threads beside the I/O thread", logy=True)
+    else:
+        chart(out / "gil-real-convoy", series, HOGS, [s[0] for s in sides],
+              "the convoy: the I/O thread's throughput (%d us waits)" % wait_us,
+              ylabel="I/O thread's waits per second",
+              xlabel="CPU-bound threads beside the I/O thread", logy=True)
+    table.write(out / ("gil-real-%s.txt" % name))
+    return table
+
+
+def chart(base, series, ws, kernels, title, ylabel="speedup (x): model vs seq, Python vs its "
+          "1 thread", xlabel="threads", logy=False):
+    """One panel per kernel (or lock): the models' lines solid, the
+    interpreters' dashed, in the charts' own style (plots.py); a speedup
+    against threads unless told (x from 0: a linear axis; logy: a log
+    scale and no line at 1)."""
     from parscale_py.render import plots
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(kernels), figsize=(5.5 * len(kernels), 4.6), sharey=True,
@@ -288,16 +416,23 @@ def chart(base, series, ws, kernels, title):
             ax.plot(ws, ys, color=colors[who.index(w_) % len(colors)], marker=st["marker"],
                     linestyle=dashes[setting.index(s_) % len(dashes)],
                     linewidth=1.6 if "model" in w_ else 1.1, label=lab)
-        plots._workers_axis(ax, list(ws), None)
-        ax.set_xlabel("threads")
-        ax.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
-        ax.set_ylabel("speedup (x): model vs seq, Python vs its 1 thread")
+        if 0 in ws:
+            ax.set_xticks(list(ws))
+        else:
+            plots._workers_axis(ax, list(ws), None)
+        ax.set_xlabel(xlabel)
+        if logy:
+            ax.set_yscale("log")
+        else:
+            ax.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
+        ax.set_ylabel(ylabel)
         ax.set_title(k, fontsize=10)
         ax.grid(True, which="major", color="0.9")
         ax.legend(fontsize=7)
     # one scale for both panels, set once every line is drawn
     top = max([y for ys in series.values() for y in ys if y == y] + [1.0])
-    axes[0].set_ylim(0, top * 1.1)
+    if not logy:
+        axes[0].set_ylim(0, top * 1.1)
     fig.suptitle(title, fontsize=11)
     plots._write(fig, base.parent, base.name)
 
@@ -338,7 +473,7 @@ def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n", 2)[2],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("experiment", choices=("old", "new", "all"))
+    ap.add_argument("experiment", choices=EXPERIMENTS + ("all",))
     ap.add_argument("--out", required=True, help="folder for CSV, PNG and tables")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, 2 rounds")
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; quick 2)")
@@ -366,7 +501,7 @@ def main():
     require(PROG, a.bin, ("seq", "gil"))
     a.rounds = a.rounds or (2 if a.quick else 5)
     out = Path(a.out)
-    names = ("old", "new") if a.experiment == "all" else (a.experiment,)
+    names = EXPERIMENTS if a.experiment == "all" else (a.experiment,)
     outs = [out / ("gil-real-%s.%s" % (n, ext)) for n in names for ext in ("csv", "png", "txt")]
     if "old" in names:
         outs.append(out / "gil-real-calibration.json")
@@ -382,8 +517,10 @@ def main():
         print("== %s" % n, flush=True)
         if n == "old":
             exp_old(a, out, py2)
-        else:
+        elif n == "new":
             exp_new(a, out, py3s)
+        else:
+            exp_io(a, out, n, py2, py3s)
     return 0
 
 
