@@ -274,8 +274,9 @@ def exp_new(a, out, py3s):
     return table
 
 
-# The I/O thread's experiments: one thread doing waits of WAIT_US beside
-# HOGS CPU-bound count threads, under each lock at its default setting.
+# The I/O thread's experiments: one thread doing waits beside HOGS
+# CPU-bound count threads (--cpu-threads), under each lock at its default
+# setting.
 HOGS = (0, 1, 2, 4)
 IO_RUNS = {
     # name: (one wait in us, waits at --quick: five times more without)
@@ -334,18 +335,21 @@ def exp_io(a, out, name, py2, py3s):
     # measured, so the harness must not set those repetitions aside as
     # disturbed and measure them again (they keep disturbed=1 in the CSV)
     for _, _, _, gil_args, reals in sides:
-        for h in HOGS:
+        for h in a.hogs:
             p.parscale(*io, "-b", "gil", "--no-baseline", "--no-gil-stats", "--keep-disturbed",
                        "--param",
                        "io.wait_us=%d" % wait_us, "--gil-cpu-threads", str(h), *gil_args)
             for py, args in reals:
+                # Python 2 through cpython-bench --python (py2bench's lines
+                # become rows there); a Python 3 runs cpython-bench itself
                 p.cpython(*io, "-b", "threads", "--io-wait-us", str(wait_us), "--cpu-threads",
-                          str(h), "--python", py.path, *args)
+                          str(h), *(args + (["--python", py.path] if py.major == 2 else [])),
+                          python=py.path if py.major == 3 else None)
     if not sides:
         table.write(out / ("gil-real-%s.txt" % name))
         return table
-    table.note("%d waits of %d us on one thread beside 0, 1, 2, 4 CPU-bound count threads"
-               % (n, wait_us))
+    table.note("%d waits of %d us on one thread beside %s CPU-bound count threads"
+               % (n, wait_us, ", ".join(map(str, a.hogs))))
     rows = load(p.csv) if a.redraw else p.run(name)
     if name == "latency":
         col, unit, fmt = "loop_lateness_median", "ms", "%7.3f"
@@ -354,39 +358,39 @@ def exp_io(a, out, name, py2, py3s):
         col, unit, fmt = "seconds", "waits/s", "%7.0f"
         value = lambda xs: n / median(xs) if xs else float("nan")
     seq = times(rows, kernel="io", backend="seq")
-    series, grid, heads = {}, {h: [] for h in HOGS}, []
+    series, grid, heads = {}, {h: [] for h in a.hogs}, []
     for panel, model, setting, _, reals in sides:
         emu = {h: times(rows, col, kernel="io", backend="gil", gil_model=model, threads=1 + h)
-               for h in HOGS}
+               for h in a.hogs}
         if name == "convoy":
             table.solo("io, %s model, no CPU thread" % model,
                        ratio(seq, times(rows, kernel="io", backend="gil", gil_model=model,
                                         threads=1)))
-        series[(panel, "%s model, %s" % (model, setting))] = [value(emu[h]) for h in HOGS]
+        series[(panel, "%s model, %s" % (model, setting))] = [value(emu[h]) for h in a.hogs]
         heads.append("%s model" % model)
-        for h in HOGS:
+        for h in a.hogs:
             grid[h].append(value(emu[h]))
         for py, _ in reals:
             real = {h: times(rows, col, kernel="io", backend="cpython-threads", threads=1 + h,
-                             params_has="python_version=%s" % py.version) for h in HOGS}
-            for h in HOGS:
+                             params_has="python_version=%s" % py.version) for h in a.hogs}
+            for h in a.hogs:
                 table.match("%s, %d CPU threads, %s against %s" % (name, h, model, py.version),
                             value(emu[h]), value(real[h]), emu[h], real[h], fmt + " " + unit)
                 grid[h].append(value(real[h]))
             series[(panel, "Python %s, %s" % (py.version, setting))] = [value(real[h])
-                                                                      for h in HOGS]
+                                                                      for h in a.hogs]
             heads.append(py.version)
     table.note("%s (%s), medians over the rounds:" % (name, unit))
     table.note("  CPU threads " + "".join("%14s" % x for x in heads))
-    for h in HOGS:
+    for h in a.hogs:
         table.note("  %11d " % h + "".join("%14.4g" % v for v in grid[h]))
     if name == "latency":
-        chart(out / "gil-real-latency", series, HOGS, [s[0] for s in sides],
+        chart(out / "gil-real-latency", series, a.hogs, [s[0] for s in sides],
               "the I/O thread's wake latency (%d us sleeps) beside CPU-bound threads" % wait_us,
               ylabel="wake latency (ms, median): deadline to running again",
               xlabel="CPU-bound threads beside the I/O thread", logy=True)
     else:
-        chart(out / "gil-real-convoy", series, HOGS, [s[0] for s in sides],
+        chart(out / "gil-real-convoy", series, a.hogs, [s[0] for s in sides],
               "the convoy: the I/O thread's throughput (%d us waits)" % wait_us,
               ylabel="I/O thread's waits per second",
               xlabel="CPU-bound threads beside the I/O thread", logy=True)
@@ -482,6 +486,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller sizes, 2 rounds")
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; quick 2)")
     ap.add_argument("--kernels", default="count,pi", help="count,pi (default both)")
+    ap.add_argument("--cpu-threads", default=",".join(map(str, HOGS)),
+                    help="latency and convoy: the CPU-bound threads beside the I/O thread "
+                         "(default %(default)s)")
     ap.add_argument("--scale", type=float, default=1.0,
                     help="sizes times this (default 1; the tests run tiny ones)")
     ap.add_argument("--python2", help="the Python 2 to compare with (default: the newest found)")
@@ -498,6 +505,12 @@ def main():
         fail(PROG, "--rounds must be at least 1, not %d" % a.rounds)
     if not 0 < a.scale <= 100:
         fail(PROG, "--scale must be above 0 and at most 100, not %g" % a.scale)
+    try:
+        a.hogs = sorted({int(x) for x in a.cpu_threads.split(",")})
+    except ValueError:
+        a.hogs = []
+    if not a.hogs or not all(0 <= h <= 64 for h in a.hogs):
+        fail(PROG, "--cpu-threads: '%s' is not a list of counts from 0 to 64" % a.cpu_threads)
     a.kernels = a.kernels.split(",")
     if not a.kernels or any(k not in KERNELS for k in a.kernels):
         fail(PROG, "--kernels: '%s' is not a list of count and pi" % ",".join(a.kernels))
