@@ -2,20 +2,38 @@
 point, in one interleaved run each.
 
     scripts/studies/gil-real EXPERIMENT --out DIR [--quick] [--rounds R] [--scale F]
-                             [--python2 PATH] [--python3 PATH,...]
+                             [--python2 PATH] [--python3 PATH,...] [--cpu-threads LIST]
                              [--parscale PATH] [--replace | --redraw]
 
 EXPERIMENT is one of
-  old   the old model (before 3.2) against Python 2.7: count and pi at 1, 2
-        and 4 threads, check interval 100 and 1000
-  new   the new model against CPython 3.11, 3.12 and 3.13 (those found):
-        count and pi at 1 and 2 threads, switch interval 5 ms and 10 us
-  all   both
+  old      the old model (before 3.2) against Python 2.7: count and pi at 1,
+           2 and 4 threads, check interval 100 and 1000
+  new      the new model against CPython 3.11, 3.12 and 3.13 (those found):
+           count and pi at 1 and 2 threads, switch interval 5 ms and 10 us
+  latency  an I/O thread's wake latency: one thread sleeping 1 ms at a
+           time beside 0, 1, 2 and 4 CPU-bound count threads (--cpu-threads),
+           the old model (check interval 100) against Python 2.7 and the new
+           (5 ms) against 3.11-3.13; per sleep, from its deadline (the clock
+           before it plus its length) to the thread running again, holding
+           the lock: the OS's late wake-up and the wait for the lock
+  convoy   the same thread's throughput with 100 us waits: waits per second
+           beside 0, 1, 2 and 4 CPU-bound threads, both locks as latency
+  all      every one of them
 
-A point is a speedup: the emulation's against seq, the interpreter's
-threads against its own one thread.  Each is judged against the real one
-(PASS within +-10%), and gil at one worker against seq (PASS at 0.97 or
-more: one Python thread costs nothing against none).  Where a point misses,
+latency and convoy read the lateness columns (loop_lateness_median, _p99:
+the gil backend times every wait of a waiting kernel; cpython-bench's
+threads time every io sleep, by the same loop on 2.7 and 3.x, pykernels'
+k_io) and the rows' seconds; the old model's tick for the CPU threads'
+count loop is calibrated as old's (below).  Their repetitions are kept
+even when the harness finds them disturbed: the I/O thread queued behind
+the CPU threads is the thing measured.
+
+A point of old and new is a speedup: the emulation's against seq, the
+interpreter's threads against its own one thread; of latency a median wake
+latency (ms), of convoy waits per second.  Each is judged against the real
+one (PASS within +-10%), and gil at one worker against seq (PASS at 0.97 or
+more: one Python thread costs nothing against none; convoy: the I/O thread
+alone).  Where a point misses,
 the line says by how much and gives the spread of the real interpreter's
 and the emulation's own times across the rounds (half the interquartile
 range over the median), which says whether the miss is wider than the
@@ -33,7 +51,8 @@ with --no-gil-stats (its timings of every acquire cost a clock reading
 each; the counters stay).
 
 Each writes DIR/gil-real-EXPERIMENT.csv (both sides' rows, metadata in
-.meta.jsonl), .png (and .svg, .pdf), .txt (the table) and, for old,
+.meta.jsonl), .png (and .svg, .pdf), .txt (the verdicts; latency and convoy
+then a table of every side's medians) and, for old,
 DIR/gil-real-calibration.json; it refuses to replace them unless given
 --replace.  Interpreters come from --python2/--python3, else from
 `cpython-bench --python all`'s search (pyenv, PATH); an absent one is
