@@ -77,6 +77,8 @@ TOLERANCE = 0.10       # a point matches within +-10% of the real speedup
 SOLO_FLOOR = 0.97      # gil at one worker against seq
 KERNELS = ("count", "pi")
 EXPERIMENTS = ("old", "new", "latency", "convoy")
+NO_PY2 = "SKIP  the old model against Python 2.7: no Python 2 found (pyenv, PATH or --python2)"
+NO_PY3 = "SKIP  the new model against 3.11-3.13: none found (pyenv, PATH or --python3)"
 
 
 def sizes(a):
@@ -202,8 +204,7 @@ def exp_old(a, out, py2):
     csizes, psizes = sizes(a)
     table = Table()
     if py2 is None:
-        table.note("SKIP  the old model against Python 2.7: no Python 2 found "
-                   "(pyenv, PATH or --python2)")
+        table.note(NO_PY2)
         table.write(out / "gil-real-old.txt")
         return table
     calp = out / "gil-real-calibration.json"
@@ -253,8 +254,7 @@ def exp_new(a, out, py3s):
     csizes, psizes = sizes(a)
     table = Table()
     if not py3s:
-        table.note("SKIP  the new model against 3.11-3.13: none found (pyenv, PATH or "
-                   "--python3)")
+        table.note(NO_PY3)
         table.write(out / "gil-real-new.txt")
         return table
     ws = (1, 2)
@@ -313,8 +313,7 @@ def io_sides(a, table, py2, py3s):
     side is skipped, by name."""
     sides = []
     if py2 is None:
-        table.note("SKIP  the old model against Python 2.7: no Python 2 found "
-                   "(pyenv, PATH or --python2)")
+        table.note(NO_PY2)
     else:
         tick = "0"
         if not a.redraw:
@@ -327,8 +326,7 @@ def io_sides(a, table, py2, py3s):
                       ["--gil-model", "old", "--check-interval", str(OLD_CHECK), "--tick", tick],
                       [(py2, ["--check-interval", str(OLD_CHECK)])]))
     if not py3s:
-        table.note("SKIP  the new model against 3.11-3.13: none found (pyenv, PATH or "
-                   "--python3)")
+        table.note(NO_PY3)
     else:
         lab, sec = NEW_SWITCH
         sides.append(("new lock, switch interval %s" % lab, "new", lab,
