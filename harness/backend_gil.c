@@ -13,6 +13,9 @@
  * for as long as the measured threads run (a CPU-bound thread beside an
  * I/O-bound one: the convoy effect).  They start at the same barrier, are
  * not timed, and stop when the last measured thread has finished.
+ * --gil-io-threads N adds N threads that wait --gil-io-wait at a time, as
+ * an io kernel's waits do, likewise untimed: the convoy seen from the
+ * measured CPU-bound threads.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -105,7 +108,7 @@ static uint64_t check_block(const gil_run *r)
     const gil_opts *go = r->go_opts;
     if (r->cfg->kernel->wait_ns != NULL || go->release > 0)
         return 0;
-    if (r->cfg->workers == 1 && go->gil.cpu_threads == 0)
+    if (r->cfg->workers == 1 && go->gil.cpu_threads == 0 && go->gil.io_threads == 0)
         return UINT64_MAX;
     if (go->gil.model == PS_GIL_OLD) {
         uint64_t ci = go->gil.check_interval ? go->gil.check_interval : 1;
@@ -187,13 +190,31 @@ static void gil_hog(gil_run *r, ps_gil_thread *me)
     ps_gil_drop(&r->gil, me);
 }
 
-/* One thread of the team: a measured worker, or an extra CPU thread. */
+/* An extra I/O thread: waits as gil_wait does (its wake latency timed with
+ * the measured threads'), holding the lock between them, until every
+ * measured thread is done. */
+static void gil_io_companion(gil_run *r, ps_gil_thread *me)
+{
+    gil_waiter waiter = {{gil_wait}, &r->gil, me};
+    pthread_barrier_wait(&r->go);
+    ps_gil_take(&r->gil, me);
+    while (atomic_load_explicit(&r->running, memory_order_relaxed) > 0)
+        gil_wait(&waiter.base, r->go_opts->gil.io_wait_ns);
+    ps_gil_drop(&r->gil, me);
+}
+
+/* One thread of the team: a measured worker, or an extra CPU or I/O
+ * thread. */
 static void gil_worker(void *arg, int tid)
 {
     gil_run *r = arg;
     const ps_config *cfg = r->cfg;
     const ps_kernel *k = cfg->kernel;
     ps_gil_thread *me = &r->threads[tid];
+    if (tid >= cfg->workers + r->go_opts->gil.cpu_threads) {
+        gil_io_companion(r, me);
+        return;
+    }
     if (tid >= cfg->workers) {
         gil_hog(r, me);
         return;
@@ -236,7 +257,8 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     (void)ctx;
     const ps_kernel *k = cfg->kernel;
     const gil_opts *go = opts_of(cfg);
-    const int n = cfg->workers, extra = go->gil.cpu_threads, all = n + extra;
+    const int n = cfg->workers, extra = go->gil.cpu_threads;
+    const int all = n + extra + go->gil.io_threads;
     gil_run r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
@@ -334,6 +356,8 @@ static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
         return ps_fail(err, "--tick must be at least 1");
     if (opts_of(cfg)->gil.cpu_threads < 0 || opts_of(cfg)->gil.cpu_threads > 4096)
         return ps_fail(err, "--gil-cpu-threads must be from 0 to 4096");
+    if (opts_of(cfg)->gil.io_threads > 0 && opts_of(cfg)->gil.io_wait_ns == 0)
+        return ps_fail(err, "--gil-io-wait must be at least 1ns");
     /* each model has one setting: the other's would be ignored unrecorded */
     if (opts_of(cfg)->gil.model == PS_GIL_NEW && opts_of(cfg)->check_given)
         return ps_fail(err, "--check-interval applies to --gil-model old only (the new "
@@ -346,14 +370,15 @@ static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
 
 static const ps_backend_option gil_options[] = {
     {"gil-model", 1}, {"switch-interval", 1}, {"check-interval", 1}, {"tick", 1},
-    {"gil-release", 1}, {"no-gil-stats", 0}, {"gil-cpu-threads", 1}, {NULL, 0},
+    {"gil-release", 1}, {"no-gil-stats", 0}, {"gil-cpu-threads", 1}, {"gil-io-threads", 1},
+    {"gil-io-wait", 1}, {NULL, 0},
 };
 
 static void gil_opts_default(void *opts)
 {
     gil_opts *g = opts;
     g->gil = (ps_gil_params){.model = PS_GIL_NEW, .interval_ns = 5000000,
-                             .check_interval = 100, .stats = 1};
+                             .check_interval = 100, .stats = 1, .io_wait_ns = 100000};
 }
 
 static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *err)
@@ -387,21 +412,29 @@ static int gil_opt_parse(void *opts, const char *name, const char *arg, ps_err *
         g->gil.stats = 0;
         return 0;
     }
-    if (ps_parse_count_in("--gil-cpu-threads", arg, 0, 4096, &v, err))
+    if (strcmp(name, "gil-io-wait") == 0)
+        return ps_parse_duration_ns(arg, &g->gil.io_wait_ns) == 0 ? 0
+               : ps_fail(err, "--gil-io-wait: '%s' is not a duration such as 100us or 1ms "
+                         "(1ns to 1000s)", arg);
+    const int io = strcmp(name, "gil-io-threads") == 0;
+    if (ps_parse_count_in(io ? "--gil-io-threads" : "--gil-cpu-threads", arg, 0, 4096, &v, err))
         return -1;
-    g->gil.cpu_threads = (int)v;
+    if (io)
+        g->gil.io_threads = (int)v;
+    else
+        g->gil.cpu_threads = (int)v;
     return 0;
 }
 
-/* The kernel's tick unless --tick, and the extra CPU threads share the
- * process. */
+/* The kernel's tick unless --tick, and the extra CPU and I/O threads
+ * share the process. */
 static void gil_configure(ps_config *cfg, int variant)
 {
     (void)variant;
     gil_opts *g = (gil_opts *)cfg->opts.bytes;
     if (g->tick == 0)
         g->tick = ps_gil_default_tick(&g->gil, cfg->kernel->tick, g->release);
-    cfg->threads = cfg->workers + g->gil.cpu_threads;
+    cfg->threads = cfg->workers + g->gil.cpu_threads + g->gil.io_threads;
 }
 
 static void gil_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, int ran)
@@ -504,7 +537,12 @@ const ps_backend ps_backend_gil = {
 "      --gil-cpu-threads N   run N extra CPU-bound count threads under the\n"
 "                            same lock while the measured ones run (convoy\n"
 "                            effect); rows report the measured kernel's rate\n"
-"                            and threads = workers + N (default 0)\n",
+"                            and threads = workers + N (default 0)\n"
+"      --gil-io-threads N    run N extra I/O threads under the same lock, each\n"
+"                            waiting --gil-io-wait at a time (the convoy's\n"
+"                            cost to measured CPU-bound threads); threads\n"
+"                            counts them too (default 0)\n"
+"      --gil-io-wait T       their wait, e.g. 100us, 1ms (default 100us)\n",
     .options = gil_options,
     .opts_default = gil_opts_default,
     .opt_parse = gil_opt_parse,

@@ -32,8 +32,12 @@ typedef struct ps_gil_params {
     uint32_t check_interval;  /* old model: ticks between releases (100) */
     int stats;                /* time every acquire, hold and handoff */
     /* Not the lock's: the gil backend runs this many extra CPU-bound
-     * threads beside the measured ones (convoy experiments). */
+     * threads beside the measured ones (convoy experiments), and this many
+     * extra I/O threads, each waiting io_wait_ns at a time (the convoy's
+     * cost to the CPU-bound threads, when they are the measured ones). */
     int cpu_threads;
+    int io_threads;
+    uint64_t io_wait_ns;
 } ps_gil_params;
 
 /* Default ticks per model.  New model: the kernel's own tick (about 1 us

@@ -1,6 +1,6 @@
 """scripts/studies/gil-real latency and convoy against the real binary and
-the real interpreters, tiny (4 waits, one round): both sides' rows are there
-for every point, the tables are what the rows give (a --redraw from the CSV
+the real interpreters, tiny (4 waits, one round; convoy's CPU threads' own
+slowdown at small sizes): both sides' rows are there for every point, the tables are what the rows give (a --redraw from the CSV
 alone prints the same verdicts, and one point recomputed here agrees), and
 the latencies are positive and ordered where the locks' code orders them,
 not the OS: under the new lock (the emulation's and CPython 3's take_gil
@@ -20,7 +20,8 @@ from parscale_studies import gil_real
 
 PARSCALE = os.environ.get("PARSCALE") or str(REPO / "build" / "parscale")
 INTERVAL = gil_real.NEW_SWITCH[1]
-HOGS = (0, 1, 2)   # CPU threads beside the I/O thread (the study's default adds 4)
+# CPU threads beside the I/O thread (the study's default: 0, 1, 2, 4)
+HOGS = {"latency": (0, 1, 2), "convoy": (0, 1)}
 VERDICT = re.compile(r"^(PASS|FAIL|SKIP)  ")
 
 
@@ -45,7 +46,7 @@ class IoExperiments(TempDirCase):
         cls.runs = {}
         for name in ("latency", "convoy"):
             args = [name, "--quick", "--rounds", "1", "--scale", "0.1", "--cpu-threads",
-                    ",".join(map(str, HOGS)), "--parscale", PARSCALE, "--out", cls.dir]
+                    ",".join(map(str, HOGS[name])), "--parscale", PARSCALE, "--out", cls.dir]
             if cls.py2:
                 args += ["--python2", cls.py2.path]
             args += ["--python3", cls.py3.path if cls.py3 else "/nonexistent/python3"]
@@ -77,6 +78,8 @@ class IoExperiments(TempDirCase):
                 for ext in ("csv", "png", "svg"):
                     self.assertGreater((self.dir / ("gil-real-%s.%s" % (name, ext))).stat().st_size,
                                        0, (name, ext))
+        if self.sides():
+            self.assertGreater((self.dir / "gil-real-convoy-cpu.png").stat().st_size, 0)
 
     def test_rows_for_both_sides_of_every_point(self):
         if not self.sides():
@@ -86,16 +89,29 @@ class IoExperiments(TempDirCase):
             self.assertTrue(all(r["verified"] == "true" for r in rows), name)
             self.assertTrue(any(r["backend"] == "seq" for r in rows), name)
             for model, py in self.sides():
-                for h in HOGS:
-                    emu = [r for r in rows if r["backend"] == "gil" and r["gil_model"] == model
+                for h in HOGS[name]:
+                    io = [r for r in rows if r["kernel"] == "io"]
+                    emu = [r for r in io if r["backend"] == "gil" and r["gil_model"] == model
                            and r["threads"] == str(1 + h)]
-                    real = [r for r in rows if r["backend"] == "cpython-threads"
+                    real = [r for r in io if r["backend"] == "cpython-threads"
                             and r["threads"] == str(1 + h)
                             and "python_version=%s" % py.version in r["params"]]
                     self.assertTrue(emu and real, (name, model, h))
-                    for r in emu:  # the CPU threads ran beside the I/O thread
-                        self.assertEqual(r["kernel"], "io")
+                    for r in emu + real:  # the CPU threads ran beside the I/O thread
                         self.assertEqual(r["workers"], "1")
+                    if name != "convoy" or h == 0:
+                        continue
+                    # the slowdown: count on h threads, without and with an I/O thread
+                    for t in (0, 1):
+                        for b in ("gil", "cpython-threads"):
+                            self.assertTrue([r for r in rows if r["backend"] == b
+                                             and r["kernel"] == "count"
+                                             and r["workers"] == str(h)
+                                             and r["threads"] == str(h + t)
+                                             and r["gil_model"] == model
+                                             and (b == "gil" or "python_version=%s"
+                                                  % py.version in r["params"])],
+                                            (b, model, h, t))
 
     def test_table_is_the_rows(self):
         """--redraw (no measuring) gives the same verdicts from the CSV; one
@@ -107,7 +123,7 @@ class IoExperiments(TempDirCase):
             txt = self.dir / ("gil-real-%s.txt" % name)
             before = [x for x in txt.read_text().splitlines() if VERDICT.match(x)]
             args = [name, "--redraw", "--quick", "--scale", "0.1", "--cpu-threads",
-                    ",".join(map(str, HOGS)), "--parscale", PARSCALE,
+                    ",".join(map(str, HOGS[name])), "--parscale", PARSCALE,
                     "--out", self.dir, "--python3", self.py3.path if self.py3 else "/nonexistent"]
             if self.py2:
                 args += ["--python2", self.py2.path]
@@ -115,11 +131,14 @@ class IoExperiments(TempDirCase):
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             after = [x for x in txt.read_text().splitlines() if VERDICT.match(x)]
             self.assertEqual(before, after)
-            # points: one per CPU-thread count a side (+ gil alone against seq for convoy)
-            self.assertEqual(len(after), len(self.sides()) * (len(HOGS) + (name == "convoy")))
+            # points: one per CPU-thread count a side; convoy: + gil alone against seq,
+            # + the CPU threads' slowdown at each count but 0
+            hogs = len(HOGS[name])
+            self.assertEqual(len(after), len(self.sides()) * (
+                hogs + (1 + hogs - 1 if name == "convoy" else 0)))
             rows = self.rows(name)
             emu = [r for r in rows if r["backend"] == "gil" and r["gil_model"] == model
-                   and r["threads"] == "2"]
+                   and r["kernel"] == "io" and r["threads"] == "2"]
             if name == "latency":
                 want = "%7.3f ms" % (median([float(r["loop_lateness_median"]) for r in emu]) * 1e3)
             else:
@@ -134,7 +153,7 @@ class IoExperiments(TempDirCase):
             self.skipTest("neither Python 2.7 nor any of 3.11-3.13 found")
         for name in self.runs:
             for r in self.rows(name):
-                if r["backend"] in ("gil", "cpython-threads"):
+                if r["backend"] in ("gil", "cpython-threads") and r["kernel"] == "io":
                     med, p99 = float(r["loop_lateness_median"]), float(r["loop_lateness_p99"])
                     self.assertGreater(med, 0, r)
                     self.assertGreaterEqual(p99, med, r)
@@ -153,7 +172,7 @@ class IoExperiments(TempDirCase):
             self.skipTest("none of Python 3.11, 3.12, 3.13 found")
         tag = "python_version=%s" % self.py3.version
         wait = gil_real.IO_RUNS["latency"][0] * 1e-6
-        for h in HOGS[1:]:
+        for h in HOGS["latency"][1:]:
             for side in ("gil", "cpython-threads"):
                 rows = [r for r in self.rows("latency") if r["backend"] == side
                         and r["threads"] == str(1 + h)

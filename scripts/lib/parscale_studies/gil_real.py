@@ -335,6 +335,19 @@ def io_sides(a, table, py2, py3s):
     return sides
 
 
+def beside_io(rows, backend, h, **kw):
+    """[seconds without, with] the I/O thread of count on h threads."""
+    return [times(rows, kernel="count", backend=backend, workers=h, threads=h + t, **kw)
+            for t in (0, 1)]
+
+
+def real_run(p, py, *args):
+    """cpython-bench ARGS on py in plan p: Python 2 through --python
+    (py2bench's lines become rows there), a Python 3 itself."""
+    p.cpython(*args, *(["--python", py.path] if py.major == 2 else []),
+              python=py.path if py.major == 3 else None)
+
+
 def exp_io(a, out, name, py2, py3s):
     """latency or convoy: the I/O thread beside 0-4 CPU-bound threads, both
     locks against their interpreters in one interleaved run.  latency
@@ -357,11 +370,21 @@ def exp_io(a, out, name, py2, py3s):
                        "--param",
                        "io.wait_us=%d" % wait_us, "--gil-cpu-threads", str(h), *gil_args)
             for py, args in reals:
-                # Python 2 through cpython-bench --python (py2bench's lines
-                # become rows there); a Python 3 runs cpython-bench itself
-                p.cpython(*io, "-b", "threads", "--io-wait-us", str(wait_us), "--cpu-threads",
-                          str(h), *(args + (["--python", py.path] if py.major == 2 else [])),
-                          python=py.path if py.major == 3 else None)
+                real_run(p, py, *io, "-b", "threads", "--io-wait-us", str(wait_us),
+                         "--cpu-threads", str(h), *args)
+    # convoy: the CPU threads measured (count on h of them), beside one I/O
+    # thread and without, for their slowdown
+    cpu = [h for h in a.hogs if h > 0] if name == "convoy" else []
+    csizes, psizes = sizes(a)
+    for _, _, _, gil_args, reals in sides:
+        for h, io_thread in ((h, t) for h in cpu for t in (0, 1)):
+            p.parscale("-k", "count", "-b", "gil", "-w", str(h), "-s", str(csizes["count"]),
+                       "--no-baseline", "--no-gil-stats", "--keep-disturbed", "--gil-io-threads",
+                       str(io_thread), "--gil-io-wait", "%dus" % wait_us, *gil_args)
+            for py, args in reals:
+                real_run(p, py, "-k", "count", "-b", "threads", "-w", str(h), "-s",
+                         str(psizes["count"]), "--io-threads", str(io_thread), "--io-wait-us",
+                         str(wait_us), *args)
     if not sides:
         table.write(out / ("gil-real-%s.txt" % name))
         return table
@@ -375,8 +398,12 @@ def exp_io(a, out, name, py2, py3s):
         col, unit, fmt = "seconds", "waits/s", "%7.0f"
         value = lambda xs: n / median(xs) if xs else float("nan")
     seq = times(rows, kernel="io", backend="seq")
-    series, grid, heads = {}, {h: [] for h in a.hogs}, []
+    series, grid, heads, slow = {}, {h: [] for h in a.hogs}, [], {}
     for panel, model, setting, _, reals in sides:
+        if cpu:
+            emu_cpu = {h: beside_io(rows, "gil", h, gil_model=model) for h in cpu}
+            slow[(panel, "%s model, %s" % (model, setting))] = [ratio(*emu_cpu[h][::-1])
+                                                                for h in cpu]
         emu = {h: times(rows, col, kernel="io", backend="gil", gil_model=model, threads=1 + h)
                for h in a.hogs}
         if name == "convoy":
@@ -397,10 +424,26 @@ def exp_io(a, out, name, py2, py3s):
             series[(panel, "Python %s, %s" % (py.version, setting))] = [value(real[h])
                                                                       for h in a.hogs]
             heads.append(py.version)
+            # the CPU threads' time beside the I/O thread over their time without it
+            real_cpu = {h: beside_io(rows, "cpython-threads", h,
+                                     params_has="python_version=%s" % py.version) for h in cpu}
+            for h in cpu:
+                table.match("slowdown, %d CPU threads, %s against %s" % (h, model, py.version),
+                            ratio(*emu_cpu[h][::-1]), ratio(*real_cpu[h][::-1]),
+                            emu_cpu[h][1], real_cpu[h][1], "%5.2f x")
+            if cpu:
+                slow[(panel, "Python %s, %s" % (py.version, setting))] = [
+                    ratio(*real_cpu[h][::-1]) for h in cpu]
     table.note("%s (%s), medians over the rounds:" % (name, unit))
     table.note("  CPU threads " + "".join("%14s" % x for x in heads))
     for h in a.hogs:
         table.note("  %11d " % h + "".join("%14.4g" % v for v in grid[h]))
+    if cpu:
+        table.note("the CPU threads' time beside one I/O thread over their time without it "
+                   "(x), medians over the rounds:")
+        table.note("  CPU threads " + "".join("%14s" % x for x in heads))
+        for i, h in enumerate(cpu):
+            table.note("  %11d " % h + "".join("%14.3f" % v[i] for v in slow.values()))
     if name == "latency":
         chart(out / "gil-real-latency", series, a.hogs, [s[0] for s in sides],
               "the I/O thread's wake latency (%d us sleeps) beside CPU-bound threads" % wait_us,
@@ -411,6 +454,11 @@ def exp_io(a, out, name, py2, py3s):
               "the convoy: the I/O thread's throughput (%d us waits)" % wait_us,
               ylabel="I/O thread's waits per second",
               xlabel="CPU-bound threads beside the I/O thread", logy=True)
+        if cpu:
+            chart(out / "gil-real-convoy-cpu", slow, cpu, [s[0] for s in sides],
+                  "the convoy's cost to the CPU-bound threads (one I/O thread, %d us waits)"
+                  % wait_us, ylabel="CPU threads' time beside the I/O thread / without (x)",
+                  xlabel="CPU-bound threads (count, one part each)")
     table.write(out / ("gil-real-%s.txt" % name))
     return table
 
@@ -537,6 +585,8 @@ def main():
     out = Path(a.out)
     names = EXPERIMENTS if a.experiment == "all" else (a.experiment,)
     outs = [out / ("gil-real-%s.%s" % (n, ext)) for n in names for ext in ("csv", "png", "txt")]
+    if "convoy" in names:
+        outs.append(out / "gil-real-convoy-cpu.png")
     if "old" in names:
         outs.append(out / "gil-real-calibration.json")
     if a.redraw:

@@ -158,16 +158,18 @@ def timed_part(kernel, n, lo, hi, barrier, opt):
     return t0, time.perf_counter(), r
 
 
-def rep_threads(kernel, n, w, opt, cpu_threads=0, late=None):
+def rep_threads(kernel, n, w, opt, cpu_threads=0, late=None, io_threads=0):
     """One repetition on w threads of this interpreter; cpu_threads more
     threads spin in the count loop beside them until they are done (the
-    convoy effect), untimed.  Given a list, late gets io's wake latencies
-    (pykernels.k_io)."""
+    convoy effect), and io_threads more sleep opt["wait"] at a time, both
+    untimed (pykernels.run_team).  Given a list, late gets io's wake
+    latencies (pykernels.k_io)."""
     fn = FUNCS[kernel]  # looked up before the clock starts
     if late is not None:
         opt = dict(opt, late=late, clock=time.perf_counter)
     return run_team(n, w, lambda lo, hi: fn(n, lo, hi, opt),
-                    threading.Barrier(w + cpu_threads), time.perf_counter, cpu_threads)
+                    threading.Barrier(w + cpu_threads + io_threads), time.perf_counter,
+                    cpu_threads, io_threads, opt["wait"])
 
 
 _POOL_BARRIER = None  # set in each pool process by its initializer
@@ -480,6 +482,10 @@ def parse_args(argv):
     ap.add_argument("--cpu-threads", type=int, default=0,
                     help="threads backend: N more threads running the count loop "
                          "beside the measured ones (convoy effect); threads = w + N")
+    ap.add_argument("--io-threads", type=int, default=0,
+                    help="threads backend: N more threads sleeping --io-wait-us at a time "
+                         "beside the measured ones (the convoy's cost to CPU-bound ones); "
+                         "threads = w + --cpu-threads + N")
     ap.add_argument("--cpu-tasks", type=int, default=0,
                     help="asyncio backends: N more tasks on the loop computing (the "
                          "count loop) for --cpu-stretch-ms between awaits (the pitfall); "
@@ -516,8 +522,8 @@ def parse_args(argv):
     if "asyncio-to-thread" in a.modes and not hasattr(asyncio, "to_thread"):
         ap.error("backend asyncio-to-thread needs asyncio.to_thread (Python 3.9 or later); "
                  "this is Python %s" % platform.python_version())
-    if a.cpu_tasks < 0 or a.cpu_threads < 0:
-        ap.error("--cpu-tasks and --cpu-threads must be 0 or more")
+    if a.cpu_tasks < 0 or a.cpu_threads < 0 or a.io_threads < 0:
+        ap.error("--cpu-tasks, --cpu-threads and --io-threads must be 0 or more")
     if a.cpu_tasks and not any(m in ASYNC_MODES for m in a.modes):
         ap.error("--cpu-tasks applies to the asyncio backends only (for threads: "
                  "--cpu-threads)")
@@ -759,7 +765,7 @@ def main(argv):
                 try:
                     if m == "threads":
                         late = [] if k == "io" else None
-                        res = rep_threads(k, n, w, opts[k], a.cpu_threads, late)
+                        res = rep_threads(k, n, w, opts[k], a.cpu_threads, late, a.io_threads)
                     elif m == "processes":
                         res = rep_processes(pools[w], k, n, w, opts[k])
                     elif m in pybackends.SUBINTERP_MODES:
@@ -788,7 +794,7 @@ def main(argv):
                 if not err:
                     samples[(k, m, w)].append(secs)
                 unit, per, flops, _ = KERNELS[k]
-                threads, ranks = threads_ranks(m, w, a.cpu_threads, pool_threads)
+                threads, ranks = threads_ranks(m, w, a.cpu_threads + a.io_threads, pool_threads)
                 par = params[k]
                 if m == "asyncio-to-thread":
                     par = joined(par, "pool_threads=%d" % pool_threads)
@@ -950,7 +956,7 @@ def run_py2(a, it):
            "--sizes", ",".join("%s=%d" % kv for kv in sizes.items()),
            "--reps", str(a.reps), "--warmup", str(a.warmup), "--seed", str(seed),
            "--io-wait-us", "%g" % a.io_wait_us, "--proc-stat", proc_stat_path(),
-           "--cpu-threads", str(a.cpu_threads)]
+           "--cpu-threads", str(a.cpu_threads), "--io-threads", str(a.io_threads)]
     if a.check_interval is not None:
         cmd += ["--check-interval", str(a.check_interval)]
     print("cpython-bench: Python %s (%s)" % (it.label, it.path), flush=True)
@@ -995,7 +1001,7 @@ def run_py2(a, it):
         out.row(dict(cells, **{
             "run_id": run_id, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "host": host, "kernel": k, "backend": "cpython-threads", "workers": w,
-            "threads": w + a.cpu_threads, "ranks": 1, "scaling": "strong", "order": n, "size": n, "steps": 1,
+            "threads": w + a.cpu_threads + a.io_threads, "ranks": 1, "scaling": "strong", "order": n, "size": n, "steps": 1,
             "rep": x["rep"], "seconds": "%.9g" % secs if secs > 0 else "",
             "rate": "%.6g" % (n * per / secs) if secs > 0 else "",
             "rate_unit": unit, "flops": "%.6g" % (n * flops), "bytes": 0,

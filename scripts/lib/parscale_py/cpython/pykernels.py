@@ -69,13 +69,14 @@ def partition(n, parts, i):
     return lo, lo + base + (1 if i < extra else 0)
 
 
-def run_team(n, w, call, barrier, clock, cpu_threads=0):
+def run_team(n, w, call, barrier, clock, cpu_threads=0, io_threads=0, io_wait=1e-4):
     """One repetition on w threads: thread i takes its part [lo, hi) of n
     (partition), waits at barrier for the others, then times call(lo, hi)
     with clock.  cpu_threads more threads spin in the count loop from the
-    same barrier (of w + cpu_threads parties) until the w are done: CPU-bound
-    threads beside them (the convoy effect), untimed.  [(start, end,
-    result)] per thread."""
+    same barrier (of w + cpu_threads + io_threads parties) until the w are
+    done: CPU-bound threads beside them (the convoy effect), untimed; and
+    io_threads more sleep io_wait seconds at a time (the convoy's cost to
+    CPU-bound ones).  [(start, end, result)] per thread."""
     out = [None] * w
     stop = []
 
@@ -91,7 +92,13 @@ def run_team(n, w, call, barrier, clock, cpu_threads=0):
         while not stop:
             k_count(0, 0, 1000)
 
-    hogs = [threading.Thread(target=hog) for _ in range(cpu_threads)]
+    def waiter():
+        barrier.wait()
+        while not stop:
+            time.sleep(io_wait)
+
+    hogs = [threading.Thread(target=hog) for _ in range(cpu_threads)] + [
+        threading.Thread(target=waiter) for _ in range(io_threads)]
     ts = [threading.Thread(target=body, args=(i,)) for i in range(w)]
     for t in hogs + ts:
         t.start()
