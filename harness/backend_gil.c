@@ -356,8 +356,6 @@ static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
         return ps_fail(err, "--tick must be at least 1");
     if (opts_of(cfg)->gil.cpu_threads < 0 || opts_of(cfg)->gil.cpu_threads > 4096)
         return ps_fail(err, "--gil-cpu-threads must be from 0 to 4096");
-    if (opts_of(cfg)->gil.io_threads > 0 && opts_of(cfg)->gil.io_wait_ns == 0)
-        return ps_fail(err, "--gil-io-wait must be at least 1ns");
     /* each model has one setting: the other's would be ignored unrecorded */
     if (opts_of(cfg)->gil.model == PS_GIL_NEW && opts_of(cfg)->check_given)
         return ps_fail(err, "--check-interval applies to --gil-model old only (the new "
