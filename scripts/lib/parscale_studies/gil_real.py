@@ -9,7 +9,10 @@ EXPERIMENT is one of
   old      the old model (before 3.2) against Python 2.7: count and pi at 1,
            2 and 4 threads, check interval 100 and 1000
   new      the new model against CPython 3.11, 3.12 and 3.13 (those found):
-           count and pi at 1 and 2 threads, switch interval 5 ms and 10 us
+           count and pi at 1 and 2 threads, switch interval 5 ms and 10 us;
+           and half-released ticks: pi at 2 threads with half of each 1 ms
+           tick run unlocked (--gil-release 0.5) against each interpreter's
+           hashmix releasing the GIL in hashlib for half of 1 ms ticks
   latency  an I/O thread's wake latency: one thread sleeping 1 ms at a
            time beside 0, 1, 2 and 4 CPU-bound count threads (--cpu-threads),
            the old model (check interval 100) against Python 2.7 and the new
@@ -268,6 +271,18 @@ def exp_new(a, out, py3s):
             for py in py3s:
                 p.cpython("-k", k, "-b", "threads", "-w", "1,2", "-s", str(psizes[k]),
                           "--python", py.path, "--switch-interval", repr(sec))
+    # half-released ticks: pi with half of each (1 ms) tick run unlocked,
+    # against each interpreter's hashmix releasing the GIL for half of 1 ms ticks
+    half = "pi" in a.kernels
+    if half:
+        p.parscale("-k", "pi", "-b", "gil", "-w", "1,2", "-s", str(csizes["pi"]),
+                   "--no-baseline", "--switch-interval", "5ms", "--no-gil-stats",
+                   "--gil-release", "0.5")
+        ticks = str(max(10, int(100 * (1 if a.quick else 4) * a.scale)))
+        for py in py3s:
+            p.cpython("-k", "hashmix", "-b", "threads", "-w", "1,2", "-s", ticks,
+                      "--gil-release", "0.5", "--tick-us", "1000", "--switch-interval", "0.005",
+                      python=py.path)
     table.note("calibration: none (the switch interval is a time); interpreters: %s"
                % ", ".join("%s (%s)" % (py.version, py.path) for py in py3s))
     rows = load(p.csv) if a.redraw else p.run("new")
@@ -275,8 +290,8 @@ def exp_new(a, out, py3s):
     for k in a.kernels:
         seq = times(rows, kernel=k, backend="seq")
         for lab, sec in ivs:
-            emu = {w: times(rows, kernel=k, backend="gil", workers=w, switch_interval="%.9g" % sec)
-                   for w in ws}
+            emu = {w: times(rows, kernel=k, backend="gil", workers=w, gil_release="0",
+                            switch_interval="%.9g" % sec) for w in ws}
             table.solo("%s, new model, interval %s" % (k, lab), ratio(seq, emu[1]))
             series[(k, "new model, %s" % lab)] = [ratio(seq, emu[w]) for w in ws]
             for py in py3s:
@@ -287,6 +302,18 @@ def exp_new(a, out, py3s):
                             ratio(seq, emu[2]), ratio(real[1], real[2]), emu[2], real[2])
                 series[(k, "Python %s, %s" % (py.version, lab))] = [
                     ratio(real[1], real[w]) for w in ws]
+    if half:
+        seq = times(rows, kernel="pi", backend="seq")
+        emu = {w: times(rows, kernel="pi", backend="gil", workers=w, gil_release="0.5")
+               for w in ws}
+        series[("pi", "new model F=0.5, 5ms")] = [ratio(seq, emu[w]) for w in ws]
+        for py in py3s:
+            real = {w: times(rows, kernel="hashmix", backend="cpython-threads", workers=w,
+                             params_has="python_version=%s" % py.version) for w in ws}
+            table.match("pi, 2 threads, half released, against %s" % py.version,
+                        ratio(seq, emu[2]), ratio(real[1], real[2]), emu[2], real[2])
+            series[("pi", "Python %s hashmix F=0.5, 5ms" % py.version)] = [
+                ratio(real[1], real[w]) for w in ws]
     chart(out / "gil-real-new", series, ws, a.kernels, "the new lock (3.2+) against CPython %s"
           % ", ".join(py.version for py in py3s))
     table.write(out / "gil-real-new.txt")
