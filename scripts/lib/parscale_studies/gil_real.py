@@ -362,6 +362,15 @@ def io_sides(a, table, py2, py3s):
     return sides
 
 
+def grid_note(table, title, heads, lines, fmt):
+    """A table of medians under the verdicts: a line per CPU-thread count,
+    a column per side."""
+    table.note(title)
+    table.note("  CPU threads " + "".join("%14s" % x for x in heads))
+    for h, vs in lines:
+        table.note("  %11d " % h + "".join(fmt % v for v in vs))
+
+
 def beside_io(rows, backend, h, **kw):
     """[seconds without, with] the I/O thread of count on h threads."""
     return [times(rows, kernel="count", backend=backend, workers=h, threads=h + t, **kw)
@@ -461,31 +470,24 @@ def exp_io(a, out, name, py2, py3s):
             if cpu:
                 slow[(panel, "Python %s, %s" % (py.version, setting))] = [
                     ratio(*real_cpu[h][::-1]) for h in cpu]
-    table.note("%s (%s), medians over the rounds:" % (name, unit))
-    table.note("  CPU threads " + "".join("%14s" % x for x in heads))
-    for h in a.hogs:
-        table.note("  %11d " % h + "".join("%14.4g" % v for v in grid[h]))
+    grid_note(table, "%s (%s), medians over the rounds:" % (name, unit), heads,
+              [(h, grid[h]) for h in a.hogs], "%14.4g")
     if cpu:
-        table.note("the CPU threads' time beside one I/O thread over their time without it "
-                   "(x), medians over the rounds:")
-        table.note("  CPU threads " + "".join("%14s" % x for x in heads))
-        for i, h in enumerate(cpu):
-            table.note("  %11d " % h + "".join("%14.3f" % v[i] for v in slow.values()))
-    if name == "latency":
-        chart(out / "gil-real-latency", series, a.hogs, [s[0] for s in sides],
-              "the I/O thread's wake latency (%d us sleeps) beside CPU-bound threads" % wait_us,
-              ylabel="wake latency (ms, median): deadline to running again",
-              xlabel="CPU-bound threads beside the I/O thread", logy=True)
-    else:
-        chart(out / "gil-real-convoy", series, a.hogs, [s[0] for s in sides],
-              "the convoy: the I/O thread's throughput (%d us waits)" % wait_us,
-              ylabel="I/O thread's waits per second",
-              xlabel="CPU-bound threads beside the I/O thread", logy=True)
-        if cpu:
-            chart(out / "gil-real-convoy-cpu", slow, cpu, [s[0] for s in sides],
-                  "the convoy's cost to the CPU-bound threads (one I/O thread, %d us waits)"
-                  % wait_us, ylabel="CPU threads' time beside the I/O thread / without (x)",
-                  xlabel="CPU-bound threads (count, one part each)")
+        grid_note(table, "the CPU threads' time beside one I/O thread over their time without "
+                  "it (x), medians over the rounds:", heads,
+                  [(h, [v[i] for v in slow.values()]) for i, h in enumerate(cpu)], "%14.3f")
+    title, ylabel = {
+        "latency": ("the I/O thread's wake latency (%d us sleeps) beside CPU-bound threads",
+                    "wake latency (ms, median): deadline to running again"),
+        "convoy": ("the convoy: the I/O thread's throughput (%d us waits)",
+                   "I/O thread's waits per second")}[name]
+    chart(out / ("gil-real-%s" % name), series, a.hogs, [s[0] for s in sides], title % wait_us,
+          ylabel=ylabel, xlabel="CPU-bound threads beside the I/O thread", logy=True)
+    if cpu:
+        chart(out / "gil-real-convoy-cpu", slow, cpu, [s[0] for s in sides],
+              "the convoy's cost to the CPU-bound threads (one I/O thread, %d us waits)"
+              % wait_us, ylabel="CPU threads' time beside the I/O thread / without (x)",
+              xlabel="CPU-bound threads (count, one part each)")
     table.write(out / ("gil-real-%s.txt" % name))
     return table
 
