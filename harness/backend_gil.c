@@ -13,6 +13,9 @@
  * for as long as the measured threads run (a CPU-bound thread beside an
  * I/O-bound one: the convoy effect).  They start at the same barrier, are
  * not timed, and stop when the last measured thread has finished.
+ * --gil-io-threads N adds N threads that wait --gil-io-wait at a time, as
+ * an io kernel's waits do, likewise untimed: the convoy seen from the
+ * measured CPU-bound threads.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -67,7 +70,10 @@ typedef struct gil_run {
 } gil_run;
 
 /* A wait under the lock is a blocking call in CPython: release the lock,
- * block, take it back (usually after the holder's next drop: the convoy). */
+ * block, take it back (usually after the holder's next drop: the convoy).
+ * The wake latency is from the wait's deadline (its start plus its
+ * length, as a Python thread sees it around time.sleep) to holding the
+ * lock again: the OS's late wake-up plus the wait for the lock. */
 typedef struct gil_waiter {
     ps_waiter base;
     ps_gil *gil;
@@ -77,9 +83,12 @@ typedef struct gil_waiter {
 static void gil_wait(ps_waiter *w, uint64_t ns)
 {
     gil_waiter *g = (gil_waiter *)w;
+    const uint64_t due = ps_now_ns() + ns;
     ps_gil_drop(g->gil, g->me);
     ps_sleep_ns(ns);
     ps_gil_take(g->gil, g->me);
+    const uint64_t now = ps_now_ns();
+    ps_hist_add(&g->me->wake, now > due ? now - due : 0);
 }
 
 /* Indices the holder can run between two checks without changing what the
@@ -99,7 +108,7 @@ static uint64_t check_block(const gil_run *r)
     const gil_opts *go = r->go_opts;
     if (r->cfg->kernel->wait_ns != NULL || go->release > 0)
         return 0;
-    if (r->cfg->workers == 1 && go->gil.cpu_threads == 0)
+    if (r->cfg->workers == 1 && go->gil.cpu_threads == 0 && go->gil.io_threads == 0)
         return UINT64_MAX;
     if (go->gil.model == PS_GIL_OLD) {
         uint64_t ci = go->gil.check_interval ? go->gil.check_interval : 1;
@@ -181,13 +190,31 @@ static void gil_hog(gil_run *r, ps_gil_thread *me)
     ps_gil_drop(&r->gil, me);
 }
 
-/* One thread of the team: a measured worker, or an extra CPU thread. */
+/* An extra I/O thread: waits as gil_wait does (its wake latency timed with
+ * the measured threads'), holding the lock between them, until every
+ * measured thread is done. */
+static void gil_io_companion(gil_run *r, ps_gil_thread *me)
+{
+    gil_waiter waiter = {{gil_wait}, &r->gil, me};
+    pthread_barrier_wait(&r->go);
+    ps_gil_take(&r->gil, me);
+    while (atomic_load_explicit(&r->running, memory_order_relaxed) > 0)
+        gil_wait(&waiter.base, r->go_opts->gil.io_wait_ns);
+    ps_gil_drop(&r->gil, me);
+}
+
+/* One thread of the team: a measured worker, or an extra CPU or I/O
+ * thread. */
 static void gil_worker(void *arg, int tid)
 {
     gil_run *r = arg;
     const ps_config *cfg = r->cfg;
     const ps_kernel *k = cfg->kernel;
     ps_gil_thread *me = &r->threads[tid];
+    if (tid >= cfg->workers + r->go_opts->gil.cpu_threads) {
+        gil_io_companion(r, me);
+        return;
+    }
     if (tid >= cfg->workers) {
         gil_hog(r, me);
         return;
@@ -230,7 +257,8 @@ static int gil_run_rep(const ps_ctx *ctx, const ps_config *cfg, ps_rep *rep,
     (void)ctx;
     const ps_kernel *k = cfg->kernel;
     const gil_opts *go = opts_of(cfg);
-    const int n = cfg->workers, extra = go->gil.cpu_threads, all = n + extra;
+    const int n = cfg->workers, extra = go->gil.cpu_threads;
+    const int all = n + extra + go->gil.io_threads;
     gil_run r;
     memset(&r, 0, sizeof r);
     r.cfg = cfg;
@@ -340,7 +368,7 @@ static int gil_check(const ps_ctx *ctx, const ps_config *cfg, ps_err *err)
 
 enum {
     GIL_MODEL, GIL_SWITCH_INTERVAL, GIL_CHECK_INTERVAL, GIL_TICK, GIL_RELEASE,
-    GIL_NO_STATS, GIL_CPU_THREADS,
+    GIL_NO_STATS, GIL_CPU_THREADS, GIL_IO_THREADS, GIL_IO_WAIT,
 };
 static const ps_option_row gil_options[] = {
     {"gil-model", 0, PS_ARG_VALUE, "new|old",
@@ -364,6 +392,13 @@ static const ps_option_row gil_options[] = {
      "same lock while the measured ones run (convoy\n"
      "effect); rows report the measured kernel's rate\n"
      "and threads = workers + N (default 0)", GIL_CPU_THREADS, NULL},
+    {"gil-io-threads", 0, PS_ARG_VALUE, "N",
+     "run N extra I/O threads under the same lock, each\n"
+     "waiting --gil-io-wait at a time (the convoy's\n"
+     "cost to measured CPU-bound threads); threads\n"
+     "counts them too (default 0)", GIL_IO_THREADS, NULL},
+    {"gil-io-wait", 0, PS_ARG_VALUE, "T",
+     "their wait, e.g. 100us, 1ms (default 100us)", GIL_IO_WAIT, NULL},
     PS_OPTION_ROWS_END,
 };
 
@@ -371,7 +406,7 @@ static void gil_opts_default(void *opts)
 {
     gil_opts *g = opts;
     g->gil = (ps_gil_params){.model = PS_GIL_NEW, .interval_ns = 5000000,
-                             .check_interval = 100, .stats = 1};
+                             .check_interval = 100, .stats = 1, .io_wait_ns = 100000};
 }
 
 static int gil_opt_parse(void *opts, int target, const char *arg, ps_err *err)
@@ -408,19 +443,28 @@ static int gil_opt_parse(void *opts, int target, const char *arg, ps_err *err)
             return -1;
         g->gil.cpu_threads = (int)v;
         return 0;
+    case GIL_IO_THREADS:
+        if (ps_parse_count_in("--gil-io-threads", arg, 0, 4096, &v, err))
+            return -1;
+        g->gil.io_threads = (int)v;
+        return 0;
+    case GIL_IO_WAIT:
+        return ps_parse_duration_ns(arg, &g->gil.io_wait_ns) == 0 ? 0
+               : ps_fail(err, "--gil-io-wait: '%s' is not a duration such as 100us or 1ms "
+                         "(1ns to 1000s)", arg);
     }
     return ps_fail(err, "internal: gil option %d has no case", target);
 }
 
-/* The kernel's tick unless --tick, and the extra CPU threads share the
- * process. */
+/* The kernel's tick unless --tick, and the extra CPU and I/O threads
+ * share the process. */
 static void gil_configure(ps_config *cfg, int variant)
 {
     (void)variant;
     gil_opts *g = (gil_opts *)cfg->opts.bytes;
     if (g->tick == 0)
         g->tick = ps_gil_default_tick(&g->gil, cfg->kernel->tick, g->release);
-    cfg->threads = cfg->workers + g->gil.cpu_threads;
+    cfg->threads = cfg->workers + g->gil.cpu_threads + g->gil.io_threads;
 }
 
 static void gil_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, int ran)
@@ -440,6 +484,10 @@ static void gil_row(ps_csv_row *r, const ps_config *cfg, const ps_rep *rep, int 
     ps_csv_set(r, PS_COL_gil_forced_switches, "%llu", (unsigned long long)s->forced_switches);
     ps_csv_set(r, PS_COL_gil_drop_requests, "%llu", (unsigned long long)s->drop_requests);
     ps_csv_set(r, PS_COL_gil_drops_discarded, "%llu", (unsigned long long)s->discarded);
+    if (s->wakes > 0) {  /* a waiting kernel: the lateness of its waits */
+        ps_csv_set(r, PS_COL_loop_lateness_median, "%.9g", s->wake_median);
+        ps_csv_set(r, PS_COL_loop_lateness_p99, "%.9g", s->wake_p99);
+    }
     if (!g->gil.stats)
         return;
     ps_csv_set(r, PS_COL_gil_wait_seconds, "%.9g", s->wait_seconds);

@@ -58,8 +58,8 @@
     PS_COL(params, TEXT, "the kernel's parameters as name=value;... (--param), empty when it has none") \
     PS_COL(steal, REAL, "share of the host's CPU time the hypervisor gave to other guests during the repetition (/proc/stat, 10 ms ticks); empty where unknown") \
     PS_COL(loop_switches, INTEGER, "event-loop backends: times the loop resumed a different task than the one it resumed last, in the repetition") \
-    PS_COL(loop_lateness_median, REAL, "event-loop backends: median, over the repetition's waits, of seconds from a wait's deadline to its task's resumption") \
-    PS_COL(loop_lateness_p99, REAL, "event-loop backends: 99th percentile of the same lateness, seconds") \
+    PS_COL(loop_lateness_median, REAL, "event-loop backends, and gil and cpython-threads on io: median, over the repetition's waits, of seconds from a wait's deadline to its task's resumption (a thread's: holding the lock again)") \
+    PS_COL(loop_lateness_p99, REAL, "event-loop backends, and gil and cpython-threads on io: 99th percentile of the same lateness, seconds") \
     PS_COL(hosts, TEXT, "host of each rank, as host:ranks in the order of first rank (n1:2,n2:2); rank 0's host alone for threads") \
     PS_COL(runq_delay, REAL, "seconds the workers spent runnable but not running during the repetition (/proc/thread-self/schedstat), summed over workers; empty where unknown") \
     PS_COL(lost, REAL, "largest share of the repetition one worker lost: its run-queue delay, plus, for a worker that never blocked, time neither running nor queued (the hypervisor, interrupts); empty where unknown") \

@@ -257,7 +257,8 @@ void ps_gil_report_collect(const ps_gil *g, ps_gil_thread *const *threads,
                            int n, ps_gil_report *out)
 {
     memset(out, 0, sizeof *out);
-    ps_hist wait, hold, handoff;
+    ps_hist wait, hold, handoff, wake;
+    memset(&wake, 0, sizeof wake);
     memset(&wait, 0, sizeof wait);
     memset(&hold, 0, sizeof hold);
     memset(&handoff, 0, sizeof handoff);
@@ -269,6 +270,7 @@ void ps_gil_report_collect(const ps_gil *g, ps_gil_thread *const *threads,
         ps_hist_merge(&wait, &threads[i]->wait);
         ps_hist_merge(&hold, &threads[i]->hold);
         ps_hist_merge(&handoff, &threads[i]->handoff);
+        ps_hist_merge(&wake, &threads[i]->wake);
     }
     /* The first acquire of the run is not a switch between threads. */
     out->switches = g->switch_number ? g->switch_number - 1 : 0;
@@ -279,5 +281,8 @@ void ps_gil_report_collect(const ps_gil *g, ps_gil_thread *const *threads,
     out->wait_p99 = ps_hist_quantile(&wait, 0.99) * 1e-9;
     out->hold_median = ps_hist_quantile(&hold, 0.5) * 1e-9;
     out->handoff_median = ps_hist_quantile(&handoff, 0.5) * 1e-9;
+    out->wakes = wake.count;
+    out->wake_median = ps_hist_quantile(&wake, 0.5) * 1e-9;
+    out->wake_p99 = ps_hist_quantile(&wake, 0.99) * 1e-9;
     out->violations = atomic_load(&g->violations);
 }

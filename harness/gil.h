@@ -32,8 +32,12 @@ typedef struct ps_gil_params {
     uint32_t check_interval;  /* old model: ticks between releases (100) */
     int stats;                /* time every acquire, hold and handoff */
     /* Not the lock's: the gil backend runs this many extra CPU-bound
-     * threads beside the measured ones (convoy experiments). */
+     * threads beside the measured ones (convoy experiments), and this many
+     * extra I/O threads, each waiting io_wait_ns at a time (the convoy's
+     * cost to the CPU-bound threads, when they are the measured ones). */
     int cpu_threads;
+    int io_threads;
+    uint64_t io_wait_ns;
 } ps_gil_params;
 
 /* Default ticks per model.  New model: the kernel's own tick (about 1 us
@@ -66,6 +70,10 @@ typedef struct ps_gil_thread {
                                  release for I/O (issued = forced + these) */
     uint64_t forced_drops;
     ps_hist wait, hold, handoff;
+    /* A waiting kernel's waits (gil_wait in backend_gil.c): from each
+     * wait's deadline to this thread holding the lock again.  Timed
+     * whatever p.stats says: two clock readings a blocking wait. */
+    ps_hist wake;
 } ps_gil_thread;
 
 typedef struct ps_gil {
@@ -92,6 +100,8 @@ typedef struct ps_gil_report {
     uint64_t drop_requests, discarded, forced_drops, acquires;
     double wait_seconds;       /* total over all acquires and threads */
     double wait_median, wait_p99, hold_median, handoff_median;  /* seconds */
+    uint64_t wakes;            /* waits timed in wake (0: the kernel never waits) */
+    double wake_median, wake_p99;  /* seconds from a wait's deadline to the lock */
     int violations;            /* times two threads held it at once */
 } ps_gil_report;
 

@@ -2,20 +2,41 @@
 point, in one interleaved run each.
 
     scripts/studies/gil-real EXPERIMENT --out DIR [--quick] [--rounds R] [--scale F]
-                             [--python2 PATH] [--python3 PATH,...]
+                             [--python2 PATH] [--python3 PATH,...] [--cpu-threads LIST]
                              [--parscale PATH] [--replace | --redraw]
 
 EXPERIMENT is one of
-  old   the old model (before 3.2) against Python 2.7: count and pi at 1, 2
-        and 4 threads, check interval 100 and 1000
-  new   the new model against CPython 3.11, 3.12 and 3.13 (those found):
-        count and pi at 1 and 2 threads, switch interval 5 ms and 10 us
-  all   both
+  old      the old model (before 3.2) against Python 2.7: count and pi at 1,
+           2 and 4 threads, check interval 100 and 1000
+  new      the new model against CPython 3.11, 3.12 and 3.13 (those found):
+           count and pi at 1 and 2 threads, switch interval 5 ms and 10 us;
+           and half-released ticks: pi at 2 threads with half of each 1 ms
+           tick run unlocked (--gil-release 0.5) against each interpreter's
+           hashmix releasing the GIL in hashlib for half of 1 ms ticks
+  latency  an I/O thread's wake latency: one thread sleeping 1 ms at a
+           time beside 0, 1, 2 and 4 CPU-bound count threads (--cpu-threads),
+           the old model (check interval 100) against Python 2.7 and the new
+           (5 ms) against 3.11-3.13; per sleep, from its deadline (the clock
+           before it plus its length) to the thread running again, holding
+           the lock: the OS's late wake-up and the wait for the lock
+  convoy   the same thread's throughput with 100 us waits: waits per second
+           beside 0, 1, 2 and 4 CPU-bound threads, both locks as latency
+  all      every one of them
 
-A point is a speedup: the emulation's against seq, the interpreter's
-threads against its own one thread.  Each is judged against the real one
-(PASS within +-10%), and gil at one worker against seq (PASS at 0.97 or
-more: one Python thread costs nothing against none).  Where a point misses,
+latency and convoy read the lateness columns (loop_lateness_median, _p99:
+the gil backend times every wait of a waiting kernel; cpython-bench's
+threads time every io sleep, by the same loop on 2.7 and 3.x, pykernels'
+k_io) and the rows' seconds; the old model's tick for the CPU threads'
+count loop is calibrated as old's (below).  Their repetitions are kept
+even when the harness finds them disturbed: the I/O thread queued behind
+the CPU threads is the thing measured.
+
+A point of old and new is a speedup: the emulation's against seq, the
+interpreter's threads against its own one thread; of latency a median wake
+latency (ms), of convoy waits per second.  Each is judged against the real
+one (PASS within +-10%), and gil at one worker against seq (PASS at 0.97 or
+more: one Python thread costs nothing against none; convoy: the I/O thread
+alone).  Where a point misses,
 the line says by how much and gives the spread of the real interpreter's
 and the emulation's own times across the rounds (half the interquartile
 range over the median), which says whether the miss is wider than the
@@ -33,7 +54,8 @@ with --no-gil-stats (its timings of every acquire cost a clock reading
 each; the counters stay).
 
 Each writes DIR/gil-real-EXPERIMENT.csv (both sides' rows, metadata in
-.meta.jsonl), .png (and .svg, .pdf), .txt (the table) and, for old,
+.meta.jsonl), .png (and .svg, .pdf), .txt (the verdicts; latency and convoy
+then a table of every side's medians) and, for old,
 DIR/gil-real-calibration.json; it refuses to replace them unless given
 --replace.  Interpreters come from --python2/--python3, else from
 `cpython-bench --python all`'s search (pyenv, PATH); an absent one is
@@ -57,6 +79,9 @@ PROG = "gil-real"
 TOLERANCE = 0.10       # a point matches within +-10% of the real speedup
 SOLO_FLOOR = 0.97      # gil at one worker against seq
 KERNELS = ("count", "pi")
+EXPERIMENTS = ("old", "new", "latency", "convoy")
+NO_PY2 = "SKIP  the old model against Python 2.7: no Python 2 found (pyenv, PATH or --python2)"
+NO_PY3 = "SKIP  the new model against 3.11-3.13: none found (pyenv, PATH or --python3)"
 
 
 def sizes(a):
@@ -75,15 +100,16 @@ def spread(xs):
     return (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2 / m if m else float("nan")
 
 
-def times(rows, **kw):
-    """The seconds of the rows matching kw (params matched by containment)."""
+def times(rows, col="seconds", **kw):
+    """Column col (seconds unless told) of the rows matching kw, where it
+    is filled in (params matched by containment)."""
     par = kw.pop("params_has", None)
     out = []
     for r in rows:
         if par and par not in (r.get("params") or "").split(";"):
             continue
-        if all(str(r.get(k, "")) == str(v) for k, v in kw.items()):
-            out.append(float(r["seconds"]))
+        if r.get(col) and all(str(r.get(k, "")) == str(v) for k, v in kw.items()):
+            out.append(float(r[col]))
     return out
 
 
@@ -97,14 +123,15 @@ class Table:
     def __init__(self):
         self.lines, self.points = [], []
 
-    def match(self, what, emu, real, emu_times, real_times):
-        """A speedup point: PASS within TOLERANCE of the real one."""
+    def match(self, what, emu, real, emu_times, real_times, fmt="%5.2f"):
+        """A point (a speedup unless told; fmt shows it): PASS within
+        TOLERANCE of the real one."""
         off = emu / real - 1 if real == real and real else float("nan")
         ok = abs(off) <= TOLERANCE
         noise = "rounds spread emulated %.0f%%, real %.0f%%" % (
             100 * spread(emu_times), 100 * spread(real_times))
         verdict = "PASS" if ok else ("FAIL" if off == off else "SKIP")
-        line = "%s  %-44s emulated %5.2f  real %5.2f  %+5.0f%%" % (
+        line = ("%s  %-44s emulated " + fmt + "  real " + fmt + "  %+5.0f%%") % (
             verdict, what, emu, real, 100 * off if off == off else float("nan"))
         if not ok:
             line += "  (%s)" % noise
@@ -147,12 +174,14 @@ def py2_seconds_per_iteration(py2, psizes, kernels):
     return per, json.loads(ticks.stdout)
 
 
-def calibrate_old(a, py2, csizes, psizes):
-    """--tick per kernel: Python 2.7's time per check-interval tick in C
-    indices; returned with everything it came from."""
-    per_iter, ticks = py2_seconds_per_iteration(py2, psizes, a.kernels)
+def calibrate_old(a, py2, csizes, psizes, kernels=None):
+    """--tick per kernel (a.kernels unless told): Python 2.7's time per
+    check-interval tick in C indices; returned with everything it came
+    from."""
+    kernels = kernels or a.kernels
+    per_iter, ticks = py2_seconds_per_iteration(py2, psizes, kernels)
     cal = {"python": py2, "kernels": {}}
-    for k in a.kernels:
+    for k in kernels:
         c = seconds_per_index(a.bin, k, str(csizes[k] // 4))
         t = ticks[k]["ticks"]
         tick = max(1, int(round(per_iter[k] / t / c)))
@@ -164,12 +193,21 @@ def calibrate_old(a, py2, csizes, psizes):
     return cal
 
 
+def note_calibration(table, k, c, version):
+    """The calibration of kernel k's tick, as the table's head line."""
+    table.note("calibration %s: Python %s %.1f ns an iteration, %d ticks of the check "
+               "interval in it (%s); C %.2f ns an index: --tick %d (100 ticks = %.2f us)"
+               % (k, version, c["py2_seconds_per_iteration"] * 1e9,
+                  c["ticks_per_iteration"], " ".join(c["loop_opcodes"]),
+                  c["c_seconds_per_index"] * 1e9, c["tick_indices"],
+                  c["check_interval_100_seconds"] * 1e6))
+
+
 def exp_old(a, out, py2):
     csizes, psizes = sizes(a)
     table = Table()
     if py2 is None:
-        table.note("SKIP  the old model against Python 2.7: no Python 2 found "
-                   "(pyenv, PATH or --python2)")
+        table.note(NO_PY2)
         table.write(out / "gil-real-old.txt")
         return table
     calp = out / "gil-real-calibration.json"
@@ -180,13 +218,7 @@ def exp_old(a, out, py2):
         cal["python_version"] = py2.version
         calp.write_text(json.dumps(cal, indent=1, sort_keys=True) + "\n")
     for k in a.kernels:
-        c = cal["kernels"][k]
-        table.note("calibration %s: Python %s %.1f ns an iteration, %d ticks of the check "
-                   "interval in it (%s); C %.2f ns an index: --tick %d (100 ticks = %.2f us)"
-                   % (k, py2.version, c["py2_seconds_per_iteration"] * 1e9,
-                      c["ticks_per_iteration"], " ".join(c["loop_opcodes"]),
-                      c["c_seconds_per_index"] * 1e9, c["tick_indices"],
-                      c["check_interval_100_seconds"] * 1e6))
+        note_calibration(table, k, cal["kernels"][k], py2.version)
     ws = (1, 2, 4)
     cis = (100, 1000)
     p = Plan(PROG, a.bin, out / "gil-real-old.csv", a.rounds)
@@ -225,8 +257,7 @@ def exp_new(a, out, py3s):
     csizes, psizes = sizes(a)
     table = Table()
     if not py3s:
-        table.note("SKIP  the new model against 3.11-3.13: none found (pyenv, PATH or "
-                   "--python3)")
+        table.note(NO_PY3)
         table.write(out / "gil-real-new.txt")
         return table
     ws = (1, 2)
@@ -240,6 +271,18 @@ def exp_new(a, out, py3s):
             for py in py3s:
                 p.cpython("-k", k, "-b", "threads", "-w", "1,2", "-s", str(psizes[k]),
                           "--python", py.path, "--switch-interval", repr(sec))
+    # half-released ticks: pi with half of each (1 ms) tick run unlocked,
+    # against each interpreter's hashmix releasing the GIL for half of 1 ms ticks
+    half = "pi" in a.kernels
+    if half:
+        p.parscale("-k", "pi", "-b", "gil", "-w", "1,2", "-s", str(csizes["pi"]),
+                   "--no-baseline", "--switch-interval", "5ms", "--no-gil-stats",
+                   "--gil-release", "0.5")
+        ticks = str(max(10, int(100 * (1 if a.quick else 4) * a.scale)))
+        for py in py3s:
+            p.cpython("-k", "hashmix", "-b", "threads", "-w", "1,2", "-s", ticks,
+                      "--gil-release", "0.5", "--tick-us", "1000", "--switch-interval", "0.005",
+                      python=py.path)
     table.note("calibration: none (the switch interval is a time); interpreters: %s"
                % ", ".join("%s (%s)" % (py.version, py.path) for py in py3s))
     rows = load(p.csv) if a.redraw else p.run("new")
@@ -247,8 +290,8 @@ def exp_new(a, out, py3s):
     for k in a.kernels:
         seq = times(rows, kernel=k, backend="seq")
         for lab, sec in ivs:
-            emu = {w: times(rows, kernel=k, backend="gil", workers=w, switch_interval="%.9g" % sec)
-                   for w in ws}
+            emu = {w: times(rows, kernel=k, backend="gil", workers=w, gil_release="0",
+                            switch_interval="%.9g" % sec) for w in ws}
             table.solo("%s, new model, interval %s" % (k, lab), ratio(seq, emu[1]))
             series[(k, "new model, %s" % lab)] = [ratio(seq, emu[w]) for w in ws]
             for py in py3s:
@@ -259,15 +302,202 @@ def exp_new(a, out, py3s):
                             ratio(seq, emu[2]), ratio(real[1], real[2]), emu[2], real[2])
                 series[(k, "Python %s, %s" % (py.version, lab))] = [
                     ratio(real[1], real[w]) for w in ws]
+    if half:
+        seq = times(rows, kernel="pi", backend="seq")
+        emu = {w: times(rows, kernel="pi", backend="gil", workers=w, gil_release="0.5")
+               for w in ws}
+        series[("pi", "new model F=0.5, 5ms")] = [ratio(seq, emu[w]) for w in ws]
+        for py in py3s:
+            real = {w: times(rows, kernel="hashmix", backend="cpython-threads", workers=w,
+                             params_has="python_version=%s" % py.version) for w in ws}
+            table.match("pi, 2 threads, half released, against %s" % py.version,
+                        ratio(seq, emu[2]), ratio(real[1], real[2]), emu[2], real[2])
+            series[("pi", "Python %s hashmix F=0.5, 5ms" % py.version)] = [
+                ratio(real[1], real[w]) for w in ws]
     chart(out / "gil-real-new", series, ws, a.kernels, "the new lock (3.2+) against CPython %s"
           % ", ".join(py.version for py in py3s))
     table.write(out / "gil-real-new.txt")
     return table
 
 
-def chart(base, series, ws, kernels, title):
-    """One panel per kernel: the models' lines solid, the interpreters'
-    dashed, speedup against threads, in the charts' own style (plots.py)."""
+# The I/O thread's experiments: one thread doing waits beside HOGS
+# CPU-bound count threads (--cpu-threads), under each lock at its default
+# setting.
+HOGS = (0, 1, 2, 4)
+IO_RUNS = {
+    # name: (one wait in us, waits at --quick: five times more without)
+    "latency": (1000, 20),
+    "convoy": (100, 40),
+}
+OLD_CHECK = 100
+NEW_SWITCH = ("5ms", 5e-3)
+
+
+def io_sides(a, table, py2, py3s):
+    """[(panel, model, setting, gil options, [(interpreter, its options)])]:
+    the old lock against Python 2.7 (its count tick calibrated, or read
+    back from the rows on --redraw), the new against 3.11-3.13; an absent
+    side is skipped, by name."""
+    sides = []
+    if py2 is None:
+        table.note(NO_PY2)
+    else:
+        tick = "0"
+        if not a.redraw:
+            csizes, psizes = sizes(a)
+            c = calibrate_old(a, py2.path, csizes, psizes, ["count"])["kernels"]["count"]
+            note_calibration(table, "count", c, py2.version)
+            tick = str(c["tick_indices"])
+        sides.append(("old lock, check interval %d" % OLD_CHECK, "old",
+                      "interval %d" % OLD_CHECK,
+                      ["--gil-model", "old", "--check-interval", str(OLD_CHECK), "--tick", tick],
+                      [(py2, ["--check-interval", str(OLD_CHECK)])]))
+    if not py3s:
+        table.note(NO_PY3)
+    else:
+        lab, sec = NEW_SWITCH
+        sides.append(("new lock, switch interval %s" % lab, "new", lab,
+                      ["--switch-interval", lab],
+                      [(py, ["--switch-interval", repr(sec)]) for py in py3s]))
+    return sides
+
+
+def grid_note(table, title, heads, lines, fmt):
+    """A table of medians under the verdicts: a line per CPU-thread count,
+    a column per side."""
+    table.note(title)
+    table.note("  CPU threads " + "".join("%14s" % x for x in heads))
+    for h, vs in lines:
+        table.note("  %11d " % h + "".join(fmt % v for v in vs))
+
+
+def beside_io(rows, backend, h, **kw):
+    """[seconds without, with] the I/O thread of count on h threads."""
+    return [times(rows, kernel="count", backend=backend, workers=h, threads=h + t, **kw)
+            for t in (0, 1)]
+
+
+def real_run(p, py, *args):
+    """cpython-bench ARGS on py in plan p: Python 2 through --python
+    (py2bench's lines become rows there), a Python 3 itself."""
+    p.cpython(*args, *(["--python", py.path] if py.major == 2 else []),
+              python=py.path if py.major == 3 else None)
+
+
+def exp_io(a, out, name, py2, py3s):
+    """latency or convoy: the I/O thread beside 0-4 CPU-bound threads, both
+    locks against their interpreters in one interleaved run.  latency
+    judges the median wake latency of its waits (lateness columns: from a
+    wait's deadline to running Python code again); convoy its waits per
+    second, and gil alone (no CPU thread) against seq."""
+    wait_us, base = IO_RUNS[name]
+    n = max(4, int(base * (1 if a.quick else 5) * a.scale))
+    table = Table()
+    sides = io_sides(a, table, py2, py3s)
+    p = Plan(PROG, a.bin, out / ("gil-real-%s.csv" % name), a.rounds)
+    io = ["-k", "io", "-w", "1", "-s", str(n)]
+    p.parscale(*io, "-b", "seq", "--keep-disturbed", "--param", "io.wait_us=%d" % wait_us)
+    # the I/O thread waiting runnable behind the CPU threads is what is
+    # measured, so the harness must not set those repetitions aside as
+    # disturbed and measure them again (they keep disturbed=1 in the CSV)
+    for _, _, _, gil_args, reals in sides:
+        for h in a.hogs:
+            p.parscale(*io, "-b", "gil", "--no-baseline", "--no-gil-stats", "--keep-disturbed",
+                       "--param",
+                       "io.wait_us=%d" % wait_us, "--gil-cpu-threads", str(h), *gil_args)
+            for py, args in reals:
+                real_run(p, py, *io, "-b", "threads", "--io-wait-us", str(wait_us),
+                         "--cpu-threads", str(h), *args)
+    # convoy: the CPU threads measured (count on h of them), beside one I/O
+    # thread and without, for their slowdown
+    cpu = [h for h in a.hogs if h > 0] if name == "convoy" else []
+    csizes, psizes = sizes(a)
+    for _, _, _, gil_args, reals in sides:
+        for h, io_thread in ((h, t) for h in cpu for t in (0, 1)):
+            p.parscale("-k", "count", "-b", "gil", "-w", str(h), "-s", str(csizes["count"]),
+                       "--no-baseline", "--no-gil-stats", "--keep-disturbed", "--gil-io-threads",
+                       str(io_thread), "--gil-io-wait", "%dus" % wait_us, *gil_args)
+            for py, args in reals:
+                real_run(p, py, "-k", "count", "-b", "threads", "-w", str(h), "-s",
+                         str(psizes["count"]), "--io-threads", str(io_thread), "--io-wait-us",
+                         str(wait_us), *args)
+    if not sides:
+        table.write(out / ("gil-real-%s.txt" % name))
+        return table
+    table.note("%d waits of %d us on one thread beside %s CPU-bound count threads"
+               % (n, wait_us, ", ".join(map(str, a.hogs))))
+    rows = load(p.csv) if a.redraw else p.run(name)
+    if name == "latency":
+        col, unit, fmt = "loop_lateness_median", "ms", "%7.3f"
+        value = lambda xs: median(xs) * 1e3 if xs else float("nan")
+    else:
+        col, unit, fmt = "seconds", "waits/s", "%7.0f"
+        value = lambda xs: n / median(xs) if xs else float("nan")
+    seq = times(rows, kernel="io", backend="seq")
+    series, grid, heads, slow = {}, {h: [] for h in a.hogs}, [], {}
+    for panel, model, setting, _, reals in sides:
+        if cpu:
+            emu_cpu = {h: beside_io(rows, "gil", h, gil_model=model) for h in cpu}
+            slow[(panel, "%s model, %s" % (model, setting))] = [ratio(*emu_cpu[h][::-1])
+                                                                for h in cpu]
+        emu = {h: times(rows, col, kernel="io", backend="gil", gil_model=model, threads=1 + h)
+               for h in a.hogs}
+        if name == "convoy":
+            table.solo("io, %s model, no CPU thread" % model,
+                       ratio(seq, times(rows, kernel="io", backend="gil", gil_model=model,
+                                        threads=1)))
+        series[(panel, "%s model, %s" % (model, setting))] = [value(emu[h]) for h in a.hogs]
+        heads.append("%s model" % model)
+        for h in a.hogs:
+            grid[h].append(value(emu[h]))
+        for py, _ in reals:
+            real = {h: times(rows, col, kernel="io", backend="cpython-threads", threads=1 + h,
+                             params_has="python_version=%s" % py.version) for h in a.hogs}
+            for h in a.hogs:
+                table.match("%s, %d CPU threads, %s against %s" % (name, h, model, py.version),
+                            value(emu[h]), value(real[h]), emu[h], real[h], fmt + " " + unit)
+                grid[h].append(value(real[h]))
+            series[(panel, "Python %s, %s" % (py.version, setting))] = [value(real[h])
+                                                                      for h in a.hogs]
+            heads.append(py.version)
+            # the CPU threads' time beside the I/O thread over their time without it
+            real_cpu = {h: beside_io(rows, "cpython-threads", h,
+                                     params_has="python_version=%s" % py.version) for h in cpu}
+            for h in cpu:
+                table.match("slowdown, %d CPU threads, %s against %s" % (h, model, py.version),
+                            ratio(*emu_cpu[h][::-1]), ratio(*real_cpu[h][::-1]),
+                            emu_cpu[h][1], real_cpu[h][1], "%5.2f x")
+            if cpu:
+                slow[(panel, "Python %s, %s" % (py.version, setting))] = [
+                    ratio(*real_cpu[h][::-1]) for h in cpu]
+    grid_note(table, "%s (%s), medians over the rounds:" % (name, unit), heads,
+              [(h, grid[h]) for h in a.hogs], "%14.4g")
+    if cpu:
+        grid_note(table, "the CPU threads' time beside one I/O thread over their time without "
+                  "it (x), medians over the rounds:", heads,
+                  [(h, [v[i] for v in slow.values()]) for i, h in enumerate(cpu)], "%14.3f")
+    title, ylabel = {
+        "latency": ("the I/O thread's wake latency (%d us sleeps) beside CPU-bound threads",
+                    "wake latency (ms, median): deadline to running again"),
+        "convoy": ("the convoy: the I/O thread's throughput (%d us waits)",
+                   "I/O thread's waits per second")}[name]
+    chart(out / ("gil-real-%s" % name), series, a.hogs, [s[0] for s in sides], title % wait_us,
+          ylabel=ylabel, xlabel="CPU-bound threads beside the I/O thread", logy=True)
+    if cpu:
+        chart(out / "gil-real-convoy-cpu", slow, cpu, [s[0] for s in sides],
+              "the convoy's cost to the CPU-bound threads (one I/O thread, %d us waits)"
+              % wait_us, ylabel="CPU threads' time beside the I/O thread / without (x)",
+              xlabel="CPU-bound threads (count, one part each)")
+    table.write(out / ("gil-real-%s.txt" % name))
+    return table
+
+
+def chart(base, series, ws, kernels, title, ylabel="speedup (x): model vs seq, Python vs its "
+          "1 thread", xlabel="threads", logy=False):
+    """One panel per kernel (or lock): the models' lines solid, the
+    interpreters' dashed, in the charts' own style (plots.py); a speedup
+    against threads unless told (x from 0: a linear axis; logy: a log
+    scale and no line at 1)."""
     from parscale_py.render import plots
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(kernels), figsize=(5.5 * len(kernels), 4.6), sharey=True,
@@ -288,16 +518,23 @@ def chart(base, series, ws, kernels, title):
             ax.plot(ws, ys, color=colors[who.index(w_) % len(colors)], marker=st["marker"],
                     linestyle=dashes[setting.index(s_) % len(dashes)],
                     linewidth=1.6 if "model" in w_ else 1.1, label=lab)
-        plots._workers_axis(ax, list(ws), None)
-        ax.set_xlabel("threads")
-        ax.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
-        ax.set_ylabel("speedup (x): model vs seq, Python vs its 1 thread")
+        if 0 in ws:
+            ax.set_xticks(list(ws))
+        else:
+            plots._workers_axis(ax, list(ws), None)
+        ax.set_xlabel(xlabel)
+        if logy:
+            ax.set_yscale("log")
+        else:
+            ax.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
+        ax.set_ylabel(ylabel)
         ax.set_title(k, fontsize=10)
         ax.grid(True, which="major", color="0.9")
         ax.legend(fontsize=7)
     # one scale for both panels, set once every line is drawn
     top = max([y for ys in series.values() for y in ys if y == y] + [1.0])
-    axes[0].set_ylim(0, top * 1.1)
+    if not logy:
+        axes[0].set_ylim(0, top * 1.1)
     fig.suptitle(title, fontsize=11)
     plots._write(fig, base.parent, base.name)
 
@@ -338,11 +575,14 @@ def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n", 2)[2],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("experiment", choices=("old", "new", "all"))
+    ap.add_argument("experiment", choices=EXPERIMENTS + ("all",))
     ap.add_argument("--out", required=True, help="folder for CSV, PNG and tables")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, 2 rounds")
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; quick 2)")
     ap.add_argument("--kernels", default="count,pi", help="count,pi (default both)")
+    ap.add_argument("--cpu-threads", default=",".join(map(str, HOGS)),
+                    help="latency and convoy: the CPU-bound threads beside the I/O thread "
+                         "(default %(default)s)")
     ap.add_argument("--scale", type=float, default=1.0,
                     help="sizes times this (default 1; the tests run tiny ones)")
     ap.add_argument("--python2", help="the Python 2 to compare with (default: the newest found)")
@@ -359,6 +599,12 @@ def main():
         fail(PROG, "--rounds must be at least 1, not %d" % a.rounds)
     if not 0 < a.scale <= 100:
         fail(PROG, "--scale must be above 0 and at most 100, not %g" % a.scale)
+    try:
+        a.hogs = sorted({int(x) for x in a.cpu_threads.split(",")})
+    except ValueError:
+        a.hogs = []
+    if not a.hogs or not all(0 <= h <= 64 for h in a.hogs):
+        fail(PROG, "--cpu-threads: '%s' is not a list of counts from 0 to 64" % a.cpu_threads)
     a.kernels = a.kernels.split(",")
     if not a.kernels or any(k not in KERNELS for k in a.kernels):
         fail(PROG, "--kernels: '%s' is not a list of count and pi" % ",".join(a.kernels))
@@ -366,8 +612,10 @@ def main():
     require(PROG, a.bin, ("seq", "gil"))
     a.rounds = a.rounds or (2 if a.quick else 5)
     out = Path(a.out)
-    names = ("old", "new") if a.experiment == "all" else (a.experiment,)
+    names = EXPERIMENTS if a.experiment == "all" else (a.experiment,)
     outs = [out / ("gil-real-%s.%s" % (n, ext)) for n in names for ext in ("csv", "png", "txt")]
+    if "convoy" in names:
+        outs.append(out / "gil-real-convoy-cpu.png")
     if "old" in names:
         outs.append(out / "gil-real-calibration.json")
     if a.redraw:
@@ -382,8 +630,10 @@ def main():
         print("== %s" % n, flush=True)
         if n == "old":
             exp_old(a, out, py2)
-        else:
+        elif n == "new":
             exp_new(a, out, py3s)
+        else:
+            exp_io(a, out, n, py2, py3s)
     return 0
 
 

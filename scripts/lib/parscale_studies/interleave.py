@@ -54,9 +54,12 @@ class Plan:
     def parscale(self, *args, prefix=None):
         self.add((prefix or []) + [self.bin, "run", "-q", "-r", "1", "--warmup", "0"] + list(args))
 
-    def cpython(self, *args, prefix=None):
-        self.add((prefix or []) + [self.py, "-m", "parscale_py.cpython.cpython_bench", "-q", "-r", "1",
-                                   "--warmup", "0"] + list(args))
+    def cpython(self, *args, prefix=None, python=None):
+        """cpython-bench on the interpreter under study, or on python (a
+        Python 3) itself: what `--python PATH` runs, without the parent
+        process that finds it (a second start-up, about 0.7 s each)."""
+        self.add((prefix or []) + [python or self.py, "-m", "parscale_py.cpython.cpython_bench",
+                                   "-q", "-r", "1", "--warmup", "0"] + list(args))
 
     def run(self, name):
         """Runs the rounds into a fresh CSV (an old one and its metadata,

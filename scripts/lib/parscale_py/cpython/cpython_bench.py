@@ -87,7 +87,8 @@ from .. import schema as ps_schema
 from ..common import fail, machine_cores
 from ..stats import median, quantile
 from . import pybackends
-from .pykernels import cpu_ticks as _cpu_ticks, k_count, k_io, k_pi, partition, verify_simple
+from .pykernels import (cpu_ticks as _cpu_ticks, k_count, k_io, k_pi, partition, run_team,
+                        verify_simple)
 
 
 # name: (rate unit, rate per index, flops per index, sizes test/quick/full)
@@ -157,33 +158,18 @@ def timed_part(kernel, n, lo, hi, barrier, opt):
     return t0, time.perf_counter(), r
 
 
-def rep_threads(kernel, n, w, opt, cpu_threads=0):
+def rep_threads(kernel, n, w, opt, cpu_threads=0, late=None, io_threads=0):
     """One repetition on w threads of this interpreter; cpu_threads more
     threads spin in the count loop beside them until they are done (the
-    convoy effect), untimed."""
-    barrier = threading.Barrier(w + cpu_threads)
-    out = [None] * w
-    stop = []
-
-    def hog():
-        barrier.wait()
-        while not stop:
-            k_count(0, 0, 1000)
-
-    def body(i):
-        lo, hi = partition(n, w, i)
-        out[i] = timed_part(kernel, n, lo, hi, barrier, opt)
-
-    hogs = [threading.Thread(target=hog) for _ in range(cpu_threads)]
-    ts = [threading.Thread(target=body, args=(i,)) for i in range(w)]
-    for t in hogs + ts:
-        t.start()
-    for t in ts:
-        t.join()
-    stop.append(1)
-    for t in hogs:
-        t.join()
-    return out
+    convoy effect), and io_threads more sleep opt["wait"] at a time, both
+    untimed (pykernels.run_team).  Given a list, late gets io's wake
+    latencies (pykernels.k_io)."""
+    fn = FUNCS[kernel]  # looked up before the clock starts
+    if late is not None:
+        opt = dict(opt, late=late, clock=time.perf_counter)
+    return run_team(n, w, lambda lo, hi: fn(n, lo, hi, opt),
+                    threading.Barrier(w + cpu_threads + io_threads), time.perf_counter,
+                    cpu_threads, io_threads, opt["wait"])
 
 
 _POOL_BARRIER = None  # set in each pool process by its initializer
@@ -366,11 +352,15 @@ def default_pool_size():
 
 def lateness_cells(st):
     """The loop statistics columns of one repetition."""
-    cells = {"loop_switches": st.switches}
-    if st.lateness:
-        cells["loop_lateness_median"] = "%.9g" % median(st.lateness)
-        cells["loop_lateness_p99"] = "%.9g" % quantile(st.lateness, 0.99)
-    return cells
+    return dict(late_cells(st.lateness), loop_switches=st.switches)
+
+
+def late_cells(lateness):
+    """The lateness columns of one repetition's waits (none without waits)."""
+    if not lateness:
+        return {}
+    return {"loop_lateness_median": "%.9g" % median(lateness),
+            "loop_lateness_p99": "%.9g" % quantile(lateness, 0.99)}
 
 
 # ---- hashmix: calibrated before anything is timed ----------------------------
@@ -492,6 +482,10 @@ def parse_args(argv):
     ap.add_argument("--cpu-threads", type=int, default=0,
                     help="threads backend: N more threads running the count loop "
                          "beside the measured ones (convoy effect); threads = w + N")
+    ap.add_argument("--io-threads", type=int, default=0,
+                    help="threads backend: N more threads sleeping --io-wait-us at a time "
+                         "beside the measured ones (the convoy's cost to CPU-bound ones); "
+                         "threads = w + --cpu-threads + N")
     ap.add_argument("--cpu-tasks", type=int, default=0,
                     help="asyncio backends: N more tasks on the loop computing (the "
                          "count loop) for --cpu-stretch-ms between awaits (the pitfall); "
@@ -528,8 +522,8 @@ def parse_args(argv):
     if "asyncio-to-thread" in a.modes and not hasattr(asyncio, "to_thread"):
         ap.error("backend asyncio-to-thread needs asyncio.to_thread (Python 3.9 or later); "
                  "this is Python %s" % platform.python_version())
-    if a.cpu_tasks < 0 or a.cpu_threads < 0:
-        ap.error("--cpu-tasks and --cpu-threads must be 0 or more")
+    if a.cpu_tasks < 0 or a.cpu_threads < 0 or a.io_threads < 0:
+        ap.error("--cpu-tasks, --cpu-threads and --io-threads must be 0 or more")
     if a.cpu_tasks and not any(m in ASYNC_MODES for m in a.modes):
         ap.error("--cpu-tasks applies to the asyncio backends only (for threads: "
                  "--cpu-threads)")
@@ -767,10 +761,11 @@ def main(argv):
                 n = sizes[(k, m)]
                 err = ""
                 ticks0 = cpu_ticks()
-                st = None
+                st, late = None, None
                 try:
                     if m == "threads":
-                        res = rep_threads(k, n, w, opts[k], a.cpu_threads)
+                        late = [] if k == "io" else None
+                        res = rep_threads(k, n, w, opts[k], a.cpu_threads, late, a.io_threads)
                     elif m == "processes":
                         res = rep_processes(pools[w], k, n, w, opts[k])
                     elif m in pybackends.SUBINTERP_MODES:
@@ -799,7 +794,7 @@ def main(argv):
                 if not err:
                     samples[(k, m, w)].append(secs)
                 unit, per, flops, _ = KERNELS[k]
-                threads, ranks = threads_ranks(m, w, a.cpu_threads, pool_threads)
+                threads, ranks = threads_ranks(m, w, a.cpu_threads + a.io_threads, pool_threads)
                 par = params[k]
                 if m == "asyncio-to-thread":
                     par = joined(par, "pool_threads=%d" % pool_threads)
@@ -827,8 +822,8 @@ def main(argv):
                     "gil_release": "%g" % a.gil_release if k == "hashmix" else "",
                     "params": par, "steal": steal,
                 }
-                if st is not None:
-                    row.update(lateness_cells(st))
+                if st is not None or late is not None:
+                    row.update(lateness_cells(st) if st is not None else late_cells(late))
                     lates[(k, m, w)].append(row.get("loop_lateness_median"))
                 if not meta_done:
                     out.meta(meta)
@@ -951,8 +946,6 @@ def run_py2(a, it):
             skip_line("%s on Python %s" % (k, it.version), "Python 2 runs count, pi, io only")
     if "threads" not in a.modes or not kernels:
         return 0
-    if a.cpu_threads:
-        skip_line("--cpu-threads on Python %s" % it.version, "not run on Python 2")
     if a.switch_interval is not None:
         skip_line("--switch-interval on Python %s" % it.version,
                   "the old lock has no switch interval (--check-interval sets its own)")
@@ -962,7 +955,8 @@ def run_py2(a, it):
            "--workers", ",".join(map(str, a.workers)),
            "--sizes", ",".join("%s=%d" % kv for kv in sizes.items()),
            "--reps", str(a.reps), "--warmup", str(a.warmup), "--seed", str(seed),
-           "--io-wait-us", "%g" % a.io_wait_us, "--proc-stat", proc_stat_path()]
+           "--io-wait-us", "%g" % a.io_wait_us, "--proc-stat", proc_stat_path(),
+           "--cpu-threads", str(a.cpu_threads), "--io-threads", str(a.io_threads)]
     if a.check_interval is not None:
         cmd += ["--check-interval", str(a.check_interval)]
     print("cpython-bench: Python %s (%s)" % (it.label, it.path), flush=True)
@@ -992,6 +986,7 @@ def run_py2(a, it):
               "steal_reported": reported})
     configs = [(k, "threads", w) for k in kernels for w in a.workers]
     samples = {c: [] for c in configs}
+    lates = {c: [] for c in configs}
     for x in reps:
         k, w, n = x["kernel"], x["workers"], x["n"]
         secs = x["seconds"]
@@ -1001,10 +996,12 @@ def run_py2(a, it):
         unit, per, flops, _ = KERNELS[k]
         par = joined("wait_us=%g" % a.io_wait_us if k == "io" else "",
                      "python_version=%s;python_gil=old" % info["python"])
-        out.row({
+        cells = late_cells(x.get("late"))
+        lates[(k, "threads", w)].append(cells.get("loop_lateness_median"))
+        out.row(dict(cells, **{
             "run_id": run_id, "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "host": host, "kernel": k, "backend": "cpython-threads", "workers": w,
-            "threads": w, "ranks": 1, "scaling": "strong", "order": n, "size": n, "steps": 1,
+            "threads": w + a.cpu_threads + a.io_threads, "ranks": 1, "scaling": "strong", "order": n, "size": n, "steps": 1,
             "rep": x["rep"], "seconds": "%.9g" % secs if secs > 0 else "",
             "rate": "%.6g" % (n * per / secs) if secs > 0 else "",
             "rate_unit": unit, "flops": "%.6g" % (n * flops), "bytes": 0,
@@ -1014,11 +1011,11 @@ def run_py2(a, it):
             "params": par,
             "steal": steal_share(tuple(x["ticks0"]) if x["ticks0"] else None,
                                  tuple(x["ticks1"]) if x["ticks1"] else None, reported),
-        })
+        }))
     if not a.quiet:
         print("cpython-bench: Python %s (old GIL), check interval %s; run %s, %d reps "
               "interleaved" % (info["python"], check, run_id, a.reps))
-        summary(configs, samples, {})
+        summary(configs, samples, lates)
     return 0
 
 

@@ -9,7 +9,11 @@ unchanged on Python 2.7 (and on 3, which the tests use to check it).
 
     python2.7 -m parscale_py.cpython.py2bench --kernels count,pi --workers 1,2 \\
         --sizes count=300000,pi=300000 --reps 3 --warmup 1 --seed 1 \\
-        [--check-interval 100] [--io-wait-us 1000] [--proc-stat /proc/stat]
+        [--check-interval 100] [--io-wait-us 1000] [--cpu-threads 0] [--io-threads 0]
+        [--proc-stat /proc/stat]
+
+Each io repetition's line carries its waits' wake latencies ("late":
+seconds from each wait's deadline to the thread running again).
 """
 from __future__ import print_function
 
@@ -46,10 +50,14 @@ class Barrier(object):
                 self.cond.wait()
 
 
-def rep_threads(kernel, n, w, opt):
-    """One repetition on w threads: [(start, end, result)] per thread."""
+def rep_threads(kernel, n, w, opt, cpu_threads=0, io_threads=0):
+    """One repetition on w threads, cpu_threads CPU-bound ones and
+    io_threads sleeping ones beside them (run_team): [(start, end,
+    result)] per thread."""
     fn = FUNCS[kernel]
-    return run_team(n, w, lambda lo, hi: fn(n, lo, hi, opt), Barrier(w), CLOCK)
+    return run_team(n, w, lambda lo, hi: fn(n, lo, hi, opt),
+                    Barrier(w + cpu_threads + io_threads), CLOCK, cpu_threads, io_threads,
+                    opt["wait"])
 
 
 # How Python 2.7's eval loop (ceval.c) counts the ticks of its check
@@ -99,6 +107,10 @@ def parse(argv):
     op.add_option("--seed", type="int", default=1)
     op.add_option("--check-interval", type="int", default=None)
     op.add_option("--io-wait-us", type="float", default=1000.0)
+    op.add_option("--cpu-threads", type="int", default=0,
+                  help="CPU-bound count threads beside the measured ones (the convoy)")
+    op.add_option("--io-threads", type="int", default=0,
+                  help="threads sleeping --io-wait-us at a time beside the measured ones")
     op.add_option("--proc-stat", default="/proc/stat")
     op.add_option("--ticks", action="store_true",
                   help="print each kernel's ticks per loop iteration (loop_ticks), then stop")
@@ -140,8 +152,10 @@ def main(argv):
             n = a.sizes[k]
             t0 = cpu_ticks(a.proc_stat)
             err, secs, total = "", 0.0, 0
+            late = [] if k == "io" else None
             try:
-                res = rep_threads(k, n, w, opt)
+                res = rep_threads(k, n, w, dict(opt, late=late, clock=CLOCK), a.cpu_threads,
+                                  a.io_threads)
                 secs = max(r[1] for r in res) - min(r[0] for r in res)
                 total = sum(r[2] for r in res)
             except Exception as e:  # a failed repetition is a row, not a crash
@@ -149,7 +163,7 @@ def main(argv):
             if rnd < a.warmup:
                 continue
             print(json.dumps({"kernel": k, "workers": w, "n": n, "rep": rnd - a.warmup,
-                              "seconds": secs, "total": total, "error": err,
+                              "seconds": secs, "total": total, "error": err, "late": late,
                               "ticks0": t0, "ticks1": cpu_ticks(a.proc_stat)}))
             sys.stdout.flush()
     return 0

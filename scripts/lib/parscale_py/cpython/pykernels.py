@@ -33,10 +33,22 @@ def k_pi(n, lo, hi, _opt=None):
 
 
 def k_io(n, lo, hi, opt):
-    """hi - lo blocking waits; time.sleep releases the GIL, as I/O does."""
+    """hi - lo blocking waits; time.sleep releases the GIL, as I/O does.
+    Given opt["late"] (a list) and opt["clock"], each wait appends its
+    wake latency: from its deadline (the clock before the sleep plus the
+    wait) to this thread running Python code again, the OS's late wake-up
+    and the wait for the GIL together."""
     wait = opt["wait"]
+    late = opt.get("late")
+    if late is None:
+        for _ in range(lo, hi):
+            time.sleep(wait)
+        return hi - lo
+    clock = opt["clock"]
     for _ in range(lo, hi):
+        due = clock() + wait
         time.sleep(wait)
+        late.append(clock() - due)
     return hi - lo
 
 
@@ -57,11 +69,16 @@ def partition(n, parts, i):
     return lo, lo + base + (1 if i < extra else 0)
 
 
-def run_team(n, w, call, barrier, clock):
+def run_team(n, w, call, barrier, clock, cpu_threads=0, io_threads=0, io_wait=1e-4):
     """One repetition on w threads: thread i takes its part [lo, hi) of n
     (partition), waits at barrier for the others, then times call(lo, hi)
-    with clock.  [(start, end, result)] per thread."""
+    with clock.  cpu_threads more threads spin in the count loop from the
+    same barrier (of w + cpu_threads + io_threads parties) until the w are
+    done: CPU-bound threads beside them (the convoy effect), untimed; and
+    io_threads more sleep io_wait seconds at a time (the convoy's cost to
+    CPU-bound ones).  [(start, end, result)] per thread."""
     out = [None] * w
+    stop = []
 
     def body(i):
         lo, hi = partition(n, w, i)
@@ -70,10 +87,25 @@ def run_team(n, w, call, barrier, clock):
         r = call(lo, hi)
         out[i] = (t0, clock(), r)
 
+    def hog():
+        barrier.wait()
+        while not stop:
+            k_count(0, 0, 1000)
+
+    def waiter():
+        barrier.wait()
+        while not stop:
+            time.sleep(io_wait)
+
+    hogs = [threading.Thread(target=hog) for _ in range(cpu_threads)] + [
+        threading.Thread(target=waiter) for _ in range(io_threads)]
     ts = [threading.Thread(target=body, args=(i,)) for i in range(w)]
-    for t in ts:
+    for t in hogs + ts:
         t.start()
     for t in ts:
+        t.join()
+    stop.append(1)
+    for t in hogs:
         t.join()
     return out
 
