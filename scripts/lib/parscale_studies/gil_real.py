@@ -5,7 +5,7 @@ point, in one interleaved run each.
                              [--python2 PATH] [--python3 PATH,...] [--cpu-threads LIST]
                              [--parscale PATH] [--replace | --redraw]
 
-EXPERIMENT is one of
+EXPERIMENT is one of these, several comma-separated (old,new), or all:
   old      the old model (before 3.2) against Python 2.7: count and pi at 1,
            2 and 4 threads, check interval 100 and 1000
   new      the new model against CPython 3.11, 3.12 and 3.13 (those found):
@@ -575,7 +575,8 @@ def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n", 2)[2],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("experiment", choices=EXPERIMENTS + ("all",))
+    ap.add_argument("experiment", help="%s, several comma-separated, or all"
+                    % ", ".join(EXPERIMENTS))
     ap.add_argument("--out", required=True, help="folder for CSV, PNG and tables")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, 2 rounds")
     ap.add_argument("--rounds", type=int, default=None, help="timed rounds (default 5; quick 2)")
@@ -612,7 +613,11 @@ def main():
     require(PROG, a.bin, ("seq", "gil"))
     a.rounds = a.rounds or (2 if a.quick else 5)
     out = Path(a.out)
-    names = EXPERIMENTS if a.experiment == "all" else (a.experiment,)
+    names = EXPERIMENTS if a.experiment == "all" else tuple(a.experiment.split(","))
+    if not names or any(n not in EXPERIMENTS for n in names) or len(set(names)) < len(names):
+        fail(PROG, "experiment '%s' is not a list of %s (each once), or all"
+             % (a.experiment, ", ".join(EXPERIMENTS)))
+    names = tuple(n for n in EXPERIMENTS if n in names)   # in the study's order
     outs = [out / ("gil-real-%s.%s" % (n, ext)) for n in names for ext in ("csv", "png", "txt")]
     if "convoy" in names:
         outs.append(out / "gil-real-convoy-cpu.png")
