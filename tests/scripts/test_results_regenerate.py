@@ -8,7 +8,7 @@ import subprocess
 import unittest
 from pathlib import Path
 
-from helpers import REPO, TempDirCase
+from helpers import REPO, SCRIPTS, TempDirCase
 from parscale_py import analysis, kerninfo
 from parscale_py.commands import report
 
@@ -56,6 +56,23 @@ class Regenerated(TempDirCase):
         kept = summary_rows((REFERENCE / "report.md").read_text(encoding="utf-8"))
         self.assertGreaterEqual(len(kept), 10)
         self.assertEqual(made, kept)
+
+    def test_report_and_compare_from_a_copy_outside_the_checkout(self):
+        # a CSV and its metadata alone, in a folder of their own, run from
+        # there: the scripts take the schema from the binary, not a header
+        fixtures = REPO / "tests" / "fixtures"
+        for name in ("small.csv", "small.csv.meta.jsonl"):
+            shutil.copy(fixtures / name, self.tmp / name)
+        self.assertFalse((self.tmp / "harness").exists())
+        def run(*args):
+            return subprocess.run([str(SCRIPTS / args[0])] + list(args[1:]), cwd=self.tmp,
+                                  capture_output=True, text=True, timeout=300)
+        r = run("report", "small.csv", "--out", "rep")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("## Summary", (self.tmp / "rep" / "report.md").read_text())
+        r = run("compare", "small.csv", "small.csv", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"verdict"', r.stdout)
 
 
 if __name__ == "__main__":
