@@ -21,6 +21,7 @@
 #include "options.h"
 #include "placement.h"
 #include "plan_agree.h"
+#include "report.h"
 #include "runner.h"
 #include "stopping.h"
 #include "sysinfo.h"
@@ -234,20 +235,7 @@ static int cmd_schema(int argc, char **argv)
         return 0;
     ps_buf b = {0};
     ps_buf_put(&b, "{", 1);
-    ps_csv_schema_json(&b);
-    ps_buf_put(&b, ",\"backends\":[", 13);
-    for (const ps_backend *const *be = ps_backends; *be; be++) {
-        ps_buf_put(&b, ",", be != ps_backends);
-        ps_backend_json(&b, *be);
-    }
-    const ps_backend *base = ps_backend_baseline();
-    ps_buf_put(&b, "],\"baseline\":", 13);
-    if (base)
-        ps_buf_json_str(&b, base->name);
-    else
-        ps_buf_put(&b, "null", 4);
-    ps_buf_put(&b, ",\"stop_reasons\":", 16);
-    ps_stop_reasons_json(&b);
+    ps_schema_facts_json(&b);
     ps_buf_put(&b, ",\"run_options\":[", 16);
     ps_options_rows_json(&b);
     ps_buf_put(&b, "]}\n", 3);
@@ -261,6 +249,7 @@ static int cmd_schema(int argc, char **argv)
     ps_buf_free(&b);
     printf("schema %s\n\ncolumns\n", PS_CSV_SCHEMA);
     ps_csv_schema_text(stdout);
+    const ps_backend *base = ps_backend_baseline();
     printf("\nbackends (baseline %s)\n", base ? base->name : "none");
     for (const ps_backend *const *be = ps_backends; *be; be++)
         printf("  %s\n", (*be)->name);

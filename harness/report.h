@@ -105,6 +105,13 @@ void ps_warnings_json(const ps_run_info *ri, ps_buf *b);
 /* A warning kind's name in that JSON and in the Markdown export: "setup",
  * "note", "placement", "steal", "steal_unknown". */
 const char *ps_warnings_kind_name(enum ps_warn_kind k);
+/* What a reader of the CSV needs and would otherwise keep a copy of, as the
+ * members of a JSON object (no braces): "schema" and "columns" with their
+ * types (csv_columns.h), "backends" in their order and the speedup
+ * "baseline" (the registry), "stop_reasons" (stopping.h).  `parscale
+ * schema --json` prints it; every run's metadata carries it (csv_schema),
+ * so a CSV copied alone still says what its columns are. */
+void ps_schema_facts_json(ps_buf *b);
 typedef struct ps_meta_state {
     int header_written;
     ps_file_id id;          /* the metadata file the header went to */

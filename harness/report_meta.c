@@ -11,9 +11,11 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "backend.h"
 #include "csv.h"
 #include "interrupt.h"
 #include "report.h"
+#include "stopping.h"
 #include "timer.h"
 
 static int append_line(ps_meta_state *st, const ps_run_info *ri, const ps_buf *b,
@@ -43,6 +45,24 @@ static void variants_json(const ps_run_opts *o, ps_buf *b)
 }
 
 /* The run's header: what the rows of this run_id were measured on. */
+void ps_schema_facts_json(ps_buf *b)
+{
+    ps_csv_schema_json(b);
+    ps_buf_put(b, ",\"backends\":[", 13);
+    for (const ps_backend *const *be = ps_backends; *be; be++) {
+        ps_buf_put(b, ",", be != ps_backends);
+        ps_backend_json(b, *be);
+    }
+    const ps_backend *base = ps_backend_baseline();
+    ps_buf_put(b, "],\"baseline\":", 13);
+    if (base)
+        ps_buf_json_str(b, base->name);
+    else
+        ps_buf_put(b, "null", 4);
+    ps_buf_put(b, ",\"stop_reasons\":", 16);
+    ps_stop_reasons_json(b);
+}
+
 static int write_header(ps_meta_state *st, const ps_run_info *ri, ps_err *err)
 {
     const ps_run_opts *o = ri->opts;
@@ -51,6 +71,9 @@ static int write_header(ps_meta_state *st, const ps_run_info *ri, ps_err *err)
     ps_buf extra = {0}, line = {0};
     ps_buf_put(&extra, "\"schema\":", 9);
     ps_buf_json_str(&extra, PS_CSV_SCHEMA);
+    ps_buf_put(&extra, ",\"csv_schema\":{", 15);
+    ps_schema_facts_json(&extra);
+    ps_buf_put(&extra, "}", 1);
     ps_buf_put(&extra, ",\"run_id\":", 10);
     ps_buf_json_str(&extra, ri->run_id);
     ps_buf_put(&extra, ",\"date\":", 8);

@@ -136,6 +136,34 @@ class Sources(TempDirCase):
                                         r"parscale-schema\.json.*\$PARSCALE_SCHEMA"):
                 schema.load(environ={"PATH": str(self.tmp)})
 
+    def test_the_csvs_metadata_where_no_binary_is(self):
+        # every run's header states the facts schema --json does (without
+        # run's options); a CSV and its metadata then need no binary
+        exe = binary()
+        out = self.tmp / "r.csv"
+        r = subprocess.run([exe, "run", "-k", "pi", "-b", "seq", "-s", "test", "-r", "2",
+                            "--warmup", "0", "-q", "--csv", str(out)],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        header = json.loads(open(str(out) + ".meta.jsonl").readline())
+        whole = schema_json(exe)
+        del whole["run_options"]
+        self.assertEqual(header["csv_schema"], whole)
+        with mock.patch.object(locate, "DEFAULT", self.tmp / "none"), \
+                mock.patch.object(schema, "_chosen", []), mock.patch.object(schema, "_csvs", []):
+            env = {"PATH": str(self.tmp)}
+            s = schema.load(environ=env, csv=out)
+            self.assertEqual(s.columns, [c["name"] for c in whole["columns"]])
+            self.assertEqual(s.baseline, whole["baseline"])
+            self.assertEqual(schema.load(environ=env).columns, s.columns)  # remembered
+            # metadata without it (a run before the schema command): none found
+            bare = self.tmp / "bare.csv"
+            bare.write_text(out.read_text())
+            (self.tmp / "bare.csv.meta.jsonl").write_text('{"run_id": "x"}\n')
+            schema._csvs[:] = []
+            with self.assertRaisesRegex(schema.SchemaError, "no CSV schema.*csv_schema"):
+                schema.load(environ=env, csv=bare)
+
     def test_malformed(self):
         for doc, msg in (([], "not a JSON object"), ({}, "no \"columns\" list"),
                          ({"columns": [{"name": "a", "type": "float"}]}, "type 'float'"),

@@ -63,7 +63,7 @@ def load_csv(path, schema=None):
     Raises DataError naming the file, the line and what is wrong when the
     file is not parscale's (another header) or a row cannot be read."""
     path = Path(path)
-    sch = schema or schema_mod.load()
+    sch = schema or schema_mod.load(csv=path)
     missing = [c for c in REQUIRED if c not in sch]
     if missing:
         raise DataError("%s lacks column(s) the analysis needs: %s"

@@ -566,7 +566,7 @@ def choose_keys(match, ignore, base_filters, new_filters, sch):
 def compare_paths(base, new, match=(), ignore=(), base_filters=(), new_filters=(),
                   alpha=ALPHA, threshold=THRESHOLD, sch=None, controls=None):
     """Loads both sides and compares them; DataError for bad input."""
-    sch = sch or schema_mod.load()
+    sch = sch or schema_mod.load(csv=(base, new))
     bf = [parse_filter(f, sch, "--base-filter") for f in base_filters]
     nf = [parse_filter(f, sch, "--new-filter") for f in new_filters]
     keys, relaxed = choose_keys(list(match), list(ignore), bf, nf, sch)

@@ -9,19 +9,25 @@ the scripts cannot drift apart.  The schema is, in order:
   $PARSCALE_SCHEMA: a JSON file (a parscale-schema.json kept with a CSV);
   the binary (locate.py: --parscale, $PARSCALE, build/parscale, PATH): the
       parscale-schema.json the build writes beside it, else what
-      `parscale schema --json` prints.
+      `parscale schema --json` prints;
+  where no binary is found, the metadata of a CSV being read (load(csv=)):
+      every run's header carries the same facts (csv_schema), so a CSV and
+      its .meta.jsonl copied alone to a machine without parscale still say
+      what their columns are.
 """
 import json
 import os
 import subprocess
 
-from . import locate
+from . import locate, safeio
 
 FILE_NAME = "parscale-schema.json"
 TYPES = ("integer", "real", "boolean", "text")
 
 _cache = {}
 _chosen = []  # the binary a script resolved (binary.find_parscale), if any
+_csvs = []    # the CSVs read so far (load(csv=)): their metadata, the last resort
+META_MAX_BYTES = 256 << 20
 
 
 class SchemaError(Exception):
@@ -138,11 +144,43 @@ def _ask_binary(exe):
     return _cache[key]
 
 
-def load(path=None, parscale=None, environ=None):
+def _from_meta(csv_path):
+    """The schema the last run header in csv_path's metadata states
+    (csv_schema), or None where there is none to read."""
+    meta = str(csv_path) + ".meta.jsonl"
+    key = None
+    try:
+        st = os.stat(meta)
+        key = ("meta", meta, st.st_mtime_ns, st.st_size)
+        if key in _cache:
+            return _cache[key]
+        data = safeio.read_input(meta, "metadata", META_MAX_BYTES, SchemaError)
+    except (OSError, SchemaError):
+        return None
+    found = None
+    for raw in data.split(b"\n"):
+        if b'"csv_schema"' not in raw:
+            continue
+        try:
+            obj = safeio.loads_json(raw.decode("utf-8"), "the line")
+        except (ValueError, UnicodeDecodeError):
+            continue        # analysis.read_meta reports such lines
+        if isinstance(obj, dict) and "record" not in obj and \
+                isinstance(obj.get("csv_schema"), dict):
+            found = obj["csv_schema"]
+    _cache[key] = parse(found, "%s (csv_schema)" % meta) if found is not None else None
+    return _cache[key]
+
+
+def load(path=None, parscale=None, environ=None, csv=None):
     """The schema: the JSON file path, else $PARSCALE_SCHEMA, else the
     binary's (parscale, else the one binary.find_parscale chose, else
-    locate.find()).  SchemaError naming what was looked for when none is."""
+    locate.find()), else what the metadata of csv (a path or a list of
+    them; or of a CSV named before) states.  SchemaError naming what was looked for when none is."""
     env = os.environ if environ is None else environ
+    for c in (csv if isinstance(csv, (list, tuple)) else [csv] if csv is not None else []):
+        if str(c) not in _csvs:
+            _csvs.append(str(c))
     if path:
         return _read_file(path)
     if env.get("PARSCALE_SCHEMA"):
@@ -154,9 +192,15 @@ def load(path=None, parscale=None, environ=None):
     else:
         exe, why = locate.find(None, env)
     if exe is None:
+        for c in reversed(_csvs):
+            sch = _from_meta(c)
+            if sch is not None:
+                return sch
         raise SchemaError("no CSV schema: %s; the scripts read the schema from the binary "
-                          "(%s beside it, or `parscale schema --json`), or from a %s named "
-                          "by $PARSCALE_SCHEMA" % (why, FILE_NAME, FILE_NAME))
+                          "(%s beside it, or `parscale schema --json`), from a %s named "
+                          "by $PARSCALE_SCHEMA, or from the csv_schema of the CSV's "
+                          "metadata (written by parscale runs since the schema command)"
+                          % (why, FILE_NAME, FILE_NAME))
     beside = os.path.join(os.path.dirname(exe), FILE_NAME)
     # the build rewrites it after every link: one older than the binary
     # was left by a build that failed to, and the binary itself decides

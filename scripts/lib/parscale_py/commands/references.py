@@ -52,7 +52,7 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
     with a disturbed repetition, or whose median's interval is wider than
     ci_width of it, is refused.  Returns (document, machine name, entries,
     [refused: (label, why)])."""
-    sch = schema_mod.load()
+    sch = schema_mod.load(csv=run_spec)
     side = Side(run_spec, [parse_filter(f, sch, "--new-filter") for f in filters],
                 tuple(k for k in DEFAULT_KEYS if k in sch), "RUN", "--new-filter", sch)
     cpu, cores = side.machine()
@@ -357,7 +357,7 @@ def judge(ref_path, run_spec, machine=None, filters=()):
     """Loads the reference file and the run (DataError for bad input) and
     judges it; (Judgement, warning or None).  NoMachine when none of the
     file's machines is this run's."""
-    sch = schema_mod.load()
+    sch = schema_mod.load(csv=run_spec)
     doc = _read_refs(ref_path)
     side = Side(run_spec, [parse_filter(f, sch, "--new-filter") for f in filters],
                 tuple(k for k in DEFAULT_KEYS if k in sch), "RUN", "--new-filter", sch)
