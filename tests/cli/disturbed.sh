@@ -61,6 +61,7 @@ def speedup(path):
 rows = list(csv.DictReader(open(sys.argv[2])))
 hit = [r for r in rows if r["disturbed"] == "1"]
 assert hit, "no repetition marked disturbed beside the hog"
+checked = 0
 for cfg in ("seq", "omp"):
     mine = [r for r in rows if r["backend"] == cfg]
     calm = min(float(r["seconds"]) for r in mine)
@@ -70,15 +71,19 @@ for cfg in ("seq", "omp"):
         held = float(r["seconds"]) - calm      # what the hog took of this one
         q = float(r["runq_delay"])
         assert float(r["lost"]) > 0.02, r["lost"]
-        # the repetition was slowed by the hog's share (not by noise of 1%):
-        # waiting beside the hog on CPU 0 is run-queue delay; a repetition
-        # the host took (no run-queue delay) still counts its loss, unseen
-        if held > 0.2 * calm:
-            if q > 0:
-                assert 0.5 * held <= q <= 2.0 * held, (cfg, q, held)
-            else:
-                unseen = float(r["lost"]) * float(r["seconds"])
-                assert 0.5 * held <= unseen <= 2.0 * held, (cfg, "unseen", unseen, held)
+        # the repetition was slowed by the hog (by half its time or more: the
+        # host moves a repetition by several ms without any hog),
+        # and what the harness counts as lost accounts for it: waiting beside
+        # the hog on CPU 0 is run-queue delay, what the host took (steal,
+        # interrupts) is time neither running nor queued; which of the two
+        # a repetition met is the host's doing, their sum is the code's
+        if held > 0.5 * calm:
+            counted = float(r["lost"]) * float(r["seconds"])
+            assert 0.5 * held <= counted <= 2.0 * held, (cfg, counted, q, held)
+            checked += 1
+# the hog shares CPU 0 half and half for 0.6 s: 20 ms repetitions beside it
+# take about twice as long
+assert checked, "no repetition slowed by half its time beside the hog"
 # the hog shared CPU 0 with the worker: it queued at least one repetition
 assert any(float(r["runq_delay"] or 0) > 0 for r in hit), \
     "no disturbed repetition waited in the run queue beside the hog"
