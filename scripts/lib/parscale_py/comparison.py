@@ -273,7 +273,10 @@ class Result:
         self.p, self.method = u.p, u.method
         # The smallest p-value these sample sizes can give: 2 / C(m+n, m).
         # (compared as integers: C(m+n, m) passes a float's range at m + n ~ 1030)
-        self.few = math.comb(len(base) + len(new), len(base)) <= 2.0 / alpha
+        # C(N, m) >= N for 1 <= m < N: above 2 / alpha samples it is never few,
+        # and the binomial of thousands of repetitions is not worth forming
+        big = len(base) + len(new)
+        self.few = big <= 2.0 / alpha and math.comb(big, len(base)) <= 2.0 / alpha
         self.judge(alpha, threshold)
 
     def judge(self, alpha, threshold):
