@@ -381,21 +381,29 @@ class Point:
         okv, asidev = table.ok, table.aside
         good = [i for i in idx if okv[i] and not asidev[i]]
         self.set_aside = [table[i] for i in idx if asidev[i]]
+        # (a column of one value among the rows is read once, not a row at a time)
+        sids = table.shape_ids(idx)
+
+        def values(col):
+            return table.distinct(col, idx, sids) if col in table else {None}
+
         self.disturbed = [table[i] for i, d in zip(idx, table.column("disturbed", idx))
-                          if d == 1] if "disturbed" in table else []
+                          if d == 1] if 1 in values("disturbed") else []
         self.failed = [table[i] for i in idx if not okv[i]]
-        self.times = table.column("seconds", good)
+        self.times = table.floats("seconds", good)     # every verified row has one
         self.summary = stats.Summary(self.times)
         self.rate = stats.median(table.floats("rate", good)) if "rate" in table else None
-        self.rate_unit = next((u for u in table.column("rate_unit", idx) if u), "") \
-            if "rate_unit" in table else ""
+        units = values("rate_unit") - {None, ""}
+        self.rate_unit = units.pop() if len(units) == 1 else \
+            next((u for u in table.column("rate_unit", idx) if u), "") if units else ""
         # Work per repetition for the roofline, when the rows carry it.
         self.flop_rate = self._per_second("flops", good)
         self.byte_rate = self._per_second("bytes", good)
-        self.oversubscribed = "oversubscribed" in table and \
-            any(table.column("oversubscribed", idx))
-        cores = [c for c in table.column("cores", idx) if c] if "cores" in table else []
-        self.cores = stats.median(cores)
+        self.oversubscribed = any(values("oversubscribed"))
+        cores = values("cores")
+        if len(cores) > 1:
+            cores = [c for c in table.column("cores", idx) if c]
+        self.cores = stats.median([c for c in cores if c])
         self.base = None            # the seq Point speedup is measured against
         self.base_note = None       # how the base was found, when not exact
         self.speedup = self.speedup_lo = self.speedup_hi = None

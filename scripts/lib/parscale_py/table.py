@@ -118,13 +118,21 @@ class Table(Sequence):
         return vals
 
     def floats(self, col, idx):
-        """col's values of the rows idx as floats, empty cells left out."""
+        """col's values of the rows idx as numbers, empty cells left out."""
+        src = self._dense.get(col)
+        if isinstance(src, array) and col not in self._integer:
+            return [v for v in map(src.__getitem__, idx) if v == v]     # NaN: empty
         return [v for v in self.column(col, idx) if v is not None]
 
-    def distinct(self, col, idx=None):
-        """The set of col's values among the rows idx (all when None)."""
-        if col in self._pos and idx is None:
-            used = set(self._sid)
+    def shape_ids(self, idx=None):
+        """The shapes the rows idx have (for distinct's sids)."""
+        return set(self._sid) if idx is None else set(map(self._sid.__getitem__, idx))
+
+    def distinct(self, col, idx=None, sids=None):
+        """The set of col's values among the rows idx (all when None);
+        sids, when given, is shape_ids(idx)."""
+        if col in self._pos:
+            used = self.shape_ids(idx) if sids is None else sids
             p = self._pos[col]
             return {self._shapes[s][p] for s in used}
         return set(self.column(col, idx))
