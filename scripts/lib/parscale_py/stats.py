@@ -34,6 +34,7 @@ Comparing two samples x (BASE) and y (NEW) of times (scripts/compare):
                      The differences are never formed: each order statistic
                      is selected exactly (kth_difference)
 """
+import functools
 import math
 
 CI_LEVEL = 0.95
@@ -288,10 +289,13 @@ def fit_gustafson(points):
 EXACT_U_LIMIT = 2500        # m*n up to which U's distribution is computed exactly
 
 
+@functools.lru_cache(maxsize=256)
 def u_counts(m, n):
     """How many of the C(m+n, m) orderings of two untied samples give each
     U = 0 .. m*n: the coefficients of the Gaussian binomial coefficient
-    prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i), in exact integers."""
+    prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i), in exact integers.  Remembered
+    per (m, n), since the configurations of a sweep share their counts of
+    repetitions (the list is shared: do not change it)."""
     deg = m * n
     c = [0] * (deg + 1)
     c[0] = 1
@@ -376,6 +380,7 @@ def _z(level):
     return (lo + hi) / 2.0
 
 
+@functools.lru_cache(maxsize=1024)
 def hl_rank(m, n, level=CI_LEVEL):
     """k, the 1-based rank of the lower end of the Hodges-Lehmann interval
     among the m*n sorted differences (the upper end is m*n + 1 - k), and the
@@ -401,6 +406,9 @@ def hl_rank(m, n, level=CI_LEVEL):
 # narrow its bracket; at or below it, it takes them all (a few MB).
 SELECT_ENUMERATE = 1 << 20
 SELECT_SAMPLE = 20000
+# Up to this many differences Shift sorts them all, as the definition
+# does (numpy's calls cost more than that for tens of repetitions).
+SHIFT_BRUTE = 4096
 
 
 def _count_le(a, b, t, strict=False):
@@ -448,7 +456,7 @@ def kth_difference(a, b, k, seed=1):
     m, n = len(a), len(b)
     if not 1 <= k <= m * n:
         raise ValueError("rank %d outside 1..%d" % (k, m * n))
-    rng = np.random.default_rng(seed)
+    rng = None
     lo = np.zeros(m, dtype=np.int64)        # per row: columns below the bracket
     hi = np.full(m, n, dtype=np.int64)      # per row: columns up to its top
     top = None                              # the bracket's top value (None: +inf)
@@ -463,6 +471,7 @@ def kth_difference(a, b, k, seed=1):
             vals = b[cols] - a[rows]
             return float(np.partition(vals, want - 1)[want - 1])
         ends = np.cumsum(width)
+        rng = rng or np.random.default_rng(seed)
         pick = rng.integers(0, total, SELECT_SAMPLE)
         row = np.searchsorted(ends, pick, side="right")
         col = lo[row] + pick - (ends[row] - width[row])
@@ -503,11 +512,18 @@ class Shift:
     kth_difference, in O((m + n) log) time and O(m + n) memory."""
 
     def __init__(self, x, y, level=CI_LEVEL):
-        a, b = _sorted_logs(x), _sorted_logs(y)
-        mn = len(a) * len(b)
+        mn = len(x) * len(y)
+        if mn <= SHIFT_BRUTE:               # a few thousand: sorting them is quicker
+            lx = [math.log(v) for v in x]
+            diffs = sorted(b - a for a in lx for b in (math.log(v) for v in y))
 
-        def d(rank):                        # 1-based, of the sorted differences
-            return kth_difference(a, b, rank)
+            def d(rank):                    # 1-based, of the sorted differences
+                return diffs[rank - 1]
+        else:
+            a, b = _sorted_logs(x), _sorted_logs(y)
+
+            def d(rank):
+                return kth_difference(a, b, rank)
 
         if mn % 2:
             mid = d((mn + 1) // 2)

@@ -46,6 +46,7 @@ class Table(Sequence):
         self._integer = integer
         self._has = set(self.columns)
         self._numeric = {c for c, d in dense.items() if isinstance(d, array)}
+        self._per = {}
 
     @classmethod
     def from_dicts(cls, rows):
@@ -102,8 +103,7 @@ class Table(Sequence):
             else:
                 return [nodes_of(h) for h in self.column("hosts", idx)]
         elif col in self._pos:
-            p = self._pos[col]
-            per = [s[p] for s in self._shapes]
+            per = self._per_shape(col)
         if col in self._pos or col == "nodes" and "nodes" not in self._dense:
             sid = self._sid if idx is None else map(self._sid.__getitem__, idx)
             return list(map(per.__getitem__, sid))
@@ -116,6 +116,15 @@ class Table(Sequence):
             integer = col in self._integer
             vals = [None if v != v else (int(v) if integer else v) for v in vals]
         return vals
+
+    def _per_shape(self, col):
+        """col's value of each shape, by shape number (made once a column:
+        a sweep has thousands of shapes and asks per configuration)."""
+        per = self._per.get(col)
+        if per is None:
+            p = self._pos[col]
+            per = self._per[col] = [s[p] for s in self._shapes]
+        return per
 
     def floats(self, col, idx):
         """col's values of the rows idx as numbers, empty cells left out."""
