@@ -305,7 +305,7 @@ class ChartsPerKernel(unittest.TestCase):
         self.assertEqual((pi[0], pi[-1]), (100, 42600))
         self.assertEqual(len({c.order for c in drawn if c.kernel == "io"}), 3)
         self.assertEqual(len(notes), 1)
-        self.assertIn("pi (strong scaling, h): 426 problem sizes; charts for 8", notes[0])
+        self.assertIn("pi (strong scaling, h): 426 problem sizes; charts for 4", notes[0])
 
 
 if __name__ == "__main__":

@@ -713,21 +713,32 @@ class Analysis:
 
     # ---- what the charts and the report ask for ------------------------------
 
+    # (each remembered: every chart asks, and each is a pass over the rows)
+
+    def _memo(self, key, make):
+        memo = self.__dict__.setdefault("_memos", {})
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
     def hosts(self):
-        return sorted({h or "" for h in self.table.distinct("host", self.idx)}) \
-            if "host" in self.table else [""]
+        return self._memo("hosts", lambda: sorted(
+            {h or "" for h in self.table.distinct("host", self.idx)})
+            if "host" in self.table else [""])
 
     def dates(self):
-        return dates(self.table, self.idx)
+        return self._memo("dates", lambda: dates(self.table, self.idx))
 
     def cores(self, host=None):
-        return cores(self.table, host, self.idx)
+        return self._memo(("cores", host), lambda: cores(self.table, host, self.idx))
 
     def kernels(self):
-        return list(OrderedDict.fromkeys(self.table.column("kernel", self.idx)))
+        return list(self._memo("kernels", lambda: list(
+            OrderedDict.fromkeys(self.table.column("kernel", self.idx)))))
 
     def run_ids(self):
-        return self.table.distinct("run_id", self.idx) if "run_id" in self.table else {None}
+        return self._memo("run_ids", lambda: self.table.distinct("run_id", self.idx)
+                          if "run_id" in self.table else {None})
 
 
 def _by_nodes(points):

@@ -400,7 +400,7 @@ def chart_name(chart, what):
 # gets charts for this many of them, spread from its smallest to its
 # largest; the report's tables still list every size.  Drawing hundreds
 # of charts took longer than the rest of a report of a million rows.
-CHARTS_PER_KERNEL = 8
+CHARTS_PER_KERNEL = 4
 
 
 def charted(charts, limit=CHARTS_PER_KERNEL):
