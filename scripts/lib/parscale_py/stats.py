@@ -516,7 +516,8 @@ class Shift:
         mn = len(x) * len(y)
         if mn <= SHIFT_BRUTE:               # a few thousand: sorting them is quicker
             lx = [math.log(v) for v in x]
-            diffs = sorted(b - a for a in lx for b in (math.log(v) for v in y))
+            ly = [math.log(v) for v in y]
+            diffs = sorted(b - a for a in lx for b in ly)
 
             def d(rank):                    # 1-based, of the sorted differences
                 return diffs[rank - 1]
