@@ -293,5 +293,97 @@ class BadInput(TempDirCase):
         self.assertRefused(self.tmp / "nope.csv", "cannot read")
 
 
+def rows_one_by_one(path):
+    """The definition the chunked loader must keep: every row through
+    csv.reader and analysis._typed, a dict a row."""
+    sch = schema.load()
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh, strict=True)
+        header = next(reader)
+        missing = dict.fromkeys(sch.columns[len(header):], "")
+        out = []
+        for row in reader:
+            if row:
+                raw = dict(zip(header, row))
+                raw.update(missing)
+                out.append(analysis._typed(path, reader.line_num, raw, sch))
+    return out
+
+
+class ChunkedLoader(TempDirCase):
+    """load_table reads by chunk and column; the rows it gives back must
+    be those of reading one row at a time, and a bad row anywhere must get
+    the message row-at-a-time reading gives."""
+
+    def big(self, n, quoted_at=None, blank_every=None, edit=None):
+        """n rows cycled from the fixture's, with varying seconds and reps
+        (dense columns), empty and filled gil columns, blank lines and a
+        quoted field with a comma and a line break at row quoted_at."""
+        with open(make_fixture(self.tmp / "fx"), newline="") as fh:
+            lines = fh.read().splitlines()
+        cols = schema.load().columns
+        body = [ln.split(",") for ln in lines[1:] if '"' not in ln]
+        out = [lines[0]]
+        for i in range(n):
+            row = list(body[i % len(body)])
+            row[cols.index("rep")] = str(i // len(body))
+            row[cols.index("seconds")] = "%.9g" % (float(row[cols.index("seconds")]) * (1 + i % 89 / 997.0))
+            row[cols.index("timestamp")] = "2024-05-%02dT10:00:%02dZ" % (1 + i % 28, i % 60)
+            if i == quoted_at:
+                row[cols.index("error")] = '"stopped, then\nresumed"'
+                row[cols.index("verified")] = "false"
+            if edit:
+                edit(i, row, cols)
+            out.append(",".join(row))
+            if blank_every and i % blank_every == 0:
+                out.append("")
+        path = self.tmp / ("big-%d.csv" % len(list(self.tmp.iterdir())))
+        path.write_text("\n".join(out) + "\n")
+        return path
+
+    def test_same_rows_as_one_at_a_time(self):
+        for path in (self.big(5000), self.big(4000, quoted_at=2500, blank_every=333),
+                     make_fixture(self.tmp / "fx2")):
+            want = rows_one_by_one(path)
+            got = analysis.load_csv(path)
+            self.assertEqual(len(got), len(want))
+            for g, w in zip(got, want):
+                self.assertEqual(g, w)
+            table = analysis.load_table(path)
+            self.assertEqual([table.get("seconds", i) for i in range(len(table))],
+                             [w["seconds"] for w in want])
+
+    def test_the_first_bad_row_is_named_deep_in_the_file(self):
+        def bad(column, text, at):
+            def edit(i, row, cols):
+                if i in at:
+                    row[cols.index(column)] = text
+            return edit
+
+        for column, text, at, needle in (
+                ("seconds", "fast", (3100, 3500), ":3102: malformed row: column 'seconds' is 'fast'"),
+                ("workers", "0", (2999,), ":3001: malformed row: workers is '0'"),
+                ("kernel", "", (4100,), ":4102: malformed row: column 'kernel' is empty"),
+                ("rep", "1.5", (2050, 2051), ":2052: malformed row: column 'rep' is '1.5'"),
+                ("seconds", "-1", (3333,), ":3335: malformed row: a verified repetition")):
+            path = self.big(4500, edit=bad(column, text, at))
+            with self.assertRaises(analysis.DataError) as cm:
+                analysis.load_table(path)
+            with self.assertRaises(analysis.DataError) as one:
+                rows_one_by_one(path)
+            self.assertIn(needle, str(cm.exception))
+            self.assertEqual(str(cm.exception), str(one.exception))
+
+    def test_a_short_row_after_a_quoted_field(self):
+        def edit(i, row, cols):
+            if i == 3000:
+                del row[-3:]
+        path = self.big(3200, quoted_at=1500, edit=edit)
+        with self.assertRaises(analysis.DataError) as cm:
+            analysis.load_table(path)
+        self.assertIn(":3003: malformed row: %d fields" % (len(schema.load().columns) - 3),
+                      str(cm.exception))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -280,5 +280,33 @@ class Rendering(unittest.TestCase):
         self.assertNotIn("**", re.sub(r"<script>.*?</script>", "", page, flags=re.S))
 
 
+class ChartsPerKernel(unittest.TestCase):
+    """A size sweep (hundreds of sizes a kernel) gets CHARTS_PER_KERNEL
+    charts a kernel, spread from the smallest size to the largest."""
+
+    def charts(self, kernel, n):
+        from types import SimpleNamespace
+        return [SimpleNamespace(host="h", kernel=kernel, scaling="strong", order=100 * (i + 1),
+                                steps=1) for i in reversed(range(n))]
+
+    def test_few_sizes_all_drawn(self):
+        from parscale_py.render import plots
+        cs = self.charts("pi", plots.CHARTS_PER_KERNEL)
+        drawn, notes = plots.charted(cs)
+        self.assertEqual(drawn, cs)
+        self.assertEqual(notes, [])
+
+    def test_a_sweep_thinned_with_a_note(self):
+        from parscale_py.render import plots
+        sweep, other = self.charts("pi", 426), self.charts("io", 3)
+        drawn, notes = plots.charted(sweep + other)
+        pi = sorted(c.order for c in drawn if c.kernel == "pi")
+        self.assertEqual(len(pi), plots.CHARTS_PER_KERNEL)
+        self.assertEqual((pi[0], pi[-1]), (100, 42600))
+        self.assertEqual(len({c.order for c in drawn if c.kernel == "io"}), 3)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("pi (strong scaling, h): 426 problem sizes; charts for 4", notes[0])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,6 @@
 """The statistics against values worked out by hand."""
 import math
+import random
 import unittest
 
 from parscale_py import stats
@@ -100,6 +101,99 @@ class Fits(unittest.TestCase):
     def test_needs_more_than_one_worker(self):
         self.assertIsNone(stats.fit_amdahl([(1, 1.0)]))
         self.assertIsNone(stats.fit_gustafson([]))
+
+
+def brute_differences(x, y):
+    """Every log y_j - log x_i, sorted: the definition, formed in full."""
+    lx = [math.log(v) for v in x]
+    ly = [math.log(v) for v in y]
+    return sorted(b - a for a in lx for b in ly)
+
+
+class HodgesLehmannSelection(unittest.TestCase):
+    """kth_difference against sorting every difference: equal, bit for bit."""
+
+    def samples(self, rnd, m, n, kind):
+        if kind == "ties":              # three values: most differences tie
+            pool = [rnd.choice([1.0, 2.0, 3.5]) for _ in range(3)]
+            draw = lambda: rnd.choice(pool)
+        elif kind == "grid":            # rounded times: runs of equal values
+            draw = lambda: round(rnd.uniform(1.0, 1.2), 2)
+        else:
+            draw = lambda: rnd.lognormvariate(0.0, 0.3)
+        return [draw() for _ in range(m)], [draw() for _ in range(n)]
+
+    def check(self, rnd, m, n, kind, ranks=None):
+        x, y = self.samples(rnd, m, n, kind)
+        d = brute_differences(x, y)
+        a, b = stats._sorted_logs(x), stats._sorted_logs(y)
+        mn = m * n
+        ranks = ranks or sorted({1, mn, (mn + 1) // 2, mn // 2 + 1 if mn > 1 else 1}
+                                | {rnd.randint(1, mn) for _ in range(4)})
+        for k in ranks:
+            self.assertEqual(stats.kth_difference(a, b, k), d[k - 1],
+                             "m=%d n=%d k=%d (%s)" % (m, n, k, kind))
+        return x, y, d
+
+    def test_every_rank_of_tiny_samples(self):
+        rnd = random.Random(1)
+        for m in range(1, 6):
+            for n in range(1, 6):
+                for kind in ("plain", "ties"):
+                    self.check(rnd, m, n, kind, ranks=range(1, m * n + 1))
+
+    def test_many_sizes_by_sampling(self):
+        # a tiny enumeration limit makes every size go through the sampled
+        # rounds, the tie rule and the per-row rounding fix
+        rnd = random.Random(2)
+        saved = stats.SELECT_ENUMERATE, stats.SELECT_SAMPLE
+        stats.SELECT_ENUMERATE, stats.SELECT_SAMPLE = 5, 40
+        try:
+            for trial in range(120):
+                m, n = rnd.randint(1, 45), rnd.randint(1, 45)
+                self.check(rnd, m, n, ("plain", "ties", "grid")[trial % 3])
+        finally:
+            stats.SELECT_ENUMERATE, stats.SELECT_SAMPLE = saved
+
+    def test_large_beyond_enumeration(self):
+        rnd = random.Random(3)
+        for kind in ("plain", "grid"):
+            self.check(rnd, 1300, 900, kind)     # 1.17e6 differences > SELECT_ENUMERATE
+
+    def test_counts_are_exact_where_rounding_moves_the_edge(self):
+        # values of many magnitudes and thresholds a bit either side of a
+        # difference: searchsorted on t + a alone is off here, both ways
+        import numpy as np
+        rnd = random.Random(5)
+        for _ in range(150):
+            a = np.sort(np.array([rnd.uniform(-50, 50) for _ in range(25)]))
+            b = np.sort(np.array([rnd.choice([rnd.uniform(-50, 50), 1.0 / 3])
+                                  for _ in range(25)]))
+            for _ in range(10):
+                t = float(b[rnd.randrange(25)] - a[rnd.randrange(25)])
+                t = rnd.choice([t, math.nextafter(t, math.inf), math.nextafter(t, -math.inf)])
+                for strict in (False, True):
+                    want = [sum(1 for bj in b if (bj - ai < t if strict else bj - ai <= t))
+                            for ai in a]
+                    self.assertEqual(list(stats._count_le(a, b, t, strict)), want)
+            d = sorted(float(bj - ai) for ai in a for bj in b)
+            for k in (1, 100, 313, 625):
+                self.assertEqual(stats.kth_difference(a, b, k), d[k - 1])
+
+    def test_shift_equals_the_definition(self):
+        rnd = random.Random(4)
+        for m, n, kind in ((6, 6, "plain"), (7, 12, "ties"), (40, 33, "grid"),
+                           (120, 80, "plain"), (1, 9, "plain"), (3, 2, "ties")):
+            x, y = self.samples(rnd, m, n, kind)
+            d = brute_differences(x, y)
+            s = stats.Shift(x, y)
+            self.assertEqual(s.ratio, math.exp(stats.median(d)))
+            r = stats.hl_rank(m, n)
+            if r is None:
+                self.assertIsNone(s.lo)
+            else:
+                k = r[0]
+                self.assertEqual((s.lo, s.hi), (math.exp(d[k - 1]), math.exp(d[len(d) - k])))
 
 
 if __name__ == "__main__":

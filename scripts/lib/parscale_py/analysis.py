@@ -8,6 +8,7 @@ what a chart draws as one line.
 """
 import csv
 import io
+import itertools
 import math
 import os
 from collections import OrderedDict, defaultdict
@@ -16,6 +17,7 @@ from pathlib import Path
 from . import safeio
 from . import schema as schema_mod
 from . import stats
+from . import table as table_mod
 
 
 class DataError(Exception):
@@ -58,10 +60,23 @@ def open_regular(path, what="CSV"):
 
 
 def load_csv(path, schema=None):
-    """Reads a parscale CSV into a list of dicts with typed values.
+    """Reads a parscale CSV into a list of dicts with typed values (a dict a
+    row: for the commands that read small files; analyse() keeps the rows
+    by column, load_table).
 
     Raises DataError naming the file, the line and what is wrong when the
     file is not parscale's (another header) or a row cannot be read."""
+    return load_table(path, schema).dicts()
+
+
+CHUNK = 1024        # rows typed at once on the fast path
+
+
+def load_table(path, schema=None):
+    """Reads a parscale CSV into a table.Table, in one pass: the rows are
+    typed and checked a chunk at a time, each distinct cell of the repeating
+    columns once; a chunk with anything wrong is read again row by row
+    (_typed), so the message is the one of the first bad row and cell."""
     path = Path(path)
     sch = schema or schema_mod.load(csv=path)
     missing = [c for c in REQUIRED if c not in sch]
@@ -70,50 +85,148 @@ def load_csv(path, schema=None):
                         % (sch.path, ", ".join(missing)))
     raw = open_regular(path)
     with raw:
-        data = raw.read()
-    if b"\0" in data[:4096]:
-        raise DataError("%s: not a text CSV (it holds NUL bytes near its start)" % path)
-    unended = bool(data) and not data.endswith(b"\n")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise DataError("%s:%d: not a text CSV (%s)" % (path, line, e.reason)) from None
-    rows = []
-    fh = io.StringIO(text, newline="")
-    with fh:
-        reader = csv.reader(fh, strict=True)
+        # read as a stream: the file's text is never held whole (a 190 MB
+        # CSV in a StringIO took four bytes a character)
+        if b"\0" in raw.read(4096):
+            raise DataError("%s: not a text CSV (it holds NUL bytes near its start)" % path)
+        size = raw.seek(0, io.SEEK_END)
+        unended = size > 0 and raw.seek(size - 1) >= 0 and raw.read(1) != b"\n"
+        raw.seek(0)
+        fh = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         try:
-            header = next(reader, None)
-            if header is None or header == []:
-                raise DataError("%s: empty file, expected the header line of a parscale "
-                                "CSV (%s)" % (path, sch.name))
-            # Columns are only ever appended to the schema: a file an older
-            # parscale wrote has a leading part of today's list, and reads
-            # with the newer columns empty.
-            if header != sch.columns[:len(header)] or \
-                    any(c not in header for c in REQUIRED):
-                raise DataError(_foreign(path, header, sch))
-            missing = dict.fromkeys(sch.columns[len(header):], "")
-            for row in reader:
-                line = reader.line_num
-                if not row:
-                    continue
-                if len(row) != len(header):
-                    last = unended and fh.tell() == len(text)
-                    raise DataError("%s:%d: malformed row: %d fields, expected %d (the "
-                                    "columns of %s)%s" % (
-                                        path, line, len(row), len(header), sch.name,
-                                        "; it is the last line and has no newline: a "
-                                        "write stopped part-way?" if last else ""))
-                raw = dict(zip(header, row))
-                raw.update(missing)
-                rows.append(_typed(path, line, raw, sch))
-        except csv.Error as e:
-            raise DataError("%s:%d: malformed CSV: %s" % (path, reader.line_num, e)) from None
-    if not rows:
+            build = _read_rows(path, sch, fh, unended)
+        except UnicodeDecodeError:
+            raw.seek(0)
+            data = raw.read()
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                line = data.count(b"\n", 0, e.start) + 1
+                raise DataError("%s:%d: not a text CSV (%s)" % (path, line, e.reason)) from None
+            raise
+    if not build.ok:
         raise DataError("%s: has the parscale header but no measurements" % path)
-    return rows
+    columns = list(sch.columns) + (["nodes"] if "hosts" in sch.columns else [])
+    return build.table(columns + list(table_mod.DERIVED))
+
+
+def _chunks(fh, size):
+    """The rows of a CSV text stream in chunks: ([fields], [line numbers]).
+
+    A chunk of plain lines (no quote, carriage return, NUL or huge line:
+    nothing but commas to split on) is split by str.split, which the csv
+    module would read the same, several times faster; from the first chunk
+    that is not plain, the csv module reads the rest."""
+    line = 0                                # lines read so far
+    while True:
+        lines = list(itertools.islice(fh, size))
+        if not lines:
+            return
+        text = "".join(lines)
+        if '"' in text or "\r" in text or "\0" in text or \
+                max(map(len, lines)) > PLAIN_LINE_MAX:
+            break
+        parts = text.split("\n")
+        if parts[-1] == "":
+            parts.pop()
+        if "" in parts:                     # blank lines: csv gives no row
+            nums = [line + k + 1 for k, p in enumerate(parts) if p]
+            parts = [p for p in parts if p]
+        else:
+            nums = range(line + 1, line + len(parts) + 1)
+        line += len(lines)
+        yield [p.split(",") for p in parts], nums
+    reader = csv.reader(itertools.chain(lines, fh), strict=True)
+    chunk, nums = [], []
+    try:
+        for row in reader:
+            if row:
+                chunk.append(row)
+                nums.append(line + reader.line_num)
+                if len(chunk) == size:
+                    yield chunk, nums
+                    chunk, nums = [], []
+    except csv.Error as e:
+        if chunk:
+            yield chunk, nums
+        raise _CsvError(line + reader.line_num, e) from None
+    if chunk:
+        yield chunk, nums
+
+
+PLAIN_LINE_MAX = 100000     # below the csv module's field limit (131072)
+
+
+class _CsvError(Exception):
+    """csv.Error at a line of the file."""
+
+    def __init__(self, line, error):
+        super().__init__(line, error)
+        self.line, self.error = line, error
+
+
+def _read_rows(path, sch, fh, unended):
+    """The rows of an open CSV text stream, into a table.Builder."""
+    chunks = _chunks(fh, CHUNK)
+    try:
+        first = next(chunks, None)
+        # a blank first line is no header, as csv.reader gives it: []
+        header = (first[0][0] if first[1][0] == 1 else []) if first else None
+        if header is None or header == []:
+            raise DataError("%s: empty file, expected the header line of a parscale "
+                            "CSV (%s)" % (path, sch.name))
+        # Columns are only ever appended to the schema: a file an older
+        # parscale wrote has a leading part of today's list, and reads
+        # with the newer columns empty.
+        if header != sch.columns[:len(header)] or \
+                any(c not in header for c in REQUIRED):
+            raise DataError(_foreign(path, header, sch))
+        extra = sch.columns[len(header):]
+        build = table_mod.Builder(header, extra, sch.of_type("integer"), sch.of_type("real"),
+                                  lambda col, text: typed_value(col, text, sch), value_ok)
+        width = len(header)
+        pending, broken = [(first[0][1:], list(first[1])[1:])], None
+        while pending:
+            chunk, lines = pending.pop()
+            try:                    # one chunk ahead, to know the last
+                nxt = next(chunks, None)
+            except _CsvError as e:  # after the rows before it are checked
+                nxt, broken = None, e
+            if nxt is not None:
+                pending.append(nxt)
+            if not chunk:
+                continue
+            try:
+                if set(map(len, chunk)) != {width}:
+                    raise table_mod.Refused()
+                build.add(chunk, lines)
+            except table_mod.Refused:
+                _refuse(path, header, extra, sch, chunk, list(lines),
+                        unended and nxt is None and broken is None)
+        if broken is not None:
+            raise broken
+        return build
+    except _CsvError as e:
+        raise DataError("%s:%d: malformed CSV: %s" % (path, e.line, e.error)) from None
+
+
+def _refuse(path, header, extra, sch, chunk, lines, at_end):
+    """Raises the DataError of the first bad row of a chunk the fast path
+    refused, as reading row by row finds it."""
+    missing = dict.fromkeys(extra, "")
+    for row, line in zip(chunk, lines):
+        if len(row) != len(header):
+            last = at_end and line == lines[-1]
+            raise DataError("%s:%d: malformed row: %d fields, expected %d (the "
+                            "columns of %s)%s" % (
+                                path, line, len(row), len(header), sch.name,
+                                "; it is the last line and has no newline: a "
+                                "write stopped part-way?" if last else ""))
+        raw = dict(zip(header, row))
+        raw.update(missing)
+        _typed(path, line, raw, sch)
+    raise DataError("%s:%d: malformed rows (a check of the whole chunk failed)"
+                    % (path, lines[0]))
 
 
 def _foreign(path, header, sch):
@@ -152,44 +265,69 @@ def backend_rank(backend, sch=None):
     return (sch or schema_mod.load()).backend_rank(backend)
 
 
+class _Cell(ValueError):
+    """A cell that is not of its column's type: what it should have been."""
+
+
+def typed_value(col, text, sch):
+    """The typed value of one cell of col, of the type sch gives it; raises
+    _Cell (a ValueError) saying what it should have been."""
+    text = text.strip()
+    k = sch.types.get(col, "text")
+    if k == "boolean":
+        if text in ("true", "false"):
+            return text == "true"
+        if text == "" and col not in REQUIRED:
+            return None
+        raise _Cell("true or false")
+    if k in ("integer", "real"):
+        if text == "":
+            return None
+        try:
+            return _number(text, k == "integer")
+        except ValueError:
+            raise _Cell("a whole number" if k == "integer" else "a number") from None
+    return text
+
+
+def value_ok(col, v):
+    """Whether a typed value may stand in col at all (the checks of a row
+    that look at one cell)."""
+    if col in ("kernel", "backend"):
+        return bool(v)
+    if col == "scaling":
+        return v in SCALINGS
+    if col == "workers":
+        return v is not None and v >= 1
+    if col == "size":
+        return v is not None
+    return True
+
+
 def _typed(path, line, raw, sch):
     row = {}
     for col, text in raw.items():
-        text = text.strip()
-        k = sch.types.get(col, "text")
-        if k == "boolean":
-            if text in ("true", "false"):
-                row[col] = text == "true"
-            elif text == "" and col not in REQUIRED:
-                row[col] = None
-            else:
+        try:
+            row[col] = typed_value(col, text, sch)
+        except _Cell as e:
+            if sch.types.get(col) == "boolean":
                 raise DataError("%s:%d: malformed row: column '%s' is '%s', expected "
-                                "true or false" % (path, line, col, text))
-        elif k in ("integer", "real"):
-            if text == "":
-                row[col] = None
-                continue
-            try:
-                row[col] = _number(text, k == "integer")
-            except ValueError:
-                raise DataError("%s:%d: malformed row: column '%s' is '%s', not %s"
-                                % (path, line, col, text,
-                                   "a whole number" if k == "integer" else "a number")) from None
-        else:
-            row[col] = text
+                                "%s" % (path, line, col, text.strip(), e)) from None
+            raise DataError("%s:%d: malformed row: column '%s' is '%s', not %s"
+                            % (path, line, col, text.strip(), e)) from None
     for col in ("kernel", "backend"):
-        if not row[col]:
+        if not value_ok(col, row[col]):
             raise DataError("%s:%d: malformed row: column '%s' is empty" % (path, line, col))
-    if row["scaling"] not in SCALINGS:
+    if not value_ok("scaling", row["scaling"]):
         raise DataError("%s:%d: malformed row: scaling is '%s', expected strong or weak"
                         % (path, line, row["scaling"]))
-    if row["workers"] is None or row["workers"] < 1:
+    if not value_ok("workers", row["workers"]):
         raise DataError("%s:%d: malformed row: workers is '%s', expected 1 or more"
                         % (path, line, raw["workers"]))
-    if row["size"] is None:
+    if not value_ok("size", row["size"]):
         raise DataError("%s:%d: malformed row: size is empty" % (path, line))
     if "hosts" in row:  # "n1:2,n2:2": the hosts the ranks ran on
-        row["nodes"] = len([h for h in row["hosts"].split(",") if h]) or None
+        row["nodes"] = table_mod.nodes_of(row["hosts"])
     row["ok"] = bool(row["verified"]) and not row.get("error")
     # disturbed (it lost more than --disturbed-above): set aside as the
     # harness sets it aside, unless the run kept them (analyse reads that)
@@ -299,44 +437,61 @@ def harness_warnings(records):
     return out
 
 
-def _key(row, cols):
-    return tuple(row.get(c) for c in cols)
-
-
 class Point:
-    """One configuration: its repetitions, summary and speedup."""
+    """One configuration: its repetitions (rows idx of table), summary and
+    speedup."""
 
-    def __init__(self, config, rows):
+    def __init__(self, config, table, idx):
         self.config = config
-        self.rows = rows
+        self.table, self.idx = table, idx
         self.kernel = config["kernel"]
         self.backend = config["backend"]
         self.workers = config["workers"]
         self.scaling = config["scaling"]
         self.size = config["size"]
-        ok = [r for r in rows if r["ok"] and not r.get("aside")]
-        self.set_aside = [r for r in rows if r.get("aside")]
-        self.disturbed = [r for r in rows if r.get("disturbed") == 1]
-        self.failed = [r for r in rows if not r["ok"]]
-        self.times = [r["seconds"] for r in ok]
+        okv, asidev = table.ok, table.aside
+        good = [i for i in idx if okv[i] and not asidev[i]]
+        self.set_aside = [table[i] for i in idx if asidev[i]]
+        # (a column of one value among the rows is read once, not a row at a time)
+        sids = table.shape_ids(idx)
+
+        def values(col):
+            return table.distinct(col, idx, sids) if col in table else {None}
+
+        self.disturbed = [table[i] for i, d in zip(idx, table.column("disturbed", idx))
+                          if d == 1] if 1 in values("disturbed") else []
+        self.failed = [table[i] for i in idx if not okv[i]]
+        self.times = table.floats("seconds", good)     # every verified row has one
         self.summary = stats.Summary(self.times)
-        rates = [r["rate"] for r in ok if r.get("rate") is not None]
-        self.rate = stats.median(rates)
-        self.rate_unit = next((r.get("rate_unit") for r in rows if r.get("rate_unit")), "")
+        self.rate = stats.median(table.floats("rate", good)) if "rate" in table else None
+        units = values("rate_unit") - {None, ""}
+        self.rate_unit = units.pop() if len(units) == 1 else \
+            next((u for u in table.column("rate_unit", idx) if u), "") if units else ""
         # Work per repetition for the roofline, when the rows carry it.
-        fl = [r["flops"] / r["seconds"] for r in ok if r.get("flops") is not None]
-        by = [r["bytes"] / r["seconds"] for r in ok if r.get("bytes") is not None]
-        self.flop_rate = stats.median(fl)
-        self.byte_rate = stats.median(by)
-        self.oversubscribed = any(r.get("oversubscribed") for r in rows)
-        cores = [r.get("cores") for r in rows if r.get("cores")]
-        self.cores = stats.median(cores)
+        self.flop_rate = self._per_second("flops", good)
+        self.byte_rate = self._per_second("bytes", good)
+        self.oversubscribed = any(values("oversubscribed"))
+        cores = values("cores")
+        if len(cores) > 1:
+            cores = [c for c in table.column("cores", idx) if c]
+        self.cores = stats.median([c for c in cores if c])
         self.base = None            # the seq Point speedup is measured against
         self.base_note = None       # how the base was found, when not exact
         self.speedup = self.speedup_lo = self.speedup_hi = None
         self.speedup_summary = None  # of the per-pair ratios, when paired
         self.paired = False
         self.efficiency = self.karp_flatt = None
+
+    def _per_second(self, col, good):
+        if col not in self.table:
+            return None
+        return stats.median([w / t for w, t in zip(self.table.column(col, good), self.times)
+                             if w is not None])
+
+    @property
+    def rows(self):
+        """The configuration's rows, each a table.Row."""
+        return [self.table[i] for i in self.idx]
 
     @property
     def median(self):
@@ -422,43 +577,55 @@ def _series_sort(s):
 
 
 class Analysis:
-    """All of a CSV's points, series and charts, with speedups computed."""
+    """All of a CSV's points, series and charts, with speedups computed.
+    rows: a table.Table (what load_table gives), or typed row dicts."""
 
-    def __init__(self, rows, path=None):
+    def __init__(self, rows, path=None, idx=None):
         self.path = path
-        self.rows = rows
-        present = [c for c in CONFIG if c in rows[0]]
-        groups = OrderedDict()
-        for r in rows:
-            groups.setdefault(_key(r, present), []).append(r)
-        self.points = [Point(dict(zip(present, k)), rs) for k, rs in groups.items()]
+        table = rows if isinstance(rows, table_mod.Table) else table_mod.Table.from_dicts(rows)
+        self.table, self.idx = table, idx
+        present = [c for c in CONFIG if c in table]
+        groups = table.group(present, idx)
+        self.points = [Point(dict(zip(present, k)), table, rs) for k, rs in groups.items()]
         self._pairs()
         self._bases()
         self._series()
+
+    @property
+    def rows(self):
+        """The rows analysed, each a table.Row."""
+        return self.table if self.idx is None else [self.table[i] for i in self.idx]
 
     # Paired rows: the harness ran a configuration and its base back to back
     # and wrote the pair's number into both rows, with a "b" on the base's
     # ("17" and "17b"), so nothing here decides which point is whose base.
     def _pairs(self):
+        t = self.table
+        if "pair" not in t:
+            return
+        rows = range(len(t)) if self.idx is None else self.idx
+        tagged = [(i, tag) for i, tag in zip(rows, t.column("pair", self.idx)) if tag]
+        if not tagged:
+            return
         owner = {}
+        want = {i for i, _ in tagged}
         for p in self.points:
-            for r in p.rows:
-                owner[id(r)] = p
+            for i in p.idx:
+                if i in want:
+                    owner[i] = p
         pairs = defaultdict(dict)
-        for r in self.rows:
-            tag = r.get("pair")
-            if tag:
-                role = "base" if tag.endswith("b") else "own"
-                pairs[(r.get("run_id"), tag.rstrip("b"))][role] = r
+        for i, tag in tagged:
+            role = "base" if tag.endswith("b") else "own"
+            pairs[(t.get("run_id", i), tag.rstrip("b"))][role] = i
         ratios = OrderedDict()
         for pr in pairs.values():
             ro, rb = pr.get("own"), pr.get("base")
             if ro is None or rb is None:
                 continue
-            key = (owner[id(ro)], owner[id(rb)])
+            key = (owner[ro], owner[rb])
             vals = ratios.setdefault(key, [])
-            if ro["ok"] and rb["ok"] and not ro.get("aside") and not rb.get("aside"):
-                vals.append(rb["seconds"] / ro["seconds"])
+            if t.ok[ro] and t.ok[rb] and not t.aside[ro] and not t.aside[rb]:
+                vals.append(t.get("seconds", rb) / t.get("seconds", ro))
         for (own, base), vals in ratios.items():
             own.set_paired_base(base, vals)
 
@@ -556,17 +723,32 @@ class Analysis:
 
     # ---- what the charts and the report ask for ------------------------------
 
+    # (each remembered: every chart asks, and each is a pass over the rows)
+
+    def _memo(self, key, make):
+        memo = self.__dict__.setdefault("_memos", {})
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
     def hosts(self):
-        return sorted({r.get("host") or "" for r in self.rows})
+        return self._memo("hosts", lambda: sorted(
+            {h or "" for h in self.table.distinct("host", self.idx)})
+            if "host" in self.table else [""])
 
     def dates(self):
-        return dates(self.rows)
+        return self._memo("dates", lambda: dates(self.table, self.idx))
 
     def cores(self, host=None):
-        return cores(self.rows, host)
+        return self._memo(("cores", host), lambda: cores(self.table, host, self.idx))
 
     def kernels(self):
-        return list(OrderedDict((r["kernel"], 1) for r in self.rows))
+        return list(self._memo("kernels", lambda: list(
+            OrderedDict.fromkeys(self.table.column("kernel", self.idx)))))
+
+    def run_ids(self):
+        return self._memo("run_ids", lambda: self.table.distinct("run_id", self.idx)
+                          if "run_id" in self.table else {None})
 
 
 def _by_nodes(points):
@@ -628,19 +810,31 @@ def _fmt(v):
     return "" if v is None else str(v)
 
 
-def dates(rows):
-    """The rows' day, or first to last day, for titles; "" when undated."""
-    ds = sorted({(r.get("timestamp") or "")[:10] for r in rows} - {""})
+def _table(rows):
+    return rows if isinstance(rows, table_mod.Table) else table_mod.Table.from_dicts(rows)
+
+
+def dates(rows, idx=None):
+    """The rows' day, or first to last day, for titles; "" when undated.
+    rows: a table.Table (of its rows idx) or row dicts."""
+    t = _table(rows)
+    if "timestamp" not in t:
+        return ""
+    ds = sorted({(v or "")[:10] for v in t.distinct("timestamp", idx)} - {""})
     if not ds:
         return ""
     return ds[0] if ds[0] == ds[-1] else "%s to %s" % (ds[0], ds[-1])
 
 
-def cores(rows, host=None):
+def cores(rows, host=None, idx=None):
     """The median core count the rows (of host) were measured with; None
     when they do not say."""
-    cs = [r.get("cores") for r in rows
-          if r.get("cores") and (host is None or r.get("host") == host)]
+    t = _table(rows)
+    if "cores" not in t:
+        return None
+    hosts = t.column("host", idx) if "host" in t else [None] * len(t.column("cores", idx))
+    cs = [c for c, h in zip(t.column("cores", idx), hosts)
+          if c and (host is None or h == host)]
     return int(stats.median(cs)) if cs else None
 
 
@@ -675,7 +869,14 @@ def kept_disturbed_runs(records):
 
 
 def keep_disturbed(rows, run_ids):
-    """Marks the disturbed rows of those runs as used, not set aside."""
+    """Marks the disturbed rows of those runs as used, not set aside (rows:
+    a table.Table or row dicts)."""
+    if isinstance(rows, table_mod.Table):
+        if run_ids and any(rows.aside):
+            for i, rid in enumerate(rows.column("run_id")):
+                if rows.aside[i] and rid in run_ids:
+                    rows.aside[i] = 0
+        return rows
     for r in rows:
         if r.get("aside") and r.get("run_id") in run_ids:
             r["aside"] = False
@@ -686,6 +887,6 @@ def analyse(path, schema=None):
     """load_csv + Analysis: the one call the scripts make.  Disturbed rows
     are set aside as the harness set them aside: unless the metadata says
     their run kept them."""
-    rows = load_csv(path, schema)
+    rows = load_table(path, schema)
     _, records, _ = read_meta(path)
     return Analysis(keep_disturbed(rows, kept_disturbed_runs(records)), path)

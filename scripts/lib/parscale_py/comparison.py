@@ -72,7 +72,11 @@ def parse_filter(text, sch, flag):
 
 def _matches(row, key, value):
     """Whether a row's typed value equals a filter's text (numbers as numbers)."""
-    v = row.get(key)
+    return _value_matches(row.get(key), key, value)
+
+
+def _value_matches(v, key, value):
+    """Whether a typed value of column key equals a filter's text."""
     if value == "":
         return v is None or v == ""
     if analysis.kind(key) == "boolean":
@@ -104,31 +108,59 @@ class Side:
     def __init__(self, spec, filters, keys, label, flag, sch):
         self.label = label
         self.path = resolve(spec)
-        rows = analysis.load_csv(self.path, sch)
+        table = self.table = analysis.load_table(self.path, sch)
+        idx = None                          # the rows kept: all, or these
         for key, value in filters:
-            kept = [r for r in rows if _matches(r, key, value)]
+            vals = table.column(key, idx)
+            rows = range(len(table)) if idx is None else idx
+            kept = [i for i, v in zip(rows, vals) if _value_matches(v, key, value)]
             if not kept:
-                have = sorted({_show(r.get(key)) for r in rows})
+                have = sorted({_show(v) for v in vals})
                 raise DataError("%s %s=%s matches no row of %s (%s has: %s)"
                                 % (flag, key, value, self.path, key, ", ".join(have[:10])))
-            rows = kept
+            idx = kept
         self.filters = list(filters)
-        self.rows = rows
+        self.idx = idx
+        self.n_rows = len(table) if idx is None else len(idx)
         self.keys = keys
-        self.groups = OrderedDict()
-        for r in rows:
-            self.groups.setdefault(config_key(r, keys), []).append(r)
-        self.unverified = [r for r in rows if not r["ok"]]
-        self.disturbed = [r for r in rows if r["ok"] and disturbed(r)]
+        self.groups = table.group(list(keys), idx)     # config key -> [row]
+        rows = range(len(table)) if idx is None else idx
+        ok = table.ok
+        dist = table.column("disturbed", idx) if "disturbed" in table else [None] * self.n_rows
+        self.n_ok = sum(ok[i] for i in rows)
+        self.unverified = [i for i in rows if not ok[i]]
+        self.disturbed = [i for i, d in zip(rows, dist) if ok[i] and _disturbed_value(d)]
+        self._bad = set(self.disturbed)
         self.has_disturbed = "disturbed" in sch
         runs, self.meta_problems = analysis.load_meta(self.path)
-        ids = {r.get("run_id") for r in rows}
+        ids = self.distinct("run_id")
         self.runs = [m for rid, m in runs.items() if rid in ids] or list(runs.values())
-        self.hosts = sorted({r.get("host") or "" for r in rows})
+        self.hosts = sorted({h or "" for h in self.distinct("host")})
+
+    def distinct(self, col):
+        """The values of col among the rows kept."""
+        return self.table.distinct(col, self.idx) if col in self.table else {None}
+
+    @property
+    def rows(self):
+        """The rows kept, each a table.Row (a row at a time: for the few
+        rows of a reference run; the comparison itself goes by column)."""
+        t = self.table
+        return t if self.idx is None else [t[i] for i in self.idx]
+
+    def row_groups(self):
+        """groups with the rows as table.Row."""
+        return OrderedDict((k, [self.table[i] for i in rs]) for k, rs in self.groups.items())
+
+    def any_true(self, col, idx):
+        """Whether any of the rows idx has a true col."""
+        return col in self.table and any(self.table.column(col, idx))
 
     def times(self, key):
         """The verified, undisturbed times of one configuration."""
-        return [r["seconds"] for r in self.groups.get(key, []) if r["ok"] and not disturbed(r)]
+        ok, bad = self.table.ok, self._bad
+        return self.table.column("seconds", [i for i in self.groups.get(key, [])
+                                             if ok[i] and i not in bad])
 
     def fingerprint(self):
         """The CPU's fingerprint from the metadata: one string, None where
@@ -152,7 +184,7 @@ class Side:
 
     def span(self):
         """(first, last) timestamp of the rows as datetimes; None when unknown."""
-        ts = [t for t in (_when(r.get("timestamp")) for r in self.rows) if t]
+        ts = [t for t in map(_when, self.distinct("timestamp")) if t]
         return (min(ts), max(ts)) if ts else None
 
     def machine(self):
@@ -167,12 +199,12 @@ class Side:
             if cores:
                 break
         if cores is None:
-            cores = analysis.cores(self.rows)
+            cores = analysis.cores(self.table, idx=self.idx)
         return cpu, cores
 
     def describe(self):
         cpu, cores = self.machine()
-        parts = ["%s" % self.path, "%d rows" % len(self.rows),
+        parts = ["%s" % self.path, "%d rows" % self.n_rows,
                  "host %s" % (", ".join(h or "?" for h in self.hosts))]
         if cpu or cores:
             parts.append("%s, %s cores" % (cpu or "unknown CPU", cores or "?"))
@@ -188,7 +220,11 @@ def disturbed(row):
     """Whether a repetition lost more than the harness's threshold to other
     tasks or the hypervisor (its `disturbed` column); False where the CSV
     has no such column."""
-    v = row.get("disturbed")
+    return _disturbed_value(row.get("disturbed"))
+
+
+def _disturbed_value(v):
+    """disturbed() of the column's typed value."""
     return v is True or (v is not None and str(v).strip().lower() in ("1", "true"))
 
 
@@ -273,7 +309,10 @@ class Result:
         self.p, self.method = u.p, u.method
         # The smallest p-value these sample sizes can give: 2 / C(m+n, m).
         # (compared as integers: C(m+n, m) passes a float's range at m + n ~ 1030)
-        self.few = math.comb(len(base) + len(new), len(base)) <= 2.0 / alpha
+        # C(N, m) >= N for 1 <= m < N: above 2 / alpha samples it is never few,
+        # and the binomial of thousands of repetitions is not worth forming
+        big = len(base) + len(new)
+        self.few = big <= 2.0 / alpha and math.comb(big, len(base)) <= 2.0 / alpha
         self.judge(alpha, threshold)
 
     def judge(self, alpha, threshold):
@@ -313,7 +352,8 @@ class Comparison:
                 self.only_base.append((cfg, rows))
                 continue
             r = Result(cfg, base.times(k), new.times(k), alpha, threshold)
-            r.oversubscribed = any(x.get("oversubscribed") for x in rows + new.groups[k])
+            r.oversubscribed = base.any_true("oversubscribed", rows) or \
+                new.any_true("oversubscribed", new.groups[k])
             self.results.append(r)
         for k, rows in new.groups.items():
             if k not in base.groups:
@@ -333,8 +373,8 @@ class Comparison:
 
     def _nothing(self):
         """Why no configuration matched, naming the keys that never agree."""
-        bk = {k: {r.get(k) for r in self.base.rows} for k in self.keys}
-        nk = {k: {r.get(k) for r in self.new.rows} for k in self.keys}
+        bk = {k: self.base.distinct(k) for k in self.keys}
+        nk = {k: self.new.distinct(k) for k in self.keys}
         apart = [k for k in self.keys if not (bk[k] & nk[k])]
         hint = ""
         if apart:
@@ -360,11 +400,11 @@ class Comparison:
                 out.append("%s: %d of %d verified repetition(s) disturbed (lost more than the "
                            "harness's threshold to other tasks or the hypervisor), set aside"
                            % (side.label, len(side.disturbed),
-                              sum(1 for r in side.rows if r["ok"])))
+                              side.n_ok))
             if side.unverified:
-                cfgs = OrderedDict((label(key_dict(config_key(r, self.keys), self.keys),
-                                          self.shown), 1)
-                                   for r in side.unverified)
+                cfgs = OrderedDict((label(key_dict(k, self.keys), self.shown), 1)
+                                   for k in side.table.group(list(self.keys),
+                                                             side.unverified))
                 out.append("%s: %d unverified or failed repetition(s) left out (%s)"
                            % (side.label, len(side.unverified), _list(cfgs)))
             if len(side.hosts) > 1 and "host" not in self.keys:
@@ -375,8 +415,8 @@ class Comparison:
         if self.relaxed:
             diff = []
             for k in self.relaxed:
-                b = sorted({_show(r.get(k)) for r in self.base.rows})
-                n = sorted({_show(r.get(k)) for r in self.new.rows})
+                b = sorted({_show(v) for v in self.base.distinct(k)})
+                n = sorted({_show(v) for v in self.new.distinct(k)})
                 if b != n:
                     diff.append("%s: %s vs %s" % (k, "/".join(b), "/".join(n)))
             out.append("not matched on %s%s" % (", ".join(self.relaxed),
@@ -402,7 +442,7 @@ class Comparison:
     def as_json(self):
         def side(s):
             cpu, cores = s.machine()
-            return OrderedDict([("path", str(s.path)), ("rows", len(s.rows)),
+            return OrderedDict([("path", str(s.path)), ("rows", s.n_rows),
                                 ("unverified", len(s.unverified)),
                                 ("disturbed", len(s.disturbed)), ("hosts", s.hosts),
                                 ("cpu_model", cpu), ("cores", cores),
@@ -456,8 +496,7 @@ class Drift:
             first, second = (bs, ns) if bs[0] <= ns[0] else (ns, bs)
             self.overlap = second[0] <= first[1]
             self.apart = max(0.0, (second[0] - first[1]).total_seconds())
-        self.same_run = bool({r.get("run_id") for r in c.base.rows} &
-                             {r.get("run_id") for r in c.new.rows})
+        self.same_run = bool(c.base.distinct("run_id") & c.new.distinct("run_id"))
         self.control = []
         for r in c.results:
             if r.ratio is None or not controls:
@@ -468,7 +507,7 @@ class Drift:
         if self.control:
             self.moved = max(math.exp(abs(math.log(r.ratio))) - 1.0 for r in self.control)
         self.threshold = c.asked_threshold
-        self.disturbed = [(s.label, len(s.disturbed), sum(1 for r in s.rows if r["ok"]))
+        self.disturbed = [(s.label, len(s.disturbed), s.n_ok)
                           for s in (c.base, c.new)]
 
     def notes(self):

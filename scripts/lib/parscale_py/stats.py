@@ -30,8 +30,11 @@ Comparing two samples x (BASE) and y (NEW) of times (scripts/compare):
                      differences log y_j - log x_i, with the exact
                      distribution-free 95% interval [D_(k), D_(mn+1-k)] where
                      k is the largest with P(U <= k - 1) <= 2.5% (the same
-                     U distribution); exp() of both gives the ratio's interval
+                     U distribution); exp() of both gives the ratio's interval.
+                     The differences are never formed: each order statistic
+                     is selected exactly (kth_difference)
 """
+import functools
 import math
 
 CI_LEVEL = 0.95
@@ -249,8 +252,9 @@ def fit_amdahl(points):
     if not pts:
         return None
 
-    def sse(f):
-        return sum((s - amdahl(f, p)) ** 2 for p, s in pts)
+    def sse(f):             # amdahl(f, p) written out: called ~1200 times a series
+        g = 1.0 - f
+        return sum((s - 1.0 / (f + g / p)) ** 2 for p, s in pts)
 
     grid = [i / 1000.0 for i in range(1001)]
     i = min(range(len(grid)), key=lambda k: sse(grid[k]))
@@ -286,10 +290,13 @@ def fit_gustafson(points):
 EXACT_U_LIMIT = 2500        # m*n up to which U's distribution is computed exactly
 
 
+@functools.lru_cache(maxsize=256)
 def u_counts(m, n):
     """How many of the C(m+n, m) orderings of two untied samples give each
     U = 0 .. m*n: the coefficients of the Gaussian binomial coefficient
-    prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i), in exact integers."""
+    prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i), in exact integers.  Remembered
+    per (m, n), since the configurations of a sweep share their counts of
+    repetitions (the list is shared: do not change it)."""
     deg = m * n
     c = [0] * (deg + 1)
     c[0] = 1
@@ -374,6 +381,7 @@ def _z(level):
     return (lo + hi) / 2.0
 
 
+@functools.lru_cache(maxsize=1024)
 def hl_rank(m, n, level=CI_LEVEL):
     """k, the 1-based rank of the lower end of the Hodges-Lehmann interval
     among the m*n sorted differences (the upper end is m*n + 1 - k), and the
@@ -395,19 +403,138 @@ def hl_rank(m, n, level=CI_LEVEL):
     return (k, level) if k >= 1 else None
 
 
+# Above this many candidate differences the selection samples them to
+# narrow its bracket; at or below it, it takes them all (a few MB).
+SELECT_ENUMERATE = 1 << 20
+SELECT_SAMPLE = 20000
+# Up to this many differences Shift sorts them all, as the definition
+# does (numpy's calls cost more than that for tens of repetitions).
+SHIFT_BRUTE = 4096
+
+
+def _count_le(a, b, t, strict=False):
+    """Per row i, how many j have b[j] - a[i] <= t (< t when strict), the
+    difference computed as the brute force computes it.  a and b are sorted
+    numpy arrays; fl(b[j] - a[i]) is monotone in j, so the answer is a
+    prefix: searchsorted finds it up to rounding, then each row whose edge
+    rounding moved steps over whole runs of equal b until it is exact."""
+    import numpy as np
+    n = len(b)
+    pos = np.searchsorted(b, t + a, side="left" if strict else "right")
+
+    def inside(d):
+        return d < t if strict else d <= t
+
+    while True:         # an element past the edge that still counts
+        j = np.minimum(pos, n - 1)
+        up = (pos < n) & inside(b[j] - a)
+        if not up.any():
+            break
+        pos[up] = np.searchsorted(b, b[j[up]], side="right")
+    while True:         # an element before the edge that does not count
+        j = np.maximum(pos - 1, 0)
+        down = (pos > 0) & ~inside(b[j] - a)
+        if not down.any():
+            break
+        pos[down] = np.searchsorted(b, b[j[down]], side="left")
+    return pos
+
+
+def kth_difference(a, b, k, seed=1):
+    """The k-th smallest (1-based) of the len(a) * len(b) differences
+    b[j] - a[i] of two sorted numpy arrays, exactly the value sorting them
+    all would give, without forming them: the differences lie in a matrix
+    sorted along each row, so a bracket (lo, hi] of values is a range of
+    columns per row and one count per row (_count_le) tells how many lie
+    below a value.  Each round samples the candidates in the bracket,
+    narrows it to the sample quantiles around rank k (a few standard
+    errors apart, so k stays inside almost always; when not, the side that
+    missed still narrows), and once at most SELECT_ENUMERATE remain, takes
+    them all and picks the k-th.  Ties: when a round cannot narrow, the
+    bracket's top is the answer if fewer than k lie strictly below it, else
+    the top drops to the values below it."""
+    import numpy as np
+    m, n = len(a), len(b)
+    if not 1 <= k <= m * n:
+        raise ValueError("rank %d outside 1..%d" % (k, m * n))
+    rng = None
+    lo = np.zeros(m, dtype=np.int64)        # per row: columns below the bracket
+    hi = np.full(m, n, dtype=np.int64)      # per row: columns up to its top
+    top = None                              # the bracket's top value (None: +inf)
+    while True:
+        width = hi - lo
+        total = int(width.sum())
+        want = k - int(lo.sum())            # rank among the candidates
+        if total <= SELECT_ENUMERATE:
+            rows = np.repeat(np.arange(m), width)
+            start = np.cumsum(width) - width
+            cols = np.arange(total) - np.repeat(start - lo, width)
+            vals = b[cols] - a[rows]
+            return float(np.partition(vals, want - 1)[want - 1])
+        ends = np.cumsum(width)
+        rng = rng or np.random.default_rng(seed)
+        pick = rng.integers(0, total, SELECT_SAMPLE)
+        row = np.searchsorted(ends, pick, side="right")
+        col = lo[row] + pick - (ends[row] - width[row])
+        sample = np.sort(b[col] - a[row])
+        s = len(sample)
+        spread = 3.0 * math.sqrt(s)
+        for i in (int(s * want / total - spread), int(s * want / total + spread) + 1):
+            if 0 <= i < s:
+                t = float(sample[i])
+                c = _count_le(a, b, t)
+                if int(c.sum()) < k:
+                    lo = np.maximum(lo, c)
+                else:
+                    hi, top = np.minimum(hi, c), t
+        if int((hi - lo).sum()) == total and top is not None:
+            below = _count_le(a, b, top, strict=True)
+            if int(below.sum()) < k:
+                return top
+            hi = np.minimum(hi, below)
+            has = hi > 0                    # the new top: the largest value left
+            top = float(np.max(b[hi[has] - 1] - a[has]))
+
+
+def _sorted_logs(xs):
+    """math.log of each value (as the brute force takes it), sorted, as a
+    numpy array."""
+    import numpy as np
+    return np.array(sorted(math.log(v) for v in xs), dtype=np.float64)
+
+
 class Shift:
     """The Hodges-Lehmann estimate of how y is shifted against x (log scale:
     a ratio) and its distribution-free interval.  ratio, lo, hi are NEW/BASE
-    factors; lo and hi are None when the samples are too small."""
+    factors; lo and hi are None when the samples are too small.
+
+    The m*n differences are never formed: each order statistic needed (the
+    median's one or two, the interval's two) is selected exactly by
+    kth_difference, in O((m + n) log) time and O(m + n) memory."""
 
     def __init__(self, x, y, level=CI_LEVEL):
-        lx = [math.log(v) for v in x]
-        ly = [math.log(v) for v in y]
-        d = sorted(b - a for a in lx for b in ly)
-        self.ratio = math.exp(median(d))
+        mn = len(x) * len(y)
+        if mn <= SHIFT_BRUTE:               # a few thousand: sorting them is quicker
+            lx = [math.log(v) for v in x]
+            ly = [math.log(v) for v in y]
+            diffs = sorted(b - a for a in lx for b in ly)
+
+            def d(rank):                    # 1-based, of the sorted differences
+                return diffs[rank - 1]
+        else:
+            a, b = _sorted_logs(x), _sorted_logs(y)
+
+            def d(rank):
+                return kth_difference(a, b, rank)
+
+        if mn % 2:
+            mid = d((mn + 1) // 2)
+        else:
+            mid = (d(mn // 2) + d(mn // 2 + 1)) / 2.0
+        self.ratio = math.exp(mid)
         r = hl_rank(len(x), len(y), level)
         if r is None:
             self.lo = self.hi = self.coverage = None
         else:
             k, self.coverage = r
-            self.lo, self.hi = math.exp(d[k - 1]), math.exp(d[len(d) - k])
+            self.lo, self.hi = math.exp(d(k)), math.exp(d(mn + 1 - k))

@@ -29,16 +29,16 @@ REF_CI_WIDTH = 0.05
 
 def _speedups(side):
     """{config key: speedup} from the analysis's seq bases."""
-    rows = [r for k in side.groups for r in side.groups[k]]
-    a = analysis.Analysis(rows, side.path)
+    rows = [i for k in side.groups for i in side.groups[k]]
+    a = analysis.Analysis(side.table, side.path, rows)
     by_row = {}
     for p in a.points:
-        for r in p.rows:
-            by_row[id(r)] = p
+        for i in p.idx:
+            by_row[i] = p
     out = {}
     for k, rows in side.groups.items():
-        pts = {id(by_row[id(r)]) for r in rows}
-        p = by_row[id(rows[0])]
+        pts = {id(by_row[i]) for i in rows}
+        p = by_row[rows[0]]
         if len(pts) == 1 and p.speedup is not None:
             out[k] = p.speedup
     return out
@@ -69,7 +69,7 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
     speed = _speedups(side) if "speedup" in metrics else {}
     refs, refused = [], []
     shown = varying(key_dict(k, side.keys) for k in side.groups)
-    for k, rows in side.groups.items():
+    for k, rows in side.row_groups().items():
         ok = [r for r in rows if r["ok"]]
         if not ok or any(r.get("oversubscribed") for r in rows):
             continue

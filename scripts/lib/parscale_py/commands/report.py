@@ -98,7 +98,7 @@ def warnings_for(a, runs, meta_problems, records=()):
         for p in failed:
             errs = OrderedDict((r.get("error") or "verified=false", 1) for r in p.failed)
             items.append("%s: %d of %d repetition(s) failed (%s)" % (
-                _name(p), len(p.failed), len(p.rows), "; ".join(list(errs)[:2])))
+                _name(p), len(p.failed), len(p.idx), "; ".join(list(errs)[:2])))
         add("failed", "Failed verification or errors: %d configuration(s)" % len(failed),
             "repetitions with a wrong answer or an error are left out of every statistic. "
             "Fix: read the `error` column; a wrong answer is a bug in the kernel or backend, "
@@ -111,7 +111,7 @@ def warnings_for(a, runs, meta_problems, records=()):
     aside = [p for p in a.points if p.set_aside]
     if aside:
         n_aside = sum(len(p.set_aside) for p in aside)
-        n_all = sum(len(p.rows) for p in aside)
+        n_all = sum(len(p.idx) for p in aside)
         queue = sum(1 for p in aside for r in p.set_aside if disturbed_by_queue(r))
         add("disturbed", "Disturbed repetitions set aside: %d of %d in %d configuration(s)"
             % (n_aside, n_all, len(aside)),
@@ -119,7 +119,7 @@ def warnings_for(a, runs, meta_problems, records=()):
             "CSV (`disturbed` = 1) and were measured again; no statistic uses them. Fix: "
             "nothing else of yours running beside the measurement; on a shared host, more "
             "`--retry-disturbed` or a quieter time." % disturbed_causes(queue, n_aside - queue),
-            ["%s: %d of %d" % (_name(p), len(p.set_aside), len(p.rows)) for p in aside])
+            ["%s: %d of %d" % (_name(p), len(p.set_aside), len(p.idx)) for p in aside])
     nobase = [p for p in a.points if p.backend != analysis.baseline() and p.median is not None
               and p.speedup is None]
     if nobase:
@@ -442,7 +442,7 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
     doc.h(1, title, "top")
     doc.p("From `%s`: %d rows (one per timed repetition), %d configurations, %d run(s). "
           "Generated %s by `scripts/report`." % (
-              Path(csv_path).name, len(a.rows), len(a.points), len({r.get("run_id") for r in a.rows}),
+              Path(csv_path).name, len(a.rows), len(a.points), len(a.run_ids()),
               datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
           cls="muted")
     summ = summary.Summary(a, kinfo)

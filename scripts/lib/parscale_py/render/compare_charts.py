@@ -93,8 +93,8 @@ def speedup_charts(c, out):
     from matplotlib.lines import Line2D
 
     def charts(side):
-        rows = [r for k in side.groups for r in side.groups[k]]
-        a = analysis.Analysis(rows, side.path)
+        rows = [i for k in side.groups for i in side.groups[k]]
+        a = analysis.Analysis(side.table, side.path, rows)
         return a, {(ch.kernel, ch.scaling, ch.order, ch.steps): ch for ch in a.charts}
 
     ab, cb = charts(c.base)

@@ -10,6 +10,7 @@ Drawn for scripts/plot (commands/plot.py), the report, compare and the
 landscape.
 """
 import math
+from collections import OrderedDict
 from pathlib import Path
 
 import matplotlib
@@ -408,6 +409,36 @@ def check_formats(formats):
     return tuple(["png"] + [f for f in dict.fromkeys(formats) if f != "png"])
 
 
+# A kernel measured at more problem sizes than this (a size sweep: hundreds)
+# gets charts for this many of them, spread from its smallest to its
+# largest; the report's tables still list every size.  Drawing hundreds
+# of charts took longer than the rest of a report of a million rows.
+CHARTS_PER_KERNEL = 4
+
+
+def charted(charts, limit=CHARTS_PER_KERNEL):
+    """The charts to draw: every chart of a (host, kernel, scaling) with at
+    most limit problems, else limit of them evenly spread over its
+    problems in size order (the first and the last among them); and a note
+    for each that was thinned."""
+    by = OrderedDict()
+    for c in charts:
+        by.setdefault((c.host, c.kernel, c.scaling), []).append(c)
+    keep, notes = set(), []
+    for (host, kernel, scaling), cs in by.items():
+        if len(cs) <= limit:
+            keep.update(map(id, cs))
+            continue
+        cs = sorted(cs, key=lambda c: (c.order or 0, c.steps or 0))
+        picks = [cs[round(i * (len(cs) - 1) / (limit - 1))] for i in range(limit)]
+        keep.update(map(id, picks))
+        notes.append("%s (%s scaling%s): %d problem sizes; charts for %d of them (n=%s), "
+                     "the tables list all" % (
+                         kernel, scaling, ", %s" % host if host else "", len(cs), limit,
+                         ", ".join(analysis.short_size(c.order) for c in picks)))
+    return [c for c in charts if id(c) in keep], notes
+
+
 def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False, formats=FORMATS):
     """Every chart for an Analysis into out, in each of formats; returns
     (list of (caption, png path)), notes).  reuse: keep charts already there
@@ -415,12 +446,13 @@ def make_all(a, out, kinfo=None, kinfo_note=None, log=print, reuse=False, format
     after scripts/plot."""
     formats = check_formats(formats)
     out = safeio.out_dir(out, error=DataError)
-    made, notes = [], []
+    drawn, notes = charted(a.charts)
+    made = []
 
     def have(name):
         return reuse and all((out / ("%s.%s" % (name, f))).exists() for f in formats)
 
-    for chart in a.charts:
+    for chart in drawn:
         for fn, what in ((speedup_chart, "speedup"), (efficiency_chart, "efficiency"),
                          (time_chart, "time")):
             name = chart_name(chart, what)
