@@ -135,21 +135,45 @@ static double largest_cache(const char *caches)
  * the caches: at least 4 times the largest, so its size is never chosen
  * below that, even when a repetition then lasts longer than asked.  A
  * guest is often shown the whole socket's L3 (512 MB on a large EPYC) of
- * which its cores see a slice, so the floor is at most 256 MiB. */
+ * which its cores see a slice, so the floor is at most 256 MiB.  The data
+ * is n indices of bytes_per_index each, which itself grows with n where an
+ * index is a row of n (stencil, transpose: n^2 in all), so the floor is
+ * the smallest n whose whole data reaches it, found by doubling and
+ * bisection (the cost model is cheap and grows with n). */
 #define BEYOND_CACHES_MAX (256.0 * 1024 * 1024)
-static uint64_t beyond_caches(const ps_run_opts *o, const ps_kernel *k, uint64_t n,
-                              double cache)
+static double data_bytes(const ps_run_opts *o, const ps_kernel *k, uint64_t n, int *memory)
 {
     ps_kernel_args a = {.n = n, .order = n, .lo = 0, .hi = n,
                         .steps = o->steps ? o->steps : k->steps};
     ps_options_params(o, k, a.param);
     ps_kernel_cost c;
     ps_kernel_cost_of(k, &a, &c);
-    if (!(c.bytes_per_index > 0.0) || c.flops_per_index >= c.bytes_per_index || !(cache > 0.0))
+    *memory = c.bytes_per_index > 0.0 && c.flops_per_index < c.bytes_per_index;
+    return (double)n * c.bytes_per_index;
+}
+
+uint64_t ps_calibrate_beyond_caches(const ps_run_opts *o, const ps_kernel *k, uint64_t n,
+                                    double cache)
+{
+    int memory;
+    const double bytes = 4.0 * cache < BEYOND_CACHES_MAX ? 4.0 * cache : BEYOND_CACHES_MAX;
+    if (n == 0 || !(cache > 0.0) || data_bytes(o, k, n, &memory) >= bytes || !memory)
         return n;
-    double bytes = 4.0 * cache < BEYOND_CACHES_MAX ? 4.0 * cache : BEYOND_CACHES_MAX;
-    double floor_n = ceil(bytes / c.bytes_per_index);
-    return (double)n < floor_n ? (uint64_t)floor_n : n;
+    uint64_t lo = n, hi = n;  /* data_bytes(lo) < bytes <= data_bytes(hi) */
+    while (data_bytes(o, k, hi, &memory) < bytes) {
+        if (hi > PS_EXACT_MAX_U64 / 128)
+            return hi;
+        lo = hi;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (data_bytes(o, k, mid, &memory) < bytes)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
 }
 
 /* Kernel k's own --size entry, added when it has none. */
@@ -178,7 +202,7 @@ int ps_calibrate_sizes(ps_run_opts *o, const ps_ctx *ctx, ps_err *err)
         for (int i = 0; i < o->nkernels && ok; i++) {
             ok = calibrate_one(o, ctx, o->kernels[i], &sizes[i], err) == 0;
             if (ok)
-                sizes[i] = beyond_caches(o, o->kernels[i], sizes[i], cache);
+                sizes[i] = ps_calibrate_beyond_caches(o, o->kernels[i], sizes[i], cache);
         }
     }
     /* the others sleep here rather than spin in a broadcast beside it */

@@ -32,4 +32,11 @@ int ps_calibrate_sizes(ps_run_opts *o, const ps_ctx *ctx, ps_err *err);
 uint64_t ps_calibrate_next(uint64_t n0, double t0, uint64_t n1, double t1, double target,
                            double p0, uint64_t max);
 
+/* n, or for a kernel that moves more bytes than it computes flops the
+ * smallest size at or above n whose data (size x its bytes per index at
+ * that size) is at least 4 times cache (bytes; at most 256 MiB), so that
+ * it measures memory rather than a cache.  Exposed for the unit tests. */
+uint64_t ps_calibrate_beyond_caches(const ps_run_opts *o, const ps_kernel *k, uint64_t n,
+                                    double cache);
+
 #endif

@@ -13,6 +13,7 @@
 #include "calibrate.h"
 #include "check.h"
 #include "disturb.h"
+#include "kernel_registry.h"
 #include "util.h"
 
 /* The worst worker's loss is the repetition's; counts add up. */
@@ -133,12 +134,40 @@ static void test_interval_rounding(void)
     CHECK_MSG(bad == 0, "%d of 10000 printed outside", bad);
 }
 
+/* The size floor of memory-bound kernels counts their whole data: stencil
+ * and transpose hold n rows of n, so 4 x 32 MiB of data is n = 2897 (16
+ * bytes a cell) and 2048 (32), not 128 MiB over one row's bytes (a grid of
+ * 15535^2, 3.9 GB, that took a minute a repetition); stream holds n of 24
+ * bytes; pi computes and keeps its size. */
+static void test_beyond_caches(void)
+{
+    static ps_run_opts o;  /* no options: each kernel's own steps and params */
+    const double l3 = 32.0 * 1024 * 1024, want = 4.0 * l3;
+    const ps_kernel *st = ps_kernel_find("stencil"), *tr = ps_kernel_find("transpose"),
+                    *sm = ps_kernel_find("stream"), *pi = ps_kernel_find("pi");
+    CHECK(st && tr && sm && pi);
+    if (!st || !tr || !sm || !pi)
+        return;
+    CHECK(ps_calibrate_beyond_caches(&o, st, 540, l3) == 2897);
+    CHECK(2897.0 * 2897.0 * 16.0 >= want && 2896.0 * 2896.0 * 16.0 < want);
+    CHECK(ps_calibrate_beyond_caches(&o, tr, 100, l3) == 2048);
+    CHECK(ps_calibrate_beyond_caches(&o, sm, 1000, l3) == 5592406);
+    CHECK(5592406.0 * 24.0 >= want && 5592405.0 * 24.0 < want);
+    CHECK(ps_calibrate_beyond_caches(&o, st, 4000, l3) == 4000);   /* already beyond */
+    CHECK(ps_calibrate_beyond_caches(&o, pi, 1000, l3) == 1000);   /* computes */
+    CHECK(ps_calibrate_beyond_caches(&o, st, 540, 0.0) == 540);    /* no cache known */
+    /* a socket's whole L3 shown to a guest: the floor stops at 256 MiB */
+    CHECK(ps_calibrate_beyond_caches(&o, sm, 1000, 512.0 * 1024 * 1024) ==
+          (uint64_t)ceil(256.0 * 1024 * 1024 / 24.0));
+}
+
 int main(void)
 {
     test_combine();
     test_cause();
     test_blocked_worker_hides_nothing();
     test_calibrate_next();
+    test_beyond_caches();
     test_interval_rounding();
     return check_report("test_disturb");
 }
