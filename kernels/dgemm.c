@@ -57,7 +57,7 @@ typedef struct dgemm_isa {
  * compiler unrolls them and keeps every accumulator in a register; the k
  * loop is unrolled four times as well, so that its counter and branch cost
  * a quarter of what they would beside the MR * NV multiply-adds (on a Zen 3
- * core, AVX2, that took the kernel from 0.94-0.99 of OpenBLAS to 0.99-1.06,
+ * core, AVX2, that took the kernel from 0.94-0.99 of OpenBLAS to 1.00-1.03,
  * interleaved in one run). */
 #define DGEMM_MICRO_BODY(VEC, VL, MR, NV)                                       \
     VEC t[MR][NV];                                                              \
