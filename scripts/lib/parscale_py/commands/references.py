@@ -23,8 +23,12 @@ from ..numfmt import fnum, md_table
 TOLERANCE = 0.10
 REF_FORMAT = "parscale-references-1"
 # What --make-references accepts: a configuration whose median's interval is
-# wider than this share of it is too noisy to guard anything.
+# wider than this share of it is too noisy to guard anything.  Its median and
+# interval come from its undisturbed repetitions, as every statistic does; a
+# configuration more than this share of whose repetitions were disturbed is
+# refused all the same: what was left of it was measured in a busy stretch.
 REF_CI_WIDTH = 0.05
+REF_DISTURBED_SHARE = 0.25
 
 
 def _speedups(side):
@@ -48,9 +52,10 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
                     metrics=("rate", "speedup"), ci_width=REF_CI_WIDTH):
     """Reference values from a run: for every verified, not oversubscribed
     configuration its median rate and (non-seq) speedup, with the tolerance;
-    merged into the file at path under this machine's name.  A configuration
-    with a disturbed repetition, or whose median's interval is wider than
-    ci_width of it, is refused.  Returns (document, machine name, entries,
+    merged into the file at path under this machine's name, from its
+    undisturbed repetitions.  A configuration more than REF_DISTURBED_SHARE
+    of whose repetitions were disturbed, or whose median's interval is wider
+    than ci_width of it, is refused.  Returns (document, machine name, entries,
     [refused: (label, why)])."""
     sch = schema_mod.load(csv=run_spec)
     side = Side(run_spec, [parse_filter(f, sch, "--new-filter") for f in filters],
@@ -75,9 +80,10 @@ def make_references(run_spec, path, machine=None, tolerance=TOLERANCE, filters=(
             continue
         name_k = label(key_dict(k, side.keys), shown)
         bad = [r for r in ok if disturbed(r)]
-        if bad:
+        if len(bad) > REF_DISTURBED_SHARE * len(ok):
             refused.append((name_k, "%d of %d repetitions disturbed" % (len(bad), len(ok))))
             continue
+        ok = [r for r in ok if not disturbed(r)]
         width = stats.Summary([r["seconds"] for r in ok]).rel_width()
         if width is None or width > ci_width:
             refused.append((name_k, "interval %s > %g%%" % (
