@@ -1,5 +1,6 @@
 """scripts/sweep's plan and its refusals, without measuring anything: a
 stand-in binary answers `list --json`, and --dry-run prints the launches."""
+import argparse
 import shlex
 import unittest
 
@@ -144,6 +145,14 @@ class Plan(TempDirCase):
             self.assertEqual(argv[0], str(self.bin))
             self.assertEqual(argv[argv.index("--backend") + 1], "seq")
 
+    def test_chart_formats(self):
+        ap = argparse.Namespace
+        self.assertEqual(sweep.chart_formats(ap(format=None, quick=True)), ("png",))
+        self.assertEqual(sweep.chart_formats(ap(format=None, quick=False)),
+                         ("png", "svg", "pdf"))
+        self.assertEqual(sweep.chart_formats(ap(format=("png", "pdf"), quick=True)),
+                         ("png", "pdf"))
+
     def test_bad_input_exits_2(self):
         for args, why in ((["--workers", "0"], "counts must be 1 or more"),
                           (["--workers", "two"], "expected whole numbers"),
@@ -152,7 +161,9 @@ class Plan(TempDirCase):
                           (["--scaling", "both"], "expected strong, weak"),
                           (["--reps", "0"], "must be at least 1"),
                           (["--budget", "0"], "must be above 0"),
-                          (["--size", "test", "--rep-time", "5ms"], "give one")):
+                          (["--size", "test", "--rep-time", "5ms"], "give one"),
+                          (["--format", "svg"], "must include png"),
+                          (["--format", "png,gif"], "unknown chart format 'gif'")):
             r, _ = self.dry(*args)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertIn(why, r.stderr)

@@ -13,7 +13,7 @@ from ..common import guarded
 from ..render import plots
 
 
-def _formats(text):
+def formats_arg(text):
     """--format's value: the formats, checked (argparse names the option)."""
     try:
         return plots.check_formats(text.split(","))
@@ -29,7 +29,7 @@ def main(argv=None):
     ap.add_argument("--parscale", help="the parscale binary, for the kernel table "
                     "(default $PARSCALE)")
     ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
-    ap.add_argument("--format", default=plots.FORMATS, metavar="LIST", type=_formats,
+    ap.add_argument("--format", default=plots.FORMATS, metavar="LIST", type=formats_arg,
                     help="the formats to write, comma-separated, png among them "
                     "(default %(default)s)")
     version.add_option(ap)

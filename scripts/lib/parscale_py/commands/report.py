@@ -507,10 +507,11 @@ def build(a, runs, meta_problems, charts, notes, e2e_dir, csv_path, kinfo=None, 
 
 
 def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_json=None,
-          log=print, linked=False, compare_base=None):
+          log=print, linked=False, compare_base=None, formats=None):
     """Loads the CSV (refusing a bad one before anything is written), makes
     the charts that are missing, writes report.md and report.html (charts
-    embedded, or referenced when linked)."""
+    embedded, or referenced when linked).  formats: those of the charts in
+    charts_dir (default every format, as scripts/plot makes them)."""
     from ..render import plots      # matplotlib only when a report is really made
 
     safeio.out_dir(out, error=analysis.DataError, create=False)  # before the work
@@ -524,7 +525,7 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     charts_dir = Path(charts_dir) if charts_dir else out
     # in scripts/plot's folder every format, as plot makes them; in its own,
     # only what the pages show (PNG; the SVGs --linked refers to)
-    formats = plots.FORMATS if reuse else ("png", "svg") if linked else ("png",)
+    formats = (formats or plots.FORMATS) if reuse else ("png", "svg") if linked else ("png",)
     kinfo, src = kerninfo.find(csv_path, kernels_json, parscale)
     charts, notes = plots.make_all(a, charts_dir, kinfo, src, log=lambda m: None,
                                    reuse=reuse, formats=formats)

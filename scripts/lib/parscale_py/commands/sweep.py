@@ -453,6 +453,19 @@ def run_launch(label, argv, expected, csv_path, env, i, n):
     return rc, added
 
 
+def chart_formats(args):
+    """The charts' formats: --format's, else PNG alone for --quick (what its
+    report shows, in seconds less) and every format for a full study."""
+    return args.format or (("png",) if args.quick else ("png", "svg", "pdf"))
+
+
+def _formats(text):
+    """--format's value, checked as scripts/plot checks it (matplotlib is
+    imported only when the option is given)."""
+    from .plot import formats_arg
+    return formats_arg(text)
+
+
 def main(argv=None):
     argv, harness_args = split_at_dashdash(argv)
     ap = argparse.ArgumentParser(prog="sweep", description="A whole scaling study: every "
@@ -486,6 +499,10 @@ def main(argv=None):
                     "PATH; 'none' runs without MPI)")
     ap.add_argument("--no-e2e", action="store_true", help="skip whole-process timing")
     ap.add_argument("--no-charts", action="store_true", help="measure only")
+    ap.add_argument("--format", metavar="LIST", type=_formats,
+                    help="the charts' formats, comma-separated, png among them (default "
+                    "png with --quick, png,svg,pdf otherwise; scripts/plot draws the others "
+                    "from the CSV later)")
     ap.add_argument("--no-landscape", action="store_true", help="skip the landscape step "
                     "(io and pi under every backend and real CPython's threads, processes "
                     "and asyncio, into landscape.csv and landscape.png)")
@@ -647,10 +664,13 @@ def main(argv=None):
     try:
         a = analysis.analyse(args.csv)
         kinfo, src = kerninfo.find(args.csv, None, args.parscale)
-        made, _ = plots.make_all(a, out, kinfo, src, log=lambda m: print(m, file=sys.stderr))
-        print("plot: %d charts in %s" % (len(made), out), file=sys.stderr)
+        formats = chart_formats(args)
+        made, _ = plots.make_all(a, out, kinfo, src, log=lambda m: print(m, file=sys.stderr),
+                                 formats=formats)
+        print("plot: %d charts (x %s) in %s" % (len(made), "/".join(formats), out),
+              file=sys.stderr)
         report.write(args.csv, out, charts_dir=out, parscale=args.parscale,
-                     log=lambda m: print(m, file=sys.stderr))
+                     log=lambda m: print(m, file=sys.stderr), formats=formats)
     except analysis.DataError as e:
         fail("sweep", str(e))
     if scape and _count_rows(args.landscape_csv) > 0:
