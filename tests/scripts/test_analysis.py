@@ -387,3 +387,35 @@ class ChunkedLoader(TempDirCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PairedSpeedupInterval(TempDirCase):
+    """A speedup from pairs carries a 95% interval only when enough rounds
+    have both sides undisturbed: two sides with enough repetitions each, but
+    disturbed in different rounds, share too few pairs, and the summary cell
+    says so rather than drawing a range as an interval."""
+
+    def test_too_few_shared_rounds(self):
+        from parscale_py.cpython import cpython_bench
+        from parscale_py.render import summary
+        w = cpython_bench.Writer(str(self.tmp / "p.csv"), schema.load())
+        # 10 rounds: seq disturbed in rounds 0-3, omp in rounds 4-7: each side
+        # keeps 6 repetitions, the pairs only rounds 8 and 9
+        for rnd in range(10):
+            for b, secs, tag, bad in (("seq", 0.010, "%db" % rnd, rnd < 4),
+                                      ("omp", 0.005, "%d" % rnd, 4 <= rnd < 8)):
+                w.row({"run_id": "r", "timestamp": "2026-01-02T03:04:05Z", "host": "h",
+                       "kernel": "pi", "backend": b, "workers": 1 if b == "seq" else 2,
+                       "threads": 1, "ranks": 1, "scaling": "strong", "order": 100,
+                       "size": 100, "steps": 1, "rep": rnd, "seconds": secs * (1 + rnd / 1000),
+                       "verified": "true", "cores": 2, "oversubscribed": "false",
+                       "pair": tag, "disturbed": "1" if bad else "0"})
+        a = analysis.analyse(self.tmp / "p.csv")
+        p = point(a, "pi", "omp", 2)
+        self.assertTrue(p.paired)
+        self.assertEqual(p.summary.n, 6)
+        self.assertEqual(p.speedup_summary.n, 2)
+        self.assertFalse(p.speedup_ci_available)
+        cell = summary.Cell("pi", "omp", p, None)
+        self.assertFalse(cell.supported)
+        self.assertIn("share 2 undisturbed rounds", cell.why_not())

@@ -482,6 +482,19 @@ class Point:
         self.paired = False
         self.efficiency = self.karp_flatt = None
 
+    @property
+    def speedup_ci_available(self):
+        """Whether the speedup's interval is a 95% interval, not the range of
+        too few values: of the per-pair ratios when paired (two sides each
+        with enough repetitions may share too few undisturbed rounds), else
+        of both times."""
+        if self.speedup is None:
+            return False
+        if self.paired:
+            return self.speedup_summary.ci_available
+        return bool(self.summary.ci_available and self.base is not None
+                    and self.base.summary.ci_available)
+
     def _per_second(self, col, good):
         if col not in self.table:
             return None

@@ -259,7 +259,8 @@ def chart_section(doc, chart, charts):
             rows.append([s.label, workers, p.summary.n, seconds(p.median), _ci_text(p),
                          "%s %s" % (fnum(p.rate), p.rate_unit) if p.rate is not None else "-",
                          fnum(p.speedup, 3),
-                         "%s .. %s" % (fnum(p.speedup_lo, 3), fnum(p.speedup_hi, 3))
+                         "%s .. %s%s" % (fnum(p.speedup_lo, 3), fnum(p.speedup_hi, 3),
+                                         "" if p.speedup_ci_available else " (min-max)")
                          if p.speedup_lo is not None else "-",
                          fnum(p.efficiency, 3), fnum(p.karp_flatt, 3), ", ".join(notes)])
     doc.table(["backend", "workers", "reps", "median", "95% CI of median", "rate",

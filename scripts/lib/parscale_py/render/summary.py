@@ -48,7 +48,7 @@ class Cell:
         self.eff_lo = self.lo / self.workers if self.lo is not None else None
         self.eff_hi = self.hi / self.workers if self.hi is not None else None
         base = point.base
-        self.supported = (self.speedup is not None and self.lo is not None
+        self.supported = (self.lo is not None and point.speedup_ci_available
                           and point.summary.ci_available and base is not None
                           and base.summary.ci_available)
 
@@ -61,6 +61,10 @@ class Cell:
             few = p if not p.summary.ci_available else p.base
             return ("%s %s has %d repetitions, too few for a 95%% interval (%d needed)"
                     % (self.kernel, few.backend, few.summary.n, stats.MIN_CI_SAMPLES))
+        if not p.speedup_ci_available:
+            return ("%s %s and its base share %d undisturbed rounds, too few for a 95%% "
+                    "interval of the speedup (%d needed)"
+                    % (self.kernel, self.label, p.speedup_summary.n, stats.MIN_CI_SAMPLES))
         return None
 
 
