@@ -162,12 +162,14 @@ class Report(TempDirCase):
         self.assertEqual(list(self.out.glob("*.pdf")), [])
 
     def test_reuses_charts_from_plot(self):
-        r = run_script("plot", self.csv, "--out", self.out)
+        r = run_script("plot", self.csv, "--out", self.out, "--format", "png")
         self.assertEqual(r.returncode, 0, r.stderr)
         before = (self.out / "pi-speedup-strong.png").stat().st_mtime_ns
         r = run_script("report", self.csv, "--out", self.out, "--charts", self.out)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual((self.out / "pi-speedup-strong.png").stat().st_mtime_ns, before)
+        # nor adds the formats plot was not asked for
+        self.assertEqual(list(self.out.glob("*.svg")) + list(self.out.glob("*.pdf")), [])
 
     def test_roofline_from_the_csv_alone(self):
         (self.tmp / "in" / "kernels.json").unlink()

@@ -512,7 +512,7 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     """Loads the CSV (refusing a bad one before anything is written), makes
     the charts that are missing, writes report.md and report.html (charts
     embedded, or referenced when linked).  formats: those of the charts in
-    charts_dir (default every format, as scripts/plot makes them)."""
+    charts_dir (default: the formats found there, PNG at least)."""
     from ..render import plots      # matplotlib only when a report is really made
 
     safeio.out_dir(out, error=analysis.DataError, create=False)  # before the work
@@ -524,9 +524,13 @@ def write(csv_path, out, charts_dir=None, e2e_dir=None, parscale=None, kernels_j
     out = safeio.out_dir(out, error=analysis.DataError)
     reuse = charts_dir is not None          # charts made by scripts/plot: keep them
     charts_dir = Path(charts_dir) if charts_dir else out
-    # in scripts/plot's folder every format, as plot makes them; in its own,
-    # only what the pages show (PNG; the SVGs --linked refers to)
-    formats = (formats or plots.FORMATS) if reuse else ("png", "svg") if linked else ("png",)
+    # in scripts/plot's folder the formats plot made there (PNG at least); in
+    # its own, only what the pages show (PNG; the SVGs --linked refers to)
+    if reuse:
+        formats = formats or plots.check_formats(
+            ["png"] + [f for f in plots.FORMATS if next(charts_dir.glob("*." + f), None)])
+    else:
+        formats = ("png", "svg") if linked else ("png",)
     kinfo, src = kerninfo.find(csv_path, kernels_json, parscale)
     charts, notes = plots.make_all(a, charts_dir, kinfo, src, log=lambda m: None,
                                    reuse=reuse, formats=formats)
