@@ -123,6 +123,11 @@ class Lines(TempDirCase):
         self.assertFalse(got["gil"][2])
         self.assertAlmostEqual(landscape.busy_share(rows), 2 * 2 / 32)
 
+    def test_only_the_formats_asked_for(self):
+        out = self.tmp / "png"
+        landscape.make(self.csv, out, log=lambda m: None, formats=("png",))
+        self.assertEqual(sorted(p.name for p in out.iterdir()), ["landscape.png"])
+
     def test_figure_in_every_format(self):
         out = self.tmp / "out"
         r = run_script("landscape", self.csv, "--out", out)

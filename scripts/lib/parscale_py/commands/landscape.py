@@ -181,7 +181,8 @@ def _describe(kernel, ls):
     return "%s (%s)" % (kernel, "; ".join(sizes) if sizes else "no data")
 
 
-def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
+def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME,
+         formats=plots.FORMATS):
     """The two-panel figure into out (PNG, SVG, PDF), made if missing;
     returns (paths, the lines of each panel).  Raises analysis.DataError,
     before out is made, when neither kernel has a line."""
@@ -257,16 +258,17 @@ def draw(rows, out, waiting="io", computing="pi", backends=BACKENDS, name=NAME):
                fontsize=7.5)
     fig.suptitle("which way of doing several things at once helps which work\n%s, %s" % (
         host or "unknown host", analysis.dates(rows) or "undated"), fontsize=11)
-    paths = plots._save(fig, axes[-1], out, name)
+    paths = plots._save(fig, axes[-1], out, name, formats)
     return paths, {k: ls for k, _, ls in panels}
 
 
-def make(csv_path, out, waiting="io", computing="pi", log=print):
-    """The landscape of csv_path into out; returns the PNG's path."""
+def make(csv_path, out, waiting="io", computing="pi", log=print, formats=plots.FORMATS):
+    """The landscape of csv_path into out, in each of formats; returns the
+    PNG's path."""
     rows = analysis.load_csv(csv_path)
     _, records, _ = analysis.read_meta(csv_path)
     analysis.keep_disturbed(rows, analysis.kept_disturbed_runs(records))
-    paths, panels = draw(rows, out, waiting, computing)
+    paths, panels = draw(rows, out, waiting, computing, formats=formats)
     for kernel, ls in panels.items():
         # the routes that need an interpreter or a library the machine may
         # lack are not called missing: cpython-bench named them when it skipped

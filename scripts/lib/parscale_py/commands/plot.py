@@ -10,15 +10,7 @@ import sys
 from .. import analysis, kerninfo, safeio, version
 from ..analysis import DataError
 from ..common import guarded
-from ..render import plots
-
-
-def formats_arg(text):
-    """--format's value: the formats, checked (argparse names the option)."""
-    try:
-        return plots.check_formats(text.split(","))
-    except DataError as e:
-        raise argparse.ArgumentTypeError(str(e))
+from ..render import formats, plots
 
 
 def main(argv=None):
@@ -29,7 +21,7 @@ def main(argv=None):
     ap.add_argument("--parscale", help="the parscale binary, for the kernel table "
                     "(default $PARSCALE)")
     ap.add_argument("--kernels-json", help="the output of `parscale list --json`")
-    ap.add_argument("--format", default=plots.FORMATS, metavar="LIST", type=formats_arg,
+    ap.add_argument("--format", default=formats.FORMATS, metavar="LIST", type=formats.arg,
                     help="the formats to write, comma-separated, png among them "
                     "(default %(default)s)")
     version.add_option(ap)

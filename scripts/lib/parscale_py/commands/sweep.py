@@ -42,6 +42,7 @@ from .. import version
 from .. import analysis, binary, kerninfo, numfmt, safeio, schema as schema_mod
 from ..common import (EXIT_BAD_INPUT, fail, machine_cores, mpi_env, mpirun_argv,
                      split_at_dashdash)
+from ..render import formats
 
 REPO = Path(__file__).resolve().parents[4]
 CSV_NAME = "results.csv"
@@ -456,14 +457,7 @@ def run_launch(label, argv, expected, csv_path, env, i, n):
 def chart_formats(args):
     """The charts' formats: --format's, else PNG alone for --quick (what its
     report shows, in seconds less) and every format for a full study."""
-    return args.format or (("png",) if args.quick else ("png", "svg", "pdf"))
-
-
-def _formats(text):
-    """--format's value, checked as scripts/plot checks it (matplotlib is
-    imported only when the option is given)."""
-    from .plot import formats_arg
-    return formats_arg(text)
+    return args.format or (("png",) if args.quick else formats.FORMATS)
 
 
 def main(argv=None):
@@ -499,7 +493,7 @@ def main(argv=None):
                     "PATH; 'none' runs without MPI)")
     ap.add_argument("--no-e2e", action="store_true", help="skip whole-process timing")
     ap.add_argument("--no-charts", action="store_true", help="measure only")
-    ap.add_argument("--format", metavar="LIST", type=_formats,
+    ap.add_argument("--format", metavar="LIST", type=formats.arg,
                     help="the charts' formats, comma-separated, png among them (default "
                     "png with --quick, png,svg,pdf otherwise; scripts/plot draws the others "
                     "from the CSV later)")
@@ -664,20 +658,21 @@ def main(argv=None):
     try:
         a = analysis.analyse(args.csv)
         kinfo, src = kerninfo.find(args.csv, None, args.parscale)
-        formats = chart_formats(args)
+        fmts = chart_formats(args)
         made, _ = plots.make_all(a, out, kinfo, src, log=lambda m: print(m, file=sys.stderr),
-                                 formats=formats)
-        print("plot: %d charts (x %s) in %s" % (len(made), "/".join(formats), out),
+                                 formats=fmts)
+        print("plot: %d charts (x %s) in %s" % (len(made), "/".join(fmts), out),
               file=sys.stderr)
         report.write(args.csv, out, charts_dir=out, parscale=args.parscale,
-                     log=lambda m: print(m, file=sys.stderr), formats=formats)
+                     log=lambda m: print(m, file=sys.stderr), formats=fmts)
     except analysis.DataError as e:
         fail("sweep", str(e))
     if scape and _count_rows(args.landscape_csv) > 0:
         from . import landscape
         try:
             png = landscape.make(args.landscape_csv, out,
-                                 log=lambda m: print(m, file=sys.stderr))
+                                 log=lambda m: print(m, file=sys.stderr),
+                                 formats=chart_formats(args))
             print("landscape: %s" % png, file=sys.stderr)
         except analysis.DataError as e:
             status = 1

@@ -27,8 +27,7 @@ from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter  # noqa
 from .. import analysis, safeio, stats  # noqa: E402
 from ..analysis import DataError  # noqa: E402
 from . import summary  # noqa: E402
-
-FORMATS = ("png", "svg", "pdf")
+from .formats import FORMATS, check_formats  # noqa: E402,F401
 FIGSIZE = (6.4, 4.4)        # inches
 DPI = 150                   # PNG: 960 x 660 pixels
 # Okabe-Ito colours (safe for colour-blind readers) and, so that grayscale
@@ -395,18 +394,6 @@ def heatmap(a, summ, out, name=HEATMAP, formats=FORMATS):
 
 def chart_name(chart, what):
     return "%s-%s-%s" % (chart.slug, what, chart.scaling)
-
-
-def check_formats(formats):
-    """The formats asked for, in order and each once, png among them (the
-    one pages show); a DataError names any other."""
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise DataError("unknown chart format %s: choose from %s"
-                        % (", ".join(map(repr, bad)) or "(none given)", ", ".join(FORMATS)))
-    if "png" not in formats:
-        raise DataError("the chart formats must include png (reports and summaries show it)")
-    return tuple(["png"] + [f for f in dict.fromkeys(formats) if f != "png"])
 
 
 # A kernel measured at more problem sizes than this (a size sweep: hundreds)

@@ -48,9 +48,9 @@ class Cell:
         self.eff_lo = self.lo / self.workers if self.lo is not None else None
         self.eff_hi = self.hi / self.workers if self.hi is not None else None
         base = point.base
+        # speedup_ci_available implies a base (paired or not)
         self.supported = (self.lo is not None and point.speedup_ci_available
-                          and point.summary.ci_available and base is not None
-                          and base.summary.ci_available)
+                          and point.summary.ci_available and base.summary.ci_available)
 
     def why_not(self):
         """Why this cell cannot carry a finding (None when it can)."""
